@@ -1,0 +1,41 @@
+# make run: set up, build the demo database if there is none, start the dashboard on 127.0.0.1.
+# make test: set up (with test tools) and run every test.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DB ?= data/shop.duckdb
+PORT ?= 8501
+
+.PHONY: setup setup-dev run demo test bench clean-demo
+
+$(VENV)/.runtime: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.runtime
+
+setup-dev: $(VENV)/.dev
+
+$(DB): | $(VENV)/.runtime
+	SHOP_DB=$(DB) $(PY) -m etl demo --db $(DB)
+
+demo: $(DB)
+
+run: setup $(DB)
+	SHOP_DB=$(DB) $(VENV)/bin/streamlit run dashboard.py --server.address 127.0.0.1 --server.port $(PORT)
+
+test: setup-dev
+	$(PY) -m pytest -q
+
+bench: setup-dev
+	$(PY) -m bench.run
+
+clean-demo:
+	rm -f $(DB) $(DB).wal $(DB).lock $(DB).key
+	rm -rf data/demo

@@ -1,0 +1,125 @@
+"""python -m etl: load, status, demo, summary. A thin command line over etl/ and metrics/."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import default_db
+
+
+def _db(args) -> Path:
+    return Path(args.db) if args.db else default_db()
+
+
+def cmd_load(args) -> int:
+    from .load import LoadError, load, report
+    try:
+        outcomes = load(args.paths, _db(args), args.type, args.date_order)
+    except LoadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return report(outcomes)
+
+
+def cmd_status(args) -> int:
+    from .status import status
+    return status(_db(args), args.json)
+
+
+def cmd_demo(args) -> int:
+    from .demo import build_demo
+    from .load import LoadError
+    try:
+        build_demo(_db(args), seed=args.seed, years=args.years)
+    except LoadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_summary(args) -> int:
+    import datetime as dt
+    from metrics import indicators, periods
+    today = dt.date.today()
+    try:
+        if args.fy:
+            period = periods.parse_fy(args.fy)
+        elif args.date_from and args.date_to:
+            period = periods.from_to(args.date_from, args.date_to, today)
+        else:
+            raise ValueError("give --fy FY2024-25, or both --from and --to")
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not args.exact and not periods.is_whole_months(period):
+        print("error: a suppressed summary is for whole months, quarters or fiscal years "
+              "(so two periods cannot be subtracted to reveal a day); use whole months or --exact",
+              file=sys.stderr)
+        return 2
+    db = _db(args)
+    if not db.exists():
+        print(f"error: no database at {db}: load files first (python -m etl load data/inbox)", file=sys.stderr)
+        return 1
+    result = indicators.summary(period, suppressed=not args.exact, path=db, today=today)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"{period} ({result['from']} to {result['to']}), "
+          + ("exact figures: CONFIDENTIAL, staff only" if args.exact else "suppressed"))
+    for i, v in result["indicators"].items():
+        ind = indicators.REGISTRY[i]
+        print(f"  {i:<30} {indicators.fmt(ind, v):>12}  {ind.label}")
+    if not args.exact:
+        from metrics.suppress import footnote
+        print(footnote())
+    return 0
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m etl", description="Load SHOP service logs and report on them.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def db_flag(sp):
+        sp.add_argument("--db", help="database file (default: $SHOP_DB, else data/shop.duckdb)")
+
+    sp = sub.add_parser("load", help="load CSV/XLSX log files or folders")
+    sp.add_argument("paths", nargs="+", help="files or folders to load")
+    db_flag(sp)
+    sp.add_argument("--type", help="the log type of every file, overriding file and sheet names")
+    sp.add_argument("--date-order", choices=["dmy", "mdy"], help="how to read slashed dates like 03/04/2025")
+    sp.set_defaults(func=cmd_load)
+
+    sp = sub.add_parser("status", help="batches in force, rejects, and where the key lives")
+    db_flag(sp)
+    sp.add_argument("--json", action="store_true", help="machine-readable output")
+    sp.set_defaults(func=cmd_status)
+
+    sp = sub.add_parser("demo", help="write synthetic logs and load them into a demo database")
+    db_flag(sp)
+    sp.add_argument("--seed", type=int, default=2025, help="random seed (same seed, same data)")
+    sp.add_argument("--years", type=int, default=3, help="fiscal years of data, up to today")
+    sp.set_defaults(func=cmd_demo)
+
+    sp = sub.add_parser("summary", help="every indicator for a period")
+    db_flag(sp)
+    sp.add_argument("--fy", help="a fiscal year such as FY2024-25")
+    sp.add_argument("--from", dest="date_from", help="first day, YYYY-MM-DD")
+    sp.add_argument("--to", dest="date_to", help="last day, YYYY-MM-DD")
+    sp.add_argument("--exact", action="store_true", help="exact figures for staff (no suppression)")
+    sp.add_argument("--json", action="store_true", help="machine-readable output")
+    sp.set_defaults(func=cmd_summary)
+
+    args = p.parse_args(argv)
+    try:
+        return args.func(args)
+    except BrokenPipeError:  # output piped into head and the like
+        return 0
+    except KeyboardInterrupt:
+        print("interrupted: nothing was changed by the unfinished step", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

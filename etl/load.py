@@ -1,0 +1,259 @@
+"""Batches: atomic, idempotent loads; a corrected file replaces its earlier version.
+
+A load never writes the live database file. It copies it, loads into the copy in
+one transaction, checkpoints, and swaps the copy in with an atomic rename. So a
+crash at any moment leaves the live file as it was, and a dashboard reading the
+live file never blocks a load (DuckDB allows one writer or many readers per file).
+A lock file serialises loads.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from . import privacy, schema
+from .read import RawTable, Refused, read_file
+from .validate import Validated, validate
+
+SHOWN_REJECTS = 20
+
+
+class LoadError(Exception):
+    """A whole-load problem (key, lock, database): one line for the user."""
+
+
+@dataclass
+class Outcome:
+    file: str
+    sheet: str = ""
+    status: str = ""              # loaded | replaced | already loaded | refused
+    reason: str = ""
+    rows_loaded: int = 0
+    rejects: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    unknown_columns: list = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.file} [{self.sheet}]" if self.sheet else self.file
+
+
+def expand(paths) -> list[Path]:
+    """Files to load: a folder gives every CSV/XLSX in it (Excel's ~$ lock files skipped)."""
+    out = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in (".csv", ".xlsx")
+                          and not f.name.startswith(("~$", ".")))
+        else:
+            out.append(p)
+    return out
+
+
+@contextlib.contextmanager
+def load_lock(db: Path, wait_s: float | None = None, say=print):
+    """Hold the load lock; another load waits, and is told why."""
+    wait_s = float(os.environ.get("SHOP_LOCK_WAIT", "120")) if wait_s is None else wait_s
+    db.parent.mkdir(parents=True, exist_ok=True)
+    fh = open(str(db) + ".lock", "a+")
+    try:
+        deadline = time.monotonic() + wait_s
+        told = False
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise LoadError(f"another load into {db} is still running after {wait_s:.0f} s: "
+                                    "try again when it has finished") from None
+                if not told:
+                    say(f"waiting: another load into {db} is running")
+                    told = True
+                time.sleep(0.2)
+        yield
+    finally:
+        fh.close()
+
+
+def _cleanup_stale(db: Path) -> None:
+    for p in db.parent.glob(db.name + ".loading-*"):
+        with contextlib.suppress(OSError):
+            p.unlink()
+
+
+@contextlib.contextmanager
+def working_copy(db: Path):
+    """A writable copy of the database; swapped in atomically only if the block succeeds."""
+    _cleanup_stale(db)
+    tmp = db.parent / f"{db.name}.loading-{os.getpid()}"
+    if db.exists():
+        shutil.copyfile(db, tmp)
+    con = duckdb.connect(str(tmp))
+    try:
+        con.execute("begin transaction")
+        yield con
+        con.execute("commit")
+        con.execute("checkpoint")
+        con.close()
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, db)
+        dfd = os.open(db.parent, os.O_DIRECTORY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            con.close()
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        for extra in (str(tmp) + ".wal",):
+            with contextlib.suppress(OSError):
+                os.unlink(extra)
+        raise
+
+
+def check_key(con, db: Path) -> bytes:
+    """The key for this database, refusing a missing or different one."""
+    stored = schema.get_setting(con, "key_fingerprint")
+    has_data = con.execute("select count(*) from meta.batches").fetchone()[0] > 0
+    key = privacy.load_key(db, create=not (stored and has_data))
+    if key is None:
+        raise LoadError(f"the key for {db} is missing ({privacy.key_source(db)}): restore the key "
+                        f"file from your backup or set {privacy.ENV_KEY}; loading with a new key "
+                        "would count every person twice")
+    fp = privacy.fingerprint(key)
+    if stored and stored != fp and has_data:
+        raise LoadError(f"the key from {privacy.key_source(db)} is not the key {db} was built with: "
+                        "use the original key (loading with another would count every person twice)")
+    con.execute("insert or replace into meta.settings values ('key_fingerprint', ?)", [fp])
+    return key
+
+
+def peek_key(db: Path) -> bytes:
+    """The key to hash with before the database is opened for writing."""
+    key = privacy.load_key(db, create=not db.exists())
+    if key is None:
+        if db.exists():
+            with contextlib.closing(duckdb.connect(str(db), read_only=True)) as con:
+                has_batches = schema.current_version(con) and con.execute(
+                    "select count(*) from meta.batches").fetchone()[0]
+            if has_batches:
+                raise LoadError(f"the key for {db} is missing ({privacy.key_source(db)}): restore the "
+                                f"key file from your backup or set {privacy.ENV_KEY}")
+        key = privacy.load_key(db, create=True)
+    return key
+
+
+def load(paths, db: str | Path, log_type: str | None = None, date_order: str | None = None,
+         say=print, today: dt.date | None = None, _fail_after: int | None = None) -> list[Outcome]:
+    """Load files into the database; every file is reported, and the whole load is one transaction."""
+    db = Path(db)
+    files = expand(paths)
+    if not files:
+        raise LoadError("no .csv or .xlsx files found in " + ", ".join(map(str, paths)))
+    key = peek_key(db)
+    staged: list[tuple[Outcome, RawTable | None, Validated | None]] = []
+    for path in files:
+        try:
+            tables = read_file(path, log_type)
+        except Refused as exc:
+            staged.append((Outcome(path.name, status="refused", reason=str(exc)), None, None))
+            continue
+        for t in tables:
+            o = Outcome(path.name, t.sheet, unknown_columns=t.unknown_columns)
+            try:
+                v = validate(t, key, date_order, today)
+            except Refused as exc:
+                o.status, o.reason = "refused", str(exc)
+                staged.append((o, None, None))
+                continue
+            o.rejects, o.warnings = v.rejects, v.warnings
+            staged.append((o, t, v))
+    with load_lock(db, say=say), working_copy(db) as con:
+        schema.migrate(con)
+        check_key(con, db)
+        for n, (o, t, v) in enumerate(staged):
+            if _fail_after is not None and n >= _fail_after:
+                raise RuntimeError("injected failure (test)")
+            if t is not None:
+                _write(con, o, t, v)
+    return [o for o, _, _ in staged]
+
+
+def _write(con, o: Outcome, t: RawTable, v: Validated) -> None:
+    same = con.execute("select file_name, sheet from meta.batches where status = 'in_force' "
+                       "and content_sha256 = ? and log_type = ?", [t.content_sha256, t.log_type.name]).fetchone()
+    if same:
+        o.status = "already loaded"
+        if (same[0], same[1]) != (t.file, t.sheet):
+            o.reason = f"same content as {same[0]}" + (f" [{same[1]}]" if same[1] else "")
+        o.rejects, o.warnings = [], []
+        return
+    batch_id = con.execute("select coalesce(max(batch_id), 0) + 1 from meta.batches").fetchone()[0]
+    old = con.execute("select batch_id, log_type from meta.batches where status = 'in_force' "
+                      "and file_name = ? and sheet = ?", [t.file, t.sheet]).fetchall()
+    for old_id, old_type in old:
+        con.execute(f"delete from core.{old_type} where batch_id = ?", [old_id])
+        con.execute("update meta.batches set status = 'replaced', replaced_by = ? where batch_id = ?",
+                    [batch_id, old_id])
+    o.status = "replaced" if old else "loaded"
+    rows = v.rows
+    con.register("incoming", rows)
+    cols = ", ".join(f'"{c}"' for c in rows.column_names)
+    con.execute(f"insert into core.{t.log_type.name} ({cols}, batch_id) select {cols}, ? from incoming",
+                [batch_id])
+    con.unregister("incoming")
+    o.rows_loaded = rows.num_rows
+    rejected_rows = len({r for r, _, _ in v.rejects})
+    con.execute("insert into meta.batches values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'in_force', null, ?)",
+                [batch_id, t.file, t.sheet, t.log_type.name, t.content_sha256, t.rows_read,
+                 rows.num_rows, rejected_rows, t.total_rows, dt.datetime.now().replace(microsecond=0),
+                 v.date_order])
+    if v.rejects:
+        con.executemany("insert into meta.rejects values (?, ?, ?, ?)",
+                        [(batch_id, r, f, reason) for r, f, reason in v.rejects])
+    warnings = list(v.warnings)
+    if t.unknown_columns:
+        warnings.append((None, None, f"{len(t.unknown_columns)} column(s) not in the contract were ignored"))
+    if warnings:
+        con.executemany("insert into meta.warnings values (?, ?, ?, ?)",
+                        [(batch_id, r, f, reason) for r, f, reason in warnings])
+
+
+def report(outcomes: list[Outcome], say=print) -> int:
+    """Print a line per file and its rejects; the exit code (0 ok, 1 a file was refused)."""
+    code = 0
+    for o in outcomes:
+        if o.status == "refused":
+            say(f"{o.label}: refused: {o.reason}")
+            code = 1
+            continue
+        rejected = len({r for r, _, _ in o.rejects})
+        line = f"{o.label}: {o.status}"
+        if o.status != "already loaded":
+            line += f", {o.rows_loaded} rows loaded, {rejected} rejected"
+        elif o.reason:
+            line += f" ({o.reason})"
+        say(line)
+        if o.unknown_columns and o.status != "already loaded":
+            more = len(o.unknown_columns) - 5
+            say("  ignored columns not in the contract: " + ", ".join(o.unknown_columns[:5])
+                + (f" and {more} more" if more > 0 else ""))
+        for r, f, reason in o.rejects[:SHOWN_REJECTS]:
+            say(f"  row {r}, {f}: {reason}")
+        if len(o.rejects) > SHOWN_REJECTS:
+            say(f"  ... and {len(o.rejects) - SHOWN_REJECTS} more: python -m etl status")
+        for r, f, reason in o.warnings[:SHOWN_REJECTS]:
+            say(f"  warning: row {r}, {f}: {reason}")
+    return code

@@ -1,0 +1,55 @@
+"""The database schema: core (one table per log type), meta and marts, with migrations.
+
+Core tables are generated from the contract so a field is declared once. The
+schema version lives in meta.settings; `migrate` brings an older database up to
+date inside the caller's transaction.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .contract import CODE, DATE, ENUM, INT, LOG_TYPES, MULTI, NUMBER, TEXT, YESNO
+
+SCHEMA_VERSION = 1
+SQL_DIR = Path(__file__).parent / "sql"
+_SQL_TYPE = {DATE: "date", CODE: "varchar", ENUM: "varchar", MULTI: "varchar[]", YESNO: "boolean",
+             INT: "bigint", NUMBER: "double", TEXT: "varchar"}
+
+
+def core_ddl() -> list[str]:
+    out = []
+    for lt in LOG_TYPES.values():
+        cols = [f'"{f.column}" {_SQL_TYPE[f.kind]}' + (" not null" if f.required else "")
+                for f in lt.fields]
+        cols += ["batch_id integer not null", "source_row integer not null"]
+        out.append(f"create table if not exists core.{lt.name} (\n  " + ",\n  ".join(cols) + "\n)")
+    return out
+
+
+def current_version(con) -> int:
+    has = con.execute("select count(*) from information_schema.tables "
+                      "where table_schema = 'meta' and table_name = 'settings'").fetchone()[0]
+    if not has:
+        return 0
+    row = con.execute("select value from meta.settings where key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(con) -> int:
+    """Create or upgrade the schema; returns the version found before."""
+    before = current_version(con)
+    if before > SCHEMA_VERSION:
+        raise RuntimeError(f"the database is schema version {before}, newer than this program "
+                           f"({SCHEMA_VERSION}): update the program")
+    if before < 1:
+        con.execute((SQL_DIR / "schema.sql").read_text())
+        for ddl in core_ddl():
+            con.execute(ddl)
+        con.execute((SQL_DIR / "marts.sql").read_text())
+        con.execute("insert or replace into meta.settings values ('schema_version', ?)", [str(SCHEMA_VERSION)])
+    return before
+
+
+def get_setting(con, key: str) -> str | None:
+    row = con.execute("select value from meta.settings where key = ?", [key]).fetchone()
+    return row[0] if row else None

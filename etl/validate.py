@@ -1,0 +1,216 @@
+"""Raw text tables -> typed rows + rejects + warnings, set-based in DuckDB.
+
+Validation runs in a private in-memory DuckDB, so raw values (client codes among
+them) never reach the database file. Each field becomes one parse expression and
+one error expression generated from the contract; a row with any error is
+rejected with (row, field, reason), never the value.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+
+from .contract import (CODE, DATE, ENUM, INT, MULTI, NUMBER, TEXT, YESNO, INDICATOR_IDS, LogType)
+from .privacy import hash_codes, identifier_in_text
+from .read import RawTable, Refused
+
+_DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d", "%d-%b-%Y", "%d-%B-%Y", "%d %b %Y",
+                 "%d %B %Y", "%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%b %d %Y", "%b. %d, %Y"]
+_YES = ["yes", "y", "true", "1", "x"]
+_NO = ["no", "n", "false", "0"]
+_SLASHED = r"\d{1,2}/\d{1,2}/\d{4}"
+
+
+@dataclass
+class Validated:
+    rows: pa.Table            # typed rows for core, with source_row
+    rejects: list[tuple[int, str, str]]
+    warnings: list[tuple[int, str, str]]
+    date_order: str | None
+
+
+def decide_date_order(con, lt: LogType, given: str | None) -> str | None:
+    """dmy or mdy for the file's slashed dates, decided by the values (or --date-order)."""
+    if given:
+        return given
+    parts = []
+    for f in lt.fields:
+        if f.kind == DATE:
+            parts.append(f"""select split_part(trim("{f.name}"), '/', 1)::int as a,
+                                   split_part(trim("{f.name}"), '/', 2)::int as b
+                            from raw_in where regexp_full_match(trim("{f.name}"), '{_SLASHED}')""")
+    if not parts:
+        return None
+    dmy, mdy, ambiguous = con.execute(
+        "select coalesce(bool_or(a > 12), false), coalesce(bool_or(b > 12), false), "
+        f"coalesce(bool_or(a <> b and a <= 12 and b <= 12), false) from ({' union all '.join(parts)})"
+    ).fetchone()
+    if dmy and mdy:
+        raise Refused("mixes day-first and month-first slashed dates: fix them, or give "
+                      "--date-order dmy|mdy to reject the ones that do not fit")
+    if dmy:
+        return "dmy"
+    if mdy:
+        return "mdy"
+    if ambiguous:
+        raise Refused("has slashed dates that read both day-first and month-first (like 03/04/2025): "
+                      "give --date-order dmy or mdy")
+    return None
+
+
+def _exprs(f, lt: LogType, order: str | None, params: list, today: dt.date):
+    """(parse SQL, error SQL) for one field; v is the trimmed text value."""
+    v = f'"{f.name}"'
+    def bind(x):  # numbered, so an expression used twice binds the same value
+        params.append(x)
+        return f"${len(params)}"
+    missing = f"when {v} is null then {bind('required value missing')}" if f.required else f"when {v} is null then null"
+    if f.kind == DATE:
+        slash = "%d/%m/%Y" if order != "mdy" else "%m/%d/%Y"
+        parse = (f"coalesce(try_strptime({v}, {bind(_DATE_FORMATS)}), "
+                 f"try_strptime({v}, {bind(slash)}))::date")
+        err = (f"case {missing} when {parse} is null then {bind('not a date in a format the contract accepts')} "
+               f"when {parse} > {bind(today)}::date then {bind('date is in the future')} "
+               f"when {parse} < date '2000-01-01' then {bind('date is before 2000')} end")
+        return parse, err
+    if f.kind == ENUM:
+        key = f"trim(regexp_replace(lower({v}), '[\\s\\-/]+', '_', 'g'), '_')"
+        vals = bind(list(f.values))
+        parse = f"case when {v} is null then {bind(f.default)} when list_contains({vals}, {key}) then {key} end"
+        err = (f"case {missing} when not list_contains({vals}, {key}) then "
+               f"{bind('not one of the values the contract lists')} end")
+        return parse, err
+    if f.kind == MULTI:
+        parts = (f"list_filter(list_transform(string_split_regex({v}, '[;,]'), "
+                 f"lambda x: trim(regexp_replace(lower(trim(x)), '[\\s\\-/]+', '_', 'g'), '_')), lambda x: x <> '')")
+        vals = bind(list(f.values))
+        parse = f"list_sort(list_distinct({parts}))"
+        err = (f"case {missing} when len({parts}) = 0 then {bind('required value missing') if f.required else 'null'} "
+               f"when len(list_filter({parts}, lambda x: not list_contains({vals}, x))) > 0 then "
+               f"{bind('has a value that is not one the contract lists')} end")
+        return parse, err
+    if f.kind == YESNO:
+        parse = (f"case when lower({v}) in (select unnest({bind(_YES)})) then true "
+                 f"when lower({v}) in (select unnest({bind(_NO)})) then false end")
+        err = f"case {missing} when ({parse}) is null then {bind('not yes/no')} end"
+        return parse, err
+    if f.kind in (INT, NUMBER):
+        num = (f"try_cast(case when regexp_full_match({v}, '\\d{{1,3}}(,\\d{{3}})+(\\.\\d+)?') "
+               f"then replace({v}, ',', '') else {v} end as double)")
+        parse = f"({num})::bigint" if f.kind == INT else num
+        err = f"case {missing} when {num} is null or isnan({num}) or isinf({num}) then {bind('not a number')} "
+        if f.kind == INT:
+            err += f"when {num} <> floor({num}) then {bind('not a whole number')} "
+        if f.lo is not None:
+            err += f"when {num} < {bind(f.lo)} then {bind(_range(f))} "
+        if f.hi is not None:
+            err += f"when {num} > {bind(f.hi)} then {bind(_range(f))} "
+        return parse, err + "end"
+    if f.kind == TEXT:
+        err = f"case {missing} "
+        if f.max_len:
+            err += f"when length({v}) > {bind(f.max_len)} then {bind(f'longer than {f.max_len} characters')} "
+        err += f"when f_{f.name}.reason is not null then f_{f.name}.reason "
+        if lt.name == "targets" and f.name == "fiscal_year":
+            err += (f"when not regexp_full_match(upper({v}), 'FY\\d{{4}}-\\d{{2}}') "
+                    f"or (try_cast(substr({v}, 3, 4) as int) + 1) % 100 <> try_cast(substr({v}, 8, 2) as int) "
+                    f"then {bind('not a fiscal year like FY2025-26')} ")
+        if lt.name == "targets" and f.name == "indicator":
+            err += f"when not list_contains({bind(list(INDICATOR_IDS))}, lower({v})) then {bind('not an indicator id the dashboard defines')} "
+        parse = f"upper({v})" if f.name == "fiscal_year" else (f"lower({v})" if f.name == "indicator" else v)
+        return parse, err + "end"
+    if f.kind == CODE:
+        norm = f"regexp_replace(upper({v}), '[\\s\\-]+', '', 'g')"
+        err = (f"case {missing} when f_{f.name}.reason is not null then f_{f.name}.reason "
+               f"when not regexp_full_match({norm}, '[A-Z0-9]{{2,20}}') then "
+               f"{bind('not a client code (2 to 20 letters and digits)')} end")
+        return f"k_{f.name}.person_key", err
+    raise AssertionError(f.kind)
+
+
+def _range(f) -> str:
+    lo = "" if f.lo is None else f"{f.lo:g}"
+    hi = "" if f.hi is None else f"{f.hi:g}"
+    return f"out of range ({lo} to {hi})" if hi else f"below {lo}"
+
+
+def validate(raw: RawTable, key: bytes, date_order: str | None = None,
+             today: dt.date | None = None) -> Validated:
+    """Type and check a table; raises Refused for a whole-file problem."""
+    today = today or dt.date.today()
+    lt = raw.log_type
+    con = duckdb.connect()  # private and in memory: raw values never reach the database file
+    try:
+        arrays = {"_row": pa.array(raw.rows, pa.int64())}
+        for f in lt.fields:
+            arrays[f.name] = pa.array([None if c is None or not str(c).strip() else str(c).strip()
+                                       for c in raw.columns[f.name]], pa.string())
+        con.register("raw_in", pa.table(arrays))
+        order = decide_date_order(con, lt, date_order)
+        joins = []
+        for f in lt.fields:
+            if f.kind in (TEXT, CODE):
+                distinct = [r[0] for r in con.execute(f'select distinct "{f.name}" from raw_in where "{f.name}" is not null').fetchall()]
+                flagged = [(d, r) for d in distinct if (r := identifier_in_text(d))]
+                con.register(f"flag_{f.name}", pa.table({"value": pa.array([d for d, _ in flagged], pa.string()),
+                                                         "reason": pa.array([r for _, r in flagged], pa.string())}))
+                joins.append(f'left join flag_{f.name} f_{f.name} on f_{f.name}.value = raw_in."{f.name}"')
+            if f.kind == CODE:
+                codes = [r[0] for r in con.execute(
+                    f"""select distinct regexp_replace(upper("{f.name}"), '[\\s\\-]+', '', 'g') from raw_in
+                        where "{f.name}" is not null""").fetchall()]
+                keys = hash_codes(codes, key)
+                con.register(f"keys_{f.name}", pa.table({"code": pa.array(list(keys), pa.string()),
+                                                         "person_key": pa.array(list(keys.values()), pa.string())}))
+                joins.append(f"""left join keys_{f.name} k_{f.name}
+                                 on k_{f.name}.code = regexp_replace(upper(raw_in."{f.name}"), '[\\s\\-]+', '', 'g')""")
+        params: list = []
+        sel = []
+        for f in lt.fields:
+            parse, err = _exprs(f, lt, order, params, today)
+            sel.append(f'{parse} as "{f.column}"')
+            sel.append(f'{err} as "err__{f.name}"')
+        con.execute(f"create temp table checked as select raw_in._row, {', '.join(sel)} from raw_in {' '.join(joins)}",
+                    params)
+        _cross_field_rules(con, lt)
+        errs = [f'"err__{f.name}"' for f in lt.fields]
+        rejects = con.execute(
+            "select _row, field, reason from (unpivot (select _row, " + ", ".join(errs) +
+            " from checked) on " + ", ".join(errs) + " into name field value reason) "
+            "where reason is not null order by _row, field").fetchall()
+        rejects = [(r, fld.removeprefix("err__"), reason) for r, fld, reason in rejects]
+        cols = ", ".join(f'"{f.column}"' for f in lt.fields)
+        ok = " and ".join(f"{e} is null" for e in errs)
+        rows = con.sql(f"select {cols}, _row as source_row from checked where {ok} order by _row").to_arrow_table()
+        warnings = []
+        if lt.name == "friday_network":
+            warnings = [(r, "session_date", "not a Friday (loaded)") for (r,) in con.execute(
+                f"select _row from checked where {ok} and dayofweek(session_date) <> 5 order by _row").fetchall()]
+        return Validated(rows, rejects, warnings, order)
+    finally:
+        con.close()
+
+
+_LATER_THAN = {  # (field that must not be before, the field it is compared with, reason)
+    "referrals": ("status_date", "referral_date", ">=", "before referral_date"),
+    "suite_stays": ("check_out", "check_in", ">=", "before check_in"),
+    "bad_dates": ("incident_date", "report_date", "<=", "after report_date"),
+    "annotations": ("end_date", "start_date", ">=", "before start_date"),
+}
+
+
+def _cross_field_rules(con, lt: LogType) -> None:
+    rule = _LATER_THAN.get(lt.name)
+    if rule:
+        a, b, op, reason = rule
+        con.execute(f"""update checked set "err__{a}" = ? where "err__{a}" is null and "err__{b}" is null
+                        and "{a}" is not null and not ("{a}" {op} "{b}")""", [reason])
+    if lt.name == "suite_stays":
+        # A stay is identified by (client, check-in): a second row for it in one file is a duplicate.
+        con.execute("""update checked set err__client_code = 'same client and check-in as an earlier row'
+                       where _row in (select _row from (select _row, row_number() over (
+                           partition by person_key, check_in order by _row) as n from checked
+                           where err__client_code is null and err__check_in is null) where n > 1)""")

@@ -1,0 +1,1 @@
+"""The read side: indicators, periods, suppression and charts, shared by pages, exports and the CLI."""

@@ -1,0 +1,18 @@
+-- one row: the outreach indicators for the period $from..$to
+with contacts as (
+  select * from core.outreach where contact_date between $from and $to
+),
+first_seen as (
+  select person_key, min(contact_date) as first_date
+  from core.outreach where person_key is not null group by person_key
+),
+final as (
+  select
+    count(*) as contacts,
+    count(distinct person_key) as people,
+    count(*) filter (where person_key is null) as anonymous_contacts,
+    (select count(*) from first_seen where first_date between $from and $to) as new_people,
+    round(coalesce(sum(minutes), 0) / 60.0, 1) as support_hours
+  from contacts
+)
+select * from final

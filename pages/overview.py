@@ -1,0 +1,55 @@
+"""Overview: is the program reaching people, and is it on track for this year's targets?"""
+import pandas as pd
+import streamlit as st
+
+from metrics import charts, indicators, periods, targets
+from metrics.indicators import REGISTRY
+from ui import frame, widgets
+
+ctx = frame.context()
+if widgets.page_header("SHOP at a glance", "Who the program reached and what it delivered", ctx):
+    widgets.tiles(ctx, ["program.people", "outreach.new_people", "outreach.contacts", "supplies.units"])
+    widgets.tiles(ctx, ["referrals.made", "suite.guest_nights", "friday.attendance", "education.sessions"])
+
+    now, prev = frame.released(ctx), frame.released(ctx, periods.previous(ctx.period))
+    year_ago = frame.released(ctx, periods.year_earlier(ctx.period))
+    with st.expander(f"Compared with {periods.previous(ctx.period)} and {periods.year_earlier(ctx.period)}"):
+        rows = [{"indicator": REGISTRY[i].label, str(ctx.period): indicators.fmt(REGISTRY[i], now[i]),
+                 f"previous ({periods.previous(ctx.period)})": indicators.fmt(REGISTRY[i], prev[i]),
+                 f"a year earlier ({periods.year_earlier(ctx.period)})": indicators.fmt(REGISTRY[i], year_ago[i])}
+                for i in REGISTRY]
+        st.dataframe(pd.DataFrame(rows).set_index("indicator"), width="stretch")
+
+    st.subheader("Trends by service")
+    cols = st.columns(3)
+    for i, (measure, title, unit, scope) in enumerate([
+            ("contacts_by_mode", "Outreach contacts", "contacts", "outreach"),
+            ("units_by_item", "Supply units", "units", "supplies"),
+            ("referrals_by_type", "Referrals", "referrals", "referrals"),
+            ("nights_by_period", "Safe Suite guest nights", "nights", "safe_suite"),
+            ("attendance_by_group", "Friday attendance", "attendances", "friday_network"),
+            ("sessions_by_topic", "Education sessions", "sessions", "education")]):
+        with cols[i % 3]:
+            from metrics import series
+            long = frame.breakdown(ctx, measure)
+            tbl, _ = series.crosstab(long, series.MEASURES[measure].disclosive, ctx.suppressed)
+            if tbl.empty:
+                st.info(f"{title}: no data in this period.")
+                continue
+            total = tbl["Total"].drop(index="Total")
+            numeric = pd.to_numeric(total.where(total.map(lambda v: not isinstance(v, str))), errors="coerce")
+            fig = charts.line(numeric, f"{title} by {ctx.grain}", unit, frame.annotations(ctx, scope))
+            fig.update_layout(height=300, margin=dict(l=50, r=10, t=50, b=30), title_font_size=17)
+            st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
+
+    st.subheader(f"Targets for {periods.fiscal_year(periods.fy_start_year(ctx.period.start)).label}")
+    progress = targets.progress(ctx.period.start, ctx.today, ctx.suppressed, ctx.version)
+    if progress.empty:
+        st.info("No targets loaded for this fiscal year. Load a `targets` log "
+                "(fiscal_year, indicator, target) to see progress here.")
+    else:
+        st.dataframe(progress, width="stretch", hide_index=True)
+        st.caption("Expected to date = target × share of the fiscal year elapsed. On track means "
+                   "actual ≥ expected to date. Figures are for the fiscal year to date, as released to this audience.")
+    widgets.definitions(["program.people", "outreach.new_people", "outreach.contacts", "supplies.units",
+                         "referrals.made", "suite.guest_nights", "friday.attendance", "education.sessions"])
