@@ -124,6 +124,27 @@ def breakdown(name: str, period: Period, grain: str = "month", path=None,
     return df
 
 
+OTHERS = "all others"
+
+
+def fold_small(wide: pd.DataFrame, k: int) -> pd.DataFrame:
+    """Merge categories with small cells into 'all others', smallest first, so that fewer
+    cells need suppressing (external view only; the staff view keeps every category)."""
+    wide = wide.copy()
+    while len(wide.columns) > 1:
+        small = [c for c in wide.columns if ((wide[c] > 0) & (wide[c] < k)).any()]
+        if not small:
+            break
+        candidates = [c for c in small if c != OTHERS] or \
+            [c for c in wide.columns if c != OTHERS]
+        if not candidates:
+            break
+        c = min(candidates, key=lambda c: (wide[c].sum(), c))
+        wide[OTHERS] = (wide[OTHERS] if OTHERS in wide.columns else 0) + wide[c]
+        wide = wide.drop(columns=c)
+    return wide
+
+
 def crosstab(long: pd.DataFrame, disclosive: bool, suppressed: bool, k: int | None = None):
     """(table, chart): buckets as rows with a Total row, categories as columns with a Total
     column; suppressed cells shown as '<k' or 'x'. `chart` has numbers only, with suppressed
@@ -132,6 +153,8 @@ def crosstab(long: pd.DataFrame, disclosive: bool, suppressed: bool, k: int | No
         return pd.DataFrame(), pd.DataFrame()
     wide = long.pivot_table(index="bucket", columns="category", values="value", aggfunc="sum", fill_value=0)
     wide.columns = [str(c) for c in wide.columns]
+    if suppressed and disclosive:
+        wide = fold_small(wide, k or suppress.threshold())
     wide["Total"] = wide.sum(axis=1)
     wide.loc["Total"] = wide.sum(axis=0)
     cells = {(r, c): int(wide.at[r, c]) for r in wide.index for c in wide.columns}

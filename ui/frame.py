@@ -162,6 +162,12 @@ def context() -> Context:
     """The context set by dashboard.py for this run, or the sidebar when a page runs alone."""
     ctx = st.session_state.get("_ctx")
     if ctx is None:
+        from streamlit.runtime.pages_manager import PagesManager
+        if PagesManager.uses_pages_directory:
+            # A first visit straight to /outreach makes Streamlit run this file as an old-style
+            # pages/ page, without dashboard.py; run again through st.navigation instead.
+            PagesManager.uses_pages_directory = False
+            st.rerun()
         ctx = sidebar()
     return ctx
 

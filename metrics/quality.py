@@ -1,0 +1,78 @@
+"""Data-quality facts for the data_quality page: batches, freshness, gaps, rejects, blanks."""
+from __future__ import annotations
+
+import pandas as pd
+
+from etl.contract import LOG_TYPES
+
+from . import db
+from .periods import Period, add_months
+
+SERVICE_LOGS = [n for n in LOG_TYPES if n not in ("targets", "annotations")]
+
+
+def batches(path=None) -> pd.DataFrame:
+    return db.query("""select file_name as file, sheet, log_type, rows_loaded, rows_rejected, total_rows,
+                              loaded_at, status from meta.batches order by batch_id desc""", {}, path)
+
+
+def freshness(path=None) -> pd.DataFrame:
+    """Per log type: the latest date logged and when it was last loaded."""
+    parts = []
+    for name in SERVICE_LOGS:
+        col = LOG_TYPES[name].date_field.name
+        parts.append(f"select '{name}' as log_type, max({col}) as latest_date, count(*) as rows from core.{name}")
+    df = db.query(" union all ".join(parts), {}, path)
+    loads = db.query("select log_type, max(loaded_at) as last_loaded from meta.batches "
+                     "where status = 'in_force' group by log_type", {}, path)
+    return df.merge(loads, on="log_type", how="left")
+
+
+def missing_months(period: Period, path=None) -> pd.DataFrame:
+    """Months of the period (up to its end) in which a service log has no rows at all."""
+    months = []
+    d = period.start.replace(day=1)
+    while d <= period.end:
+        months.append(d)
+        d = add_months(d, 1)
+    parts = []
+    for name in SERVICE_LOGS:
+        col = LOG_TYPES[name].date_field.name
+        parts.append(f"select distinct '{name}' as log_type, date_trunc('month', {col})::date as month "
+                     f"from core.{name} where {col} between $from and $to")
+    have = db.query(" union all ".join(parts), {"from": period.start, "to": period.end}, path)
+    present = {(r.log_type, pd.Timestamp(r.month).date()) for r in have.itertuples()}
+    rows = [{"log type": n, "month": f"{m:%b %Y}"} for n in SERVICE_LOGS for m in months if (n, m) not in present]
+    return pd.DataFrame(rows)
+
+
+def rejects(path=None) -> pd.DataFrame:
+    return db.query("""select b.file_name as file, b.sheet, r.field, r.reason, count(*) as rows
+                       from meta.rejects r join meta.batches b using (batch_id)
+                       where b.status = 'in_force' group by all order by file, rows desc""", {}, path)
+
+
+def warnings(path=None) -> pd.DataFrame:
+    return db.query("""select b.file_name as file, b.sheet, w.field, w.reason, count(*) as rows
+                       from meta.warnings w join meta.batches b using (batch_id)
+                       where b.status = 'in_force' group by all order by file""", {}, path)
+
+
+def blanks(period: Period, path=None) -> pd.DataFrame:
+    """Share of each optional field left blank, per log type, in the period."""
+    parts = []
+    for name in SERVICE_LOGS:
+        lt = LOG_TYPES[name]
+        d = lt.date_field.name
+        for f in lt.fields:
+            if f.required:
+                continue
+            if f.default:
+                continue  # a blank became the default (unknown, all) and cannot be told apart
+            blank = f'"{f.column}" is null' if f.kind != "multi_enum" else f'coalesce(len("{f.column}"), 0) = 0'
+            parts.append(f"select '{name}' as log_type, '{f.name}' as field, count(*) as rows, "
+                         f"count(*) filter (where {blank}) as blank from core.{name} where {d} between $from and $to")
+    df = db.query(" union all ".join(parts), {"from": period.start, "to": period.end}, path)
+    df = df[df["rows"] > 0].copy()
+    df["share blank"] = (df["blank"] / df["rows"] * 100).round(1).astype(str) + " %"
+    return df[["log_type", "field", "share blank"]]
