@@ -77,6 +77,13 @@ def identifier_in_text(text: str) -> str | None:
         return None
     if _EMAIL.search(text):
         return "looks like an email address"
+    # Health and insurance numbers first: a BC PHN also has a phone number's shape.
+    for m in _DIGITS.finditer(text):
+        digits = re.sub(r"\D", "", m.group())
+        if len(digits) == 10 and bc_phn.is_valid(digits):
+            return "looks like a health number (PHN)"
+        if len(digits) == 9 and sin.is_valid(digits):
+            return "looks like a social insurance number"
     if _NANP.search(text):
         return "looks like a phone number"
     try:
@@ -85,9 +92,6 @@ def identifier_in_text(text: str) -> str | None:
     except Exception:  # the matcher is a heuristic; an odd string must not stop a load
         pass
     for m in _DIGITS.finditer(text):
-        digits = re.sub(r"\D", "", m.group())
-        if len(digits) == 10:
-            return "looks like a health number (PHN)" if bc_phn.is_valid(digits) else "looks like a phone or health number"
-        if len(digits) == 9 and sin.is_valid(digits):
-            return "looks like a social insurance number"
+        if len(re.sub(r"\D", "", m.group())) == 10:
+            return "looks like a phone or health number"
     return None

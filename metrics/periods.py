@@ -144,7 +144,10 @@ def parse_iso(text) -> dt.date:
     s = str(text)
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", s):
         raise ValueError("not a date like 2025-04-01")
-    d = dt.date.fromisoformat(s)
+    try:
+        d = dt.date.fromisoformat(s)
+    except ValueError:
+        raise ValueError(f"{s} is not a date like 2025-04-01") from None
     if not EARLIEST <= d <= dt.date(2100, 12, 31):
         raise ValueError("out of range")
     return d

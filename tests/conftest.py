@@ -1,0 +1,47 @@
+"""Shared fixtures: a demo database built from synthetic logs with a fixed seed."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from etl import demo  # noqa: E402
+from etl.load import load  # noqa: E402
+
+TEST_KEY = "test-key-not-secret-0123456789abcdef"
+SEED = 7
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch):
+    """Every test starts with a known key and no stray settings from the developer's shell."""
+    for var in ("SHOP_DB", "SHOP_SUPPRESS_K", "SHOP_FISCAL_START_MONTH", "SHOP_SUITE_UNITS", "SHOP_MAX_FILE_MB"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("SHOP_HASH_KEY", TEST_KEY)
+
+
+@pytest.fixture(scope="session")
+def demo_records():
+    return demo.generate(seed=SEED, years=2, today=dt.date.today())
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory, demo_records):
+    """A real DuckDB file loaded from the demo's files, as staff would load them."""
+    folder = tmp_path_factory.mktemp("demo")
+    os.environ["SHOP_HASH_KEY"] = TEST_KEY
+    demo.write_files(demo_records, folder / "logs")
+    db = folder / "shop.duckdb"
+    outcomes = load([folder / "logs"], db, say=lambda *_: None)
+    assert all(o.status == "loaded" for o in outcomes), [(o.label, o.status, o.reason) for o in outcomes]
+    return db
+
+
+def good(records, log_type):
+    return [r for r in records.get(log_type, []) if not r.get("bad")]
