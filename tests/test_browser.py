@@ -1,0 +1,100 @@
+"""A real browser (Playwright driving Debian's Chromium) opens every page of the running app."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = ROOT / "screenshots"
+SERVICE_PAGES = ["outreach", "supplies", "referrals", "safe_suite", "friday_network", "bad_dates", "education"]
+OTHER_PAGES = ["", "data_quality", "definitions"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app(demo_db):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (the CI script does)")
+    port = free_port()
+    env = dict(os.environ, SHOP_DB=str(demo_db))
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+                             "--server.address", "127.0.0.1", "--server.headless", "true"],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.25)
+    else:
+        proc.kill()
+        pytest.fail("the dashboard did not start: " + proc.stdout.read().decode()[-2000:])
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        yield b
+        b.close()
+
+
+def open_page(browser, url, path, name):
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    page.goto(f"{url}/{path}", wait_until="domcontentloaded")
+    page.wait_for_selector("h1", timeout=30000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=30000)
+    page.wait_for_timeout(1500)
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    return page
+
+
+@pytest.mark.parametrize("path", SERVICE_PAGES + OTHER_PAGES)
+def test_every_page_opens_without_exception(app, browser, path):
+    page = open_page(browser, app, path, path or "overview")
+    assert page.locator("[data-testid=stException]").count() == 0
+    # the navigation is the app's own (st.navigation), even on a first visit straight to a page
+    nav = page.locator("[data-testid=stSidebarNav]").inner_text()
+    assert "Safe Suite" in nav and "Friday Network" in nav
+    if path in SERVICE_PAGES:
+        page.wait_for_selector(".js-plotly-plot", timeout=30000)
+        assert page.locator(".js-plotly-plot").count() >= 1
+    assert page.get_by_text("External view").count() >= 1
+    page.close()
+
+
+def test_period_survives_a_page_change_and_the_staff_view_is_not_in_the_url(app, browser):
+    page = open_page(browser, app, "outreach?from=2025-04-01&to=2025-06-30", "outreach_quarter")
+    assert "from=2025-04-01" in page.url and "to=2025-06-30" in page.url
+    page.get_by_text("Staff (exact, confidential)").click()
+    page.wait_for_timeout(1500)
+    page.get_by_role("link", name="Supplies").click()
+    page.wait_for_selector("h1:has-text('supplies')", timeout=30000)
+    page.wait_for_timeout(1500)
+    assert "from=2025-04-01" in page.url and "to=2025-06-30" in page.url
+    assert "audience" not in page.url.lower() and "staff" not in page.url.lower()
+    assert page.get_by_text("Staff view: exact figures").count() >= 1
+    page.screenshot(path=str(SHOTS / "supplies_staff.png"), full_page=True)
+    page.close()
