@@ -77,6 +77,38 @@ def cmd_summary(args) -> int:
     return 0
 
 
+def cmd_backup(args) -> int:
+    from .backup import backup
+    from .load import LoadError
+    try:
+        backup(_db(args), Path(args.to) if args.to else None, args.keep)
+    except LoadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from .backup import restore
+    from .load import LoadError
+    try:
+        restore(Path(args.file), _db(args))
+    except LoadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_migrate(args) -> int:
+    from .load import LoadError, migrate_only
+    try:
+        migrate_only(_db(args))
+    except LoadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m etl", description="Load SHOP service logs and report on them.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -110,6 +142,21 @@ def main(argv=None) -> int:
     sp.add_argument("--exact", action="store_true", help="exact figures for staff (no suppression)")
     sp.add_argument("--json", action="store_true", help="machine-readable output")
     sp.set_defaults(func=cmd_summary)
+
+    sp = sub.add_parser("backup", help="write a consistent copy of the database (not the key)")
+    db_flag(sp)
+    sp.add_argument("--to", help="folder for backups (default: backups/ beside the database)")
+    sp.add_argument("--keep", type=int, default=10, help="how many backups to keep in that folder")
+    sp.set_defaults(func=cmd_backup)
+
+    sp = sub.add_parser("restore", help="bring a backup back as the database, after checking it")
+    sp.add_argument("file", help="the backup file")
+    db_flag(sp)
+    sp.set_defaults(func=cmd_restore)
+
+    sp = sub.add_parser("migrate", help="upgrade an older database's schema (a backup is kept first)")
+    db_flag(sp)
+    sp.set_defaults(func=cmd_migrate)
 
     args = p.parse_args(argv)
     try:

@@ -181,7 +181,12 @@ def load(paths, db: str | Path, log_type: str | None = None, date_order: str | N
             o.rejects, o.warnings = v.rejects, v.warnings
             staged.append((o, t, v))
     with load_lock(db, say=say), working_copy(db) as con:
-        schema.migrate(con)
+        before = schema.migrate(con)
+        if 0 < before < schema.SCHEMA_VERSION:
+            from .backup import backups_dir, snapshot
+            kept = snapshot(db, backups_dir(db), f"before-schema-v{schema.SCHEMA_VERSION}", keep=10_000)
+            say(f"upgraded the database from schema version {before} to {schema.SCHEMA_VERSION} "
+                f"(the old one is kept as {kept})")
         check_key(con, db)
         for n, (o, t, v) in enumerate(staged):
             if _fail_after is not None and n >= _fail_after:
@@ -216,7 +221,9 @@ def _write(con, o: Outcome, t: RawTable, v: Validated) -> None:
     con.unregister("incoming")
     o.rows_loaded = rows.num_rows
     rejected_rows = len({r for r, _, _ in v.rejects})
-    con.execute("insert into meta.batches values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'in_force', null, ?)",
+    con.execute("""insert into meta.batches (batch_id, file_name, sheet, log_type, content_sha256, rows_read,
+                   rows_loaded, rows_rejected, total_rows, loaded_at, status, replaced_by, date_order)
+                   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'in_force', null, ?)""",
                 [batch_id, t.file, t.sheet, t.log_type.name, t.content_sha256, t.rows_read,
                  rows.num_rows, rejected_rows, t.total_rows, dt.datetime.now().replace(microsecond=0),
                  v.date_order])
@@ -257,3 +264,19 @@ def report(outcomes: list[Outcome], say=print) -> int:
         for r, f, reason in o.warnings[:SHOWN_REJECTS]:
             say(f"  warning: row {r}, {f}: {reason}")
     return code
+
+
+def migrate_only(db: Path, say=print) -> int:
+    """Upgrade the schema without loading anything; returns the version found."""
+    db = Path(db)
+    if not db.exists():
+        raise LoadError(f"no database at {db}")
+    with load_lock(db, say=say), working_copy(db) as con:
+        before = schema.migrate(con)
+        if before < schema.SCHEMA_VERSION:
+            from .backup import backups_dir, snapshot
+            kept = snapshot(db, backups_dir(db), f"before-schema-v{schema.SCHEMA_VERSION}", keep=10_000)
+            say(f"upgraded {db} from schema version {before} to {schema.SCHEMA_VERSION} (the old one is kept as {kept})")
+        else:
+            say(f"{db} is up to date (schema version {before})")
+    return before

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .contract import CODE, DATE, ENUM, INT, LOG_TYPES, MULTI, NUMBER, TEXT, YESNO
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SQL_DIR = Path(__file__).parent / "sql"
 _SQL_TYPE = {DATE: "date", CODE: "varchar", ENUM: "varchar", MULTI: "varchar[]", YESNO: "boolean",
              INT: "bigint", NUMBER: "double", TEXT: "varchar"}
@@ -27,6 +27,7 @@ def core_ddl() -> list[str]:
 
 
 def current_version(con) -> int:
+    """The schema version of an open database (0 for a new, empty one)."""
     has = con.execute("select count(*) from information_schema.tables "
                       "where table_schema = 'meta' and table_name = 'settings'").fetchone()[0]
     if not has:
@@ -35,18 +36,26 @@ def current_version(con) -> int:
     return int(row[0]) if row else 0
 
 
-def migrate(con) -> int:
-    """Create or upgrade the schema; returns the version found before."""
+def migrations() -> list[tuple[int, Path]]:
+    """(version, file) of every migration, in order: sql/migrations/NNNN_name.sql."""
+    return sorted((int(p.name[:4]), p) for p in (SQL_DIR / "migrations").glob("[0-9][0-9][0-9][0-9]_*.sql"))
+
+
+def migrate(con, upto: int | None = None) -> int:
+    """Create or upgrade the schema inside the caller's transaction; returns the version found."""
+    upto = upto or SCHEMA_VERSION
     before = current_version(con)
     if before > SCHEMA_VERSION:
         raise RuntimeError(f"the database is schema version {before}, newer than this program "
                            f"({SCHEMA_VERSION}): update the program")
-    if before < 1:
-        con.execute((SQL_DIR / "schema.sql").read_text())
-        for ddl in core_ddl():
-            con.execute(ddl)
-        con.execute((SQL_DIR / "marts.sql").read_text())
-        con.execute("insert or replace into meta.settings values ('schema_version', ?)", [str(SCHEMA_VERSION)])
+    for version, path in migrations():
+        if before < version <= upto:
+            con.execute(path.read_text())
+            if version == 1:
+                for ddl in core_ddl():
+                    con.execute(ddl)
+                con.execute((SQL_DIR / "marts.sql").read_text())
+            con.execute("insert or replace into meta.settings values ('schema_version', ?)", [str(version)])
     return before
 
 

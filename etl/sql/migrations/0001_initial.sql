@@ -19,7 +19,6 @@ create table if not exists meta.batches (
   rows_read integer not null,
   rows_loaded integer not null,
   rows_rejected integer not null,
-  total_rows integer not null,
   loaded_at timestamp not null,
   status varchar not null,          -- in_force | replaced
   replaced_by integer,
@@ -31,13 +30,5 @@ create table if not exists meta.rejects (
   batch_id integer not null,
   row_number integer not null,
   field varchar not null,
-  reason varchar not null
-);
-
--- one row per warning: the row loaded, but someone should look
-create table if not exists meta.warnings (
-  batch_id integer not null,
-  row_number integer,
-  field varchar,
   reason varchar not null
 );
