@@ -77,6 +77,47 @@ def cmd_summary(args) -> int:
     return 0
 
 
+def _period(args, today):
+    from metrics import periods
+    if args.fy:
+        return periods.parse_fy(args.fy)
+    if args.date_from and args.date_to:
+        return periods.from_to(args.date_from, args.date_to, today)
+    raise ValueError("give --fy FY2024-25, or both --from and --to")
+
+
+def cmd_export(args) -> int:
+    import datetime as dt
+    from metrics import periods, report
+    from metrics.export import WRITERS
+    today = dt.date.today()
+    try:
+        period = _period(args, today)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not args.exact and not periods.is_whole_months(period):
+        print("error: a suppressed report is for whole months, quarters or fiscal years; use --exact for "
+              "other dates", file=sys.stderr)
+        return 2
+    db = _db(args)
+    rep = report.build(period, suppressed=not args.exact, path=db, today=today)
+    out = Path(args.out)
+    for fmt in args.format:
+        print(WRITERS[fmt](rep, out))
+    if args.freeze:
+        from .load import LoadError, freeze
+        try:
+            rid = freeze(db, args.freeze, period.start, period.end, not args.exact, *report.frozen_payload(rep),
+                         say=lambda *_: None)
+        except LoadError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        sys.stdout.flush()
+        print(f"frozen as report {rid}: {args.freeze}", file=sys.stderr)
+    return 0
+
+
 def cmd_backup(args) -> int:
     from .backup import backup
     from .load import LoadError
@@ -143,6 +184,18 @@ def main(argv=None) -> int:
     sp.add_argument("--json", action="store_true", help="machine-readable output")
     sp.set_defaults(func=cmd_summary)
 
+    sp = sub.add_parser("export", help="write the grant workbook, the board deck or CSV for a period")
+    db_flag(sp)
+    sp.add_argument("--fy", help="a fiscal year such as FY2024-25")
+    sp.add_argument("--from", dest="date_from", help="first day, YYYY-MM-DD")
+    sp.add_argument("--to", dest="date_to", help="last day, YYYY-MM-DD")
+    sp.add_argument("--format", action="append", choices=["xlsx", "pptx", "csv"], required=True,
+                    help="xlsx (workbook), pptx (deck) or csv (zip); repeat for several")
+    sp.add_argument("--out", default="exports", help="folder to write into (default: exports/)")
+    sp.add_argument("--exact", action="store_true", help="exact figures, marked CONFIDENTIAL (staff only)")
+    sp.add_argument("--freeze", metavar="LABEL", help="also record the figures as submitted under LABEL")
+    sp.set_defaults(func=cmd_export)
+
     sp = sub.add_parser("backup", help="write a consistent copy of the database (not the key)")
     db_flag(sp)
     sp.add_argument("--to", help="folder for backups (default: backups/ beside the database)")
@@ -163,6 +216,12 @@ def main(argv=None) -> int:
         return args.func(args)
     except BrokenPipeError:  # output piped into head and the like
         return 0
+    except Exception as exc:  # anything unforeseen: one line, no traceback, and a non-zero exit
+        import duckdb
+        kind = "database error" if isinstance(exc, duckdb.Error) else type(exc).__name__
+        print(f"error: {kind}: {str(exc).splitlines()[0] if str(exc) else ''} (nothing was changed by "
+              "the step that failed)", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted: nothing was changed by the unfinished step", file=sys.stderr)
         return 130

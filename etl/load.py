@@ -280,3 +280,40 @@ def migrate_only(db: Path, say=print) -> int:
         else:
             say(f"{db} is up to date (schema version {before})")
     return before
+
+
+def freeze(db: Path, label: str, period_from, period_to, suppressed: bool, batches_json: str,
+           figures_json: str, say=print) -> int:
+    """Record a report's figures, period and batches in force, as submitted; returns its id."""
+    db = Path(db)
+    with load_lock(db, say=say), working_copy(db) as con:
+        schema.migrate(con)
+        rid = con.execute("select coalesce(max(report_id), 0) + 1 from meta.frozen_reports").fetchone()[0]
+        con.execute("insert into meta.frozen_reports values (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [rid, label[:80], period_from, period_to, suppressed, dt.datetime.now().replace(microsecond=0),
+                     batches_json, figures_json])
+    return rid
+
+
+def add_annotation(db: Path, start, end, scope: str, note: str) -> tuple[bool, str]:
+    """A program note entered in the dashboard, checked like any logged text; (ok, message)."""
+    from .contract import LOG_TYPES
+    import hashlib
+    stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S.%f")
+    cols = {"start_date": [start.isoformat() if start else ""], "end_date": [end.isoformat() if end else ""],
+            "scope": [scope], "note": [note]}
+    raw = RawTable("annotations (dashboard)", stamp, LOG_TYPES["annotations"],
+                   hashlib.sha256(f"{stamp}{cols}".encode()).hexdigest(), cols, [1], [], 1, 0)
+    try:
+        key = peek_key(Path(db))
+        v = validate(raw, key)
+    except (Refused, LoadError) as exc:
+        return False, f"Not added: {exc}"
+    if v.rejects:
+        return False, "Not added: " + "; ".join(f"{f}: {reason}" for _, f, reason in v.rejects)
+    o = Outcome(raw.file, raw.sheet)
+    with load_lock(Path(db), say=lambda *_: None), working_copy(Path(db)) as con:
+        schema.migrate(con)
+        check_key(con, Path(db))
+        _write(con, o, raw, v)
+    return True, "Note added: it shows on the trend charts it falls in."

@@ -233,12 +233,12 @@ def test_an_older_schema_is_migrated_in_place_with_a_backup_first(tmp_path, caps
     con.close()
     f = write_rows(tmp_path / "education.csv", "education", [good_row("education", 1)])
     assert main(["load", str(f), "--db", str(db)]) == 0
-    assert "upgraded the database from schema version 1 to 2" in capsys.readouterr().out
+    assert f"upgraded the database from schema version 1 to {schema.SCHEMA_VERSION}" in capsys.readouterr().out
     with duckdb.connect(str(db), read_only=True) as con:
         assert schema.current_version(con) == schema.SCHEMA_VERSION
         assert con.execute("select count(*) from core.education").fetchone()[0] == 2
         assert con.execute("select total_rows from meta.batches where batch_id = 1").fetchone()[0] == 0
-    kept = list((tmp_path / "backups").glob("old-*-before-schema-v2.duckdb"))
+    kept = list((tmp_path / "backups").glob(f"old-*-before-schema-v{schema.SCHEMA_VERSION}.duckdb"))
     assert len(kept) == 1
     with duckdb.connect(str(kept[0]), read_only=True) as con:
         assert schema.current_version(con) == 1

@@ -1,5 +1,5 @@
 -- v2: warnings (rows that loaded but need a look) and the count of total rows skipped per batch
-alter table meta.batches add column total_rows integer not null default 0;
+alter table meta.batches add column if not exists total_rows integer default 0;
 
 -- one row per warning: the row loaded, but someone should look
 create table if not exists meta.warnings (

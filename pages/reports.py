@@ -1,0 +1,81 @@
+"""Reports: the grant workbook, the board deck and CSV for the period, and reports frozen as submitted."""
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from metrics import db, frozen, periods, report
+from metrics.export import WRITERS
+from ui import frame, widgets
+
+ctx = frame.context()
+if widgets.page_header("Reports", "The grant workbook, the board deck and CSV, with the dashboard's numbers", ctx):
+    whole = periods.is_whole_months(ctx.period)
+    st.markdown(f"Files for **{ctx.period}** ({ctx.period.start} to {ctx.period.end}), "
+                + ("**exact and marked CONFIDENTIAL** (staff view)." if ctx.staff else
+                   "suppressed for sharing (external view)."))
+    if not ctx.staff and not whole:
+        st.warning("Outside the staff view a report covers whole months, quarters or fiscal years.")
+    else:
+        cols = st.columns(3)
+        labels = {"xlsx": "Grant workbook (Excel)", "pptx": "Board deck (PowerPoint)", "csv": "Tables (CSV, zipped)"}
+        mimes = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                 "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                 "csv": "application/zip"}
+        for col, fmt in zip(cols, ["xlsx", "pptx", "csv"]):
+            with col:
+                if st.button(f"Make the {labels[fmt].split(' (')[0].lower()}", key=f"make_{fmt}"):
+                    rep = report.build(ctx.period, ctx.suppressed, db.db_path(), ctx.today)
+                    with tempfile.TemporaryDirectory() as tmp:
+                        p = WRITERS[fmt](rep, Path(tmp))
+                        st.session_state[f"file_{fmt}"] = (p.name, p.read_bytes())
+                if f"file_{fmt}" in st.session_state:
+                    name, data = st.session_state[f"file_{fmt}"]
+                    st.download_button(f"Download {labels[fmt]}", data, file_name=name, mime=mimes[fmt],
+                                       key=f"dl_{fmt}")
+        if ctx.staff:
+            with st.form("freeze"):
+                label = st.text_input("Freeze these figures as submitted, under a label",
+                                      placeholder="Grant report FY2025-26 (funder name)", max_chars=80)
+                if st.form_submit_button("Freeze as submitted") and label.strip():
+                    from etl.load import freeze
+                    rep = report.build(ctx.period, ctx.suppressed, db.db_path(), ctx.today)
+                    rid = freeze(db.db_path(), label.strip(), ctx.period.start, ctx.period.end, ctx.suppressed,
+                                 *report.frozen_payload(rep), say=lambda *_: None)
+                    st.success(f"Frozen as report {rid}.")
+
+    st.subheader("Reports frozen as submitted")
+    listing = frozen.listing(str(db.db_path()))
+    if listing.empty:
+        st.info("No frozen reports yet. Use *Freeze as submitted* (staff view) or "
+                "`python -m etl export --freeze LABEL`.")
+    else:
+        st.dataframe(listing, hide_index=True, width="stretch")
+        rid = st.selectbox("Open a frozen report", listing["report_id"].tolist(),
+                           format_func=lambda i: f"{i}: {listing.set_index('report_id').at[i, 'label']}")
+        head, table = frozen.compare(rid, str(db.db_path()), ctx.today)
+        n = (table["changed"] == "CHANGED").sum()
+        (st.warning if n else st.success)(
+            f"**{head['label']}**, {head['period'].start} to {head['period'].end}, frozen {head['created_at']}: "
+            + (f"{n} figure(s) differ today (late or corrected data)." if n else "every figure is as submitted."))
+        if head["files replaced or removed since"] or head["files added since"]:
+            st.caption(f"Since then: {len(head['files replaced or removed since'])} file(s) replaced or removed "
+                       f"({', '.join(head['files replaced or removed since'][:5])}), "
+                       f"{head['files added since']} added.")
+        st.dataframe(table, hide_index=True, width="stretch")
+
+    if ctx.staff:
+        st.subheader("Add a program note")
+        st.caption("Context marked on trend charts and listed in reports: about the program, never about a person.")
+        with st.form("annotation"):
+            c1, c2, c3 = st.columns(3)
+            start = c1.date_input("From", value=ctx.today, key="ann_start")
+            end = c2.date_input("To (blank for one day)", value=None, key="ann_end")
+            scope = c3.selectbox("Shown on", ["all", "outreach", "supplies", "referrals", "safe_suite",
+                                              "friday_network", "bad_dates", "education"])
+            note = st.text_input("Note", max_chars=120, placeholder="Safe Suite closed for repairs")
+            if st.form_submit_button("Add the note") and note.strip():
+                from etl.load import add_annotation
+                ok, msg = add_annotation(db.db_path(), start, end, scope, note.strip())
+                (st.success if ok else st.error)(msg)
