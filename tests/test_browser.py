@@ -1,7 +1,10 @@
 """A real browser (Playwright driving Debian's Chromium) opens every page of the running app."""
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -16,7 +19,7 @@ from conftest import ROOT
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = ROOT / "screenshots"
 SERVICE_PAGES = ["outreach", "supplies", "referrals", "safe_suite", "friday_network", "bad_dates", "education"]
-OTHER_PAGES = ["", "data_quality", "definitions"]
+OTHER_PAGES = ["", "data_quality", "definitions", "reports"]
 
 
 def free_port() -> int:
@@ -27,10 +30,16 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def app(demo_db):
+    with running_app(demo_db) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def running_app(db):
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (the CI script does)")
     port = free_port()
-    env = dict(os.environ, SHOP_DB=str(demo_db))
+    env = dict(os.environ, SHOP_DB=str(db))
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
                              "--server.address", "127.0.0.1", "--server.headless", "true"],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -98,3 +107,26 @@ def test_period_survives_a_page_change_and_the_staff_view_is_not_in_the_url(app,
     assert page.get_by_text("Staff view: exact figures").count() >= 1
     page.screenshot(path=str(SHOTS / "supplies_staff.png"), full_page=True)
     page.close()
+
+
+def test_a_load_beside_the_open_dashboard_shows_on_the_next_click(tmp_path, browser, demo_db):
+    from metrics import periods
+    db = tmp_path / "live.duckdb"
+    shutil.copyfile(demo_db, db)
+    fy = periods.fiscal_year(periods.fy_start_year(dt.date.today()) - 1)
+    with running_app(db) as url:
+        page = open_page(browser, url, f"education?from={fy.start}&to={fy.end}", "education_before")
+        tile = page.locator("[data-testid=stMetric]").filter(has_text="Education sessions")
+        before = int(tile.locator("[data-testid=stMetricValue]").inner_text().replace(",", ""))
+        f = tmp_path / "education_late.csv"
+        f.write_text("session_date,audience,topic,attendees\n" + "".join(
+            f"{fy.start + dt.timedelta(days=30 + i)},police,human_trafficking,20\n" for i in range(3)))
+        out = subprocess.run([sys.executable, "-m", "etl", "load", str(f), "--db", str(db)], cwd=ROOT,
+                             capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0 and "lock" not in (out.stdout + out.stderr).lower(), out.stdout + out.stderr
+        page.get_by_text("Quarter", exact=True).click()  # any interaction reruns the page
+        page.wait_for_timeout(2500)
+        after = int(tile.locator("[data-testid=stMetricValue]").inner_text().replace(",", ""))
+        assert after == before + 3
+        page.screenshot(path=str(SHOTS / "education_after_load.png"), full_page=True)
+        page.close()
