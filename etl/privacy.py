@@ -7,6 +7,7 @@ stored, so a load with the wrong key can be refused.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -61,9 +62,19 @@ def fingerprint(key: bytes) -> str:
     return hmac.new(key, b"shop-key-fingerprint-v1", hashlib.sha256).hexdigest()[:16]
 
 
+_HASHED: dict[tuple[bytes, str], str] = {}
+
+
 def hash_codes(codes, key: bytes) -> dict[str, str]:
-    """Normalised client code -> person key (HMAC-SHA-256, hex); each distinct code once."""
-    return {c: hmac.new(key, c.encode(), hashlib.sha256).hexdigest() for c in set(codes)}
+    """Normalised client code -> person key (HMAC-SHA-256, hex); each distinct code hashed once
+    per process, however many files it appears in (kept in memory only, never written)."""
+    out = {}
+    for c in set(codes):
+        k = (key, c)
+        if k not in _HASHED:
+            _HASHED[k] = hmac.new(key, c.encode(), hashlib.sha256).hexdigest()
+        out[c] = _HASHED[k]
+    return out
 
 
 def normalise_code(code: str) -> str:
@@ -71,12 +82,15 @@ def normalise_code(code: str) -> str:
     return re.sub(r"[\s\-]+", "", str(code)).upper()
 
 
+@functools.lru_cache(maxsize=200_000)
 def identifier_in_text(text: str) -> str | None:
     """Why a text looks like a direct identifier (phone, email, PHN, SIN), else None."""
     if not text:
         return None
-    if _EMAIL.search(text):
+    if "@" in text and _EMAIL.search(text):
         return "looks like an email address"
+    if sum(ch.isdigit() for ch in text) < 7:
+        return None  # too few digits for a phone, health or insurance number
     # Health and insurance numbers first: a BC PHN also has a phone number's shape.
     for m in _DIGITS.finditer(text):
         digits = re.sub(r"\D", "", m.group())

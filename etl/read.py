@@ -39,6 +39,7 @@ class RawTable:
     unknown_columns: list[str] = field(default_factory=list)
     rows_read: int = 0
     total_rows: int = 0
+    arrow: object = None              # large CSVs: the same data as an Arrow table read by DuckDB
 
 
 def max_file_bytes() -> int:
@@ -72,8 +73,83 @@ def read_file(path: str | Path, log_type: str | None = None) -> list[RawTable]:
         if lt is None:
             raise Refused("has no log type: its name must start with one of "
                           f"{', '.join(LOG_TYPES)} (or give --type)")
-        return [_table(name, "", lt, _csv_rows(data), hashlib.sha256(data).hexdigest())]
+        digest = hashlib.sha256(data).hexdigest()
+        if len(data) >= fast_csv_bytes():
+            fast = _fast_csv(path, name, data, lt, digest)
+            if fast is not None:
+                return [fast]
+        return [_table(name, "", lt, _csv_rows(data), digest)]
     raise Refused(f"is a {suffix or 'file without extension'}: only .csv and .xlsx are read")
+
+
+def fast_csv_bytes() -> int:
+    """CSV files at least this big are read by DuckDB itself when their shape allows."""
+    return int(os.environ.get("SHOP_FAST_CSV_BYTES", str(64 * 1024)))
+
+
+def _fast_csv(path: Path, name: str, data: bytes, lt: LogType, digest: str) -> RawTable | None:
+    """Read a large, plain CSV with DuckDB's own reader; None when the slow path must decide.
+
+    Taken only when the file is UTF-8 and has no blank line after its header, so that DuckDB's
+    record count gives the same row numbers a spreadsheet shows. Any CSV error falls back.
+    """
+    if b"\x00" in data:
+        return None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    head_text = data[:65536].decode("utf-8", "ignore")
+    head_text = head_text[: head_text.rfind("\n") + 1]
+    if head_text.startswith("\ufeff"):
+        return None  # a BOM shifts DuckDB's first line; the slow path handles it
+    delim = ";" if head_text.count(";") > head_text.count(",") else ","
+    reader = csv.reader(io.StringIO(head_text, newline=""), delimiter=delim)
+    head_rows, lines_after = [], []
+    try:
+        for r in reader:
+            head_rows.append(r)
+            lines_after.append(reader.line_num)
+    except csv.Error:
+        return None
+    hi, mapping, unknown = _find_header(head_rows, lt)
+    skip = lines_after[hi]
+    offset = 0
+    for _ in range(skip):
+        offset = data.index(b"\n", offset) + 1
+    if re.search(rb"\n\r?\n", data[offset:].rstrip(b"\r\n")) or data[offset:offset + 2] in (b"\n", b"\r\n"):
+        return None
+    ncols = len(head_rows[hi])
+    columns = "{" + ", ".join(f"'c{j}': 'VARCHAR'" for j in range(ncols)) + "}"
+    date_cols = [j for j, f in mapping.items() if lt.field(f).kind == DATE]
+    total = r"(?i)^\s*(grand\s+|sub\s*-?\s*)?totals?\b"
+    blank = " and ".join(f"coalesce(trim(c{j}), '') = ''" for j in range(ncols))
+    any_total = " or ".join(f"coalesce(regexp_matches(c{j}, $total), false)" for j in range(ncols))
+    no_date = " and ".join(f"(coalesce(trim(c{j}), '') = '' or regexp_matches(c{j}, $total))" for j in date_cols) or "true"
+    fields = ", ".join(f'c{j} as "{f}"' for j, f in mapping.items())
+    missing = ", ".join(f'null::varchar as "{f.name}"' for f in lt.fields if f.name not in mapping.values())
+    import duckdb
+    con = duckdb.connect()
+    try:
+        # One pass: number the records as a spreadsheet does, drop blank rows, mark total rows
+        # (the total pattern is tried only on rows with no date, which is few).
+        con.execute(f"""create temp table kept as
+            with src as (
+              select row_number() over () + {hi + 1} as _row, *
+              from read_csv($path, header = false, skip = $skip, auto_detect = false, columns = {columns},
+                            delim = $delim, quote = '"', escape = '"', max_line_size = 1000000)
+            )
+            select *, case when {no_date} then {any_total} else false end as is_total
+            from src where not ({blank})""",
+                    {"path": str(path), "skip": skip, "delim": delim, "total": total}).fetchall()
+        totals = con.execute("select count(*) from kept where is_total").fetchall()[0][0]
+        tbl = con.sql(f"select _row, {fields}{', ' + missing if missing else ''} from kept where not is_total "
+                      "order by _row").to_arrow_table()
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    return RawTable(name, "", lt, digest, {}, [], unknown, tbl.num_rows, totals, tbl)
 
 
 def _decode(data: bytes) -> str:

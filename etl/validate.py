@@ -39,9 +39,9 @@ def decide_date_order(con, lt: LogType, given: str | None) -> str | None:
     parts = []
     for f in lt.fields:
         if f.kind == DATE:
-            parts.append(f"""select split_part(trim("{f.name}"), '/', 1)::int as a,
-                                   split_part(trim("{f.name}"), '/', 2)::int as b
-                            from raw_in where regexp_full_match(trim("{f.name}"), '{_SLASHED}')""")
+            parts.append(f"""select split_part("{f.name}", '/', 1)::int as a,
+                                   split_part("{f.name}", '/', 2)::int as b
+                            from "d__{f.name}" where regexp_full_match("{f.name}", '{_SLASHED}')""")
     if not parts:
         return None
     dmy, mdy, ambiguous = con.execute(
@@ -144,42 +144,60 @@ def validate(raw: RawTable, key: bytes, date_order: str | None = None,
     lt = raw.log_type
     con = duckdb.connect()  # private and in memory: raw values never reach the database file
     try:
-        arrays = {"_row": pa.array(raw.rows, pa.int64())}
+        if raw.arrow is not None:
+            con.register("raw_src", raw.arrow)
+        else:
+            arrays = {"_row": pa.array(raw.rows, pa.int64())}
+            for f in lt.fields:
+                arrays[f.name] = pa.array(raw.columns[f.name], pa.string())
+            con.register("raw_src", pa.table(arrays))
+        # Per field, its distinct values, trimmed (blank as null): every check below runs on these,
+        # once per distinct value, and the rows are joined back at the end.
+        ws = "' \t\r\n' || chr(160)"
         for f in lt.fields:
-            arrays[f.name] = pa.array([None if c is None or not str(c).strip() else str(c).strip()
-                                       for c in raw.columns[f.name]], pa.string())
-        con.register("raw_in", pa.table(arrays))
+            con.execute(f"""create temp table "d__{f.name}" as select raw_v, nullif(trim(raw_v::varchar, {ws}), '')
+                            as "{f.name}" from (select distinct "{f.name}" as raw_v from raw_src)""").fetchall()
         order = decide_date_order(con, lt, date_order)
         joins = []
         for f in lt.fields:
             if f.kind in (TEXT, CODE):
-                distinct = [r[0] for r in con.execute(f'select distinct "{f.name}" from raw_in where "{f.name}" is not null').fetchall()]
+                distinct = [r[0] for r in con.execute(
+                    f'select distinct "{f.name}" from "d__{f.name}" where "{f.name}" is not null').fetchall()]
                 flagged = [(d, r) for d in distinct if (r := identifier_in_text(d))]
                 con.register(f"flag_{f.name}", pa.table({"value": pa.array([d for d, _ in flagged], pa.string()),
                                                          "reason": pa.array([r for _, r in flagged], pa.string())}))
                 joins.append(f'left join flag_{f.name} f_{f.name} on f_{f.name}.value = raw_in."{f.name}"')
             if f.kind == CODE:
                 codes = [r[0] for r in con.execute(
-                    f"""select distinct regexp_replace(upper("{f.name}"), '[\\s\\-]+', '', 'g') from raw_in
+                    f"""select distinct regexp_replace(upper("{f.name}"), '[\\s\\-]+', '', 'g') from "d__{f.name}"
                         where "{f.name}" is not null""").fetchall()]
                 keys = hash_codes(codes, key)
                 con.register(f"keys_{f.name}", pa.table({"code": pa.array(list(keys), pa.string()),
                                                          "person_key": pa.array(list(keys.values()), pa.string())}))
                 joins.append(f"""left join keys_{f.name} k_{f.name}
                                  on k_{f.name}.code = regexp_replace(upper(raw_in."{f.name}"), '[\\s\\-]+', '', 'g')""")
-        params: list = []
+        # Each field is typed and checked once per distinct value (a map), then joined to the rows:
+        # a decade of logs has a few thousand distinct dates and a handful of enum values.
         sel = []
+        maps = []
         for f in lt.fields:
+            params: list = []
             parse, err = _exprs(f, lt, order, params, today)
-            sel.append(f'{parse} as "{f.column}"')
-            sel.append(f'{err} as "err__{f.name}"')
-        con.execute(f"create temp table checked as select raw_in._row, {', '.join(sel)} from raw_in {' '.join(joins)}",
-                    params)
+            src_joins = " ".join(j for j in joins if f'"{f.name}"' in j)
+            con.execute(f"""create temp table "m__{f.name}" as
+                            select raw_in.raw_v as v, {parse} as p, {err} as e
+                            from "d__{f.name}" raw_in {src_joins}""", params).fetchall()
+            maps.append(f'left join "m__{f.name}" as "j__{f.name}" on "j__{f.name}".v is not distinct from raw_in."{f.name}"')
+            sel.append(f'"j__{f.name}".p as "{f.column}"')
+            sel.append(f'"j__{f.name}".e as "err__{f.name}"')
+        con.execute(f"create temp table checked as select raw_in._row::bigint as _row, {', '.join(sel)} "
+                    f"from raw_src raw_in {' '.join(maps)}").fetchall()
         _cross_field_rules(con, lt)
         errs = [f'"err__{f.name}"' for f in lt.fields]
+        any_err = " or ".join(f"{e} is not null" for e in errs)
         rejects = con.execute(
             "select _row, field, reason from (unpivot (select _row, " + ", ".join(errs) +
-            " from checked) on " + ", ".join(errs) + " into name field value reason) "
+            f" from checked where {any_err}) on " + ", ".join(errs) + " into name field value reason) "
             "where reason is not null order by _row, field").fetchall()
         rejects = [(r, fld.removeprefix("err__"), reason) for r, fld, reason in rejects]
         cols = ", ".join(f'"{f.column}"' for f in lt.fields)

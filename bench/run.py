@@ -1,0 +1,144 @@
+"""The benchmark: load ratio against DuckDB's own read_csv, page times cold and warm, peak memory,
+at 1M, 5M and 10M rows. Writes bench/results.json and prints a table."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "bench" / "data"
+PAGES = sorted(p.name for p in (ROOT / "pages").glob("*.py"))
+
+# Peak memory of this process alone: VmHWM starts afresh at exec (ru_maxrss does not).
+PEAK = """
+def peak_kb():
+    return int(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')))
+"""
+
+FLOOR = PEAK + """
+import duckdb, resource, sys, time, glob
+t = time.perf_counter()
+con = duckdb.connect(sys.argv[1])
+for f in sorted(glob.glob(sys.argv[2] + '/*.csv')):
+    name = f.rsplit('/', 1)[1].rsplit('.', 1)[0].replace('-', '_')
+    con.execute(f"create table \\"{name}\\" as select * from read_csv('{f}', header = true)")
+con.close()
+print(peak_kb())
+"""
+
+LOAD = PEAK + """
+import resource, runpy, sys
+sys.argv = ['etl', 'load', sys.argv[2], '--db', sys.argv[1]]
+try:
+    runpy.run_module('etl', run_name='__main__')
+except SystemExit as e:
+    code = e.code
+print(peak_kb(), file=sys.stderr)
+"""
+
+PAGE = PEAK + """
+import datetime as dt, json, os, resource, sys, time
+from streamlit.testing.v1 import AppTest
+from metrics import periods
+fy = periods.fiscal_year(periods.fy_start_year(dt.date.today()) - 1)
+out = {}
+for attempt in ('cold', 'warm'):
+    at = AppTest.from_file(sys.argv[1], default_timeout=120)
+    at.query_params['from'] = fy.start.isoformat()
+    at.query_params['to'] = fy.end.isoformat()
+    t = time.perf_counter()
+    at.run()
+    out[attempt] = round(time.perf_counter() - t, 3)
+    assert not at.exception, at.exception
+out['peak_mb'] = round(peak_kb() / 1024, 1)
+print(json.dumps(out))
+"""
+
+
+def timed(args, env=None) -> tuple[float, str, str]:
+    t = time.perf_counter()
+    p = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, env=env)
+    if p.returncode not in (0,):
+        raise SystemExit(f"benchmark step failed: {' '.join(map(str, args))}\n{p.stdout[-2000:]}\n{p.stderr[-2000:]}")
+    return time.perf_counter() - t, p.stdout, p.stderr
+
+
+def one_scale(rows: int, pages: bool) -> dict:
+    from bench.generate import generate
+    folder = DATA / f"{rows}"
+    if not folder.exists():
+        t = time.perf_counter()
+        generate(rows, folder)
+        print(f"  generated {rows:,} rows in {time.perf_counter() - t:.1f} s", flush=True)
+    files = sorted(folder.glob("*.csv"))
+    n = sum(sum(1 for _ in open(f)) - 1 for f in files)
+    floor_db, load_db = DATA / f"floor_{rows}.duckdb", DATA / f"load_{rows}.duckdb"
+    for p in (floor_db, load_db):
+        for q in p.parent.glob(p.name + "*"):
+            q.unlink()
+    env = dict(os.environ, SHOP_HASH_KEY="benchmark-key-not-secret")
+    floor_s, out, _ = timed([sys.executable, "-c", FLOOR, str(floor_db), str(folder)], env)
+    floor_mb = int(out.strip()) / 1024
+    load_s, out, err = timed([sys.executable, "-c", LOAD, str(load_db), str(folder)], env)
+    load_mb = int(err.strip().splitlines()[-1]) / 1024
+    res = {"rows": n, "files": len(files), "floor_s": round(floor_s, 2), "load_s": round(load_s, 2),
+           "load_ratio": round(load_s / floor_s, 2), "load_peak_mb": round(load_mb), "floor_peak_mb": round(floor_mb)}
+    if pages:
+        res["pages"] = {}
+        for page in PAGES:
+            _, out, _ = timed([sys.executable, "-c", PAGE, str(ROOT / "pages" / page)],
+                              dict(env, SHOP_DB=str(load_db)))
+            res["pages"][page] = json.loads(out.strip().splitlines()[-1])
+    print(json.dumps(res), flush=True)
+    return res
+
+
+def machine() -> str:
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    mem = next((int(l.split()[1]) // 1024 // 1024 for l in open("/proc/meminfo") if l.startswith("MemTotal")), 0)
+    return f"{os.cpu_count()} cores ({cpu}), {mem} GiB, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description="SHOP benchmark")
+    ap.add_argument("--scales", default="1000000,5000000,10000000", help="row counts, comma separated")
+    ap.add_argument("--keep", action="store_true", help="keep the generated files and databases")
+    args = ap.parse_args(argv)
+    import duckdb
+    results = {"machine": machine(), "duckdb": duckdb.__version__, "when": time.strftime("%Y-%m-%d %H:%M"),
+               "scales": {}}
+    for rows in map(int, args.scales.split(",")):
+        print(f"scale {rows:,} rows", flush=True)
+        results["scales"][str(rows)] = one_scale(rows, pages=True)
+    out = ROOT / "bench" / "results.json"
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(table(results))
+    if not args.keep:
+        shutil.rmtree(DATA, ignore_errors=True)
+    return 0
+
+
+def table(results: dict) -> str:
+    lines = [f"machine: {results['machine']}, DuckDB {results['duckdb']}", "",
+             "| rows | load s | read_csv floor s | load ratio | load peak MB |",
+             "|---:|---:|---:|---:|---:|"]
+    for s in results["scales"].values():
+        lines.append(f"| {s['rows']:,} | {s['load_s']} | {s['floor_s']} | {s['load_ratio']} | {s['load_peak_mb']} |")
+    lines += ["", "| page | " + " | ".join(f"{int(k) // 1_000_000}M cold / warm s" for k in results["scales"]) + " | peak MB (largest) |",
+              "|---|" + "---:|" * (len(results["scales"]) + 1)]
+    for page in PAGES:
+        cells = [f"{s['pages'][page]['cold']} / {s['pages'][page]['warm']}" for s in results["scales"].values()]
+        peak = max(s["pages"][page]["peak_mb"] for s in results["scales"].values())
+        lines.append(f"| {page} | " + " | ".join(cells) + f" | {peak} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
