@@ -1,7 +1,7 @@
 """SHOP program-evaluation dashboard: routes and frames. `make run` starts it."""
 import streamlit as st
 
-from ui import frame
+from ui import access, frame
 
 st.set_page_config(page_title="SHOP program dashboard", page_icon=":material/volunteer_activism:",
                    layout="wide", initial_sidebar_state="expanded")
@@ -20,8 +20,13 @@ PAGES = [
     st.Page("pages/definitions.py", title="Definitions", icon=":material/menu_book:", url_path="definitions"),
 ]
 
-pg = st.navigation(PAGES)
-st.session_state["_ctx"] = frame.sidebar()
+viewer = access.gate()
+pages = PAGES + ([st.Page("pages/audit.py", title="Audit log", icon=":material/shield_person:", url_path="audit")]
+                 if viewer.is_staff else [])
+pg = st.navigation(pages)
+ctx = frame.sidebar(viewer)
+frame.log_view(ctx, pg.url_path or "overview")
+st.session_state["_ctx"] = ctx
 try:
     pg.run()
 finally:

@@ -103,8 +103,14 @@ def cmd_export(args) -> int:
     db = _db(args)
     rep = report.build(period, suppressed=not args.exact, path=db, today=today)
     out = Path(args.out)
+    import getpass
+    from metrics import audit
     for fmt in args.format:
-        print(WRITERS[fmt](rep, out))
+        written = WRITERS[fmt](rep, out)
+        audit.record(f"cli:{getpass.getuser()}", "staff" if args.exact else None, "export", "etl export",
+                     f"{written.name}: {fmt}, {'exact' if args.exact else 'suppressed'}, {period.start} to {period.end}",
+                     database=db)
+        print(written)
     if args.freeze:
         from .load import LoadError, freeze
         try:

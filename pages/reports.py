@@ -30,6 +30,10 @@ if widgets.page_header("Reports", "The grant workbook, the board deck and CSV, w
                     with tempfile.TemporaryDirectory() as tmp:
                         p = WRITERS[fmt](rep, Path(tmp))
                         st.session_state[f"file_{fmt}"] = (p.name, p.read_bytes())
+                    from metrics import audit
+                    audit.record(ctx.viewer.email, ctx.viewer.role, "export", "reports",
+                                 f"{p.name}: {fmt}, {'exact' if ctx.staff else 'suppressed'}, "
+                                 f"{ctx.period.start} to {ctx.period.end}")
                 if f"file_{fmt}" in st.session_state:
                     name, data = st.session_state[f"file_{fmt}"]
                     st.download_button(f"Download {labels[fmt]}", data, file_name=name, mime=mimes[fmt],

@@ -13,7 +13,7 @@ from metrics import indicators, periods
 from metrics.indicators import REGISTRY
 from ui.frame import EXTERNAL, STAFF
 
-PAGES = sorted(p.name for p in (ROOT / "pages").glob("*.py"))
+PAGES = sorted(p.name for p in (ROOT / "pages").glob("*.py") if p.name != "audit.py")
 BY_LABEL = {i.label: i for i in REGISTRY.values()}
 
 
@@ -101,3 +101,19 @@ def test_overview_through_navigation(demo_db):
     at.run()
     assert not at.exception
     assert [m.label for m in at.metric][:2] == ["People served", "New people"]
+
+
+def test_audit_page_lists_page_views_for_staff(demo_db, tmp_path):
+    import os
+    import shutil
+    db = tmp_path / "a.duckdb"
+    shutil.copyfile(demo_db, db)
+    os.environ["SHOP_DB"] = str(db)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.run()
+    assert not at.exception
+    at = AppTest.from_file(str(ROOT / "pages" / "audit.py"), default_timeout=60)
+    at.run()
+    assert not at.exception
+    df = at.dataframe[0].value
+    assert (df["event"] == "page_view").any() and (df["user_email"] == "local user").all()

@@ -24,6 +24,7 @@ class Context:
     grain: str
     today: dt.date
     version: str
+    viewer: object = None     # ui.access.Viewer: who is looking, and with which role
 
     @property
     def suppressed(self) -> bool:
@@ -97,8 +98,10 @@ def _init_from_url(p: Period, t: dt.date) -> None:
         ss["period_custom"] = (p.start, p.end)
 
 
-def sidebar() -> Context:
+def sidebar(viewer=None) -> Context:
     """Render the shared sidebar and return the page context."""
+    from . import access
+    viewer = viewer or access.gate()
     t = today()
     ss = st.session_state
     if "period_kind" not in ss:
@@ -107,10 +110,14 @@ def sidebar() -> Context:
             _init_from_url(p, t)
     with st.sidebar:
         st.markdown("### SHOP program dashboard")
-        audience = st.radio("Audience", [EXTERNAL, STAFF], key="audience",
-                            help="External: small counts suppressed, whole months only; safe to show or "
-                                 "hand out. Staff: exact figures for program staff only.")
-        staff = audience == STAFF
+        if viewer.is_staff:
+            audience = st.radio("Audience", [EXTERNAL, STAFF], key="audience",
+                                help="External: small counts suppressed, whole months only; safe to show or "
+                                     "hand out. Staff: exact figures for program staff only.")
+        else:  # a board member never gets the staff view, whatever the URL or session says
+            audience = EXTERNAL
+            st.caption("Board view: small counts suppressed.")
+        staff = audience == STAFF and viewer.is_staff
         kinds = PRESETS if staff else PRESETS[:-1]
         if ss.get("period_kind") not in kinds:
             ss["period_kind"] = PRESETS[0] if ss.get("period_kind") != PRESETS[6] else PRESETS[6]
@@ -154,8 +161,12 @@ def sidebar() -> Context:
         grain = st.radio("Trend by", grains, horizontal=True, key="grain" if staff else "grain_ext",
                          format_func=str.capitalize)
         st.caption(f"Data as of {freshness()}")
+        if access.auth_configured():
+            st.caption(f"Signed in as {viewer.email} ({viewer.role})")
+            if st.button("Sign out"):
+                st.logout()
     st.query_params.from_dict({"from": period.start.isoformat(), "to": period.end.isoformat()})
-    return Context(period, staff, grain, t, db.version())
+    return Context(period, staff, grain, t, db.version(), viewer)
 
 
 def context() -> Context:
@@ -170,6 +181,16 @@ def context() -> Context:
             st.rerun()
         ctx = sidebar()
     return ctx
+
+
+def log_view(ctx: Context, page: str) -> None:
+    """One audit row per page, period and audience a viewer opens (not per click)."""
+    from metrics import audit
+    key = (page, ctx.period.start, ctx.period.end, ctx.staff)
+    if st.session_state.get("_last_view") != key:
+        st.session_state["_last_view"] = key
+        audit.record(ctx.viewer.email, ctx.viewer.role, "page_view", page,
+                     f"{ctx.period.start} to {ctx.period.end}, {'exact' if ctx.staff else 'suppressed'}")
 
 
 def banner(ctx: Context) -> None:
