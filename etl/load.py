@@ -90,6 +90,10 @@ def _cleanup_stale(db: Path) -> None:
             p.unlink()
 
 
+class Unchanged(Exception):
+    """Raised inside working_copy when nothing was written: the copy is dropped, no swap."""
+
+
 @contextlib.contextmanager
 def working_copy(db: Path):
     """A writable copy of the database; swapped in atomically only if the block succeeds."""
@@ -100,7 +104,13 @@ def working_copy(db: Path):
     con = duckdb.connect(str(tmp))
     try:
         con.execute("begin transaction")
-        yield con
+        try:
+            yield con
+        except Unchanged:
+            con.execute("rollback")
+            con.close()
+            tmp.unlink(missing_ok=True)
+            return
         con.execute("commit")
         con.execute("checkpoint")
         con.close()
@@ -163,23 +173,8 @@ def load(paths, db: str | Path, log_type: str | None = None, date_order: str | N
     if not files:
         raise LoadError("no .csv or .xlsx files found in " + ", ".join(map(str, paths)))
     key = peek_key(db)
-    staged: list[tuple[Outcome, RawTable | None, Validated | None]] = []
-    for path in files:
-        try:
-            tables = read_file(path, log_type)
-        except Refused as exc:
-            staged.append((Outcome(path.name, status="refused", reason=str(exc)), None, None))
-            continue
-        for t in tables:
-            o = Outcome(path.name, t.sheet, unknown_columns=t.unknown_columns)
-            try:
-                v = validate(t, key, date_order, today)
-            except Refused as exc:
-                o.status, o.reason = "refused", str(exc)
-                staged.append((o, None, None))
-                continue
-            o.rejects, o.warnings = v.rejects, v.warnings
-            staged.append((o, t, v))
+    outcomes: list[Outcome] = []
+    # One file at a time, straight into the working copy: memory holds one file, never the batch.
     with load_lock(db, say=say), working_copy(db) as con:
         before = schema.migrate(con)
         if 0 < before < schema.SCHEMA_VERSION:
@@ -188,12 +183,35 @@ def load(paths, db: str | Path, log_type: str | None = None, date_order: str | N
             say(f"upgraded the database from schema version {before} to {schema.SCHEMA_VERSION} "
                 f"(the old one is kept as {kept})")
         check_key(con, db)
-        for n, (o, t, v) in enumerate(staged):
-            if _fail_after is not None and n >= _fail_after:
-                raise RuntimeError("injected failure (test)")
-            if t is not None:
+        for path in files:
+            try:
+                tables = read_file(path, log_type)
+            except Refused as exc:
+                outcomes.append(Outcome(path.name, status="refused", reason=str(exc)))
+                continue
+            for t in tables:
+                o = Outcome(path.name, t.sheet, unknown_columns=t.unknown_columns)
+                outcomes.append(o)
+                try:
+                    v = validate(t, key, date_order, today)
+                except Refused as exc:
+                    o.status, o.reason = "refused", str(exc)
+                    continue
+                o.rejects, o.warnings = v.rejects, v.warnings
+                if _fail_after is not None and len(outcomes) > _fail_after:
+                    raise RuntimeError("injected failure (test)")
                 _write(con, o, t, v)
-    return [o for o, _, _ in staged]
+                del v, t
+        if any(o.status in ("loaded", "replaced") for o in outcomes) or before < schema.SCHEMA_VERSION:
+            refresh_marts(con)
+        else:
+            raise Unchanged()
+    return outcomes
+
+
+def refresh_marts(con) -> None:
+    """Rebuild the marts that are tables (derived from core, in the load's transaction)."""
+    con.execute((schema.SQL_DIR / "migrations" / "0004_first_outreach_mart.sql").read_text())
 
 
 def _write(con, o: Outcome, t: RawTable, v: Validated) -> None:
@@ -316,4 +334,5 @@ def add_annotation(db: Path, start, end, scope: str, note: str) -> tuple[bool, s
         schema.migrate(con)
         check_key(con, Path(db))
         _write(con, o, raw, v)
+        refresh_marts(con)
     return True, "Note added: it shows on the trend charts it falls in."

@@ -9,8 +9,10 @@ from . import db, indicators, periods
 from .indicators import REGISTRY
 
 
-def progress(day: dt.date, today: dt.date, suppressed: bool, version: str = "", path=None) -> pd.DataFrame:
-    """One row per target of the fiscal year containing `day`."""
+def progress(day: dt.date, today: dt.date, suppressed: bool, version: str = "", path=None,
+             figures=None) -> pd.DataFrame:
+    """One row per target of the fiscal year containing `day`; `figures(period)` may supply
+    (cached) exact figures, else they are computed here."""
     fy = periods.fiscal_year(periods.fy_start_year(day))
     if not db.has_data(path):
         return pd.DataFrame()
@@ -22,7 +24,9 @@ def progress(day: dt.date, today: dt.date, suppressed: bool, version: str = "", 
     if end < fy.start:
         return pd.DataFrame()
     share = ((end - fy.start).days + 1) / fy.days
-    actual = indicators.present(indicators.compute(periods.Period(fy.start, end), path, today), suppressed)
+    fy_to_date = periods.Period(fy.start, end)
+    exact = figures(fy_to_date) if figures else indicators.compute(fy_to_date, path, today)
+    actual = indicators.present(exact, suppressed)
     rows = []
     for r in tg.itertuples():
         ind = REGISTRY.get(r.indicator)

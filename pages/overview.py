@@ -43,7 +43,8 @@ if widgets.page_header("SHOP at a glance", "Who the program reached and what it 
             st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
 
     st.subheader(f"Targets for {periods.fiscal_year(periods.fy_start_year(ctx.period.start)).label}")
-    progress = targets.progress(ctx.period.start, ctx.today, ctx.suppressed, ctx.version)
+    progress = targets.progress(ctx.period.start, ctx.today, ctx.suppressed, ctx.version,
+                                figures=lambda p: frame.figures(ctx, p))
     if progress.empty:
         st.info("No targets loaded for this fiscal year. Load a `targets` log "
                 "(fiscal_year, indicator, target) to see progress here.")

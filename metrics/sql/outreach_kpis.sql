@@ -3,8 +3,7 @@ with contacts as (
   select * from core.outreach where contact_date between $from and $to
 ),
 first_seen as (
-  select person_key, min(contact_date) as first_date
-  from core.outreach where person_key is not null group by person_key
+  select person_key, first_date from marts.first_outreach
 ),
 final as (
   select
