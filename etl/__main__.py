@@ -30,13 +30,8 @@ def cmd_status(args) -> int:
 
 def cmd_demo(args) -> int:
     from .demo import build_demo
-    from .load import LoadError
-    try:
-        build_demo(_db(args), seed=args.seed, years=args.years)
-    except LoadError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    codes = []
+    return _guarded(lambda: codes.append(build_demo(_db(args), seed=args.seed, years=args.years))) or max(codes, default=0)
 
 
 def cmd_summary(args) -> int:
@@ -124,36 +119,30 @@ def cmd_export(args) -> int:
     return 0
 
 
-def cmd_backup(args) -> int:
-    from .backup import backup
+def _guarded(fn) -> int:
+    """Run a write command; a LoadError is one line on stderr and exit 1."""
     from .load import LoadError
     try:
-        backup(_db(args), Path(args.to) if args.to else None, args.keep)
+        fn()
     except LoadError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def cmd_backup(args) -> int:
+    from .backup import backup
+    return _guarded(lambda: backup(_db(args), Path(args.to) if args.to else None, args.keep))
 
 
 def cmd_restore(args) -> int:
     from .backup import restore
-    from .load import LoadError
-    try:
-        restore(Path(args.file), _db(args))
-    except LoadError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    return _guarded(lambda: restore(Path(args.file), _db(args)))
 
 
 def cmd_migrate(args) -> int:
-    from .load import LoadError, migrate_only
-    try:
-        migrate_only(_db(args))
-    except LoadError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    from .load import migrate_only
+    return _guarded(lambda: migrate_only(_db(args)))
 
 
 def main(argv=None) -> int:

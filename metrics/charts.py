@@ -10,7 +10,7 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#0
            "#004D80", "#A36F00", "#006B4F", "#993D00"]
 FIXED = {  # the same category has the same colour on every page
     "street": 0, "drop_in": 1, "online": 2, "phone_text": 3, "escort_agency": 4, "safe_suite": 5,
-    "court": 6, "hospital": 8, "other": 7, "all others": 7, "not recorded": 7, "unknown": 7,
+    "court": 6, "hospital": 8, "other": 7, "all others": 7, "all": 0, "not recorded": 7, "unknown": 7,
     "outdoor": 0, "indoor": 1, "exited": 5, "alumni": 5, "guest": 7,
     "anonymous": 7, "new person": 2, "returning person": 0,
     "external_condom": 0, "internal_condom": 4, "lubricant": 1, "naloxone_kit": 3, "safer_injection_kit": 2,
@@ -53,6 +53,7 @@ def stacked_bars(chart: pd.DataFrame, title: str, y_title: str, annotations=()) 
     for i, c in enumerate(cols):
         fig.add_bar(x=chart.index, y=chart[c], name=label(c), marker_color=colour(c, i))
     fig.update_layout(barmode="stack", title=title, yaxis_title=y_title, xaxis_title=None, height=440)
+    fig.update_yaxes(rangemode="tozero")
     mark(fig, annotations)
     return fig
 
@@ -75,6 +76,7 @@ def line(series: pd.Series, title: str, y_title: str, annotations=(), markers=Tr
     fig = go.Figure(go.Scatter(x=series.index, y=series.values, mode="lines+markers" if markers else "lines",
                                line=dict(color=PALETTE[0], width=3), connectgaps=False, name=y_title))
     fig.update_layout(title=title, yaxis_title=y_title, height=420, showlegend=False)
+    fig.update_yaxes(rangemode="tozero")  # a board reads heights from zero
     mark(fig, annotations)
     return fig
 

@@ -125,6 +125,7 @@ def breakdown(name: str, period: Period, grain: str = "month", path=None,
 
 
 OTHERS = "all others"
+ALL = "all"
 
 
 def fold_small(wide: pd.DataFrame, k: int) -> pd.DataFrame:
@@ -142,6 +143,8 @@ def fold_small(wide: pd.DataFrame, k: int) -> pd.DataFrame:
         c = min(candidates, key=lambda c: (wide[c].sum(), c))
         wide[OTHERS] = (wide[OTHERS] if OTHERS in wide.columns else 0) + wide[c]
         wide = wide.drop(columns=c)
+    if list(wide.columns) == [OTHERS]:
+        wide.columns = [ALL]  # everything folded: it is simply the total
     return wide
 
 

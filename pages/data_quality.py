@@ -5,7 +5,8 @@ from metrics import quality
 from ui import frame, widgets
 
 ctx = frame.context()
-if widgets.page_header("Data quality", "Is every month loaded, what was rejected, and what is left blank", ctx):
+if widgets.page_header("Data quality", "Is every month loaded, what was rejected, and what is left blank", ctx) \
+        and widgets.staff_only(ctx, "File names, rejects and blanks are for program staff"):
     path = str(frame.db.db_path())
     gaps = quality.missing_months(ctx.period, path)
     if gaps.empty:

@@ -51,6 +51,8 @@ if widgets.page_header("Reports", "The grant workbook, the board deck and CSV, w
 
     st.subheader("Reports frozen as submitted")
     listing = frozen.listing(str(db.db_path()))
+    if not listing.empty and not ctx.staff:  # exact (confidential) reports stay in the staff view
+        listing = listing[listing["audience"] == "external (suppressed)"]
     if listing.empty:
         st.info("No frozen reports yet. Use *Freeze as submitted* (staff view) or "
                 "`python -m etl export --freeze LABEL`.")

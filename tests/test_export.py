@@ -160,3 +160,23 @@ def test_frozen_report_keeps_what_was_submitted_and_flags_a_correction(tmp_path,
     assert made["as submitted"] == "30" and made["today"] == "18" and made["changed"] == "CHANGED"
     assert table.set_index("indicator").loc["supplies.units", "changed"] == ""
     assert head["files replaced or removed since"] == ["referrals_FY.csv"]
+
+
+def test_exact_frozen_reports_are_not_listed_outside_the_staff_view(tmp_path, capsys, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+    from conftest import ROOT
+    from ui.frame import EXTERNAL, STAFF
+    db = tmp_path / "t.duckdb"
+    f = tmp_path / "referrals_FY.csv"
+    write_csv(f, ["referral_date", "referral_type", "status"],
+              [[(FY.start + dt.timedelta(days=i)).isoformat(), "housing", "made"] for i in range(3)])
+    assert main(["load", str(f), "--db", str(db)]) == 0
+    assert export(db, tmp_path / "o", "--exact", "--freeze", "Exact for the funder", fmt=("xlsx",)) == 0
+    monkeypatch.setenv("SHOP_DB", str(db))
+    for audience, visible in [(EXTERNAL, False), (STAFF, True)]:
+        at = AppTest.from_file(str(ROOT / "pages" / "reports.py"), default_timeout=60)
+        at.session_state["audience"] = audience
+        at.run()
+        assert not at.exception
+        shown = " ".join(d.value.to_csv() for d in at.dataframe)
+        assert ("Exact for the funder" in shown) == visible

@@ -51,7 +51,8 @@ def tiles(ctx: Context, ids: list[str], compare: bool = True, columns: int | Non
         if compare:
             help_ += f" Change: on {prev_p}."
         cols[i % len(cols)].metric(ind.label, indicators.fmt(ind, now.get(id_)), delta=d,
-                                   delta_color="off" if ind.id.startswith("bad_dates") else "normal",
+                                   delta_color="off" if ind.id.startswith("bad_dates") else
+                                   "inverse" if ind.id == "suite.turnaways_full" else "normal",
                                    help=help_, border=True)
 
 
@@ -111,6 +112,8 @@ def trend(ctx: Context, measure: str, title: str, y_title: str, scope: str, show
     else:
         fig = charts.stacked_bars(chart, full_title, y_title, annotations(ctx, scope))
     hidden = len(tbl) - 1 - len(chart)
+    if ctx.grain in ("quarter", "year"):  # name the buckets as the fiscal calendar does
+        fig.update_xaxes(tickvals=list(chart.index), ticktext=[_bucket_label(b, ctx.grain) for b in chart.index])
     st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
     caption = m.definition
     if hidden > 0:
@@ -155,6 +158,14 @@ def definitions(ids: list[str]) -> None:
             ind = REGISTRY[i]
             st.markdown(f"**{ind.label}** (`{ind.id}`): {ind.definition}")
         st.markdown(f"**Suppression:** {suppress.footnote()}")
+
+
+def staff_only(ctx: Context, what: str) -> bool:
+    """True for a staff viewer; for anyone else a note, and False."""
+    if ctx.viewer is not None and ctx.viewer.is_staff:
+        return True
+    st.info(f"{what}: sign in with a staff account to see this page.")
+    return False
 
 
 def columns(n: int):
