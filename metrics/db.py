@@ -1,7 +1,10 @@
 """Short-lived read-only access to the database, and its version for cache keys.
 
 Loads swap a new file in atomically (etl/load.py), so a reader opens, queries and
-closes; it never holds the file across reruns and never blocks a load.
+closes; it never holds the file across reruns and never blocks a load. A long-lived
+connection would be faster but wrong: DuckDB caches one instance per path in a process,
+so while any connection stayed open, a "new" connection would keep reading the file
+that a load had already replaced.
 """
 from __future__ import annotations
 

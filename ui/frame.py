@@ -265,10 +265,12 @@ def freshness() -> str:
 
 
 def annotations(ctx: Context, scope: str) -> list[dict]:
-    """Program notes that fall in the period, for marking trend charts."""
-    df = query(ctx, """select start_date, coalesce(end_date, start_date) as end_date, note from core.annotations
-                       where scope in ('all', $scope) and start_date <= $to and coalesce(end_date, start_date) >= $from
-                       order by start_date""", scope=scope, **{"from": ctx.period.start, "to": ctx.period.end})
+    """Program notes that fall in the period, for marking trend charts (one cached query a page)."""
+    df = query(ctx, """select start_date, coalesce(end_date, start_date) as end_date, scope, note
+                       from core.annotations
+                       where start_date <= $to and coalesce(end_date, start_date) >= $from
+                       order by start_date""", **{"from": ctx.period.start, "to": ctx.period.end})
+    df = df[df["scope"].isin(["all", scope])]
     out = []
     for r in df.itertuples():
         s, e = max(r.start_date, pd.Timestamp(ctx.period.start)), min(r.end_date, pd.Timestamp(ctx.period.end))
