@@ -114,6 +114,14 @@ def _plain(v):
     return float(v)
 
 
+# (whole, part): the part is a subset of the whole, so whole - part is a count too. Shown side
+# by side, a small difference would reveal a small group (3 identified contacts among 15), so
+# the part is then hidden as well (x): complementary suppression across tiles.
+PARTS = [("outreach.contacts", "outreach.anonymous_contacts"), ("outreach.people", "outreach.new_people"),
+         ("referrals.made", "referrals.attended"), ("friday.attendance", "friday.alumni_attendance"),
+         ("bad_dates.reports", "bad_dates.reported_to_police")]
+
+
 def present(figures: dict, suppressed: bool, k: int | None = None) -> dict:
     """Figures as released: exact for staff, suppressed for everyone else."""
     out = {}
@@ -132,6 +140,11 @@ def present(figures: dict, suppressed: bool, k: int | None = None) -> dict:
                 out[i] = suppress.SECONDARY if suppress.is_small(num, k) else v
         else:
             out[i] = v
+    if suppressed:
+        for whole, part in PARTS:
+            w, pt = figures.get(whole), figures.get(part)
+            if isinstance(out[whole], int) and isinstance(out[part], int) and suppress.is_small(w - pt, k):
+                out[part] = suppress.SECONDARY
     return out
 
 

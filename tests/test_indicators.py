@@ -117,11 +117,14 @@ def test_suppressed_summary_turns_small_counts_into_lt10(demo_db, demo_records):
     shown = json.loads(out.stdout)["indicators"]
     exact = expected(demo_records, m.start, m.end, today)
     saw_small = False
+    parts = dict((part, whole) for whole, part in indicators.PARTS)
     for k, v in exact.items():
         ind = indicators.REGISTRY[k]
         if ind.disclosive and isinstance(v, int) and 1 <= v <= 9:
             assert shown[k] == "<10", k
             saw_small = True
+        elif ind.disclosive and k in parts and 1 <= exact[parts[k]] - v <= 9:
+            assert shown[k] == "x", k  # the whole minus this part would be a small count
         elif ind.disclosive:
             assert shown[k] == v, k
         if isinstance(shown[k], int) and ind.disclosive:
@@ -140,3 +143,15 @@ def test_summary_usage_errors_are_one_line(demo_db, args, msg):
                          cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 2
     assert msg in out.stderr and "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_a_part_is_hidden_when_whole_minus_part_is_small():
+    figs = indicators.empty_figures() | {"outreach.contacts": 15, "outreach.anonymous_contacts": 12,
+                                         "referrals.made": 40, "referrals.attended": 20}
+    shown = indicators.present(figs, suppressed=True)
+    assert shown["outreach.contacts"] == 15 and shown["outreach.anonymous_contacts"] == "x"
+    assert shown["referrals.attended"] == 20
+    for whole, part in indicators.PARTS:
+        w, p = shown[whole], shown[part]
+        if isinstance(w, int) and isinstance(p, int):
+            assert not 1 <= w - p <= 9
