@@ -117,3 +117,20 @@ def test_audit_page_lists_page_views_for_staff(demo_db, tmp_path):
     assert not at.exception
     df = at.dataframe[0].value
     assert (df["event"] == "page_view").any() and (df["user_email"] == "local user").all()
+
+
+def test_an_older_database_asks_for_migrate_instead_of_failing(tmp_path):
+    import os
+    import duckdb
+    from etl import schema
+    db = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(db))
+    schema.migrate(con, upto=1)
+    con.execute("insert into meta.batches values (1, 'education_old.csv', '', 'education', 'abc', 1, 1, 0, "
+                "now()::timestamp, 'in_force', null, null)")
+    con.close()
+    os.environ["SHOP_DB"] = str(db)
+    at = AppTest.from_file(str(ROOT / "pages" / "outreach.py"), default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert any("python -m etl migrate" in w.value for w in at.warning)

@@ -225,6 +225,18 @@ def _sql(version: str, path: str, sql: str, params: tuple) -> pd.DataFrame:
     return db.query(sql, dict(params), path)
 
 
+def schema_version() -> int:
+    return _schema_version(db.version(), str(db.db_path()))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _schema_version(version: str, path: str) -> int:
+    del version
+    from etl.schema import current_version
+    with db.connect(path) as con:
+        return current_version(con)
+
+
 def has_data() -> bool:
     return _has_data(db.version(), str(db.db_path()))
 

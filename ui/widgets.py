@@ -6,6 +6,7 @@ import io
 import pandas as pd
 import streamlit as st
 
+from etl.schema import SCHEMA_VERSION
 from metrics import charts, indicators, periods, series, suppress
 from metrics.indicators import REGISTRY
 
@@ -20,6 +21,10 @@ def page_header(title: str, question: str, ctx: Context) -> bool:
     dates = f"{ctx.period.start:%d %b %Y} – {ctx.period.end:%d %b %Y}"
     st.caption(f"{question} · **{ctx.period.label}** ({dates})" if ctx.period.label else f"{question} · **{dates}**")
     banner(ctx)
+    if has_data() and frame.schema_version() < SCHEMA_VERSION:
+        st.warning("**This database was made by an earlier version of the dashboard.** Upgrade it once with "
+                   "`python -m etl migrate` (a copy of the old one is kept in `data/backups/`), then refresh.")
+        return False
     if not has_data():
         st.info("**No data loaded yet.** Put the month's log files (CSV or Excel) in `data/inbox/` and run "
                 "`python -m etl load data/inbox`, or build the demo with `python -m etl demo`. "
