@@ -6,7 +6,7 @@ definitions from here, so the contract is written down once.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # Field kinds. Each maps to one parser in etl/validate.py.
 DATE, CODE, ENUM, MULTI, YESNO, INT, NUMBER, TEXT = (

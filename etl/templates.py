@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 from pathlib import Path
 
 from .contract import LOG_TYPES
@@ -31,7 +32,7 @@ def write_templates(folder: Path = TEMPLATES) -> list[Path]:
         ws.freeze_panes = "A2"
     p = folder / "shop_logs.xlsx"
     wb.properties.creator = "SHOP dashboard"
-    wb.properties.created = wb.properties.modified = __import__("datetime").datetime(2025, 1, 1)
+    wb.properties.created = wb.properties.modified = datetime.datetime(2025, 1, 1)
     wb.save(p)
     out.append(p)
     return out

@@ -185,7 +185,7 @@ def write_pptx(r: Report, out_dir: Path) -> Path:
     from pptx import Presentation
     from pptx.chart.data import CategoryChartData
     from pptx.dml.color import RGBColor
-    from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
+    from pptx.enum.chart import XL_CHART_TYPE
     from pptx.util import Emu, Inches, Pt
 
     prs = Presentation()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-PRIMARY, SECONDARY = "<{k}", "x"
+SECONDARY = "x"  # the mark of a complementary (secondary) suppression
 
 
 def threshold() -> int:

@@ -3,6 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from metrics import suppress
+from metrics.periods import fiscal_start_month
 from metrics.indicators import REGISTRY, SERVICES
 from ui import frame
 
@@ -11,7 +12,7 @@ st.title("Definitions")
 st.caption("What every figure on this dashboard, in the exports and from `python -m etl summary` means.")
 frame.banner(ctx)
 st.markdown(f"**Data:** {frame.freshness()}. **Fiscal years** start in month "
-            f"{__import__('metrics.periods', fromlist=['x']).fiscal_start_month()} (April unless configured). "
+            f"{fiscal_start_month()} (April unless configured). "
             "**People** are distinct client codes after normalisation; rows without a code count as contacts, "
             "never as people.")
 st.markdown(f"**Suppression (external view and exports):** {suppress.footnote()} Periods outside the staff "

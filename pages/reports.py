@@ -1,5 +1,4 @@
 """Reports: the grant workbook, the board deck and CSV for the period, and reports frozen as submitted."""
-import datetime as dt
 import tempfile
 from pathlib import Path
 

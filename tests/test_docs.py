@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import re
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -35,7 +34,6 @@ def test_every_indicator_is_defined_in_the_readme():
 def test_every_command_and_flag_is_documented():
     from etl.__main__ import main
     import argparse
-    import etl.__main__ as cli
     parser_holder = {}
     real = argparse.ArgumentParser.parse_args
 

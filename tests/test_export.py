@@ -8,7 +8,6 @@ import io
 import json
 import zipfile
 
-import duckdb
 import pytest
 from openpyxl import load_workbook
 from pptx import Presentation

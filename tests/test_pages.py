@@ -3,7 +3,6 @@ database, and every KPI tile equals the registry's figure for that period and au
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest

@@ -1,6 +1,7 @@
 """Nothing lost under an open dashboard, a killed load, or a hostile file."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import os
@@ -24,7 +25,7 @@ from etl.__main__ import main
 from etl.load import load, load_lock
 from etl.read import Refused, read_file
 from etl.validate import validate
-from helpers import good_row, write_csv, write_rows
+from helpers import good_row, write_rows
 from metrics import indicators, periods
 
 
@@ -198,7 +199,7 @@ def test_a_load_killed_at_any_moment_leaves_the_database_whole(tmp_path, base_db
 def test_backup_and_restore_give_the_same_figures(tmp_path, demo_db, capsys):
     db = tmp_path / "copy.duckdb"
     db.write_bytes(demo_db.read_bytes())
-    p = periods.fiscal_year(periods.fy_start_year(__import__("datetime").date.today()) - 1)
+    p = periods.fiscal_year(periods.fy_start_year(dt.date.today()) - 1)
     before = indicators.compute(p, db)
     for _ in range(3):
         assert main(["backup", "--db", str(db), "--keep", "2"]) == 0

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from metrics import charts, db, indicators, periods, series, suppress
+from metrics import db, indicators, periods, series, suppress
 from metrics.periods import Period
 
 EXTERNAL, STAFF = "External (suppressed)", "Staff (exact, confidential)"

@@ -1,17 +1,18 @@
 """Tiles, trend charts and tables, each with its definition one click away."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pandas as pd
 import streamlit as st
 
 from etl.schema import SCHEMA_VERSION
-from metrics import charts, indicators, periods, series, suppress
+from metrics import charts, db, indicators, periods, series, suppress
 from metrics.indicators import REGISTRY
 
 from . import frame
-from .frame import Context, annotations, breakdown, figures, has_data, released
+from .frame import Context, annotations, breakdown, has_data, released
 
 
 def page_header(title: str, question: str, ctx: Context) -> bool:
@@ -189,7 +190,7 @@ def quarter_context(ctx: Context) -> Context:
     start = periods.fiscal_quarter(ctx.period.start).start
     end = periods.fiscal_quarter(ctx.period.end)
     if end.end > ctx.today and end.start > start:
-        end = periods.fiscal_quarter(end.start - __import__("datetime").timedelta(days=1))
+        end = periods.fiscal_quarter(end.start - dt.timedelta(days=1))
     return replace(ctx, period=periods.labelled(start, end.end), grain="quarter")
 
 
@@ -231,7 +232,6 @@ def days_to_outcome(ctx: Context) -> None:
 
 def occupancy_calendar(ctx: Context) -> None:
     """Staff: a day-by-day calendar of nights. External: occupancy by month (never a day)."""
-    import datetime as dt
     if ctx.staff:
         df = frame.query(ctx, """
             with nights as (
@@ -281,7 +281,7 @@ def occupancy_calendar(ctx: Context) -> None:
     for b, n in zip(long["bucket"], long["value"]):
         m = periods.month(pd.Timestamp(b).date())
         days = (min(m.end, ctx.period.end, ctx.today) - max(m.start, ctx.period.start)).days + 1
-        rate = suppress.rate(n / (days * __import__("metrics.db", fromlist=["x"]).suite_units()), n, None)
+        rate = suppress.rate(n / (days * db.suite_units()), n, None)
         rows.append((m.start, None if isinstance(rate, str) else rate))
     s = pd.Series({d: r for d, r in rows}, dtype="float64")
     fig = charts.go.Figure(charts.go.Bar(x=list(s.index), y=(s * 100).values, marker_color=charts.PALETTE[0],
