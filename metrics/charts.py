@@ -28,8 +28,23 @@ def colour(category: str, i: int = 0) -> str:
     return PALETTE[FIXED.get(str(category), i + 8) % len(PALETTE)]
 
 
+LABELS = {  # where "replace _ by a space" does not read well
+    "hiv_testing_care": "HIV testing & care", "hcv_testing_care": "HCV testing & care", "sti_testing": "STI testing",
+    "drop_in": "Drop-in", "phone_text": "Phone / text", "one_to_one": "One-to-one",
+    "missing_persons_police": "Missing persons / police", "family_child_services": "Family & child services",
+    "employment_education": "Employment & education", "family_support": "Family support",
+    "child_apprehension_support": "Child apprehension support", "work_safe_education": "Work-safe education",
+    "harm_reduction_education": "Harm reduction education", "youth_school": "Youth (school)",
+    "landlords_housing": "Landlords & housing", "health_social_services": "Health & social services",
+    "safer_sex": "Safer sex (incl. the Travelling Safer Sex Lady)", "not_attended": "Not attended",
+    "not_eligible": "Not eligible", "online_arranged": "Arranged online", "returned_home": "Returned home",
+}
+
+
 def label(category) -> str:
-    """A category as a person reads it: drop_in -> Drop in."""
+    """A category as a person reads it: drop_in -> Drop-in, hiv_testing_care -> HIV testing & care."""
+    if str(category) in LABELS:
+        return LABELS[str(category)]
     s = str(category).replace("_", " ")
     return s[:1].upper() + s[1:]
 
@@ -58,10 +73,15 @@ def stacked_bars(chart: pd.DataFrame, title: str, y_title: str, annotations=()) 
     return fig
 
 
-def bars(values: pd.Series, title: str, x_title: str, horizontal: bool = True) -> go.Figure:
-    """One bar per category (numbers only: suppressed categories already left out)."""
-    values = values.sort_values()
-    colours = [colour(c, i) for i, c in enumerate(values.index)]
+def bars(values: pd.Series, title: str, x_title: str, horizontal: bool = True, order=None) -> go.Figure:
+    """One bar per category (numbers only: suppressed categories already left out). Categories
+    with a fixed colour keep it; otherwise one colour, since the bars are one measure."""
+    if order:
+        values = values.reindex([c for c in reversed(order) if c in values.index])
+    else:
+        values = values.sort_values()
+    fixed = all(str(c) in FIXED for c in values.index)
+    colours = [colour(c, i) if fixed else PALETTE[0] for i, c in enumerate(values.index)]
     names = [label(c) for c in values.index]
     fig = go.Figure(go.Bar(x=values.values if horizontal else names, y=names if horizontal else values.values,
                            orientation="h" if horizontal else "v", marker_color=colours,

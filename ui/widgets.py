@@ -130,6 +130,11 @@ def trend(ctx: Context, measure: str, title: str, y_title: str, scope: str, show
             table(tbl, measure, ctx)
 
 
+ORDER = {"referrals_by_status": ["made", "pending", "attended", "not_attended", "declined"],
+         "requests_by_outcome": ["admitted", "full", "not_eligible", "withdrawn"],
+         "stays_by_length": ["1 night", "2-3 nights", "4-7 nights", "8-14 nights", "15+ nights"]}
+
+
 def category_bars(ctx: Context, measure: str, title: str, x_title: str) -> None:
     """Totals by category for the period (suppressed categories left out of the chart)."""
     m = series.MEASURES[measure]
@@ -148,7 +153,7 @@ def category_bars(ctx: Context, measure: str, title: str, x_title: str) -> None:
     if numeric.empty:
         st.info(f"{title}: every category is suppressed for {ctx.period}.")
         return
-    st.plotly_chart(charts.bars(numeric, f"{title}, {ctx.period}", x_title), width="stretch",
+    st.plotly_chart(charts.bars(numeric, f"{title}, {ctx.period}", x_title, order=ORDER.get(measure)), width="stretch",
                     config={"displaylogo": False})
     hidden = [c for c, v in out.items() if isinstance(v, str) and c != "Total"]
     st.caption(m.definition + (f" Not drawn (suppressed): {', '.join(charts.label(c) for c in hidden)}." if hidden else ""))
