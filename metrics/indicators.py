@@ -85,21 +85,25 @@ def _sql(service: str) -> str:
     return (SQL_DIR / f"{service}_kpis.sql").read_text()
 
 
+@cache
+def _all_sql() -> str:
+    """Every service's model in one statement: one row, a JSON object per service."""
+    parts = ", ".join(f"({_sql(svc)}) as {svc}" for svc in SERVICES)
+    return "select " + ", ".join(f"to_json({svc}) as {svc}" for svc in SERVICES) + " from " + parts
+
+
 def compute(period: Period, path=None, today: dt.date | None = None) -> dict:
     """Exact figures for every indicator (plus helper columns such as completion_base)."""
+    import json
     today = today or dt.date.today()
-    params = {"from": period.start, "to": period.end, "today": today}
+    params = {"from": period.start, "to": period.end, "today": today, "units": db.suite_units()}
     out: dict = {}
     with db.connect(path) as con:
-        for service in SERVICES:
-            p = dict(params, units=db.suite_units()) if service == "suite" else \
-                {k: v for k, v in params.items() if f"${k}" in _sql(service)}
-            res = con.execute(_sql(service), p)
-            cols = [d[0] for d in res.description]
-            row = res.fetchone()
-            for c, v in zip(cols, row):
-                key = f"{service}.{c}"
-                out[key if key in REGISTRY else c] = _plain(v)
+        row = con.execute(_all_sql(), params).fetchall()[0]
+    for service, blob in zip(SERVICES, row):
+        for c, v in json.loads(blob).items():
+            key = f"{service}.{c}"
+            out[key if key in REGISTRY else c] = _plain(v)
     return out
 
 

@@ -107,8 +107,9 @@ def _bucket(grain: str) -> str:
 
 
 def breakdown(name: str, period: Period, grain: str = "month", path=None,
-              today: dt.date | None = None) -> pd.DataFrame:
-    """Long table (bucket, category, value) of one measure in the period, exact."""
+              today: dt.date | None = None, con=None) -> pd.DataFrame:
+    """Long table (bucket, category, value) of one measure in the period, exact
+    (on `con` when given, so that several measures share one connection)."""
     if grain not in GRAINS:
         raise ValueError(f"grain must be one of {GRAINS}")
     m = MEASURES[name]
@@ -118,8 +119,11 @@ def breakdown(name: str, period: Period, grain: str = "month", path=None,
     params = {"from": period.start, "to": period.end, "today": today or dt.date.today(),
               "fsm": fiscal_start_month()}
     params = {k: v for k, v in params.items() if f"${k}" in sql}
-    with db.connect(path) as con:
+    if con is not None:
         df = con.execute(sql, params).df()
+    else:
+        with db.connect(path) as c:
+            df = c.execute(sql, params).df()
     df["value"] = pd.to_numeric(df["value"]).astype("int64")
     return df
 

@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from metrics import charts, indicators, periods, targets
+from metrics import charts, indicators, periods, series, targets
 from metrics.indicators import REGISTRY
 from ui import frame, widgets
 
@@ -22,16 +22,16 @@ if widgets.page_header("SHOP at a glance", "Who the program reached and what it 
 
     st.subheader("Trends by service")
     cols = st.columns(3)
-    for i, (measure, title, unit, scope) in enumerate([
-            ("contacts_by_mode", "Outreach contacts", "contacts", "outreach"),
-            ("units_by_item", "Supply units", "units", "supplies"),
-            ("referrals_by_type", "Referrals", "referrals", "referrals"),
-            ("nights_by_period", "Safe Suite guest nights", "nights", "safe_suite"),
-            ("attendance_by_group", "Friday attendance", "attendances", "friday_network"),
-            ("sessions_by_topic", "Education sessions", "sessions", "education")]):
+    trends = [("contacts_by_mode", "Outreach contacts", "contacts", "outreach"),
+              ("units_by_item", "Supply units", "units", "supplies"),
+              ("referrals_by_type", "Referrals", "referrals", "referrals"),
+              ("nights_by_period", "Safe Suite guest nights", "nights", "safe_suite"),
+              ("attendance_by_group", "Friday attendance", "attendances", "friday_network"),
+              ("sessions_by_topic", "Education sessions", "sessions", "education")]
+    longs = frame.breakdowns(ctx, [t[0] for t in trends])
+    for i, (measure, title, unit, scope) in enumerate(trends):
         with cols[i % 3]:
-            from metrics import series
-            long = frame.breakdown(ctx, measure)
+            long = longs[measure]
             tbl, _ = series.crosstab(long, series.MEASURES[measure].disclosive, ctx.suppressed)
             if tbl.empty:
                 st.info(f"{title}: no data in this period.")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
@@ -225,26 +227,32 @@ def _sql(version: str, path: str, sql: str, params: tuple) -> pd.DataFrame:
     return db.query(sql, dict(params), path)
 
 
-def schema_version() -> int:
-    return _schema_version(db.version(), str(db.db_path()))
-
-
 @st.cache_data(show_spinner=False, max_entries=8)
-def _schema_version(version: str, path: str) -> int:
+def _status(version: str, path: str) -> dict:
+    """Schema version, whether anything is loaded, and the last load, in one connection."""
     del version
     from etl.schema import current_version
+    if not Path(path).exists():
+        return {"schema": 0, "has_data": False, "last_load": None}
     with db.connect(path) as con:
-        return current_version(con)
+        v = current_version(con)
+        if not v:
+            return {"schema": 0, "has_data": False, "last_load": None}
+        n, last = con.execute("select count(*), max(loaded_at) filter (where status = 'in_force') "
+                              "from meta.batches").fetchall()[0]
+    return {"schema": v, "has_data": n > 0, "last_load": last}
+
+
+def status() -> dict:
+    return _status(db.version(), str(db.db_path()))
+
+
+def schema_version() -> int:
+    return status()["schema"]
 
 
 def has_data() -> bool:
-    return _has_data(db.version(), str(db.db_path()))
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _has_data(version: str, path: str) -> bool:
-    del version
-    return db.has_data(path)
+    return status()["has_data"]
 
 
 def figures(ctx: Context, period: Period | None = None) -> dict:
@@ -263,17 +271,26 @@ def breakdown(ctx: Context, name: str, grain: str | None = None) -> pd.DataFrame
                       grain or ctx.grain, ctx.today)
 
 
+@st.cache_data(show_spinner=False, max_entries=256)
+def _breakdowns(version: str, path: str, names: tuple, start: dt.date, end: dt.date, grain: str, t: dt.date):
+    del version
+    with db.connect(path) as con:
+        return {n: series.breakdown(n, Period(start, end), grain, path, t, con=con) for n in names}
+
+
+def breakdowns(ctx: Context, names: list[str]) -> dict:
+    """Several measures for the period in one connection (the Overview's small trends)."""
+    return _breakdowns(ctx.version, str(db.db_path()), tuple(names), ctx.period.start, ctx.period.end,
+                       ctx.grain, ctx.today)
+
+
 def query(ctx: Context, sql: str, **params) -> pd.DataFrame:
     return _sql(ctx.version, str(db.db_path()), sql, tuple(sorted(params.items())))
 
 
 def freshness() -> str:
-    if not has_data():
-        return "no data loaded yet"
-    df = _sql(db.version(), str(db.db_path()),
-              "select max(loaded_at) as at from meta.batches where status = 'in_force'", ())
-    at = df["at"].iloc[0]
-    return f"last load {pd.Timestamp(at):%d %b %Y %H:%M}" if pd.notna(at) else "no data loaded yet"
+    at = status()["last_load"]
+    return f"last load {pd.Timestamp(at):%d %b %Y %H:%M}" if at is not None else "no data loaded yet"
 
 
 def annotations(ctx: Context, scope: str) -> list[dict]:
