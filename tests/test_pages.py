@@ -133,3 +133,21 @@ def test_an_older_database_asks_for_migrate_instead_of_failing(tmp_path):
     at.run()
     assert not at.exception
     assert any("python -m etl migrate" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize("preset", ["This fiscal year to date", "Last fiscal year", "A fiscal quarter", "A month"])
+def test_a_bookmarked_period_comes_back_as_its_preset(demo_db, preset):
+    import os
+    today = dt.date.today()
+    fytd = periods.this_fy_to_date(today)
+    p = {"This fiscal year to date": periods.snap_external(fytd, today),
+         "Last fiscal year": periods.fiscal_year(periods.fy_start_year(today) - 1),
+         "A fiscal quarter": periods.fiscal_quarter(today - dt.timedelta(days=200)),
+         "A month": periods.month(today - dt.timedelta(days=70))}[preset]
+    os.environ["SHOP_DB"] = str(demo_db)
+    at = AppTest.from_file(str(ROOT / "pages" / "supplies.py"), default_timeout=60)
+    at.query_params["from"], at.query_params["to"] = p.start.isoformat(), p.end.isoformat()
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="period_kind").value == preset
+    assert at.query_params["from"] == [p.start.isoformat()] or at.query_params["from"] == p.start.isoformat()

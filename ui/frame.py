@@ -84,10 +84,11 @@ def _from_url(t: dt.date):
 
 def _init_from_url(p: Period, t: dt.date) -> None:
     ss = st.session_state
-    if p == periods.this_fy_to_date(t) or (p.start, p.end) == (periods.this_fy_to_date(t).start, t):
-        ss["period_kind"] = PRESETS[0]
-    elif (p.start, p.end) == (periods.fiscal_year(periods.fy_start_year(t) - 1).start,
-                              periods.fiscal_year(periods.fy_start_year(t) - 1).end):
+    fytd = periods.this_fy_to_date(t)
+    last_fy = periods.fiscal_year(periods.fy_start_year(t) - 1)
+    if (p.start, p.end) in {(fytd.start, fytd.end), (fytd.start, periods.snap_external(fytd, t).end)}:
+        ss["period_kind"] = PRESETS[0]  # as the staff or the external view wrote it into the link
+    elif (p.start, p.end) == (last_fy.start, last_fy.end):
         ss["period_kind"] = PRESETS[1]
     elif p.label.startswith("FY") and " Q" not in p.label and p in _fy_options(t):
         ss["period_kind"], ss["period_fy"] = PRESETS[2], p.label
