@@ -39,12 +39,7 @@ def cmd_summary(args) -> int:
     from metrics import indicators, periods
     today = dt.date.today()
     try:
-        if args.fy:
-            period = periods.parse_fy(args.fy)
-        elif args.date_from and args.date_to:
-            period = periods.from_to(args.date_from, args.date_to, today)
-        else:
-            raise ValueError("give --fy FY2024-25, or both --from and --to")
+        period = _period(args, today)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -149,6 +144,11 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m etl", description="Load SHOP service logs and report on them.")
     sub = p.add_subparsers(dest="command", required=True)
 
+    def period_flags(sp):
+        sp.add_argument("--fy", help="a fiscal year such as FY2024-25")
+        sp.add_argument("--from", dest="date_from", help="first day, YYYY-MM-DD")
+        sp.add_argument("--to", dest="date_to", help="last day, YYYY-MM-DD")
+
     def db_flag(sp):
         sp.add_argument("--db", help="database file (default: $SHOP_DB, else data/shop.duckdb)")
 
@@ -172,18 +172,14 @@ def main(argv=None) -> int:
 
     sp = sub.add_parser("summary", help="every indicator for a period")
     db_flag(sp)
-    sp.add_argument("--fy", help="a fiscal year such as FY2024-25")
-    sp.add_argument("--from", dest="date_from", help="first day, YYYY-MM-DD")
-    sp.add_argument("--to", dest="date_to", help="last day, YYYY-MM-DD")
+    period_flags(sp)
     sp.add_argument("--exact", action="store_true", help="exact figures for staff (no suppression)")
     sp.add_argument("--json", action="store_true", help="machine-readable output")
     sp.set_defaults(func=cmd_summary)
 
     sp = sub.add_parser("export", help="write the grant workbook, the board deck or CSV for a period")
     db_flag(sp)
-    sp.add_argument("--fy", help="a fiscal year such as FY2024-25")
-    sp.add_argument("--from", dest="date_from", help="first day, YYYY-MM-DD")
-    sp.add_argument("--to", dest="date_to", help="last day, YYYY-MM-DD")
+    period_flags(sp)
     sp.add_argument("--format", action="append", choices=["xlsx", "pptx", "csv"], required=True,
                     help="xlsx (workbook), pptx (deck) or csv (zip); repeat for several")
     sp.add_argument("--out", default="exports", help="folder to write into (default: exports/)")

@@ -2,45 +2,14 @@
 Chromium signing in as staff, board, an unknown person, and not at all."""
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
-from conftest import ROOT
 from metrics import audit
-from test_browser import CHROMIUM, SHOTS, free_port
+from apps import SHOTS, free_port, streamlit_app
 
 STAFF, BOARD, STRANGER = "manager@shop.test", "chair@board.test", "someone@elsewhere.test"
-
-
-@contextlib.contextmanager
-def app_process(db, *extra, env_extra=None, host="localhost"):
-    port = free_port()
-    env = dict(os.environ, SHOP_DB=str(db), **(env_extra or {}))
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-                             "--server.headless", "true", *extra], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://{host}:{port}"
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.25)
-    else:
-        proc.kill()
-        pytest.fail("the app did not start: " + proc.stdout.read().decode()[-3000:])
-    try:
-        yield url, port
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 @pytest.fixture(scope="module")
@@ -69,34 +38,9 @@ server_metadata_url = "{provider}/.well-known/openid-configuration"
 ''')
     roles = tmp / "roles.toml"
     roles.write_text(f'[staff]\nemails = ["{STAFF}"]\n\n[board]\ndomains = ["board.test"]\n')
-    env = dict(os.environ, SHOP_DB=str(db), SHOP_ROLES_FILE=str(roles))
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-                             "--server.address", "127.0.0.1", "--server.headless", "true",
-                             "--secrets.files", str(secrets)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.25)
-    else:
-        proc.kill()
-        pytest.fail("the app did not start: " + proc.stdout.read().decode()[-3000:])
-    yield f"http://localhost:{port}", db
-    proc.terminate()
-    proc.wait(10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
-        yield b
-        b.close()
+    with streamlit_app(db, "--server.address", "127.0.0.1", "--secrets.files", str(secrets), port=port,
+                       env_extra={"SHOP_ROLES_FILE": str(roles)}):
+        yield f"http://localhost:{port}", db
 
 
 def sign_in(browser, url, sub):
@@ -187,7 +131,8 @@ def test_unknown_person_sees_no_access(signed_app, browser):
 def test_non_loopback_address_without_sign_in_serves_no_data(demo_db, tmp_path, browser):
     db = tmp_path / "x.duckdb"
     shutil.copyfile(demo_db, db)
-    with app_process(db, "--server.address", "0.0.0.0", host="127.0.0.1") as (url, _):
+    with streamlit_app(db, "--server.address", "0.0.0.0") as port:
+        url = f"http://127.0.0.1:{port}"
         page = browser.new_page()
         for path in ("", "outreach", "reports"):
             page.goto(f"{url}/{path}", wait_until="domcontentloaded")

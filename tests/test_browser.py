@@ -3,29 +3,17 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
+from apps import SHOTS, streamlit_app
 from conftest import ROOT
 
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = ROOT / "screenshots"
 SERVICE_PAGES = ["outreach", "supplies", "referrals", "safe_suite", "friday_network", "bad_dates", "education"]
 OTHER_PAGES = ["", "data_quality", "definitions", "reports"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -36,37 +24,8 @@ def app(demo_db):
 
 @contextlib.contextmanager
 def running_app(db):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (the CI script does)")
-    port = free_port()
-    env = dict(os.environ, SHOP_DB=str(db))
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-                             "--server.address", "127.0.0.1", "--server.headless", "true"],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.25)
-    else:
-        proc.kill()
-        pytest.fail("the dashboard did not start: " + proc.stdout.read().decode()[-2000:])
-    yield url
-    proc.terminate()
-    proc.wait(10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
-        yield b
-        b.close()
+    with streamlit_app(db, "--server.address", "127.0.0.1") as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def open_page(browser, url, path, name):
