@@ -1,19 +1,12 @@
 """Batches: atomic, idempotent loads; a corrected file replaces its earlier version.
 
-A load never writes the live database file. It copies it, loads into the copy in
-one transaction, checkpoints, and swaps the copy in with an atomic rename. So a
-crash at any moment leaves the live file as it was, and a dashboard reading the
-live file never blocks a load (DuckDB allows one writer or many readers per file).
-A lock file serialises loads.
+This module orchestrates: expand the paths, read, validate, write each file's batch.
+The lock, the working copy and its atomic swap, and the snapshots live in etl/store.py.
 """
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
-import os
-import shutil
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,13 +14,10 @@ import duckdb
 
 from . import privacy, schema
 from .read import RawTable, Refused, read_file
+from .store import LoadError, Unchanged, backups_dir, load_lock, snapshot, working_copy
 from .validate import Validated, validate
 
 SHOWN_REJECTS = 20
-
-
-class LoadError(Exception):
-    """A whole-load problem (key, lock, database): one line for the user."""
 
 
 @dataclass
@@ -56,81 +46,6 @@ def expand(paths) -> list[Path]:
         else:
             out.append(p)
     return out
-
-
-@contextlib.contextmanager
-def load_lock(db: Path, wait_s: float | None = None, say=print):
-    """Hold the load lock; another load waits, and is told why."""
-    wait_s = float(os.environ.get("SHOP_LOCK_WAIT", "120")) if wait_s is None else wait_s
-    db.parent.mkdir(parents=True, exist_ok=True)
-    fh = open(str(db) + ".lock", "a+")
-    try:
-        deadline = time.monotonic() + wait_s
-        told = False
-        while True:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise LoadError(f"another load into {db} is still running after {wait_s:.0f} s: "
-                                    "try again when it has finished") from None
-                if not told:
-                    say(f"waiting: another load into {db} is running")
-                    told = True
-                time.sleep(0.2)
-        yield
-    finally:
-        fh.close()
-
-
-def _cleanup_stale(db: Path) -> None:
-    for p in db.parent.glob(db.name + ".loading-*"):
-        with contextlib.suppress(OSError):
-            p.unlink()
-
-
-class Unchanged(Exception):
-    """Raised inside working_copy when nothing was written: the copy is dropped, no swap."""
-
-
-@contextlib.contextmanager
-def working_copy(db: Path):
-    """A writable copy of the database; swapped in atomically only if the block succeeds."""
-    _cleanup_stale(db)
-    tmp = db.parent / f"{db.name}.loading-{os.getpid()}"
-    if db.exists():
-        shutil.copyfile(db, tmp)
-    con = duckdb.connect(str(tmp))
-    try:
-        con.execute("begin transaction")
-        try:
-            yield con
-        except Unchanged:
-            con.execute("rollback")
-            con.close()
-            tmp.unlink(missing_ok=True)
-            return
-        con.execute("commit")
-        con.execute("checkpoint")
-        con.close()
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, db)
-        dfd = os.open(db.parent, os.O_DIRECTORY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except BaseException:
-        with contextlib.suppress(Exception):
-            con.close()
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        for extra in (str(tmp) + ".wal",):
-            with contextlib.suppress(OSError):
-                os.unlink(extra)
-        raise
 
 
 def check_key(con, db: Path) -> bytes:
@@ -178,7 +93,6 @@ def load(paths, db: str | Path, log_type: str | None = None, date_order: str | N
     with load_lock(db, say=say), working_copy(db) as con:
         before = schema.migrate(con)
         if 0 < before < schema.SCHEMA_VERSION:
-            from .backup import backups_dir, snapshot
             kept = snapshot(db, backups_dir(db), f"before-schema-v{schema.SCHEMA_VERSION}", keep=10_000)
             say(f"upgraded the database from schema version {before} to {schema.SCHEMA_VERSION} "
                 f"(the old one is kept as {kept})")
@@ -292,7 +206,6 @@ def migrate_only(db: Path, say=print) -> int:
     with load_lock(db, say=say), working_copy(db) as con:
         before = schema.migrate(con)
         if before < schema.SCHEMA_VERSION:
-            from .backup import backups_dir, snapshot
             kept = snapshot(db, backups_dir(db), f"before-schema-v{schema.SCHEMA_VERSION}", keep=10_000)
             say(f"upgraded {db} from schema version {before} to {schema.SCHEMA_VERSION} (the old one is kept as {kept})")
         else:

@@ -22,7 +22,8 @@ from openpyxl import Workbook
 from conftest import ROOT, TEST_KEY
 from etl import schema
 from etl.__main__ import main
-from etl.load import load, load_lock
+from etl.load import load
+from etl.store import load_lock
 from etl.read import Refused, read_file
 from etl.validate import validate
 from helpers import good_row, write_rows
