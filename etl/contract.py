@@ -25,6 +25,7 @@ class Field:
     aliases: tuple[str, ...] = ()
     default: str | None = None
     rule: str = ""
+    unit: str = ""                    # minutes: time and duration cells (h:mm) become minutes
 
     @property
     def column(self) -> str:
@@ -51,9 +52,9 @@ class LogType:
 
 
 def _f(name, kind, required=False, values="", lo=None, hi=None, max_len=None,
-       aliases="", default=None, rule=""):
+       aliases="", default=None, rule="", unit=""):
     return Field(name, kind, required, tuple(values.split()), lo, hi, max_len,
-                 tuple(aliases.split(",")) if aliases else (), default, rule)
+                 tuple(aliases.split(",")) if aliases else (), default, rule, unit)
 
 
 OUTREACH_MODES = "street drop_in online phone_text escort_agency safe_suite court hospital other"
@@ -81,7 +82,7 @@ LOG_TYPES: dict[str, LogType] = {lt.name: lt for lt in [
            default="unknown", rule="unknown (default)"),
         _f("new_contact", YESNO, aliases="new", rule="first contact with SHOP"),
         _f("services", MULTI, False, SERVICES, aliases="service"),
-        _f("minutes", INT, lo=0, hi=1440, aliases="duration"),
+        _f("minutes", INT, lo=0, hi=1440, aliases="duration", unit="minutes"),
     )),
     LogType("supplies", "Harm-reduction supplies", "one row per hand-out of one item", (
         _f("dist_date", DATE, True, aliases="date"),
@@ -145,20 +146,64 @@ LOG_TYPES: dict[str, LogType] = {lt.name: lt for lt in [
     )),
 ]}
 
-# Header words that name a direct identifier: a file with such a column is refused.
-IDENTIFIER_WORDS = {"name", "names", "firstname", "lastname", "surname", "fullname", "dob",
-                    "birthdate", "dateofbirth", "birthday", "phone", "telephone", "cell", "mobile",
-                    "email", "mail", "address", "healthnumber", "phn", "carecard", "sin",
-                    "licenceplate", "licenseplate", "plate", "notes", "note", "comment",
-                    "comments", "description", "remarks"}
-IDENTIFIER_PHRASES = ("firstname", "lastname", "fullname", "dateofbirth", "birthdate",
-                      "phonenumber", "emailaddress", "healthnumber", "licenceplate",
-                      "licenseplate", "streetaddress", "homeaddress")
+# Header words that name a direct identifier: a file with such a column is refused. Headers are
+# split into words (camelCase, punctuation); `compact` forms are the header's letters with the
+# number marks (`#`, `no.`, `num`) removed, so `D.O.B.`, `Tel #` and `Health card no.` are caught.
+IDENTIFIER_WORDS = {"name", "names", "firstname", "lastname", "surname", "fullname", "nickname",
+                    "dob", "birthdate", "dateofbirth", "birthday", "bday", "birth", "born", "phone",
+                    "phones", "telephone", "tel", "cell", "cellphone", "mobile", "fax", "email",
+                    "mail", "address", "addr", "postal", "postcode", "zip", "zipcode", "healthnumber",
+                    "phn", "carecard", "msp", "sin", "licenceplate", "licenseplate", "plate", "notes",
+                    "note", "comment", "comments", "description", "remarks"}
+IDENTIFIER_PHRASES = ("firstname", "lastname", "fullname", "givenname", "clientname", "dateofbirth",
+                      "birthdate", "phonenumber", "telephone", "phoneno", "emailaddress", "email",
+                      "healthnumber", "healthcard", "carecard", "personalhealth", "medicalservicesplan",
+                      "healthinsurance", "socialinsurance", "licenceplate", "licenseplate", "driverslicen",
+                      "streetaddress", "homeaddress", "mailingaddress", "postalcode", "postcode",
+                      "zipcode")
+IDENTIFIER_COMPACT = {"dob", "tel", "telno", "ph", "phno", "phone", "cell", "hc", "hcn", "msp", "phn",
+                      "sin", "addr", "address", "pc", "email", "bd"}
+
+# Names staff give files and sheets -> the log types they may mean. A name that fits one type is
+# read as that type; one that fits several (the suite keeps two logs) is decided by its header.
+# Compared like headers, at the start of the name and ending at a word boundary.
+NAME_ALIASES: dict[str, tuple[str, ...]] = {
+    "contacts": ("outreach",), "outreach contacts": ("outreach",), "street outreach": ("outreach",),
+    "supply": ("supplies",), "harm reduction supplies": ("supplies",), "hr supplies": ("supplies",),
+    "distribution": ("supplies",), "handouts": ("supplies",),
+    "referral": ("referrals",),
+    "suite": ("suite_stays", "suite_requests"), "safe suite": ("suite_stays", "suite_requests"),
+    "the suite": ("suite_stays", "suite_requests"),
+    "stays": ("suite_stays",), "suite stays": ("suite_stays",), "safe suite stays": ("suite_stays",),
+    "guest stays": ("suite_stays",), "occupancy": ("suite_stays",),
+    "requests": ("suite_requests",), "suite requests": ("suite_requests",),
+    "safe suite requests": ("suite_requests",), "turnaways": ("suite_requests",),
+    "friday": ("friday_network",), "friday network": ("friday_network",),
+    "friday afternoon network": ("friday_network",), "friday dinner": ("friday_network",),
+    "friday dinners": ("friday_network",), "dinner": ("friday_network",), "dinners": ("friday_network",),
+    "fan": ("friday_network",), "shop dinner": ("friday_network",), "shop dinners": ("friday_network",),
+    "bad date": ("bad_dates",), "bad date reports": ("bad_dates",), "bdr": ("bad_dates",),
+    "bad dates": ("bad_dates",),
+    "community education": ("education",), "presentations": ("education",),
+    "workshops": ("education",), "education sessions": ("education",),
+    "target": ("targets",), "deliverables": ("targets",),
+    "annotation": ("annotations",), "program notes": ("annotations",),
+}
 
 
 def norm_header(text: str) -> str:
     """Header comparison key: lower case, letters and digits only."""
     return re.sub(r"[^0-9a-z]", "", str(text).lower())
+
+
+_UNIT = re.compile(r"\s*[(\[]([^()\[\]]*)[)\]]\s*")
+
+
+def split_unit(header: str) -> tuple[str, str]:
+    """(field part, unit) of a header: text in brackets is a unit (`Minutes (mins)`, `Qty [units]`)."""
+    text = str(header)
+    units = _UNIT.findall(text)
+    return _UNIT.sub(" ", text).strip(), " ".join(u.strip() for u in units)
 
 
 def norm_enum(text: str) -> str:
@@ -175,23 +220,51 @@ def header_map(log_type: LogType) -> dict[str, str]:
     return out
 
 
+def _words(text: str) -> list[str]:
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", str(text))
+    return [w for w in re.split(r"[^0-9a-z]+", spaced.lower()) if w]
+
+
 def identifier_header(header: str) -> bool:
-    """True when a column header names a direct identifier (name, phone, notes, ...)."""
-    words = [w for w in re.split(r"[^0-9a-z]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", str(header)).lower()) if w]
+    """True when a column header names a direct identifier (name, phone, D.O.B., Tel #, ...)."""
+    words = _words(header)
     joined = "".join(words)
-    return any(w in IDENTIFIER_WORDS for w in words) or any(p in joined for p in IDENTIFIER_PHRASES)
+    compact = re.sub(r"(no|num|number|nbr)$", "", joined) if len(joined) > 3 else joined
+    return (any(w in IDENTIFIER_WORDS for w in words) or any(p in joined for p in IDENTIFIER_PHRASES)
+            or joined in IDENTIFIER_COMPACT or compact in IDENTIFIER_COMPACT)
+
+
+def _starts_with_name(name: str, alias: str) -> bool:
+    """The name begins with the alias, compared like headers, ending where a word ends."""
+    words = _words(name)
+    key = norm_header(alias)
+    acc = ""
+    for w in words:
+        acc += w
+        if acc == key:
+            return True
+        if len(acc) >= len(key):
+            break
+    # Run-together names (`FridayNetwork2025`, `suppliesmarch`) still start with a long type name.
+    return len(key) >= 6 and norm_header(name).startswith(key)
+
+
+def log_types_named(name: str) -> tuple[str, ...]:
+    """The log types a file or sheet name may mean (its longest matching start); () when none."""
+    best: tuple[int, tuple[str, ...]] = (0, ())
+    names = [(n, (lt.name,)) for lt in LOG_TYPES.values() for n in (lt.name, *lt.aliases)]
+    for alias, types in names + list(NAME_ALIASES.items()):
+        k = len(norm_header(alias))
+        if k > best[0] and _starts_with_name(name, alias):
+            best = (k, types)
+    return best[1]
 
 
 def log_type_for(name: str) -> LogType | None:
-    """The log type a file or sheet name starts with, compared like headers."""
-    key = norm_header(name)
-    candidates = []
-    for lt in LOG_TYPES.values():
-        for n in (lt.name, *lt.aliases):
-            k = norm_header(n)
-            if key.startswith(k):
-                candidates.append((len(k), lt))
-    return max(candidates, key=lambda c: c[0])[1] if candidates else None
+    """The one log type a file or sheet name starts with, compared like headers; None when the
+    name gives none or several."""
+    types = log_types_named(name)
+    return LOG_TYPES[types[0]] if len(types) == 1 else None
 
 # The indicator ids of the contract ("Indicators"); metrics/indicators.py defines each one.
 INDICATOR_IDS = (

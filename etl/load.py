@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from . import privacy, schema
-from .read import RawTable, Refused, read_file
+from .contract import LOG_TYPES
+from .read import RawTable, Refused, Skip, read
 from .store import LoadError, Unchanged, backups_dir, load_lock, snapshot, working_copy
 from .validate import Validated, validate
 
@@ -24,28 +26,46 @@ SHOWN_REJECTS = 20
 class Outcome:
     file: str
     sheet: str = ""
-    status: str = ""              # loaded | replaced | already loaded | refused
+    status: str = ""              # loaded | replaced | already loaded | refused | skipped
     reason: str = ""
     rows_loaded: int = 0
     rejects: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
     unknown_columns: list = field(default_factory=list)
+    account: dict | None = None   # rows read = good + rejected + skipped by kind, for a table that was read
+    how: str = ""                 # how its log type was decided, when not by its name
 
     @property
     def label(self) -> str:
         return f"{self.file} [{self.sheet}]" if self.sheet else self.file
 
 
+# A corrected copy's name: the original's name and a mark such as "- corrected", "(2)", "v2", "FINAL".
+_MARK = re.compile(r"[\s_\-]*(\(\d+\)|v(?:er(?:sion)?)?[\s_]*\d+|corrected|correction|revised|updated|"
+                   r"update|final|fixed|new|copy)$", re.I)
+
+
+def version_key(path: Path) -> tuple:
+    """Sort key that puts a file before its corrected copies, so the copy loads last and replaces it."""
+    stem = re.sub(r"^copy of\s+", "", path.stem, flags=re.I)
+    marks, number = 0, 0
+    while (m := _MARK.search(stem)) and m.start() > 0:
+        marks += 1
+        number = max(number, int((re.findall(r"\d+", m.group(1)) or ["0"])[0]))
+        stem = stem[:m.start()]
+    return (str(path.parent), stem.strip().lower(), marks, number, path.name)
+
+
 def expand(paths) -> list[Path]:
-    """Files to load: a folder gives every CSV/XLSX in it (Excel's ~$ lock files skipped)."""
+    """Files to load: a folder gives every file in it (each gets a line, read or not); a file is
+    ordered before its corrected copies."""
     out = []
     for p in map(Path, paths):
         if p.is_dir():
-            out += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in (".csv", ".xlsx")
-                          and not f.name.startswith(("~$", ".")))
+            out += [f for f in p.rglob("*") if f.is_file()]
         else:
             out.append(p)
-    return out
+    return sorted(dict.fromkeys(out), key=version_key)
 
 
 def check_key(con, db: Path) -> bytes:
@@ -86,7 +106,7 @@ def load(paths, db: str | Path, log_type: str | None = None, date_order: str | N
     db = Path(db)
     files = expand(paths)
     if not files:
-        raise LoadError("no .csv or .xlsx files found in " + ", ".join(map(str, paths)))
+        raise LoadError("no files found in " + ", ".join(map(str, paths)))
     key = peek_key(db)
     outcomes: list[Outcome] = []
     # One file at a time, straight into the working copy: memory holds one file, never the batch.
@@ -99,19 +119,26 @@ def load(paths, db: str | Path, log_type: str | None = None, date_order: str | N
         check_key(con, db)
         for path in files:
             try:
-                tables = read_file(path, log_type)
+                got = read(path, log_type)
+            except Skip as exc:
+                outcomes.append(Outcome(path.name, status="skipped", reason=str(exc)))
+                continue
             except Refused as exc:
                 outcomes.append(Outcome(path.name, status="refused", reason=str(exc)))
                 continue
-            for t in tables:
-                o = Outcome(path.name, t.sheet, unknown_columns=t.unknown_columns)
+            outcomes += [Outcome(n.file, n.sheet, status=n.status, reason=n.reason) for n in got.notes]
+            for t in got.tables:
+                o = Outcome(path.name, t.sheet, unknown_columns=t.unknown_columns, how=t.how)
                 outcomes.append(o)
                 try:
                     v = validate(t, key, date_order, today)
                 except Refused as exc:
                     o.status, o.reason = "refused", str(exc)
                     continue
-                o.rejects, o.warnings = v.rejects, v.warnings
+                o.rejects, o.warnings = v.rejects, list(v.warnings)
+                rejected = len({r for r, _, _ in v.rejects})
+                o.account = {"rows_read": t.rows_in_table, "good": v.rows.num_rows, "rejected": rejected,
+                             "skipped": t.skipped}
                 if _fail_after is not None and len(outcomes) > _fail_after:
                     raise RuntimeError("injected failure (test)")
                 _write(con, o, t, v)
@@ -128,25 +155,79 @@ def refresh_marts(con) -> None:
     con.execute((schema.SQL_DIR / "migrations" / "0004_first_outreach_mart.sql").read_text())
 
 
+def _superseded_by(con, t: RawTable) -> str | None:
+    """The file in force that replaced this very content under another name, if any."""
+    row = con.execute("select batch_id from meta.batches where status = 'replaced' and content_sha256 = ? "
+                      "and log_type = ? order by batch_id desc limit 1", [t.content_sha256, t.log_type.name]).fetchone()
+    seen = set()
+    while row and row[0] not in seen:
+        seen.add(row[0])
+        nxt = con.execute("select replaced_by, status, file_name, sheet from meta.batches where batch_id = ?",
+                          [row[0]]).fetchone()
+        if nxt is None:
+            return None
+        if nxt[1] == "in_force":
+            return None if (nxt[2], nxt[3]) == (t.file, t.sheet) else _label(nxt[2], nxt[3])
+        row = (nxt[0],) if nxt[0] else None
+    return None
+
+
+def _label(file: str, sheet: str) -> str:
+    return f"{file} [{sheet}]" if sheet else file
+
+
+# Logs whose files may cover the same dates by design: notes and targets are not counted rows.
+_NO_OVERLAP_CHECK = ("targets", "annotations")
+
+
+def _overlaps(con, t: RawTable) -> list[tuple]:
+    """Files in force of the same log type sharing dates with `incoming` (see overlap_incoming.sql)."""
+    lt = t.log_type
+    if lt.name in _NO_OVERLAP_CHECK:
+        return []
+    cols = ", ".join(f'"{f.column}"' for f in lt.fields)
+    sql = (schema.SQL_DIR / "overlap_incoming.sql").read_text().replace("{table}", lt.name) \
+        .replace("{date}", lt.date_field.name).replace("{cols}", cols)
+    return con.execute(sql, {"log_type": lt.name}).fetchall()
+
+
 def _write(con, o: Outcome, t: RawTable, v: Validated) -> None:
     same = con.execute("select file_name, sheet from meta.batches where status = 'in_force' "
                        "and content_sha256 = ? and log_type = ?", [t.content_sha256, t.log_type.name]).fetchone()
     if same:
         o.status = "already loaded"
         if (same[0], same[1]) != (t.file, t.sheet):
-            o.reason = f"same content as {same[0]}" + (f" [{same[1]}]" if same[1] else "")
+            o.reason = f"same content as {_label(*same)}"
+        o.rejects, o.warnings = [], []
+        return
+    newer = _superseded_by(con, t)
+    if newer:
+        # Reloading the inbox must not bring back a version a corrected copy replaced.
+        o.status, o.reason = "already loaded", f"an earlier version of {newer}, which replaced it"
         o.rejects, o.warnings = [], []
         return
     batch_id = con.execute("select coalesce(max(batch_id), 0) + 1 from meta.batches").fetchone()[0]
     old = con.execute("select batch_id, log_type from meta.batches where status = 'in_force' "
                       "and file_name = ? and sheet = ?", [t.file, t.sheet]).fetchall()
+    rows = v.rows
+    con.register("incoming", rows)
+    if not old and rows.num_rows:
+        # Another file in force with the same dates: most rows the same -> this is its new version
+        # (a corrected copy under a new name); otherwise both stay, with a warning naming both.
+        for old_id, ofile, osheet, orows, same_rows, ndates, first, last in _overlaps(con, t):
+            if not old and same_rows * 2 > orows and same_rows * 2 > rows.num_rows:
+                old = [(old_id, t.log_type.name)]
+                o.reason = f"replaces {_label(ofile, osheet)}: {same_rows} of its {orows} rows unchanged"
+                continue
+            span = f"{first}" if first == last else f"{first} to {last}"
+            o.warnings.append((None, None, f"shares {ndates} date(s) ({span}) with {_label(ofile, osheet)}, "
+                               f"also in force ({same_rows} identical rows): rows in both are counted twice; "
+                               "if one corrects the other, give it the same name and load it again"))
     for old_id, old_type in old:
         con.execute(f"delete from core.{old_type} where batch_id = ?", [old_id])
         con.execute("update meta.batches set status = 'replaced', replaced_by = ? where batch_id = ?",
                     [batch_id, old_id])
     o.status = "replaced" if old else "loaded"
-    rows = v.rows
-    con.register("incoming", rows)
     cols = ", ".join(f'"{c}"' for c in rows.column_names)
     con.execute(f"insert into core.{t.log_type.name} ({cols}, batch_id) select {cols}, ? from incoming",
                 [batch_id])
@@ -154,15 +235,20 @@ def _write(con, o: Outcome, t: RawTable, v: Validated) -> None:
     o.rows_loaded = rows.num_rows
     rejected_rows = len({r for r, _, _ in v.rejects})
     con.execute("""insert into meta.batches (batch_id, file_name, sheet, log_type, content_sha256, rows_read,
-                   rows_loaded, rows_rejected, total_rows, loaded_at, status, replaced_by, date_order)
-                   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'in_force', null, ?)""",
-                [batch_id, t.file, t.sheet, t.log_type.name, t.content_sha256, t.rows_read,
+                   rows_loaded, rows_rejected, total_rows, loaded_at, status, replaced_by, date_order,
+                   header_rows, title_rows, blank_rows, footnote_rows)
+                   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'in_force', null, ?, ?, ?, ?, ?)""",
+                [batch_id, t.file, t.sheet, t.log_type.name, t.content_sha256, t.rows_in_table,
                  rows.num_rows, rejected_rows, t.total_rows, dt.datetime.now().replace(microsecond=0),
-                 v.date_order])
+                 v.date_order, t.header_rows, t.title_rows, t.blank_rows, t.footnote_rows])
     if v.rejects:
         con.executemany("insert into meta.rejects values (?, ?, ?, ?)",
                         [(batch_id, r, f, reason) for r, f, reason in v.rejects])
-    warnings = list(v.warnings)
+    warnings = list(o.warnings)
+    if o.reason:
+        warnings.append((None, None, o.reason))
+    if t.how:
+        warnings.append((None, None, t.how))
     if t.unknown_columns:
         warnings.append((None, None, f"{len(t.unknown_columns)} column(s) not in the contract were ignored"))
     if warnings:
@@ -170,21 +256,39 @@ def _write(con, o: Outcome, t: RawTable, v: Validated) -> None:
                         [(batch_id, r, f, reason) for r, f, reason in warnings])
 
 
+_SKIPPED_KINDS = ("header", "title", "blank", "total", "footnote")
+
+
+def _account_text(a: dict, good_word: str = "loaded") -> str:
+    """rows read = loaded + rejected + skipped (by kind), in words and numbers."""
+    skipped = sum(a["skipped"].values())
+    kinds = ", ".join(f"{a['skipped'][k]} {k}" for k in _SKIPPED_KINDS if a["skipped"].get(k))
+    return (f"{a['rows_read']} rows read = {a['good']} {good_word} + {a['rejected']} rejected + "
+            f"{skipped} skipped" + (f" ({kinds})" if kinds else ""))
+
+
 def report(outcomes: list[Outcome], say=print) -> int:
-    """Print a line per file and its rejects; the exit code (0 ok, 1 a file was refused)."""
+    """Print a line per file and sheet with its account, its rejects and warnings, and the whole
+    load's account at the end; the exit code (0 ok, 1 a file or sheet was refused)."""
     code = 0
     for o in outcomes:
-        if o.status == "refused":
-            say(f"{o.label}: refused: {o.reason}")
-            code = 1
+        if o.status in ("refused", "skipped"):
+            say(f"{o.label}: {o.status}: {o.reason}")
+            code = 1 if o.status == "refused" else code
             continue
         rejected = len({r for r, _, _ in o.rejects})
         line = f"{o.label}: {o.status}"
         if o.status != "already loaded":
             line += f", {o.rows_loaded} rows loaded, {rejected} rejected"
+            if o.reason:
+                line += f" ({o.reason})"
         elif o.reason:
             line += f" ({o.reason})"
         say(line)
+        if o.account:
+            say("  " + _account_text(o.account, "already loaded" if o.status == "already loaded" else "loaded"))
+        if o.how:
+            say(f"  {o.how}")
         if o.unknown_columns and o.status != "already loaded":
             more = len(o.unknown_columns) - 5
             say("  ignored columns not in the contract: " + ", ".join(o.unknown_columns[:5])
@@ -194,7 +298,21 @@ def report(outcomes: list[Outcome], say=print) -> int:
         if len(o.rejects) > SHOWN_REJECTS:
             say(f"  ... and {len(o.rejects) - SHOWN_REJECTS} more: python -m etl status")
         for r, f, reason in o.warnings[:SHOWN_REJECTS]:
-            say(f"  warning: row {r}, {f}: {reason}")
+            say(f"  warning: row {r}, {f}: {reason}" if r is not None else f"  warning: {reason}")
+    accounted = [o.account for o in outcomes if o.account]
+    if len(outcomes) > 1:
+        files = len({o.file for o in outcomes})
+        by = {s: sum(o.status == s for o in outcomes) for s in ("refused", "skipped")}
+        total = {"rows_read": sum(a["rows_read"] for a in accounted), "good": sum(
+            o.account["good"] for o in outcomes if o.account and o.status in ("loaded", "replaced")),
+            "rejected": sum(a["rejected"] for a in accounted),
+            "skipped": {k: sum(a["skipped"].get(k, 0) for a in accounted) for k in _SKIPPED_KINDS}}
+        again = sum(o.account["good"] for o in outcomes if o.account and o.status == "already loaded")
+        text = _account_text(total)
+        if again:
+            text = text.replace(" + ", f" + {again} already loaded + ", 1)
+        say(f"account: {files} file(s), {len(accounted)} table(s) read: {text}; "
+            f"{by['refused']} refused, {by['skipped']} skipped")
     return code
 
 

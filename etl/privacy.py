@@ -13,6 +13,7 @@ import hmac
 import os
 import re
 import secrets
+import unicodedata
 from pathlib import Path
 
 import phonenumbers
@@ -22,7 +23,7 @@ ENV_KEY = "SHOP_HASH_KEY"
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 # North American numbers written the usual ways, as a net under phonenumbers' own matcher.
 _NANP = re.compile(r"(?<!\d)(?:\+?1[\s.-]?)?\(?[2-9]\d{2}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?!\d)")
-_DIGITS = re.compile(r"(?<!\d)\d[\d\s-]{7,14}\d(?!\d)")
+_DIGITS = re.compile(r"(?<!\d)\d[\d\s.-]{7,14}\d(?!\d)")
 
 
 class KeyError_(Exception):
@@ -82,9 +83,95 @@ def normalise_code(code: str) -> str:
     return re.sub(r"[\s\-]+", "", str(code)).upper()
 
 
+_NUMBER_WORDS = {"zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4",
+                 "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9"}
+# Seven or more number words in a row (`two five oh, five five five ...`): spelled-out digits.
+_SPELLED = re.compile(r"\b(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b[\s,.\-_/]*){7,}", re.I)
+# Digit groups where the letter O stands for zero (and l or I for one): each group holds a digit.
+_LOOKALIKE = re.compile(r"(?<![A-Za-z])(?=[0-9OoIl]*\d)[0-9OoIl]+(?:[\s.\-]+(?=[0-9OoIl]*\d)[0-9OoIl]+)+(?![A-Za-z])")
+# A local number: seven digits, 3 + 4, the first not 0 or 1 (a NANP exchange code).
+_LOCAL = re.compile(r"(?<![\d:/.,$-])[2-9]\d{2}[\s.\-]?\d{4}(?![\d:/,])(?!\.\d)")
+# Nine digits grouped 3-3-3 (`123.456.789`, `123 456 789`): how a SIN is written, valid or not.
+_SIN_SHAPE = re.compile(r"(?<![\d.])\d{3}([\s.\-])\d{3}\1\d{3}(?![\d.])")
+# An email written out: `jane dot doe at example dot org`, `jane(at)example(dot)ca`, `jane [at] x.org`.
+_TLD = r"(?:com|ca|org|net|edu|gov|info|io|me|co|us|biz|uk)"
+_DOT = r"(?:\s*[(\[{<]\s*dot\s*[)\]}>]\s*|\s+dot\s+|\.)"
+_AT_WORD = re.compile(r"[\w.+-]+(?:\s*[(\[{<]\s*at\s*[)\]}>]\s*|\s+at\s+)[\w-]+(?:" + _DOT + r"[\w-]+)*"
+                      + r"(?:\s*[(\[{<]\s*dot\s*[)\]}>]\s*|\s+dot\s+)" + _TLD + r"\b", re.I)
+_AT_BRACKET = re.compile(r"[\w.+-]+\s*[(\[{<]\s*at\s*[)\]}>]\s*[\w-]+(?:" + _DOT + r"[\w-]+)+", re.I)
+# Dates and times in ordinary text are not numbers about a person: taken out before digits are counted.
+_DATE_TIME = re.compile(
+    r"(?<!\d)(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2}))(?!\d)"
+    r"(?:[T\s]+\d{1,2}:\d{2}(?::\d{2})?)?"
+    r"|(?<!\d)\d{1,2}(?::\d{2}){1,2}(?:\s*[ap]\.?m\.?)?(?!\d)"
+    r"|(?<!\d)\d{1,2}\s*[ap]\.?m\.?\b", re.I)
+
+
+def _plausible_date(m: re.Match) -> bool:
+    """A date-shaped match that a calendar could hold (month 1-12, day 1-31); times always are."""
+    text = m.group()
+    if ":" in text and not re.search(r"[-/.]", text.split(" ")[0]) or re.search(r"[ap]\.?m", text, re.I):
+        return True
+    parts = [int(p) for p in re.findall(r"\d+", text.split("T")[0].split(" ")[0])]
+    if len(parts) < 3:
+        return False
+    if parts[0] > 31:  # year first
+        return 1 <= parts[1] <= 12 and 1 <= parts[2] <= 31
+    a, b = parts[0], parts[1]
+    return 1 <= a <= 31 and 1 <= b <= 31 and (a <= 12 or b <= 12)
+
+
+def _without_dates(text: str) -> str:
+    return _DATE_TIME.sub(lambda m: " ; " if _plausible_date(m) else m.group(), text)
+
+
+def looks_identifying(text: str) -> str | None:
+    """Why a text looks like a direct identifier, else None: the one screen for free text.
+
+    Catches emails (also `＠`, `at`/`dot` spellings), phone numbers (10-digit, local 7-digit,
+    separated by spaces, dots, hyphens or `_`, typed with the letter O, spelled out), health
+    numbers (PHN) and SINs (also dotted). Dates and times in ordinary text are not numbers
+    about a person. The reason names the kind, never the value. Used by the load on every text
+    field, file and sheet name, and by the release checks on stored text.
+    """
+    if not text:
+        return None
+    return _looks_identifying(str(text))
+
+
+@functools.lru_cache(maxsize=200_000)
+def _looks_identifying(text: str) -> str | None:
+    text = unicodedata.normalize("NFKC", text).replace("_", " ")
+    if ("@" in text and _EMAIL.search(text)) or _AT_WORD.search(text) or _AT_BRACKET.search(text):
+        return "looks like an email address"
+    if _SPELLED.search(text):
+        spelled = _SPELLED.sub(lambda m: "".join(_NUMBER_WORDS[w.lower()] for w in re.findall(r"[A-Za-z]+", m.group())) + " ", text)
+        if _digit_reason(_without_dates(spelled)):
+            return "looks like a phone or other number spelled out in words"
+    plain = _without_dates(text)
+    reason = _digit_reason(plain)
+    if reason:
+        return reason
+    swapped = _LOOKALIKE.sub(lambda m: m.group().translate(str.maketrans("OoIl", "0011")), plain)
+    if swapped != plain and _digit_reason(swapped):
+        return "looks like a phone or other number typed with letters for digits"
+    return None
+
+
+def _digit_reason(text: str) -> str | None:
+    reason = identifier_in_text(text)
+    if reason:
+        return reason
+    if _SIN_SHAPE.search(text):
+        return "looks like a social insurance number"
+    if _LOCAL.search(text):
+        return "looks like a local phone number"
+    return None
+
+
 @functools.lru_cache(maxsize=200_000)
 def identifier_in_text(text: str) -> str | None:
-    """Why a text looks like a direct identifier (phone, email, PHN, SIN), else None."""
+    """The plain-digit part of looks_identifying: phone, email, PHN, SIN written the usual ways."""
     if not text:
         return None
     if "@" in text and _EMAIL.search(text):

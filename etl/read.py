@@ -1,9 +1,10 @@
-"""A log file -> tables of text cells, one per log type found (CSV, or XLSX sheets).
+"""A log file -> tables of text cells, one per log type found (CSV/TSV/TXT, or workbook sheets).
 
-Finds the header row below title lines, skips blank and total rows, maps headers
-to contract fields and keeps the row number a spreadsheet shows. Values are kept
-as text here; etl/validate.py types them. Anything a user can cause raises
-Refused with a one-line reason.
+Finds the header row below title lines, skips blank, total and footnote rows (and counts
+them, so a load can account for every row), maps headers to contract fields and keeps the
+row number a spreadsheet shows. Values are kept as text here; etl/validate.py types them.
+A workbook's sheets are each read, or noted with the reason they were not. Anything a user
+can cause raises Refused (the whole file) or Skip (not a log file) with a one-line reason.
 """
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .contract import (DATE, LOG_TYPES, LogType, header_map, identifier_header, log_type_for,
-                       norm_header)
+from .contract import (DATE, LOG_TYPES, LogType, header_map, identifier_header, log_types_named,
+                       norm_header, split_unit)
+from .privacy import looks_identifying
 
 HEADER_SCAN_ROWS = 30
 _TOTAL = re.compile(r"^\s*(grand\s+|sub\s*-?\s*)?totals?\b", re.I)
@@ -26,6 +28,16 @@ _EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 class Refused(Exception):
     """A file or sheet that cannot be loaded; the message is one line for the user."""
+
+
+class Skip(Exception):
+    """A file that is not a log file (not a spreadsheet, an Excel lock file): noted, not an error."""
+
+
+BOOKS = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
+TEXTS = (".csv", ".tsv", ".txt")
+_DELIMITERS = (",", ";", "\t", "|")
+_HOURS = {"h", "hr", "hrs", "hour", "hours"}
 
 
 @dataclass
@@ -37,9 +49,40 @@ class RawTable:
     columns: dict[str, list]          # field name -> text cells, one per data row
     rows: list[int]                   # the row number a spreadsheet shows, per data row
     unknown_columns: list[str] = field(default_factory=list)
-    rows_read: int = 0
+    rows_read: int = 0                # data rows: loaded + rejected
     total_rows: int = 0
     arrow: object = None              # large CSVs: the same data as an Arrow table read by DuckDB
+    header_rows: int = 0
+    title_rows: int = 0               # non-blank rows above the header row
+    blank_rows: int = 0
+    footnote_rows: int = 0            # one-cell text rows below the data (notes, sources)
+    how: str = ""                     # how the log type was decided, when not by a name
+
+    @property
+    def skipped(self) -> dict[str, int]:
+        """Rows that are not data, by kind (header, title, blank, total, footnote)."""
+        return {"header": self.header_rows, "title": self.title_rows, "blank": self.blank_rows,
+                "total": self.total_rows, "footnote": self.footnote_rows}
+
+    @property
+    def rows_in_table(self) -> int:
+        """Every row the file or sheet holds: data rows plus skipped ones."""
+        return self.rows_read + sum(self.skipped.values())
+
+
+@dataclass
+class SheetNote:
+    """A sheet of a workbook that was not read, and why."""
+    file: str
+    sheet: str
+    status: str                       # skipped | refused
+    reason: str
+
+
+@dataclass
+class Read:
+    tables: list[RawTable]
+    notes: list[SheetNote] = field(default_factory=list)
 
 
 def max_file_bytes() -> int:
@@ -48,8 +91,25 @@ def max_file_bytes() -> int:
 
 def read_file(path: str | Path, log_type: str | None = None) -> list[RawTable]:
     """Every loadable table of a file; Refused for the whole file when it can't be read."""
+    return read(path, log_type).tables
+
+
+def read(path: str | Path, log_type: str | None = None) -> Read:
+    """Every loadable table of a file and a note per sheet not read; Refused for the whole file
+    when it can't be read, Skip when it is not a log file at all."""
     path = Path(path)
     name = path.name
+    suffix = path.suffix.lower()
+    if name.startswith("~$"):
+        raise Skip("Excel's lock file for a workbook that is open: close the workbook")
+    if name.startswith("."):
+        raise Skip("hidden file")
+    if suffix not in BOOKS + TEXTS:
+        raise Skip("not a spreadsheet")
+    why = looks_identifying(path.stem)
+    if why:
+        raise Refused(f"its name holds what {why}: file names are stored and printed in reports, "
+                      "so rename it and load again")
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -65,21 +125,21 @@ def read_file(path: str | Path, log_type: str | None = None) -> list[RawTable]:
         if forced is None:
             raise Refused(f"--type {log_type!r} is not a log type ({', '.join(LOG_TYPES)})")
     data = path.read_bytes()
-    suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        return _read_xlsx(name, data, forced)
-    if suffix in (".csv", ".txt"):
-        lt = forced or log_type_for(path.stem)
-        if lt is None:
-            raise Refused("has no log type: its name must start with one of "
-                          f"{', '.join(LOG_TYPES)} (or give --type)")
-        digest = hashlib.sha256(data).hexdigest()
-        if len(data) >= fast_csv_bytes():
-            fast = _fast_csv(path, name, data, lt, digest)
-            if fast is not None:
-                return [fast]
-        return [_table(name, "", lt, _csv_rows(data), digest)]
-    raise Refused(f"is a {suffix or 'file without extension'}: only .csv and .xlsx are read")
+    if suffix in BOOKS:
+        return _read_book(name, suffix, data, forced)
+    named = log_types_named(path.stem)
+    lt = forced or (LOG_TYPES[named[0]] if len(named) == 1 else None)
+    if lt is None:
+        if named:
+            raise Refused(f"its name fits both {' and '.join(named)}: start it with one of them (or give --type)")
+        raise Refused("has no log type: its name must start with one of "
+                      f"{', '.join(LOG_TYPES)} (or give --type)")
+    digest = hashlib.sha256(data).hexdigest()
+    if len(data) >= fast_csv_bytes() and suffix != ".txt":
+        fast = _fast_csv(path, name, data, lt, digest, "\t" if suffix == ".tsv" else None)
+        if fast is not None:
+            return Read([fast])
+    return Read([_table(name, "", lt, _csv_rows(data, lt, "\t" if suffix == ".tsv" else None), digest)])
 
 
 def fast_csv_bytes() -> int:
@@ -87,7 +147,7 @@ def fast_csv_bytes() -> int:
     return int(os.environ.get("SHOP_FAST_CSV_BYTES", str(64 * 1024)))
 
 
-def _fast_csv(path: Path, name: str, data: bytes, lt: LogType, digest: str) -> RawTable | None:
+def _fast_csv(path: Path, name: str, data: bytes, lt: LogType, digest: str, delim: str | None) -> RawTable | None:
     """Read a large, plain CSV with DuckDB's own reader; None when the slow path must decide.
 
     Taken only when the file is UTF-8 and has no blank line after its header, so that DuckDB's
@@ -103,7 +163,7 @@ def _fast_csv(path: Path, name: str, data: bytes, lt: LogType, digest: str) -> R
     head_text = head_text[: head_text.rfind("\n") + 1]
     if head_text.startswith("\ufeff"):
         return None  # a BOM shifts DuckDB's first line; the slow path handles it
-    delim = ";" if head_text.count(";") > head_text.count(",") else ","
+    delim = delim or _sniff(head_text, lt)
     reader = csv.reader(io.StringIO(head_text, newline=""), delimiter=delim)
     head_rows, lines_after = [], []
     try:
@@ -113,6 +173,9 @@ def _fast_csv(path: Path, name: str, data: bytes, lt: LogType, digest: str) -> R
     except csv.Error:
         return None
     hi, mapping, unknown = _find_header(head_rows, lt)
+    tail = _footnote_tail(data, delim)
+    if tail is None:
+        return None
     skip = lines_after[hi]
     offset = 0
     for _ in range(skip):
@@ -142,14 +205,38 @@ def _fast_csv(path: Path, name: str, data: bytes, lt: LogType, digest: str) -> R
             select *, case when {no_date} then {any_total} else false end as is_total
             from src where not ({blank})""",
                     {"path": str(path), "skip": skip, "delim": delim, "total": total}).fetchall()
-        totals = con.execute("select count(*) from kept where is_total").fetchall()[0][0]
+        # Footnotes: the one-cell text rows at the end (counted from the file's tail, which is small).
+        last = con.execute("select max(_row) from kept").fetchall()[0][0] or 0
+        con.execute("update kept set is_total = null where _row > ? and not is_total", [last - tail]).fetchall()
+        totals, footnotes = con.execute("select count(*) filter (where is_total), count(*) filter (where is_total is null) "
+                                        "from kept").fetchall()[0]
         tbl = con.sql(f"select _row, {fields}{', ' + missing if missing else ''} from kept where not is_total "
                       "order by _row").to_arrow_table()
     except duckdb.Error:
         return None
     finally:
         con.close()
-    return RawTable(name, "", lt, digest, {}, [], unknown, tbl.num_rows, totals, tbl)
+    titles = sum(1 for r in head_rows[:hi] if any(c.strip() for c in r))
+    return RawTable(name, "", lt, digest, {}, [], unknown, tbl.num_rows, totals, tbl, header_rows=1,
+                    title_rows=titles, blank_rows=hi - titles, footnote_rows=footnotes)
+
+
+def _footnote_tail(data: bytes, delim: str) -> int | None:
+    """How many records at the end of a CSV are footnotes (one text cell); None when unsure."""
+    tail = data[-4096:].decode("utf-8", "ignore").rstrip("\r\n").splitlines()[1:]
+    n = 0
+    for line in reversed(tail):
+        cells = [c for c in next(csv.reader([line], delimiter=delim), []) if c.strip()]
+        if len(cells) == 1 and _is_footnote_text(cells[0]):
+            n += 1
+        else:
+            return n
+    return None if tail else 0
+
+
+def _is_footnote_text(cell: str) -> bool:
+    """One cell of text with a letter, not a total and not a date: a note under a table."""
+    return bool(re.search(r"[A-Za-z]", cell)) and not _TOTAL.match(cell) and not re.search(r"\d{1,4}[-/]\d", cell)
 
 
 def _decode(data: bytes) -> str:
@@ -165,18 +252,45 @@ def _decode(data: bytes) -> str:
         raise Refused("is not UTF-8 or Windows-1252 text (save it again as CSV UTF-8)") from None
 
 
-def _csv_rows(data: bytes) -> list[list[str]]:
+def _sniff(text: str, lt: LogType) -> str:
+    """The delimiter whose split gives the best header for the log type (then the most columns)."""
+    best = (-1, -1, ",")
+    lines = text.splitlines()[:HEADER_SCAN_ROWS + 5]
+    for d in _DELIMITERS:
+        try:
+            rows = list(csv.reader(io.StringIO("\n".join(lines), newline=""), delimiter=d))
+        except csv.Error:
+            continue
+        score = _header_fit(rows, lt)[3] if rows else 0
+        width = max((len(r) for r in rows), default=0)
+        if (score, width) > best[:2]:
+            best = (score, width, d)
+    return best[2]
+
+
+def _csv_rows(data: bytes, lt: LogType, delim: str | None = None) -> list[list[str]]:
     text = _decode(data)
-    head = text[:20000]
-    delim = ";" if head.count(";") > head.count(",") else ","
+    delim = delim or _sniff(text[:20000], lt)
     csv.field_size_limit(1_000_000)
     try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True))
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True))
     except csv.Error as exc:
         msg = str(exc)
         if "field larger" in msg:
             raise Refused("has a cell over a million characters: not a service log") from None
         raise Refused(f"is not well-formed CSV ({msg}; check for an unbalanced quote)") from None
+    filled = [r for r in rows[:HEADER_SCAN_ROWS] if any(c.strip() for c in r)]
+    if filled and all(len(r) == 1 for r in filled) and len(filled) > 1:
+        # Never blame the header when the separator is the problem.
+        raise Refused("has one column on every line: its values are not separated by commas, semicolons "
+                      "or tabs (save it again as CSV UTF-8, or as Text (Tab delimited))")
+    return rows
+
+
+def _clock(seconds: float) -> str:
+    """A duration as h:mm:ss text (hours may pass 24), which validate reads as minutes."""
+    seconds = round(seconds)
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
 def _cell_text(v) -> str:
@@ -190,71 +304,152 @@ def _cell_text(v) -> str:
         return v.isoformat()
     if isinstance(v, float):
         return str(int(v)) if v.is_integer() else repr(v)
-    if isinstance(v, dt.timedelta):
-        return ""
+    if isinstance(v, dt.timedelta):  # an [h]:mm duration cell
+        return _clock(v.total_seconds())
+    if isinstance(v, dt.time):       # an h:mm time cell
+        return _clock(v.hour * 3600 + v.minute * 60 + v.second)
     return str(v)
 
 
-def _read_xlsx(name: str, data: bytes, forced: LogType | None) -> list[RawTable]:
-    if data[:4] == b"\xd0\xcf\x11\xe0":
-        raise Refused("is a password-protected workbook or an old .xls: remove the password or "
-                      "save it as .xlsx")
-    if data[:2] != b"PK":
-        raise Refused("is not an Excel .xlsx workbook (save it again as .xlsx)")
+def _duration_cell(v):
+    """A minutes cell as Excel may hold it: a day fraction (0.0625 = 1:30) or an h:mm past a day."""
+    if isinstance(v, float) and 0 < v < 1 and not v.is_integer():
+        return repr(v * 1440)
+    if isinstance(v, dt.datetime) and v.year <= 1900:  # [h]:mm of a day or more, read as a 1900 date
+        return _clock((v - dt.datetime(1899, 12, 30)).total_seconds())
+    return None
+
+
+def _open_book(name: str, suffix: str, data: bytes):
     import python_calamine
+    cfb = data[:4] == b"\xd0\xcf\x11\xe0"
+    if suffix in (".xlsx", ".xlsm", ".xlsb") and cfb:
+        raise Refused("is a password-protected workbook or an old .xls under another name: remove the "
+                      "password, or save it again as .xlsx")
+    if suffix in (".xlsx", ".xlsm", ".ods") and data[:2] != b"PK":
+        kind = "an OpenDocument .ods" if suffix == ".ods" else f"an Excel {suffix}"
+        raise Refused(f"is not {kind} workbook (save it again as .xlsx, or as CSV UTF-8)")
     try:
         wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        names = list(wb.sheet_names)
+        return wb, list(wb.sheet_names)
     except Exception:
-        raise Refused("is not a readable .xlsx workbook (damaged, or a zip under another name)") from None
-    by_name = forced or log_type_for(Path(name).stem)
-    if by_name:
-        wanted = [(names[0], by_name)] if names else []
-    else:
-        wanted = [(s, LOG_TYPES[log_type_for(s).name]) for s in names if log_type_for(s)]
-        if not wanted:
-            raise Refused("has no log type: neither its name nor any sheet name starts with one of "
-                          f"{', '.join(LOG_TYPES)} (or give --type)")
-    tables = []
-    for sheet, lt in wanted:
+        if cfb:
+            raise Refused("is a password-protected or damaged workbook: remove the password, or save it "
+                          "again as .xlsx") from None
+        raise Refused(f"is not a readable {suffix} workbook (damaged, or a zip under another name)") from None
+
+
+def _read_book(name: str, suffix: str, data: bytes, forced: LogType | None) -> Read:
+    """Every sheet whose header fits its log type, and a note for each sheet that is not read."""
+    wb, names = _open_book(name, suffix, data)
+    by_file = (forced.name,) if forced else log_types_named(Path(name).stem)
+    out = Read([])
+    for sheet in names:
         try:
             grid = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
         except Exception:
             raise Refused(f"sheet {sheet!r} cannot be read (damaged workbook)") from None
-        rows = [[_cell_text(v) for v in r] for r in grid]
         raw = [list(r) for r in grid]
+        rows = [[_cell_text(v) for v in r] for r in raw]
+        if not any(c.strip() for r in rows for c in r):
+            out.notes.append(SheetNote(name, sheet, "skipped", "empty sheet"))
+            continue
+        why = looks_identifying(sheet)
+        if why:
+            raise Refused(f"sheet {sheet[:40]!r}: its name holds what {why}: sheet names are stored and "
+                          "printed in reports, so rename it and load again")
+        by_sheet = () if forced else log_types_named(sheet)
+        lt, how, problem = _decide(rows, by_sheet, by_file)
+        if lt is None:
+            status = "refused" if len(by_sheet) == 1 else "skipped"
+            out.notes.append(SheetNote(name, sheet, status, problem))
+            continue
         digest = hashlib.sha256(repr(rows).encode()).hexdigest()
         t = _table(name, sheet, lt, rows, digest, raw)
-        tables.append(t)
-    return tables
+        t.how = how
+        out.tables.append(t)
+    if not out.tables and not by_file and not any(n.status == "refused" for n in out.notes):
+        raise Refused("has no sheet that is a log: name each sheet (or the file) after its log type ("
+                      + ", ".join(LOG_TYPES) + "), or give --type")
+    return out
 
 
-def _find_header(rows: list[list[str]], lt: LogType) -> tuple[int, dict[int, str], list[str]]:
+def _decide(rows, by_sheet: tuple, by_file: tuple) -> tuple[LogType | None, str, str]:
+    """(log type, how it was decided, why not) for a sheet: its own name, then the file's name;
+    where those give no single type, the header decides (required fields present for one type)."""
+    names = by_sheet or by_file
+    if len(names) == 1:
+        lt = LOG_TYPES[names[0]]
+        i, mapping, unknown, score, missing = _header_fit(rows, lt)
+        if not missing:
+            return lt, "", ""
+        where = "its name says" if by_sheet else "the file's name says"
+        return None, "", (f"not read: {where} {lt.name}, but it has no header row with "
+                          f"{', '.join(missing)} in its first {HEADER_SCAN_ROWS} rows")
+    candidates = names or tuple(LOG_TYPES)
+    fits = {}
+    for n in candidates:
+        i, mapping, unknown, score, missing = _header_fit(rows, LOG_TYPES[n])
+        if not missing:
+            fits[n] = score
+    if fits:
+        top = max(fits.values())
+        best = [n for n, sc in fits.items() if sc == top]
+        if len(best) == 1:
+            return LOG_TYPES[best[0]], f"read as {best[0]}: its columns fit that log type", ""
+        return None, "", (f"not read: its columns fit {' and '.join(best)}; name the sheet "
+                          f"{' or '.join(best)} to say which")
+    among = f"any of {', '.join(candidates)}" if names else "any log type"
+    return None, "", (f"not read: its columns fit {among} (no header row with a log type's required "
+                      f"fields); if it is a log, name the sheet after its log type ({', '.join(candidates)})")
+
+
+def _header_key(c) -> str:
+    return norm_header(split_unit(c)[0])
+
+
+def _header_fit(rows: list[list[str]], lt: LogType) -> tuple[int, dict[int, str], list[str], int, list[str]]:
+    """(header row, column -> field, unknown columns, fields found, required fields missing)."""
     hmap = header_map(lt)
     best = (-1, 0)
     for i, r in enumerate(rows[:HEADER_SCAN_ROWS]):
-        score = len({hmap[k] for k in (norm_header(c) for c in r) if k in hmap})
+        score = len({hmap[k] for k in (_header_key(c) for c in r) if k in hmap})
         if score > best[1]:
             best = (i, score)
+    required = [f.name for f in lt.fields if f.required]
     if best[0] < 0:
-        raise Refused(f"has no header row with {lt.name} columns in its first {HEADER_SCAN_ROWS} rows "
-                      f"(needs {', '.join(f.name for f in lt.fields if f.required)})")
+        return -1, {}, [], 0, required
     i = best[0]
     mapping: dict[int, str] = {}
     unknown = []
     for j, c in enumerate(rows[i]):
-        k = norm_header(c)
+        k = _header_key(c)
         if not k:
             continue
         f = hmap.get(k)
         if f and f not in mapping.values():
             mapping[j] = f
         else:
-            if identifier_header(c):
-                raise Refused(f"has a column {str(c)[:40]!r} that names a direct identifier: the whole "
-                              "file is refused and nothing was stored; delete that column and load again")
             unknown.append(str(c)[:40] + (" (duplicate)" if f else ""))
-    missing = [f.name for f in lt.fields if f.required and f.name not in mapping.values()]
+    missing = [f for f in required if f not in mapping.values()]
+    return i, mapping, unknown, best[1], missing
+
+
+def _find_header(rows: list[list[str]], lt: LogType) -> tuple[int, dict[int, str], list[str]]:
+    """The header row of a table of this log type; Refused (naming the column) for an identifier
+    column, a unit the field cannot take, or a required field with no column."""
+    i, mapping, unknown, score, missing = _header_fit(rows, lt)
+    if i < 0:
+        raise Refused(f"has no header row with {lt.name} columns in its first {HEADER_SCAN_ROWS} rows "
+                      f"(needs {', '.join(f.name for f in lt.fields if f.required)})")
+    for j, c in enumerate(rows[i]):
+        field_part, unit = split_unit(c)
+        if (j not in mapping and identifier_header(c)) or (unit and identifier_header(unit)):
+            raise Refused(f"has a column {str(c)[:40]!r} that names a direct identifier: the whole "
+                          "file is refused and nothing was stored; delete that column and load again")
+        if j in mapping and lt.field(mapping[j]).unit == "minutes" and set(re.findall(r"[a-z]+", unit.lower())) & _HOURS:
+            raise Refused(f"has a column {str(c)[:40]!r} in hours: the contract's {mapping[j]} field is in "
+                          "minutes; convert the column to minutes (or h:mm) and load again")
     if missing:
         raise Refused(f"has no column for required field {', '.join(missing)} "
                       f"(header row {i + 1})")
@@ -266,10 +461,27 @@ def _table(name, sheet, lt, rows, digest, raw=None) -> RawTable:
     cols = {f.name: [] for f in lt.fields}
     rownums = []
     date_fields = {f.name for f in lt.fields if f.kind == DATE}
+    minutes_cols = {j for j, f in mapping.items() if lt.field(f).unit == "minutes"}
+    titles = sum(1 for r in rows[:hi] if any(c.strip() for c in r))
+    blank = hi - titles
     read = totals = 0
-    for i in range(hi + 1, len(rows)):
+    # Footnotes: one-cell text rows below the last row of data (notes, sources, "figures are estimates").
+    end = len(rows)
+    footnotes = 0
+    while end > hi + 1:
+        r = rows[end - 1]
+        filled = [c for c in r if c.strip()]
+        if not filled:
+            blank += 1
+        elif len(filled) == 1 and _is_footnote_text(filled[0].strip()):
+            footnotes += 1
+        else:
+            break
+        end -= 1
+    for i in range(hi + 1, end):
         r = rows[i]
         if not any(c.strip() for c in r):
+            blank += 1
             continue
         if any(_TOTAL.match(c) for c in r if c) and _no_date(r, mapping, date_fields):
             totals += 1
@@ -280,13 +492,17 @@ def _table(name, sheet, lt, rows, digest, raw=None) -> RawTable:
             cols[fname].append(None)
         for j, fname in mapping.items():
             v = r[j] if j < len(r) else ""
-            if raw is not None and fname in date_fields and j < len(raw[i]):
+            if raw is not None and j < len(raw[i]):
                 cell = raw[i][j]
                 # An Excel date typed or pasted as a number keeps its serial; read it as a date.
-                if isinstance(cell, (int, float)) and not isinstance(cell, bool) and 20000 < cell < 80000:
+                if fname in date_fields and isinstance(cell, (int, float)) and not isinstance(cell, bool) \
+                        and 20000 < cell < 80000:
                     v = (_EXCEL_EPOCH + dt.timedelta(days=int(cell))).isoformat()
+                elif j in minutes_cols:
+                    v = _duration_cell(cell) or v
             cols[fname][-1] = v
-    return RawTable(name, sheet, lt, digest, cols, rownums, unknown, read, totals)
+    return RawTable(name, sheet, lt, digest, cols, rownums, unknown, read, totals, header_rows=1,
+                    title_rows=titles, blank_rows=blank, footnote_rows=footnotes)
 
 
 def _no_date(r, mapping, date_fields) -> bool:

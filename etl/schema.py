@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .contract import CODE, DATE, ENUM, INT, LOG_TYPES, MULTI, NUMBER, TEXT, YESNO
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 SQL_DIR = Path(__file__).parent / "sql"
 _SQL_TYPE = {DATE: "date", CODE: "varchar", ENUM: "varchar", MULTI: "varchar[]", YESNO: "boolean",
              INT: "bigint", NUMBER: "double", TEXT: "varchar"}

@@ -9,19 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
 from .contract import (CODE, DATE, ENUM, INT, MULTI, NUMBER, TEXT, YESNO, INDICATOR_IDS, LogType)
-from .privacy import hash_codes, identifier_in_text
+from .privacy import hash_codes, looks_identifying
 from .read import RawTable, Refused
 
-_DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d", "%d-%b-%Y", "%d-%B-%Y", "%d %b %Y",
-                 "%d %B %Y", "%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%b %d %Y", "%b. %d, %Y"]
 _YES = ["yes", "y", "true", "1", "x"]
 _NO = ["no", "n", "false", "0"]
-_SLASHED = r"\d{1,2}/\d{1,2}/\d{4}"
+_PARSE_DATES = (Path(__file__).parent / "sql" / "parse_dates.sql").read_text()
+# A value this close to a whole number is that number (Excel stores a computed 85 as 85.00000000000001).
+WHOLE_TOLERANCE = 1e-9
 
 
 @dataclass
@@ -32,16 +33,20 @@ class Validated:
     date_order: str | None
 
 
-def decide_date_order(con, lt: LogType, given: str | None) -> str | None:
-    """dmy or mdy for the file's slashed dates, decided by the values (or --date-order)."""
-    if given:
-        return given
-    parts = []
+def parse_dates(con, lt: LogType, today: dt.date) -> None:
+    """Per date field, a table p__<field> of its distinct texts read as year, month and day."""
     for f in lt.fields:
         if f.kind == DATE:
-            parts.append(f"""select split_part("{f.name}", '/', 1)::int as a,
-                                   split_part("{f.name}", '/', 2)::int as b
-                            from "d__{f.name}" where regexp_full_match("{f.name}", '{_SLASHED}')""")
+            sql = _PARSE_DATES.replace("{src}", f"d__{f.name}").replace("{col}", f.name)
+            con.execute(f'create temp table "p__{f.name}" as {sql}', {"today": today}).fetchall()
+
+
+def decide_date_order(con, lt: LogType, given: str | None) -> str | None:
+    """dmy or mdy for the file's all-number dates (07/03/2025, 07-03-2025), decided by the values
+    (or --date-order)."""
+    if given:
+        return given
+    parts = [f'select a, b from "p__{f.name}" where a is not null' for f in lt.fields if f.kind == DATE]
     if not parts:
         return None
     dmy, mdy, ambiguous = con.execute(
@@ -49,14 +54,14 @@ def decide_date_order(con, lt: LogType, given: str | None) -> str | None:
         f"coalesce(bool_or(a <> b and a <= 12 and b <= 12), false) from ({' union all '.join(parts)})"
     ).fetchone()
     if dmy and mdy:
-        raise Refused("mixes day-first and month-first slashed dates: fix them, or give "
+        raise Refused("mixes day-first and month-first dates written in numbers: fix them, or give "
                       "--date-order dmy|mdy to reject the ones that do not fit")
     if dmy:
         return "dmy"
     if mdy:
         return "mdy"
     if ambiguous:
-        raise Refused("has slashed dates that read both day-first and month-first (like 03/04/2025): "
+        raise Refused("has dates written in numbers that read both day-first and month-first (like 03/04/2025): "
                       "give --date-order dmy or mdy")
     return None
 
@@ -69,10 +74,12 @@ def _exprs(f, lt: LogType, order: str | None, params: list, today: dt.date):
         return f"${len(params)}"
     missing = f"when {v} is null then {bind('required value missing')}" if f.required else f"when {v} is null then null"
     if f.kind == DATE:
-        slash = "%d/%m/%Y" if order != "mdy" else "%m/%d/%Y"
-        parse = (f"coalesce(try_strptime({v}, {bind(_DATE_FORMATS)}), "
-                 f"try_strptime({v}, {bind(slash)}))::date")
-        err = (f"case {missing} when {parse} is null then {bind('not a date in a format the contract accepts')} "
+        p = f"pd_{f.name}"
+        day, month = (f"{p}.b", f"{p}.a") if order == "mdy" else (f"{p}.a", f"{p}.b")
+        parse = (f"try_cast(printf('%04d-%02d-%02d', {p}.y, coalesce({p}.m, {month}), "
+                 f"coalesce({p}.d, {day})) as date)")
+        err = (f"case {missing} when {parse} is null and {p}.no_year then {bind('date has no year')} "
+               f"when {parse} is null then {bind('not a date')} "
                f"when {parse} > {bind(today)}::date then {bind('date is in the future')} "
                f"when {parse} < date '2000-01-01' then {bind('date is before 2000')} end")
         return parse, err
@@ -100,14 +107,21 @@ def _exprs(f, lt: LogType, order: str | None, params: list, today: dt.date):
     if f.kind in (INT, NUMBER):
         num = (f"try_cast(case when regexp_full_match({v}, '\\d{{1,3}}(,\\d{{3}})+(\\.\\d+)?') "
                f"then replace({v}, ',', '') else {v} end as double)")
-        parse = f"({num})::bigint" if f.kind == INT else num
+        if f.unit == "minutes":
+            # A duration typed as a time (1:30) or an Excel [h]:mm cell (read as 1:30:00): minutes.
+            num = (f"case when regexp_full_match({v}, '\\d{{1,4}}:[0-5]\\d(:[0-5]\\d(\\.\\d+)?)?') then "
+                   f"round(split_part({v}, ':', 1)::double * 60 + split_part({v}, ':', 2)::double "
+                   f"+ coalesce(try_cast(nullif(split_part({v}, ':', 3), '') as double), 0) / 60) else {num} end")
+        whole = f"(abs({num} - round({num})) <= {bind(WHOLE_TOLERANCE)})"
+        snapped = f"case when {whole} then round({num}) else {num} end"
+        parse = f"({snapped})::bigint" if f.kind == INT else snapped
         err = f"case {missing} when {num} is null or isnan({num}) or isinf({num}) then {bind('not a number')} "
         if f.kind == INT:
-            err += f"when {num} <> floor({num}) then {bind('not a whole number')} "
+            err += f"when not {whole} then {bind('not a whole number')} "
         if f.lo is not None:
-            err += f"when {num} < {bind(f.lo)} then {bind(_range(f))} "
+            err += f"when {snapped} < {bind(f.lo)} then {bind(_range(f))} "
         if f.hi is not None:
-            err += f"when {num} > {bind(f.hi)} then {bind(_range(f))} "
+            err += f"when {snapped} > {bind(f.hi)} then {bind(_range(f))} "
         return parse, err + "end"
     if f.kind == TEXT:
         err = f"case {missing} "
@@ -157,13 +171,16 @@ def validate(raw: RawTable, key: bytes, date_order: str | None = None,
         for f in lt.fields:
             con.execute(f"""create temp table "d__{f.name}" as select raw_v, nullif(trim(raw_v::varchar, {ws}), '')
                             as "{f.name}" from (select distinct "{f.name}" as raw_v from raw_src)""").fetchall()
+        parse_dates(con, lt, today)
         order = decide_date_order(con, lt, date_order)
         joins = []
         for f in lt.fields:
+            if f.kind == DATE:
+                joins.append(f'left join "p__{f.name}" pd_{f.name} on pd_{f.name}.v = raw_in."{f.name}"')
             if f.kind in (TEXT, CODE):
                 distinct = [r[0] for r in con.execute(
                     f'select distinct "{f.name}" from "d__{f.name}" where "{f.name}" is not null').fetchall()]
-                flagged = [(d, r) for d in distinct if (r := identifier_in_text(d))]
+                flagged = [(d, r) for d in distinct if (r := looks_identifying(d))]
                 con.register(f"flag_{f.name}", pa.table({"value": pa.array([d for d, _ in flagged], pa.string()),
                                                          "reason": pa.array([r for _, r in flagged], pa.string())}))
                 joins.append(f'left join flag_{f.name} f_{f.name} on f_{f.name}.value = raw_in."{f.name}"')
