@@ -121,13 +121,15 @@ def load(paths, db: str | Path, log_type: str | None = None, date_order: str | N
             try:
                 got = read(path, log_type)
             except Skip as exc:
-                outcomes.append(Outcome(path.name, status="skipped", reason=str(exc)))
+                outcomes.append(Outcome(exc.masked, status="skipped", reason=str(exc)))
                 continue
             except Refused as exc:
-                outcomes.append(Outcome(path.name, status="refused", reason=str(exc)))
+                outcomes.append(Outcome(getattr(exc, "masked", path.name), status="refused", reason=str(exc)))
                 continue
-            outcomes += [Outcome(n.file, n.sheet, status=n.status, reason=n.reason) for n in got.notes]
-            for t in got.tables:
+            for t in got.items:
+                if not isinstance(t, RawTable):
+                    outcomes.append(Outcome(t.file, t.sheet, status=t.status, reason=t.reason))
+                    continue
                 o = Outcome(path.name, t.sheet, unknown_columns=t.unknown_columns, how=t.how)
                 outcomes.append(o)
                 try:

@@ -30,6 +30,21 @@ class Refused(Exception):
     """A file or sheet that cannot be loaded; the message is one line for the user."""
 
 
+class NameRefused(Refused):
+    """A file refused because its name holds an identifier: it is shown by `masked`, never by name."""
+
+    def __init__(self, message: str, masked: str):
+        super().__init__(message)
+        self.masked = masked
+
+
+def masked_name(name: str) -> str:
+    """A file name fit to print when it holds an identifier: its first word, digits hidden."""
+    path = Path(name)
+    first = (re.findall(r"[A-Za-z]+|\d+", path.stem) or ["file"])[0]
+    return re.sub(r"\d", "#", first) + "…" + path.suffix
+
+
 class Skip(Exception):
     """A file that is not a log file (not a spreadsheet, an Excel lock file): noted, not an error."""
 
@@ -81,8 +96,15 @@ class SheetNote:
 
 @dataclass
 class Read:
-    tables: list[RawTable]
-    notes: list[SheetNote] = field(default_factory=list)
+    items: list                       # RawTable | SheetNote, in the order of the sheets
+
+    @property
+    def tables(self) -> list[RawTable]:
+        return [t for t in self.items if isinstance(t, RawTable)]
+
+    @property
+    def notes(self) -> list[SheetNote]:
+        return [n for n in self.items if isinstance(n, SheetNote)]
 
 
 def max_file_bytes() -> int:
@@ -100,16 +122,17 @@ def read(path: str | Path, log_type: str | None = None) -> Read:
     path = Path(path)
     name = path.name
     suffix = path.suffix.lower()
-    if name.startswith("~$"):
-        raise Skip("Excel's lock file for a workbook that is open: close the workbook")
-    if name.startswith("."):
-        raise Skip("hidden file")
-    if suffix not in BOOKS + TEXTS:
-        raise Skip("not a spreadsheet")
     why = looks_identifying(path.stem)
+    skip = ("Excel's lock file for a workbook that is open: close the workbook" if name.startswith("~$")
+            else "hidden file" if name.startswith(".") else
+            "not a spreadsheet" if suffix not in BOOKS + TEXTS else None)
+    if skip:
+        exc = Skip(skip)
+        exc.masked = masked_name(name) if why else name
+        raise exc
     if why:
-        raise Refused(f"its name holds what {why}: file names are stored and printed in reports, "
-                      "so rename it and load again")
+        raise NameRefused(f"its name holds what {why}: file names are stored and printed in reports, "
+                          "so rename it and load again", masked_name(name))
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -344,7 +367,7 @@ def _read_book(name: str, suffix: str, data: bytes, forced: LogType | None) -> R
     wb, names = _open_book(name, suffix, data)
     by_file = (forced.name,) if forced else log_types_named(Path(name).stem)
     out = Read([])
-    for sheet in names:
+    for number, sheet in enumerate(names, 1):
         try:
             grid = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
         except Exception:
@@ -352,22 +375,22 @@ def _read_book(name: str, suffix: str, data: bytes, forced: LogType | None) -> R
         raw = [list(r) for r in grid]
         rows = [[_cell_text(v) for v in r] for r in raw]
         if not any(c.strip() for r in rows for c in r):
-            out.notes.append(SheetNote(name, sheet, "skipped", "empty sheet"))
+            out.items.append(SheetNote(name, sheet, "skipped", "empty sheet"))
             continue
         why = looks_identifying(sheet)
         if why:
-            raise Refused(f"sheet {sheet[:40]!r}: its name holds what {why}: sheet names are stored and "
-                          "printed in reports, so rename it and load again")
+            raise Refused(f"sheet {number}: its name holds what {why}: sheet names are stored and "
+                          "printed in reports, so rename the sheet and load again")
         by_sheet = () if forced else log_types_named(sheet)
         lt, how, problem = _decide(rows, by_sheet, by_file)
         if lt is None:
             status = "refused" if len(by_sheet) == 1 else "skipped"
-            out.notes.append(SheetNote(name, sheet, status, problem))
+            out.items.append(SheetNote(name, sheet, status, problem))
             continue
         digest = hashlib.sha256(repr(rows).encode()).hexdigest()
         t = _table(name, sheet, lt, rows, digest, raw)
         t.how = how
-        out.tables.append(t)
+        out.items.append(t)
     if not out.tables and not by_file and not any(n.status == "refused" for n in out.notes):
         raise Refused("has no sheet that is a log: name each sheet (or the file) after its log type ("
                       + ", ".join(LOG_TYPES) + "), or give --type")
@@ -392,14 +415,14 @@ def _decide(rows, by_sheet: tuple, by_file: tuple) -> tuple[LogType | None, str,
         i, mapping, unknown, score, missing = _header_fit(rows, LOG_TYPES[n])
         if not missing:
             fits[n] = score
+    if len(fits) == 1:
+        only = next(iter(fits))
+        return LOG_TYPES[only], f"read as {only}: its columns fit that log type", ""
     if fits:
-        top = max(fits.values())
-        best = [n for n, sc in fits.items() if sc == top]
-        if len(best) == 1:
-            return LOG_TYPES[best[0]], f"read as {best[0]}: its columns fit that log type", ""
-        return None, "", (f"not read: its columns fit {' and '.join(best)}; name the sheet "
-                          f"{' or '.join(best)} to say which")
-    among = f"any of {', '.join(candidates)}" if names else "any log type"
+        # Never a guess: a sheet that could be two logs is named by the person who knows.
+        return None, "", (f"not read: its columns fit {' and '.join(fits)}; name the sheet "
+                          f"{' or '.join(fits)} to say which")
+    among = f"neither {' nor '.join(candidates)}" if names else "no log type"
     return None, "", (f"not read: its columns fit {among} (no header row with a log type's required "
                       f"fields); if it is a log, name the sheet after its log type ({', '.join(candidates)})")
 

@@ -160,10 +160,13 @@ def summary(period: Period, suppressed: bool, path=None, today=None) -> dict:
             "indicators": present(figs, suppressed)}
 
 
+NOT_RECORDED = "not recorded"  # blank is not zero: a figure whose inputs are all blank
+
+
 def fmt(ind: Indicator, value) -> str:
-    """A figure as text for a tile or a table."""
+    """A figure as text for a tile or a table; a count or sum with no recorded input is "not recorded"."""
     if value is None:
-        return "–"
+        return "–" if ind.unit in ("rate", "average") else NOT_RECORDED
     if isinstance(value, str):
         return value
     if ind.unit == "rate":

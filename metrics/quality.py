@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from etl.contract import LOG_TYPES
+from etl.schema import SQL_DIR
 
 from . import db
 from .periods import Period, add_months
@@ -12,8 +13,15 @@ SERVICE_LOGS = [n for n in LOG_TYPES if n not in ("targets", "annotations")]
 
 
 def batches(path=None) -> pd.DataFrame:
-    return db.query("""select file_name as file, sheet, log_type, rows_loaded, rows_rejected, total_rows,
-                              loaded_at, status from meta.batches order by batch_id desc""", {}, path)
+    """Every batch with its account: rows read = loaded + rejected + skipped."""
+    return db.query("""select file_name as file, sheet, log_type, rows_read, rows_loaded, rows_rejected,
+                              rows_read - rows_loaded - rows_rejected as rows_skipped, loaded_at, status
+                       from meta.batches order by batch_id desc""", {}, path)
+
+
+def overlaps(path=None) -> pd.DataFrame:
+    """Pairs of files in force of one log type that share dates: their rows may be counted twice."""
+    return db.query((SQL_DIR / "overlaps.sql").read_text(), {}, path)
 
 
 def freshness(path=None) -> pd.DataFrame:

@@ -139,6 +139,9 @@ def build(period: Period, suppressed: bool, path=None, today: dt.date | None = N
     summary = []
     for i, ind in REGISTRY.items():
         v, p = now_r[i], prev_r[i]
+        if ind.unit not in ("rate", "average"):  # blank is not zero, in exports too
+            v = indicators.NOT_RECORDED if v is None else v
+            p = indicators.NOT_RECORDED if p is None else p
         change = None
         if isinstance(v, (int, float)) and isinstance(p, (int, float)):
             change = round(v - p, 3) if ind.unit in ("rate", "average", "hours") else v - p

@@ -16,6 +16,11 @@ if widgets.page_header("Data quality", "Is every month loaded, what was rejected
                    "the classic grant-report error. Check that the file was loaded.")
         st.dataframe(gaps.pivot_table(index="log type", values="month", aggfunc=lambda m: ", ".join(m)),
                      width="stretch")
+    ov = quality.overlaps(path)
+    if not ov.empty:
+        st.warning(f"**{len(ov)} pair(s) of files in force share dates**: rows in both are counted twice. "
+                   "A corrected file should keep the name of the file it corrects, then load it again.")
+        st.dataframe(ov, hide_index=True, width="stretch")
     st.subheader("Freshness per log type")
     st.dataframe(quality.freshness(path), hide_index=True, width="stretch")
     left, right = st.columns(2, gap="large")
@@ -37,4 +42,5 @@ if widgets.page_header("Data quality", "Is every month loaded, what was rejected
     st.subheader(f"Optional fields left blank, {ctx.period}")
     st.dataframe(quality.blanks(ctx.period, path), hide_index=True, width="stretch")
     st.subheader("Files loaded")
+    st.caption("Rows read = loaded + rejected + skipped (header, title, blank, total and footnote rows).")
     st.dataframe(quality.batches(path), hide_index=True, width="stretch")

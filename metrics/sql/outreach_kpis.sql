@@ -11,7 +11,9 @@ final as (
     count(distinct person_key) as people,
     count(*) filter (where person_key is null) as anonymous_contacts,
     (select count(*) from first_seen where first_date between $from and $to) as new_people,
-    round(coalesce(sum(minutes), 0) / 60.0, 1) as support_hours
+    -- blank is not zero: contacts whose minutes are all blank give no support hours (not recorded)
+    case when count(*) > 0 and count(minutes) = 0 then null
+         else round(coalesce(sum(minutes), 0) / 60.0, 1) end as support_hours
   from contacts
 )
 select * from final

@@ -1,0 +1,146 @@
+"""Workbooks as staff keep them: a sheet per month, tabs named after the service, any format."""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from openpyxl import Workbook
+
+from etl.__main__ import main
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def rows(db, sql):
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def load(tmp_path, *files, extra=()):
+    return main(["load", *map(str, files), "--db", str(tmp_path / "t.duckdb"), *extra])
+
+
+EDUCATION = [["session_date", "audience", "topic", "attendees"], [dt.date(2025, 3, 5), "business", "human_trafficking", 30]]
+
+
+def book(path: Path, sheets: dict[str, list[list]]) -> Path:
+    """A workbook with these sheets (name -> rows), in order."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, rows_ in sheets.items():
+        ws = wb.create_sheet(name)
+        for r in rows_:
+            ws.append(r)
+    wb.save(path)
+    return path
+
+
+def month_sheets(path: Path, months=("Apr-23", "May-23", "Jun-23")) -> list[int]:
+    """A supplies workbook with a tab per month and a pivot; returns each month's units."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    units = []
+    for i, m in enumerate(months):
+        ws = wb.create_sheet(m)
+        ws.append(["Date", "Channel", "Item", "Qty"])
+        day = dt.date(2023, 4 + i, 10)
+        ws.append([day, "drop in", "naloxone kit", 2 + i])
+        ws.append([day, "street outreach", "external condom", 30])
+        units.append(2 + i + 30)
+    pivot = wb.create_sheet("Pivot")
+    pivot.append(["Row Labels", "Sum of Qty"])
+    pivot.append(["naloxone kit", 9])
+    wb.save(path)
+    return units
+
+
+def test_every_month_sheet_of_a_workbook_named_by_type_is_read(tmp_path, capsys):
+    f = tmp_path / "Supplies 2023-24.xlsx"
+    units = month_sheets(f)
+    assert load(tmp_path, f) == 0
+    out = capsys.readouterr().out
+    assert rows(tmp_path / "t.duckdb", "select sum(quantity) from core.supplies")[0][0] == sum(units)
+    for m in ("Apr-23", "May-23", "Jun-23"):
+        assert f"Supplies 2023-24.xlsx [{m}]: loaded, 2 rows loaded" in out
+    assert "Supplies 2023-24.xlsx [Pivot]: skipped: not read: the file's name says supplies" in out
+
+
+@pytest.mark.parametrize("sheet, log_type", [("Safe Suite", "suite_stays"), ("Suite", "suite_stays"),
+                                             ("Stays", "suite_stays"), ("Friday dinners", "friday_network"),
+                                             ("FAN Jan", "friday_network"), ("Dinner", "friday_network"),
+                                             ("Sheet1", "friday_network")])
+def test_a_tab_named_after_the_service_or_nothing_is_read_by_its_name_or_header(tmp_path, capsys, sheet, log_type):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    if log_type == "suite_stays":
+        ws.append(["Client code", "Check in", "Check out"])
+        ws.append(["QA10K", dt.date(2025, 3, 3), dt.date(2025, 3, 5)])
+    else:
+        ws.append(["Date", "Group", "Event"])
+        ws.append([dt.date(2025, 3, 7), "alumni", "Beauty night"])
+    f = tmp_path / "March 2025.xlsx"
+    wb.save(f)
+    assert load(tmp_path, f) == 0
+    assert rows(tmp_path / "t.duckdb", f"select count(*) from core.{log_type}")[0][0] == 1
+    out = capsys.readouterr().out
+    assert f"March 2025.xlsx [{sheet}]: loaded, 1 rows loaded" in out
+
+
+def test_a_sheet_whose_columns_fit_several_log_types_says_which_and_how_to_name_it(tmp_path, capsys):
+    # the suite keeps two logs: stays and requests; these columns fit both
+    f = book(tmp_path / "March 2025.xlsx", {"Suite": [["Client code", "Check in", "Request date", "Outcome"],
+                                                      ["QA10K", dt.date(2025, 3, 3), dt.date(2025, 3, 3), "admitted"]],
+                                            "Education": EDUCATION})
+    assert load(tmp_path, f) == 0
+    out = capsys.readouterr().out
+    line = [l for l in out.splitlines() if l.startswith("March 2025.xlsx [Suite]")][0]
+    assert "skipped" in line and "suite_stays and suite_requests" in line and "name the sheet" in line
+    assert rows(tmp_path / "t.duckdb", "select count(*) from core.education")[0][0] == 1
+
+
+def test_old_xls_and_ods_workbooks_are_read(tmp_path, capsys):
+    xls = shutil.copy(FIXTURES / "Supplies 2023-24.xls", tmp_path)
+    ods = shutil.copy(FIXTURES / "March services.ods", tmp_path)
+    assert load(tmp_path, xls, ods) == 0
+    db = tmp_path / "t.duckdb"
+    assert rows(db, "select dist_date, item, quantity from core.supplies order by dist_date") == [
+        (dt.date(2023, 4, 3), "naloxone_kit", 2), (dt.date(2023, 4, 12), "external_condom", 40),
+        (dt.date(2023, 4, 28), "lubricant", 10), (dt.date(2023, 5, 5), "naloxone_kit", 3),
+        (dt.date(2023, 5, 19), "internal_condom", 12)]
+    assert rows(db, "select check_in, check_out, exit_destination from core.suite_stays order by check_in") == [
+        (dt.date(2025, 3, 3), dt.date(2025, 3, 6), "housing"), (dt.date(2025, 3, 10), dt.date(2025, 3, 12), "shelter")]
+    assert rows(db, "select count(*), count(event) from core.friday_network") == [(3, 2)]
+
+
+def test_formula_results_and_time_cells_in_a_minutes_column(tmp_path, capsys):
+    """Cached formula values a hair off a whole number, an h:mm time and an [h]:mm duration."""
+    f = shutil.copy(FIXTURES / "Outreach formulas.xlsx", tmp_path)
+    assert load(tmp_path, f) == 0, capsys.readouterr().out
+    assert rows(tmp_path / "t.duckdb", "select minutes from core.outreach order by contact_date") == [
+        (85,), (90,), (135,), (57,)]
+
+
+def test_a_sheet_named_with_an_identifier_refuses_the_file(tmp_path, capsys):
+    f = book(tmp_path / "education.xlsx", {"call 250 555 0147": EDUCATION})
+    assert load(tmp_path, f) == 1
+    out = capsys.readouterr().out
+    assert "education.xlsx: refused: sheet 1: its name holds" in out and "rename the sheet" in out and "555" not in out
+
+
+@pytest.mark.parametrize("name", ["outreach 250-555-0147.csv", "outreach jane(at)shop(dot)ca.csv",
+                                  "outreach 130.692.544.csv"])
+def test_a_file_named_with_an_identifier_is_refused_and_never_printed(tmp_path, capsys, name):
+    from helpers import good_row, write_rows
+    f = write_rows(tmp_path / name, "outreach", [good_row("outreach")])
+    assert load(tmp_path, f) == 1
+    out = capsys.readouterr().out
+    assert "refused: its name holds what looks like" in out and "rename it" in out
+    assert all(part not in out for part in ("555", "0147", "jane", "692"))
+    assert not (tmp_path / "t.duckdb").exists() or "555" not in (tmp_path / "t.duckdb").read_bytes().decode("latin-1")
