@@ -20,11 +20,13 @@ shaped as (
     regexp_extract(t, '^(\d{1,2})[\s\-/]+([a-z]{3,})[\s\-/,]+(\d{4}|\d{2})$', ['d', 'mon', 'y']) as dmy,
     regexp_extract(t, '^([a-z]{3,})[\s\-/]+(\d{1,2}),?[\s\-/]+(\d{4}|\d{2})$', ['mon', 'd', 'y']) as mdy,
     regexp_extract(t, '^(\d{4})[\s\-/]+([a-z]{3,})[\s\-/]+(\d{1,2})$', ['y', 'mon', 'd']) as ymd,
-    regexp_full_match(t, '\d{1,2}[-/.]\d{1,2}|\d{1,2}[\s\-/]+[a-z]{3,}|[a-z]{3,}[\s\-/]+\d{1,2}') as no_year
+    regexp_full_match(t, '\d{1,2}[-/.]\d{1,2}') as no_year_num,
+    case when regexp_full_match(t, '\d{1,2}[\s\-/]+[a-z]{3,}|[a-z]{3,}[\s\-/]+\d{1,2}')
+         then regexp_extract(t, '[a-z]{3,}') end as no_year_word
   from cleaned
 ),
 parts as (
-  select v, no_year,
+  select v, no_year_num, no_year_word,
     nullif(iso.y, '') as iso_y, nullif(iso.m, '') as iso_m, nullif(iso.d, '') as iso_d,
     nullif(num.a, '')::int as a, nullif(num.b, '')::int as b, nullif(num.y, '') as num_y,
     coalesce(nullif(dmy.mon, ''), nullif(mdy.mon, ''), nullif(ymd.mon, '')) as mon,
@@ -34,11 +36,17 @@ parts as (
 ),
 months as (
   select *, list_position(['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'],
-                          left(mon, 3)) as mon_n
+                          left(mon, 3)) as mon_n,
+    list_position(['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'],
+                  left(no_year_word, 3)) as no_year_n
   from parts
 ),
 final as (
-  select v, no_year, a, b,
+  select v, a, b,
+    -- a day and a month with no year: "7 Mar", "Mar 7", "07/03"
+    coalesce(no_year_num or (no_year_n > 0 and (starts_with(['january', 'february', 'march', 'april', 'may', 'june',
+        'july', 'august', 'september', 'october', 'november', 'december'][no_year_n], no_year_word)
+        or no_year_word = 'sept')), false) as no_year,
     -- a two-digit year is this century unless that is after this year
     case when length(coalesce(num_y, text_y)) = 2 then
            case when 2000 + coalesce(num_y, text_y)::int <= year($today::date) then 2000 + coalesce(num_y, text_y)::int

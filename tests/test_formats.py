@@ -1,0 +1,64 @@
+"""Files as programs save them: tab-delimited text, other separators, folders with anything in them;
+a refusal names the real problem."""
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from etl.__main__ import main
+from helpers import write_csv
+
+HEAD = ["contact_date", "contact_mode", "minutes"]
+ROWS = [["2025-03-07", "street", "30"], ["2025-03-08", "drop in", "15"]]
+
+
+def n_rows(db):
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("select count(*), sum(minutes) from core.outreach").fetchone()
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("name, encoding, delimiter", [
+    ("outreach.tsv", "utf-8", "\t"), ("outreach.txt", "cp1252", "\t"), ("outreach.txt", "utf-8", ","),
+    ("outreach.csv", "utf-8", "\t"), ("outreach.csv", "utf-8", "|"), ("outreach.csv", "cp1252", ";")])
+def test_tab_and_other_separators_are_read(tmp_path, capsys, name, encoding, delimiter):
+    f = write_csv(tmp_path / name, HEAD, ROWS, encoding=encoding, delimiter=delimiter, pre=[["Outreach – café"]])
+    assert main(["load", str(f), "--db", str(tmp_path / "t.duckdb")]) == 0, capsys.readouterr().out
+    assert n_rows(tmp_path / "t.duckdb") == (2, 45)
+
+
+def test_a_large_tab_delimited_file_takes_the_fast_path_and_gives_the_same_rows(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SHOP_FAST_CSV_BYTES", "10")
+    rows = [[f"2025-03-{1 + i % 28:02d}", "street", str(i % 60)] for i in range(500)]
+    f = write_csv(tmp_path / "outreach.tsv", HEAD, rows + [["Total", "", ""], ["Figures from the shift sheets"]],
+                  delimiter="\t")
+    assert main(["load", str(f), "--db", str(tmp_path / "t.duckdb")]) == 0
+    out = capsys.readouterr().out
+    assert "503 rows read = 500 loaded + 0 rejected + 3 skipped (1 header, 1 total, 1 footnote)" in out
+    assert n_rows(tmp_path / "t.duckdb") == (500, sum(i % 60 for i in range(500)))
+
+
+def test_a_file_with_one_column_per_line_is_refused_for_its_separator_not_its_header(tmp_path, capsys):
+    f = tmp_path / "outreach.csv"
+    f.write_text("contact_date  contact_mode  minutes\n2025-03-07    street        30\n2025-03-08    drop in       15\n")
+    assert main(["load", str(f), "--db", str(tmp_path / "t.duckdb")]) == 1
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("outreach.csv: refused: has one column on every line") and "separated" in line
+    assert "header" not in line
+
+
+def test_every_file_in_a_folder_gets_a_line(tmp_path, capsys):
+    inbox = tmp_path / "inbox"
+    write_csv(inbox / "outreach.csv", HEAD, ROWS)
+    (inbox / "Board minutes.docx").write_bytes(b"PK\x03\x04 not a log")
+    (inbox / "photo.jpg").write_bytes(b"\xff\xd8\xff")
+    (inbox / "sub").mkdir()
+    write_csv(inbox / "sub" / "education.csv", ["session_date", "audience", "topic", "attendees"],
+              [["2025-03-05", "business", "other", "9"]])
+    assert main(["load", str(inbox), "--db", str(tmp_path / "t.duckdb")]) == 0
+    out = capsys.readouterr().out
+    assert "Board minutes.docx: skipped: not a spreadsheet" in out
+    assert "photo.jpg: skipped: not a spreadsheet" in out
+    assert "outreach.csv: loaded, 2 rows loaded" in out and "education.csv: loaded, 1 rows loaded" in out

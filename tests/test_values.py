@@ -1,0 +1,102 @@
+"""Values as people and Excel write them: dates, durations, formula results, header units, and
+blank that is not zero."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import duckdb
+import pytest
+
+from etl.__main__ import main
+from helpers import write_csv
+
+EDU = ["session_date", "audience", "topic", "attendees"]
+
+
+def one(db, sql):
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("text", [
+    "7-Mar-25", "Mar 7, 2025", "Mar. 7, 2025", "7 March 2025", "Friday, March 7, 2025", "March 7th, 2025",
+    "2025/03/07", "2025-3-7", "07-03-2025", "2025-03-07 14:30", "7-Mar-2025 2:30 PM", "2025-03-07T14:30:00",
+    "2025-03-07T14:30:00-08:00", "Fri Mar 7 2025", "March 7 2025", "7.3.2025"])
+def test_a_date_loads_as_the_date_a_person_reads(tmp_path, capsys, text):
+    # a second, day-first date in the file (17 March) settles how all-number dates read
+    other = "17-03-2025" if "-" in text else "17.3.2025" if text[0].isdigit() else "2025-03-17"
+    f = write_csv(tmp_path / "education.csv", EDU, [[text, "police", "safer sex", "12"], [other, "police", "safer sex", "3"]])
+    assert main(["load", str(f), "--db", str(tmp_path / "t.duckdb")]) == 0, capsys.readouterr().out
+    assert one(tmp_path / "t.duckdb", "select session_date from core.education order by session_date")[0][0] == \
+        dt.date(2025, 3, 7)
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("Mar 7", "date has no year"), ("7-Mar", "date has no year"), ("07/03", "date has no year"),
+    ("the 7th", "not a date"), ("2025-02-30", "not a date"), ("Mar 32, 2025", "not a date"), ("Smarch 7, 2025", "not a date"),
+    ("32/01/2025", "not a date")])
+def test_a_date_with_no_year_or_unreadable_is_rejected_with_the_true_reason(tmp_path, capsys, text, reason):
+    f = write_csv(tmp_path / "education.csv", EDU, [[text, "police", "safer sex", "12"],
+                                                    ["2025-03-07", "police", "safer sex", "3"]])
+    assert main(["load", str(f), "--db", str(tmp_path / "t.duckdb")]) == 0
+    out = capsys.readouterr().out
+    assert f"row 2, session_date: {reason}" in out and "before 2000" not in out
+
+
+@pytest.mark.parametrize("minutes, want", [("1:30", 90), ("0:45", 45), ("01:30:00", 90), ("2:05:00", 125),
+                                           ("85.00000000000001", 85), ("84.99999999999999", 84 + 1), ("45", 45)])
+def test_durations_and_formula_results_in_a_minutes_column(tmp_path, capsys, minutes, want):
+    f = write_csv(tmp_path / "outreach.csv", ["contact_date", "contact_mode", "minutes"],
+                  [["2025-03-07", "street", minutes]])
+    assert main(["load", str(f), "--db", str(tmp_path / "t.duckdb")]) == 0, capsys.readouterr().out
+    assert one(tmp_path / "t.duckdb", "select minutes from core.outreach") == [(want,)]
+
+
+def test_a_value_near_but_not_within_1e9_of_a_whole_number_is_still_rejected(tmp_path, capsys):
+    f = write_csv(tmp_path / "education.csv", EDU, [["2025-03-07", "police", "safer sex", "12.000001"]])
+    assert main(["load", str(f), "--db", str(tmp_path / "t.duckdb")]) == 0
+    assert "row 2, attendees: not a whole number" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("header", ["Minutes (mins)", "Duration (approx.)", "Minutes [min]", "Time spent (minutes)"])
+def test_text_in_brackets_after_a_field_name_is_a_unit(tmp_path, capsys, header):
+    name = "Duration" if header == "Time spent (minutes)" else header
+    f = write_csv(tmp_path / "outreach.csv", ["Contact date", "Mode", name, "Qty (units)"],
+                  [["2025-03-07", "street", "40", "1"]])
+    assert main(["load", str(f), "--db", str(tmp_path / "t.duckdb")]) == 0
+    out = capsys.readouterr().out
+    assert one(tmp_path / "t.duckdb", "select minutes from core.outreach") == [(40,)]
+    assert "ignored columns not in the contract: Qty (units)" in out
+
+
+def test_a_minutes_column_in_hours_is_refused_naming_the_column(tmp_path, capsys):
+    f = write_csv(tmp_path / "outreach.csv", ["Contact date", "Mode", "Duration (hrs)"], [["2025-03-07", "street", "1.5"]])
+    assert main(["load", str(f), "--db", str(tmp_path / "t.duckdb")]) == 1
+    assert "outreach.csv: refused: has a column 'Duration (hrs)' in hours" in capsys.readouterr().out
+
+
+def test_blank_minutes_are_not_recorded_never_zero_support_hours(tmp_path, capsys):
+    db = tmp_path / "t.duckdb"
+    f = write_csv(tmp_path / "outreach.csv", ["contact_date", "contact_mode", "minutes"],
+                  [["2025-03-07", "street", ""], ["2025-03-08", "drop in", ""]])
+    g = write_csv(tmp_path / "outreach_04.csv", ["contact_date", "contact_mode", "minutes"],
+                  [["2025-04-07", "street", "90"], ["2025-04-08", "drop in", ""]])
+    assert main(["load", str(f), str(g), "--db", str(db)]) == 0
+    capsys.readouterr()
+    assert main(["summary", "--db", str(db), "--from", "2025-03-01", "--to", "2025-03-31", "--exact", "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)["indicators"]
+    assert got["outreach.support_hours"] is None and got["outreach.contacts"] == 2
+    assert main(["summary", "--db", str(db), "--from", "2025-04-01", "--to", "2025-04-30", "--exact", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["indicators"]["outreach.support_hours"] == 1.5
+    assert main(["summary", "--db", str(db), "--from", "2025-03-01", "--to", "2025-03-31", "--exact"]) == 0
+    line = [l for l in capsys.readouterr().out.splitlines() if "outreach.support_hours" in l][0]
+    assert "not recorded" in line
+    from metrics import indicators, periods, report
+    rep = report.build(periods.from_to("2025-03-01", "2025-03-31", dt.date(2025, 6, 1)), suppressed=False, path=db,
+                       today=dt.date(2025, 6, 1))
+    row = [r for r in rep.summary if r["indicator"] == "outreach.support_hours"][0]
+    assert row["value"] == indicators.NOT_RECORDED
