@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow.compute as pc
 
 from . import privacy, schema
 from .contract import LOG_TYPES
@@ -182,11 +183,17 @@ def _label(file: str, sheet: str) -> str:
 _NO_OVERLAP_CHECK = ("targets", "annotations")
 
 
-def _overlaps(con, t: RawTable) -> list[tuple]:
+def _overlaps(con, t: RawTable, t_rows) -> list[tuple]:
     """Files in force of the same log type sharing dates with `incoming` (see overlap_incoming.sql)."""
     lt = t.log_type
     if lt.name in _NO_OVERLAP_CHECK:
         return []
+    dates = pc.min_max(t_rows.column(lt.date_field.name))
+    first, last = dates["min"].as_py(), dates["max"].as_py()
+    if first is None or not con.execute(
+            f'select count(*) from (select 1 from core.{lt.name} where "{lt.date_field.name}" between ? and ? limit 1)',
+            [first, last]).fetchone()[0]:
+        return []  # the common case, a new month: nothing in force in its date range, no hashing
     cols = ", ".join(f'"{f.column}"' for f in lt.fields)
     sql = (schema.SQL_DIR / "overlap_incoming.sql").read_text().replace("{table}", lt.name) \
         .replace("{date}", lt.date_field.name).replace("{cols}", cols)
@@ -216,7 +223,7 @@ def _write(con, o: Outcome, t: RawTable, v: Validated) -> None:
     if not old and rows.num_rows:
         # Another file in force with the same dates: most rows the same -> this is its new version
         # (a corrected copy under a new name); otherwise both stay, with a warning naming both.
-        for old_id, ofile, osheet, orows, same_rows, ndates, first, last in _overlaps(con, t):
+        for old_id, ofile, osheet, orows, same_rows, ndates, first, last in _overlaps(con, t, rows):
             if not old and same_rows * 2 > orows and same_rows * 2 > rows.num_rows:
                 old = [(old_id, t.log_type.name)]
                 o.reason = f"replaces {_label(ofile, osheet)}: {same_rows} of its {orows} rows unchanged"
