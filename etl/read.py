@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shop import settings
+
 from .contract import (DATE, LOG_TYPES, LogType, header_map, identifier_header, log_type_for,
                        norm_header)
 
@@ -49,7 +51,7 @@ def max_file_bytes() -> int:
 def read_file(path: str | Path, log_type: str | None = None) -> list[RawTable]:
     """Every loadable table of a file; Refused for the whole file when it can't be read."""
     path = Path(path)
-    name = path.name
+    name = settings.file_name(path)  # bytes on disk: never fail on a name the locale cannot decode
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -145,7 +147,7 @@ def _fast_csv(path: Path, name: str, data: bytes, lt: LogType, digest: str) -> R
         totals = con.execute("select count(*) from kept where is_total").fetchall()[0][0]
         tbl = con.sql(f"select _row, {fields}{', ' + missing if missing else ''} from kept where not is_total "
                       "order by _row").to_arrow_table()
-    except duckdb.Error:
+    except (duckdb.Error, UnicodeEncodeError):  # a name DuckDB cannot take: the slow path reads bytes
         return None
     finally:
         con.close()

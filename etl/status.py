@@ -1,7 +1,6 @@
 """`python -m etl status`: what is loaded, what was rejected, and where the key lives."""
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
 from pathlib import Path
@@ -9,6 +8,7 @@ from pathlib import Path
 import duckdb
 
 from . import privacy, schema
+from .store import DatabaseFault, read_only
 
 
 def collect(db: Path) -> dict:
@@ -16,7 +16,7 @@ def collect(db: Path) -> dict:
     out = {"batches": [], "rejects": []}
     if not db.exists():
         return out
-    with contextlib.closing(duckdb.connect(str(db), read_only=True)) as con:
+    with read_only(db) as con:
         if not schema.current_version(con):
             return out
         for r in con.execute("""select file_name, sheet, log_type, status, rows_loaded, rows_rejected,
@@ -35,6 +35,9 @@ def collect(db: Path) -> dict:
 def status(db: Path, as_json: bool) -> int:
     try:
         info = collect(db)
+    except DatabaseFault as exc:  # damaged (naming the backup to restore), or not ours to read
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except duckdb.Error:
         print(f"error: {db} is not a readable SHOP database", file=sys.stderr)
         return 1
