@@ -22,13 +22,13 @@ setup: $(VENV)/.runtime
 
 setup-dev: $(VENV)/.dev
 
-$(DB): | $(VENV)/.runtime
-	SHOP_DB=$(DB) $(PY) -m etl demo --db $(DB)
+# A path with spaces ("…/Données SHOP/new.duckdb") cannot be a make target, so the demo database
+# is built by a shell test rather than a file rule, and every use of $(DB) is quoted.
+demo: | $(VENV)/.runtime
+	@test -f "$(DB)" || SHOP_DB="$(DB)" $(PY) -m etl demo --db "$(DB)"
 
-demo: $(DB)
-
-run: setup $(DB)
-	SHOP_DB=$(DB) $(VENV)/bin/streamlit run dashboard.py --server.address 127.0.0.1 --server.port $(PORT)
+run: setup demo
+	SHOP_DB="$(DB)" $(VENV)/bin/streamlit run dashboard.py --server.address 127.0.0.1 --server.port $(PORT)
 
 test: setup-dev
 	$(PY) -m pytest -q
@@ -37,5 +37,5 @@ bench: setup-dev
 	$(PY) -m bench.run
 
 clean-demo:
-	rm -f $(DB) $(DB).wal $(DB).lock $(DB).key
+	rm -f "$(DB)" "$(DB).wal" "$(DB).lock" "$(DB).key"
 	rm -rf data/demo

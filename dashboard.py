@@ -29,5 +29,7 @@ frame.log_view(ctx, pg.url_path or "overview")
 st.session_state["_ctx"] = ctx
 try:
     pg.run()
+except frame.db.DatabaseFault as fault:  # damage found by a page's own query: a line, not a traceback
+    st.error(fault.for_page(ctx.staff))
 finally:
     st.session_state.pop("_ctx", None)

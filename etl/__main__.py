@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
+
+from shop import settings
 
 from . import default_db
 
@@ -35,9 +38,8 @@ def cmd_demo(args) -> int:
 
 
 def cmd_summary(args) -> int:
-    import datetime as dt
     from metrics import indicators, periods
-    today = dt.date.today()
+    today = settings.today()
     try:
         period = _period(args, today)
     except ValueError as exc:
@@ -77,10 +79,9 @@ def _period(args, today):
 
 
 def cmd_export(args) -> int:
-    import datetime as dt
     from metrics import periods, report
     from metrics.export import WRITERS
-    today = dt.date.today()
+    today = settings.today()
     try:
         period = _period(args, today)
     except ValueError as exc:
@@ -93,10 +94,12 @@ def cmd_export(args) -> int:
     db = _db(args)
     rep = report.build(period, suppressed=not args.exact, path=db, today=today)
     out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True, mode=0o700)
     import getpass
     from metrics import audit
     for fmt in args.format:
         written = WRITERS[fmt](rep, out)
+        os.chmod(written, 0o600)  # exports hold the figures: owner-only, like the database
         audit.record(f"cli:{getpass.getuser()}", "staff" if args.exact else None, "export", "etl export",
                      f"{written.name}: {fmt}, {'exact' if args.exact else 'suppressed'}, {period.start} to {period.end}",
                      database=db)
@@ -138,6 +141,18 @@ def cmd_restore(args) -> int:
 def cmd_migrate(args) -> int:
     from .load import migrate_only
     return _guarded(lambda: migrate_only(_db(args)))
+
+
+def _carry_names() -> None:
+    """Print file names whatever the locale: under LC_ALL=C Python would refuse an accented name.
+
+    Names are bytes on disk; they are written back out as UTF-8 (the bytes they most likely
+    were), and bytes that are not UTF-8 go out unchanged rather than stopping the command.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        enc = (getattr(stream, "encoding", "") or "").lower().replace("-", "")
+        if enc != "utf8" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="surrogateescape")
 
 
 def main(argv=None) -> int:
@@ -203,8 +218,13 @@ def main(argv=None) -> int:
     sp.set_defaults(func=cmd_migrate)
 
     args = p.parse_args(argv)
+    _carry_names()
+    from .store import LoadError
     try:
         return args.func(args)
+    except LoadError as exc:  # a damaged, forbidden or full database, from any command: one line
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except BrokenPipeError:  # output piped into head and the like
         return 0
     except Exception as exc:  # anything unforeseen: one line, no traceback, and a non-zero exit

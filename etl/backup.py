@@ -1,19 +1,36 @@
-"""Backups: a consistent copy of the database, rotated; restore after checking a backup."""
+"""Backups: a consistent copy of the database, rotated; restore after checking a backup.
+
+A backup never costs a good one: the live database is checked before it is copied, the copy
+is checked before older backups are rotated, and only regular backups rotate (the copies kept
+before a restore or a schema upgrade stay until someone removes them).
+"""
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from . import privacy, schema
-from .store import LoadError, backups_dir, check, copy_file, load_lock, snapshot
+from .store import (FILE_MODE, Damaged, LoadError, backups_dir, check, cleanup_stale, copy_file, damaged, load_lock,
+                    snapshot, _fsync_dir, _unlink)
 
 
 def backup(db: Path, to: Path | None = None, keep: int = 10, say=print) -> Path:
+    """Copy the database into `to` (default backups/ beside it), keeping the newest `keep`.
+
+    Damaged (naming the backup to restore) if the database does not check: nothing is copied
+    and no backup is removed.
+    """
     if not db.exists():
         raise LoadError(f"no database at {db}")
     with load_lock(db, say=say):
-        dest = snapshot(db, Path(to) if to else backups_dir(db), "backup", keep)
-    check(dest)
+        cleanup_stale(db)
+        try:
+            check(db)
+        except Damaged as exc:
+            reason = str(exc).rsplit("(", 1)[-1].rstrip(")")
+            raise damaged(db, reason, ": nothing was backed up and every backup was kept") from None
+        dest = snapshot(db, Path(to) if to else backups_dir(db), "backup", max(1, keep))
     say(str(dest))
     say(f"the key is not in the backup: it lives in {privacy.key_source(db)}; back it up separately, "
         "or the backup cannot be loaded into")
@@ -21,7 +38,7 @@ def backup(db: Path, to: Path | None = None, keep: int = 10, say=print) -> Path:
 
 
 def restore(file: Path, db: Path, say=print) -> None:
-    """Bring a backup back as the database, after checking it; the current one is backed up first."""
+    """Bring a backup back as the database, after checking it; the current one is kept first."""
     info = check(file)
     if info["version"] > schema.SCHEMA_VERSION:
         raise LoadError(f"{file} was made by a newer version of this program: update it first")
@@ -29,10 +46,18 @@ def restore(file: Path, db: Path, say=print) -> None:
     if key and info["fingerprint"] and privacy.fingerprint(key) != info["fingerprint"]:
         raise LoadError(f"{file} was built with another key than {privacy.key_source(db)}: restore that key too")
     with load_lock(db, say=say):
-        if db.exists():
-            kept = snapshot(db, backups_dir(db), "before-restore", keep=10_000)
+        cleanup_stale(db)
+        if db.exists():  # kept whatever its state (it may be the damaged one), outside the rotation
+            kept = snapshot(db, backups_dir(db), "before-restore", verify=False)
             say(f"the database it replaces was kept as {kept}")
+        mode = stat.S_IMODE(db.stat().st_mode) if db.exists() else FILE_MODE
         tmp = db.with_name(db.name + ".restoring")
-        copy_file(file, tmp)
-        os.replace(tmp, db)
+        try:
+            copy_file(file, tmp)
+            os.chmod(tmp, mode)
+            os.replace(tmp, db)
+            _fsync_dir(db.parent)
+        except BaseException:
+            _unlink(tmp)
+            raise
     say(f"restored {file} as {db} ({info['batches']} files in force)")

@@ -15,6 +15,7 @@ import string
 from collections import defaultdict
 from pathlib import Path
 
+from shop import settings
 from . import contract as C
 from metrics.periods import fiscal_year, fy_label, fy_start_year
 
@@ -55,7 +56,7 @@ def _poisson(rng: random.Random, lam: float) -> int:
 def generate(seed: int = 2025, years: int = 3, today: dt.date | None = None,
              scale: float = 1.0) -> dict[str, list[dict]]:
     """Canonical records per log type; a record with bad=True must be rejected on load."""
-    today = today or dt.date.today()
+    today = today or settings.today()
     rng = random.Random(seed)
     start = fiscal_year(fy_start_year(today) - years + 1).start
     end = today - dt.timedelta(days=1)

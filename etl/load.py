@@ -5,19 +5,18 @@ The lock, the working copy and its atomic swap, and the snapshots live in etl/st
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import pyarrow.compute as pc
 
+from shop import settings
+
 from . import privacy, schema
-from .contract import LOG_TYPES
 from .read import RawTable, Refused, Skip, read
-from .store import LoadError, Unchanged, backups_dir, load_lock, snapshot, working_copy
+from .store import LoadError, Unchanged, backups_dir, load_lock, read_only, snapshot, working_copy
 from .validate import Validated, validate
 
 SHOWN_REJECTS = 20
@@ -91,7 +90,7 @@ def peek_key(db: Path) -> bytes:
     key = privacy.load_key(db, create=not db.exists())
     if key is None:
         if db.exists():
-            with contextlib.closing(duckdb.connect(str(db), read_only=True)) as con:
+            with read_only(db) as con:
                 has_batches = schema.current_version(con) and con.execute(
                     "select count(*) from meta.batches").fetchone()[0]
             if has_batches:
@@ -111,7 +110,8 @@ def load(paths, db: str | Path, log_type: str | None = None, date_order: str | N
     key = peek_key(db)
     outcomes: list[Outcome] = []
     # One file at a time, straight into the working copy: memory holds one file, never the batch.
-    with load_lock(db, say=say), working_copy(db) as con:
+    new_bytes = sum(f.stat().st_size for f in files if f.is_file())
+    with load_lock(db, say=say), working_copy(db, new_bytes) as con:
         before = schema.migrate(con)
         if 0 < before < schema.SCHEMA_VERSION:
             kept = snapshot(db, backups_dir(db), f"before-schema-v{schema.SCHEMA_VERSION}", keep=10_000)
@@ -125,13 +125,13 @@ def load(paths, db: str | Path, log_type: str | None = None, date_order: str | N
                 outcomes.append(Outcome(exc.masked, status="skipped", reason=str(exc)))
                 continue
             except Refused as exc:
-                outcomes.append(Outcome(getattr(exc, "masked", path.name), status="refused", reason=str(exc)))
+                outcomes.append(Outcome(getattr(exc, "masked", settings.file_name(path)), status="refused", reason=str(exc)))
                 continue
             for t in got.items:
                 if not isinstance(t, RawTable):
                     outcomes.append(Outcome(t.file, t.sheet, status=t.status, reason=t.reason))
                     continue
-                o = Outcome(path.name, t.sheet, unknown_columns=t.unknown_columns, how=t.how)
+                o = Outcome(settings.file_name(path), t.sheet, unknown_columns=t.unknown_columns, how=t.how)
                 outcomes.append(o)
                 try:
                     v = validate(t, key, date_order, today)
@@ -248,7 +248,7 @@ def _write(con, o: Outcome, t: RawTable, v: Validated) -> None:
                    header_rows, title_rows, blank_rows, footnote_rows)
                    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'in_force', null, ?, ?, ?, ?, ?)""",
                 [batch_id, t.file, t.sheet, t.log_type.name, t.content_sha256, t.rows_in_table,
-                 rows.num_rows, rejected_rows, t.total_rows, dt.datetime.now().replace(microsecond=0),
+                 rows.num_rows, rejected_rows, t.total_rows, settings.now(),
                  v.date_order, t.header_rows, t.title_rows, t.blank_rows, t.footnote_rows])
     if v.rejects:
         con.executemany("insert into meta.rejects values (?, ?, ?, ?)",
@@ -341,19 +341,20 @@ def migrate_only(db: Path, say=print) -> int:
 
 
 def freeze(db: Path, label: str, period_from, period_to, suppressed: bool, batches_json: str,
-           figures_json: str, say=print) -> int:
+           figures_json: str, say=print, wait_s: float | None = None) -> int:
     """Record a report's figures, period and batches in force, as submitted; returns its id."""
     db = Path(db)
-    with load_lock(db, say=say), working_copy(db) as con:
+    with load_lock(db, wait_s, say=say), working_copy(db) as con:
         schema.migrate(con)
         rid = con.execute("select coalesce(max(report_id), 0) + 1 from meta.frozen_reports").fetchone()[0]
         con.execute("insert into meta.frozen_reports values (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [rid, label[:80], period_from, period_to, suppressed, dt.datetime.now().replace(microsecond=0),
+                    [rid, label[:80], period_from, period_to, suppressed, settings.now(),
                      batches_json, figures_json])
     return rid
 
 
-def add_annotation(db: Path, start, end, scope: str, note: str) -> tuple[bool, str]:
+def add_annotation(db: Path, start, end, scope: str, note: str,
+                   wait_s: float | None = None) -> tuple[bool, str]:
     """A program note entered in the dashboard, checked like any logged text; (ok, message)."""
     from .contract import LOG_TYPES
     import hashlib
@@ -370,7 +371,7 @@ def add_annotation(db: Path, start, end, scope: str, note: str) -> tuple[bool, s
     if v.rejects:
         return False, "Not added: " + "; ".join(f"{f}: {reason}" for _, f, reason in v.rejects)
     o = Outcome(raw.file, raw.sheet)
-    with load_lock(Path(db), say=lambda *_: None), working_copy(Path(db)) as con:
+    with load_lock(Path(db), wait_s, say=lambda *_: None), working_copy(Path(db)) as con:
         schema.migrate(con)
         check_key(con, Path(db))
         _write(con, o, raw, v)

@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shop import settings
+
 from .contract import (DATE, LOG_TYPES, LogType, header_map, identifier_header, log_types_named,
                        norm_header, split_unit)
 from .privacy import looks_identifying
@@ -120,9 +122,9 @@ def read(path: str | Path, log_type: str | None = None) -> Read:
     """Every loadable table of a file and a note per sheet not read; Refused for the whole file
     when it can't be read, Skip when it is not a log file at all."""
     path = Path(path)
-    name = path.name
+    name = settings.file_name(path)  # bytes on disk: never fail on a name the locale cannot decode
     suffix = path.suffix.lower()
-    why = looks_identifying(path.stem)
+    why = looks_identifying(Path(name).stem)
     skip = ("Excel's lock file for a workbook that is open: close the workbook" if name.startswith("~$")
             else "hidden file" if name.startswith(".") else
             "not a spreadsheet" if suffix not in BOOKS + TEXTS else None)
@@ -150,7 +152,7 @@ def read(path: str | Path, log_type: str | None = None) -> Read:
     data = path.read_bytes()
     if suffix in BOOKS:
         return _read_book(name, suffix, data, forced)
-    named = log_types_named(path.stem)
+    named = log_types_named(Path(name).stem)
     lt = forced or (LOG_TYPES[named[0]] if len(named) == 1 else None)
     if lt is None:
         if named:
@@ -235,7 +237,7 @@ def _fast_csv(path: Path, name: str, data: bytes, lt: LogType, digest: str, deli
                                         "from kept").fetchall()[0]
         tbl = con.sql(f"select _row, {fields}{', ' + missing if missing else ''} from kept where not is_total "
                       "order by _row").to_arrow_table()
-    except duckdb.Error:
+    except (duckdb.Error, UnicodeEncodeError):  # a name DuckDB cannot take: the slow path reads bytes
         return None
     finally:
         con.close()

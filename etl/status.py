@@ -2,7 +2,6 @@
 force overlap, and where the key lives."""
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from . import privacy, schema
+from .store import DatabaseFault, read_only
 
 
 SKIPPED = ("header", "title", "blank", "total", "footnote")
@@ -29,7 +29,7 @@ def collect(db: Path) -> dict:
     out = {"batches": [], "rejects": [], "overlaps": []}
     if not db.exists():
         return out
-    with contextlib.closing(duckdb.connect(str(db), read_only=True)) as con:
+    with read_only(db) as con:
         if not schema.current_version(con):
             return out
         for r in con.execute("""select file_name, sheet, log_type, status, rows_read, rows_loaded, rows_rejected,
@@ -52,6 +52,9 @@ def collect(db: Path) -> dict:
 def status(db: Path, as_json: bool) -> int:
     try:
         info = collect(db)
+    except DatabaseFault as exc:  # damaged (naming the backup to restore), or not ours to read
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except duckdb.Error:
         print(f"error: {db} is not a readable SHOP database", file=sys.stderr)
         return 1

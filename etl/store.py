@@ -6,42 +6,266 @@ atomic rename. So a crash at any moment leaves the live file as it was, and a da
 reading the live file never blocks a write (DuckDB allows one writer or many readers per
 file). A lock file serialises writers. Backups (etl/backup.py) and loads (etl/load.py)
 both build on this module; it imports neither.
+
+Faults are said in words, at once: a damaged file names the newest good backup, a
+permission problem names the owner and the mode, a full disk says how much room a write
+needs. Files written here are owner-only (0600, folders 0700) unless the live database
+already had another mode, which its replacement keeps. Leftovers of a failed write are
+removed by that write, and any a killed one left are removed by the next writer (holding
+the lock proves no other write is under way).
 """
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
+import errno
 import fcntl
 import os
 import shutil
+import stat
 import time
 from pathlib import Path
 
 import duckdb
 
+from shop import settings
+
 from . import schema
+
+FILE_MODE, DIR_MODE = 0o600, 0o700
+_NO_SPACE = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+_NO_ACCESS = {errno.EACCES, errno.EPERM, errno.EROFS}
+UNAVAILABLE = "Figures are unavailable at the moment. Please try again later, or ask SHOP staff."
 
 
 class LoadError(Exception):
     """A whole-write problem (key, lock, database): one line for the user."""
 
 
+class DatabaseFault(LoadError):
+    """The database file cannot be used as it is: one line for the command line, and
+    `staff_text` (no server paths) for the dashboard's staff view."""
+
+    def __init__(self, message: str, staff_text: str):
+        super().__init__(message)
+        self.staff_text = staff_text
+
+    def for_page(self, staff: bool) -> str:
+        return self.staff_text if staff else UNAVAILABLE
+
+
+class Damaged(DatabaseFault):
+    """Not a readable DuckDB/SHOP database (empty, truncated, overwritten, a bad checksum)."""
+
+
+class NoAccess(DatabaseFault):
+    """The operating system refused: a file or folder belongs to another user, or is read-only."""
+
+
+class NoSpace(DatabaseFault):
+    """The disk (or a size limit) is full: nothing was changed."""
+
+
+class Busy(DatabaseFault):
+    """Another process holds the file for writing (an old-style writer)."""
+
+
+class Locked(LoadError):
+    """Another write (a load, a backup) held the lock for longer than this one would wait."""
+
+
+# ------------------------------------------------------------------ saying what is wrong
+
+def _user(uid: int) -> str:
+    import pwd
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"user id {uid}"
+
+
+def _owner_mode(path: Path) -> tuple[str, str]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return "an unknown user", "unknown"
+    return _user(st.st_uid), f"{stat.S_IMODE(st.st_mode):04o}"
+
+
+def no_access(path: Path, need: str = "read") -> NoAccess:
+    """Who owns `path` (or, if it does not exist, its folder), its mode, and who we run as."""
+    path = Path(path)
+    target = path if path.exists() else path.parent
+    owner, mode = _owner_mode(target)
+    me = _user(os.geteuid())
+    what = "folder" if target.is_dir() else "file"
+    return NoAccess(
+        f"permission denied: cannot {need} {target}: the {what} belongs to {owner} (mode {mode}) and this "
+        f"program runs as {me}; run it as {owner}, or give {me} {need} access",
+        f"The database cannot be {'read' if need == 'read' else 'written'}: permission denied (the {what} belongs "
+        f"to {owner}, mode {mode}; the dashboard runs as {me}). Ask whoever set up the server to fix the "
+        "owner or the mode (README: When something goes wrong).")
+
+
+def no_space(folder: Path, need: int | None = None) -> NoSpace:
+    free = _free(folder)
+    needs = f"this needs about {_mb(need)}, " if need else ""
+    return NoSpace(
+        f"not enough free disk space in {folder}: {needs}{_mb(free)} free; nothing was changed: free some "
+        "space and try again (a load needs about twice the database plus the new files)",
+        f"Not enough free disk space on the server ({needs}{_mb(free)} free); nothing was changed. "
+        "Free some space and try again.")
+
+
+def _free(folder: Path) -> int:
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return 0
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1048576:.1f} MB"
+
+
+def newest_good_backup(db: Path) -> Path | None:
+    """The newest copy in the database's backups folder that checks as a SHOP database."""
+    folder = backups_dir(db)
+    try:
+        copies = sorted(folder.glob(f"{db.stem}-*.duckdb"), key=lambda p: p.name, reverse=True)
+    except OSError:
+        return None
+    for c in copies:
+        with contextlib.suppress(LoadError, OSError):
+            check(c)
+            return c
+    return None
+
+
+def damaged(db: Path, reason: str, done: str = "") -> Damaged:
+    """The database is damaged: the one line to say, with the newest good backup to restore."""
+    good = newest_good_backup(db)
+    if good:
+        fix = f"restore the newest good backup: python -m etl restore {good}"
+        page = (f"Restore the newest good backup, **{good.name}** (in the backups folder beside the "
+                f"database): on the server run `python -m etl restore` with that file.")
+    else:
+        fix = (f"no good backup in {backups_dir(db)}: restore one from your other copies with "
+               "python -m etl restore FILE")
+        page = "No good backup was found beside it: restore one from your other copies with `python -m etl restore`."
+    return Damaged(f"the database {db} is damaged ({reason}){done}: {fix}",
+                   f"The database is damaged ({reason}) and cannot be read. {page} "
+                   "(README: When something goes wrong.)")
+
+
+def _damage_reason(exc: Exception, path: Path) -> str | None:
+    low = str(exc).lower()
+    if "not a valid duckdb database" in low or "unable to open database" in low:
+        with contextlib.suppress(OSError):
+            if Path(path).stat().st_size == 0:
+                return "the file is empty"
+        return "not a DuckDB database file"
+    if "could not read enough bytes" in low or "truncated" in low:
+        return "the file is cut short"
+    if "corrupt" in low or "checksum" in low or "serializ" in low or "invalid block" in low:
+        return "a block of the file does not match its checksum"
+    return None
+
+
+def classify(exc: BaseException, db: Path, folder: Path | None = None) -> DatabaseFault | None:
+    """The fault behind an OS or DuckDB error on `db`, or None when it is something else."""
+    if isinstance(exc, DatabaseFault):
+        return exc
+    if isinstance(exc, OSError):
+        if exc.errno in _NO_SPACE:
+            return no_space(folder or db.parent)
+        if exc.errno in _NO_ACCESS:
+            return no_access(Path(exc.filename) if exc.filename else db, "write" if folder else "read")
+        return None
+    if isinstance(exc, duckdb.Error):
+        low = str(exc).lower()
+        if "no space left" in low or "file too large" in low or "disk quota" in low:
+            return no_space(folder or db.parent)
+        if "permission denied" in low or "read-only file system" in low:
+            return no_access(db, "write" if folder else "read")
+        reason = _damage_reason(exc, db)
+        if reason:
+            return damaged(db, reason)
+    return None
+
+
+def _busy(exc: Exception) -> bool:
+    low = str(exc).lower()
+    return isinstance(exc, duckdb.IOException) and ("lock" in low or "resource temporarily" in low)
+
+
+@contextlib.contextmanager
+def read_only(db: Path, tries: int = 20):
+    """A read-only connection; a damaged or forbidden file raises its DatabaseFault at once.
+
+    Only a file another process is writing is retried, briefly. A fault found by a query
+    inside the block (a bad checksum deep in the file) is raised the same way.
+    """
+    db = Path(db)
+    for attempt in range(tries):
+        try:
+            con = duckdb.connect(str(db), read_only=True)
+            break
+        except duckdb.Error as exc:
+            if not _busy(exc):
+                fault = classify(exc, db)
+                if fault is None and db.exists():  # an existing file DuckDB cannot open is damaged for us
+                    first = str(exc).splitlines()[0].replace(str(db), db.name)[:120]
+                    fault = damaged(db, f"DuckDB cannot open it: {first}")
+                raise fault or exc from None
+            time.sleep(0.05 * (attempt + 1))
+    else:
+        raise Busy(f"the database {db} is being written by another program: try again in a moment",
+                   "The database is busy: try again in a moment.")
+    try:
+        yield con
+    except duckdb.Error as exc:
+        fault = classify(exc, db)
+        if isinstance(fault, Damaged):
+            raise fault from None
+        raise
+    finally:
+        con.close()
+
+
+# ------------------------------------------------------------------ the lock
+
+def _private_dir(folder: Path) -> None:
+    """Create folder (owner-only) with its parents; NoAccess if that is refused."""
+    if folder.is_dir():
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    except OSError as exc:
+        raise classify(exc, folder, folder.parent) or exc from None
+
+
 @contextlib.contextmanager
 def load_lock(db: Path, wait_s: float | None = None, say=print):
     """Hold the load lock; another load waits, and is told why."""
-    wait_s = float(os.environ.get("SHOP_LOCK_WAIT", "120")) if wait_s is None else wait_s
-    db.parent.mkdir(parents=True, exist_ok=True)
-    fh = open(str(db) + ".lock", "a+")
+    wait_s = settings.lock_wait_s() if wait_s is None else wait_s
+    _private_dir(db.parent)
+    lock = Path(str(db) + ".lock")
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    except OSError as exc:
+        if exc.errno in _NO_ACCESS:
+            raise no_access(lock, "write") from None
+        raise classify(exc, db, db.parent) or exc from None
     try:
         deadline = time.monotonic() + wait_s
         told = False
         while True:
             try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise LoadError(f"another load into {db} is still running after {wait_s:.0f} s: "
+                    raise Locked(f"another load into {db} is still running after {wait_s:.0f} s: "
                                     "try again when it has finished") from None
                 if not told:
                     say(f"waiting: another load into {db} is running")
@@ -49,14 +273,56 @@ def load_lock(db: Path, wait_s: float | None = None, say=print):
                 time.sleep(0.2)
         yield
     finally:
-        fh.close()
+        os.close(fd)
+
+
+def write_failure(exc: BaseException) -> str:
+    """A failed write from the dashboard in one line without server paths (nothing was changed)."""
+    if isinstance(exc, Locked):
+        return "a load or a backup is running just now; nothing was changed: try again in a minute."
+    if isinstance(exc, DatabaseFault):
+        return exc.staff_text
+    if isinstance(exc, OSError):
+        fault = classify(exc, Path(exc.filename or "."), Path(exc.filename or ".").parent)
+        if fault is not None:
+            return fault.staff_text
+        return f"the server could not write the database ({exc.strerror or 'an I/O error'}); nothing was changed."
+    return str(exc)
+
+
+def leftovers(db: Path) -> list[Path]:
+    """Files a failed or killed write can leave: working copies, restores, partial backups."""
+    out = []
+    for pattern in (f"{db.name}.loading-*", f"{db.name}.restoring", f"{db.name}.restoring.part"):
+        out += db.parent.glob(pattern)
+    with contextlib.suppress(OSError):
+        out += backups_dir(db).glob(f"{db.stem}-*.duckdb.part")
+    return out
 
 
 def cleanup_stale(db: Path) -> None:
-    """Remove working copies left by an earlier write (the caller holds the lock)."""
-    for p in db.parent.glob(db.name + ".loading-*"):
+    """Remove leftovers of earlier writes. The caller holds the lock, which every writer takes,
+    so none of them belongs to a write still under way."""
+    for p in leftovers(db):
         with contextlib.suppress(OSError):
             p.unlink()
+
+
+def _unlink(*paths) -> None:
+    for p in paths:
+        with contextlib.suppress(OSError):
+            os.unlink(p)
+
+
+# ------------------------------------------------------------------ the working copy
+
+def ensure_space(db: Path, new_bytes: int = 0) -> None:
+    """NoSpace before starting when the database's folder lacks about twice the database plus
+    the new data (the copy, and room for it to grow while written and checkpointed)."""
+    size = db.stat().st_size if db.exists() else 0
+    need = 2 * size + new_bytes
+    if _free(db.parent) < need:
+        raise no_space(db.parent, need)
 
 
 class Unchanged(Exception):
@@ -64,78 +330,142 @@ class Unchanged(Exception):
 
 
 @contextlib.contextmanager
-def working_copy(db: Path):
-    """A writable copy of the database; swapped in atomically only if the block succeeds."""
+def working_copy(db: Path, new_bytes: int = 0):
+    """A writable copy of the database; swapped in atomically only if the block succeeds.
+
+    Checks first that the live file is readable and that the disk has room (`new_bytes` is
+    the size of what is being added); a failure at any point leaves the live file as it
+    was and no copy behind.
+    """
     cleanup_stale(db)
-    tmp = db.parent / f"{db.name}.loading-{os.getpid()}"
+    mode = FILE_MODE
     if db.exists():
-        shutil.copyfile(db, tmp)
-    con = duckdb.connect(str(tmp))
+        with read_only(db):  # a damaged file is said here, before anything is copied
+            pass
+        mode = stat.S_IMODE(db.stat().st_mode)
+    ensure_space(db, new_bytes)
+    tmp = db.parent / f"{db.name}.loading-{os.getpid()}"
+    con = None
     try:
+        if db.exists():
+            _copy_bytes(db, tmp)
+        con = duckdb.connect(str(tmp))
         con.execute("begin transaction")
         try:
             yield con
         except Unchanged:
             con.execute("rollback")
             con.close()
-            tmp.unlink(missing_ok=True)
+            _unlink(tmp, str(tmp) + ".wal")
             return
         con.execute("commit")
         con.execute("checkpoint")
         con.close()
+        os.chmod(tmp, mode)  # the live file's mode, not the umask's: owner-only stays owner-only
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, db)
-        dfd = os.open(db.parent, os.O_DIRECTORY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except BaseException:
-        with contextlib.suppress(Exception):
-            con.close()
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        for extra in (str(tmp) + ".wal",):
-            with contextlib.suppress(OSError):
-                os.unlink(extra)
+        _fsync_dir(db.parent)
+    except BaseException as exc:
+        if con is not None:
+            with contextlib.suppress(Exception):
+                con.close()
+        _unlink(tmp, str(tmp) + ".wal")
+        fault = classify(exc, db, db.parent) if isinstance(exc, Exception) else None
+        if fault is not None and fault is not exc:
+            raise fault from None
         raise
 
+
+def _fsync_dir(folder: Path) -> None:
+    dfd = os.open(folder, os.O_DIRECTORY)
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
+
+
+# ------------------------------------------------------------------ copies and checks
 
 def backups_dir(db: Path) -> Path:
     return db.parent / "backups"
 
 
 def check(file: Path) -> dict:
-    """What a database file holds (schema version, batches, key fingerprint); LoadError if it is not one."""
+    """What a database file holds (schema version, batches, key fingerprint).
+
+    Damaged if it is not a readable SHOP database, NoAccess if it may not be read.
+    """
+    file = Path(file)
     try:
         with contextlib.closing(duckdb.connect(str(file), read_only=True)) as con:
             version = schema.current_version(con)
             if not version:
-                raise LoadError(f"{file} is not a SHOP database (no schema)")
+                raise Damaged(f"{file} is not a SHOP database (no schema)", "The file is not a SHOP database.")
             batches = con.execute("select count(*) from meta.batches where status = 'in_force'").fetchone()[0]
             fp = schema.get_setting(con, "key_fingerprint")
-    except duckdb.Error:
-        raise LoadError(f"{file} is not a readable DuckDB database") from None
+    except duckdb.Error as exc:
+        fault = classify(exc, file)
+        if isinstance(fault, NoAccess):
+            raise fault from None
+        reason = _damage_reason(exc, file) or "it cannot be read"
+        raise Damaged(f"{file} is not a readable DuckDB database ({reason})",
+                      f"The file is not a readable DuckDB database ({reason}).") from None
     return {"version": version, "batches": batches, "fingerprint": fp}
 
 
+def _copy_bytes(src: Path, dest: Path) -> None:
+    """src's bytes into a new owner-only file dest, synced; dest removed if anything fails."""
+    try:
+        fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        with os.fdopen(fd, "wb") as out, open(src, "rb") as inp:
+            shutil.copyfileobj(inp, out, 1 << 20)
+            out.flush()
+            os.fsync(out.fileno())
+    except BaseException:
+        _unlink(dest)
+        raise
+
+
 def copy_file(src: Path, dest: Path) -> None:
-    """Copy src to dest through a .part file, so dest is either whole or absent."""
+    """Copy src to dest (owner-only) through a .part file, so dest is either whole or absent."""
     tmp = dest.with_name(dest.name + ".part")
-    shutil.copyfile(src, tmp)
-    with open(tmp, "rb+") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, dest)
+    try:
+        _copy_bytes(src, tmp)
+        os.replace(tmp, dest)
+    except BaseException as exc:
+        _unlink(tmp)
+        fault = classify(exc, src, dest.parent) if isinstance(exc, Exception) else None
+        if fault is not None and fault is not exc:
+            raise fault from None
+        raise
 
 
-def snapshot(db: Path, folder: Path, label: str, keep: int) -> Path:
-    """Copy db into folder (the caller holds the load lock) and keep the newest `keep` copies."""
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+def snapshot(db: Path, folder: Path, label: str, keep: int = 0, verify: bool = True) -> Path:
+    """Copy db into folder (the caller holds the load lock); with keep > 0, keep the newest
+    `keep` copies with this label, and only after the new one has checked as good.
+
+    Copies with other labels (before-restore, before-schema-vN) are never rotated. With
+    verify, a copy that does not check is removed and Damaged raised, and nothing is rotated.
+    """
+    _private_dir(folder)
+    for p in folder.glob(f"{db.stem}-*.duckdb.part"):  # stale: the caller holds the lock
+        _unlink(p)
+    size = db.stat().st_size
+    if _free(folder) < size:
+        raise no_space(folder, size)
+    stamp = settings.now().strftime("%Y%m%d-%H%M%S") + f"-{time.time_ns() // 1000 % 1_000_000:06d}"
     dest = folder / f"{db.stem}-{stamp}-{label}.duckdb"
     copy_file(db, dest)
-    copies = sorted(folder.glob(f"{db.stem}-*.duckdb"), key=lambda p: p.name)
-    for old in copies[:-keep] if keep > 0 else []:
-        old.unlink()
+    if verify:
+        try:
+            check(dest)
+        except LoadError as exc:
+            _unlink(dest)
+            raise damaged(db, str(exc).rsplit("(", 1)[-1].rstrip(")"),
+                          ": the copy did not check, so it was removed and no backup was rotated") from None
+    if keep > 0:
+        copies = sorted(folder.glob(f"{db.stem}-*-{label}.duckdb"), key=lambda p: p.name)
+        for old in copies[:-keep]:
+            _unlink(old)
     return dest

@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from shop import settings
 from .contract import (CODE, DATE, ENUM, INT, MULTI, NUMBER, TEXT, YESNO, INDICATOR_IDS, LogType)
 from .privacy import hash_codes, looks_identifying
 from .read import RawTable, Refused
@@ -154,7 +155,7 @@ def _range(f) -> str:
 def validate(raw: RawTable, key: bytes, date_order: str | None = None,
              today: dt.date | None = None) -> Validated:
     """Type and check a table; raises Refused for a whole-file problem."""
-    today = today or dt.date.today()
+    today = today or settings.today()  # Kamloops's today, not the server's
     lt = raw.log_type
     con = duckdb.connect()  # private and in memory: raw values never reach the database file
     try:

@@ -7,13 +7,15 @@ is ever written here: pages, periods, formats, audiences and the signed-in staff
 """
 from __future__ import annotations
 
-import datetime as dt
+import os
 import threading
 import time
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+
+from shop import settings
 
 from . import db
 
@@ -37,20 +39,25 @@ def path_for(database: Path | None = None) -> Path:
 def record(user: str, role: str | None, event: str, page: str = "", detail: str = "", database=None) -> None:
     """Append one row; never raises into a page (an audit hiccup must not hide the dashboard)."""
     p = path_for(database)
-    row = [dt.datetime.now().replace(microsecond=0), user[:200], role, event, page[:80], detail[:300]]
+    row = [settings.now(), user[:200], role, event, page[:80], detail[:300]]
     for attempt in range(20):
         try:
             with _LOCK:
                 p.parent.mkdir(parents=True, exist_ok=True)
+                new = not p.exists()
                 con = duckdb.connect(str(p))
                 try:
+                    if new:
+                        os.chmod(p, 0o600)  # who looked at what: owner-only, like the database
                     con.execute(DDL)
                     con.execute("insert into meta.audit values (?, ?, ?, ?, ?, ?)", row)
                 finally:
                     con.close()
             return
-        except duckdb.IOException:  # another process (a CLI export) is writing: wait a moment
-            time.sleep(0.05 * (attempt + 1))
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():  # read-only folder, full disk: said by the load side, not retried
+                return
+            time.sleep(0.05 * (attempt + 1))  # another process (a CLI export) is writing: wait a moment
         except (duckdb.Error, OSError):
             return
 
@@ -67,6 +74,8 @@ def read(database=None) -> pd.DataFrame:
                     return con.execute("select * from meta.audit order by logged_at desc").df()
                 finally:
                     con.close()
-        except duckdb.IOException:
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                break
             time.sleep(0.05 * (attempt + 1))
     return pd.DataFrame()

@@ -1,25 +1,24 @@
 """Short-lived read-only access to the database, and its version for cache keys.
 
-Loads swap a new file in atomically (etl/load.py), so a reader opens, queries and
+Loads swap a new file in atomically (etl/store.py), so a reader opens, queries and
 closes; it never holds the file across reruns and never blocks a load. A long-lived
 connection would be faster but wrong: DuckDB caches one instance per path in a process,
 so while any connection stayed open, a "new" connection would keep reading the file
 that a load had already replaced.
+
+A damaged or forbidden file raises its DatabaseFault (Damaged, NoAccess) at once, never
+retried as if it were busy: pages show `fault.for_page(staff)`, the command line `str(fault)`.
 """
 from __future__ import annotations
 
-import contextlib
-import os
-import time
 from pathlib import Path
 
-import duckdb
-
-from etl import default_db
+from etl.store import DatabaseFault, Damaged, NoAccess, read_only  # noqa: F401 (the read side's faults)
+from shop import settings
 
 
 def db_path() -> Path:
-    return default_db()
+    return settings.db_path()
 
 
 def version(path: str | Path | None = None) -> str:
@@ -42,24 +41,9 @@ def has_data(path: str | Path | None = None) -> bool:
         return bool(ok) and con.execute("select count(*) from meta.batches").fetchone()[0] > 0
 
 
-@contextlib.contextmanager
 def connect(path: str | Path | None = None):
-    """A read-only connection for one piece of work (retries briefly if the file is busy)."""
-    p = Path(path or db_path())
-    last = None
-    for attempt in range(20):
-        try:
-            con = duckdb.connect(str(p), read_only=True)
-            break
-        except duckdb.IOException as exc:  # a writer on this very file (an old-style load)
-            last = exc
-            time.sleep(0.05 * (attempt + 1))
-    else:
-        raise RuntimeError(f"the database {p} is busy: try again in a moment ({last})")
-    try:
-        yield con
-    finally:
-        con.close()
+    """A read-only connection for one piece of work (retries briefly only if another program writes)."""
+    return read_only(Path(path or db_path()))
 
 
 def query(sql: str, params=None, path: str | Path | None = None):
@@ -70,7 +54,4 @@ def query(sql: str, params=None, path: str | Path | None = None):
 
 def suite_units() -> int:
     """Safe Suite units: $SHOP_SUITE_UNITS, default 1."""
-    try:
-        return max(1, int(os.environ.get("SHOP_SUITE_UNITS", "1")))
-    except ValueError:
-        return 1
+    return settings.suite_units()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from etl.contract import INDICATOR_IDS
 
+from shop import settings
 from . import db, suppress
 from .periods import Period
 
@@ -95,7 +96,7 @@ def _all_sql() -> str:
 def compute(period: Period, path=None, today: dt.date | None = None) -> dict:
     """Exact figures for every indicator (plus helper columns such as completion_base)."""
     import json
-    today = today or dt.date.today()
+    today = today or settings.today()
     params = {"from": period.start, "to": period.end, "today": today, "units": db.suite_units()}
     out: dict = {}
     with db.connect(path) as con:

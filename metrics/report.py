@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from shop import settings
 from . import db, indicators, periods, series, suppress, targets
 from .indicators import REGISTRY
 from .periods import Period
@@ -124,7 +125,7 @@ def hierarchy(long: pd.DataFrame, period: Period, disclosive: bool, suppressed: 
 
 
 def build(period: Period, suppressed: bool, path=None, today: dt.date | None = None) -> Report:
-    today = today or dt.date.today()
+    today = today or settings.today()
     path = path or db.db_path()
     has = db.has_data(path)
     exact = indicators.compute(period, path, today) if has else indicators.empty_figures()
@@ -169,7 +170,7 @@ def build(period: Period, suppressed: bool, path=None, today: dt.date | None = N
         batches = b.to_dict("records")
         fresh = f"last load {pd.Timestamp(b['loaded_at'].max()):%Y-%m-%d %H:%M}" if len(b) else fresh
     prog = targets.progress(period.start, today, suppressed, path=path) if has else pd.DataFrame()
-    return Report(period, prev_p, suppressed, dt.datetime.now().replace(microsecond=0), summary, tables, prog,
+    return Report(period, prev_p, suppressed, settings.now(), summary, tables, prog,
                   ann, batches, fresh, now_r, events)
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from shop import settings
 from . import db, suppress
 from .periods import Period, fiscal_start_month
 
@@ -116,7 +117,7 @@ def breakdown(name: str, period: Period, grain: str = "month", path=None,
     sql = (f"with src as (select * from {m.source} where d between $from and $to), "
            f"final as (select {_bucket(grain)} as bucket, category, {m.value} as value from src group by all) "
            "select * from final order by bucket, category")
-    params = {"from": period.start, "to": period.end, "today": today or dt.date.today(),
+    params = {"from": period.start, "to": period.end, "today": today or settings.today(),
               "fsm": fiscal_start_month()}
     params = {k: v for k, v in params.items() if f"${k}" in sql}
     if con is not None:

@@ -6,7 +6,10 @@ import streamlit as st
 
 from metrics import db, frozen, periods, report
 from metrics.export import WRITERS
+from etl.store import LoadError, write_failure
 from ui import frame, widgets
+
+WAIT_S = 5  # a form waits this long for a running load, then says so (a load can take minutes)
 
 ctx = frame.context()
 if widgets.page_header("Reports", "The grant workbook, the board deck and CSV, with the dashboard's numbers", ctx):
@@ -44,9 +47,12 @@ if widgets.page_header("Reports", "The grant workbook, the board deck and CSV, w
                 if st.form_submit_button("Freeze as submitted") and label.strip():
                     from etl.load import freeze
                     rep = report.build(ctx.period, ctx.suppressed, db.db_path(), ctx.today)
-                    rid = freeze(db.db_path(), label.strip(), ctx.period.start, ctx.period.end, ctx.suppressed,
-                                 *report.frozen_payload(rep), say=lambda *_: None)
-                    st.success(f"Frozen as report {rid}.")
+                    try:
+                        rid = freeze(db.db_path(), label.strip(), ctx.period.start, ctx.period.end, ctx.suppressed,
+                                     *report.frozen_payload(rep), say=lambda *_: None, wait_s=WAIT_S)
+                        st.success(f"Frozen as report {rid}.")
+                    except (LoadError, OSError) as exc:
+                        st.error("Not frozen: " + write_failure(exc))
 
     st.subheader("Reports frozen as submitted")
     listing = frozen.listing(str(db.db_path()))
@@ -82,5 +88,8 @@ if widgets.page_header("Reports", "The grant workbook, the board deck and CSV, w
             note = st.text_input("Note", max_chars=120, placeholder="Safe Suite closed for repairs")
             if st.form_submit_button("Add the note") and note.strip():
                 from etl.load import add_annotation
-                ok, msg = add_annotation(db.db_path(), start, end, scope, note.strip())
+                try:
+                    ok, msg = add_annotation(db.db_path(), start, end, scope, note.strip(), wait_s=WAIT_S)
+                except (LoadError, OSError) as exc:
+                    ok, msg = False, "Not added: " + write_failure(exc)
                 (st.success if ok else st.error)(msg)

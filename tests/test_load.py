@@ -109,7 +109,10 @@ def test_status_json_lists_batches_and_rejects(tmp_path, capsys):
     data = json.loads(capsys.readouterr().out)
     assert [(b["file"], b["log_type"], b["status"], b["rows_loaded"], b["rows_rejected"]) for b in data["batches"]] == [
         ("outreach_03.csv", "outreach", "in_force", 2, 1)]
-    assert set(data["batches"][0]) == {"file", "sheet", "log_type", "status", "rows_loaded", "rows_rejected", "loaded_at"}
+    assert set(data["batches"][0]) == {"file", "sheet", "log_type", "status", "rows_read", "rows_loaded",
+                                       "rows_rejected", "skipped", "loaded_at"}
+    assert (data["batches"][0]["rows_read"], data["batches"][0]["skipped"]) == (
+        4, {"header": 1, "title": 0, "blank": 0, "total": 0, "footnote": 0})
     assert data["rejects"] == [{"file": "outreach_03.csv", "sheet": "", "row": 3, "field": "contact_mode",
                                 "reason": "not one of the values the contract lists"}]
 

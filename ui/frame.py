@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from shop import settings
 from metrics import db, indicators, periods, series, suppress
 from metrics.periods import Period
 
@@ -34,7 +35,7 @@ class Context:
 
 
 def today() -> dt.date:
-    return dt.date.today()
+    return settings.today()
 
 
 def _fy_options(t: dt.date) -> list[Period]:
@@ -121,6 +122,12 @@ def sidebar(viewer=None) -> Context:
             audience = EXTERNAL
             st.caption("Board view: small counts suppressed.")
         staff = audience == STAFF and viewer.is_staff
+    try:
+        status()
+    except db.DatabaseFault as fault:  # damaged or forbidden: every page says so, without a path
+        st.error(fault.for_page(staff), icon=":material/error:")
+        st.stop()
+    with st.sidebar:
         kinds = PRESETS if staff else PRESETS[:-1]
         if ss.get("period_kind") not in kinds:
             ss["period_kind"] = PRESETS[0] if ss.get("period_kind") != PRESETS[6] else PRESETS[6]
