@@ -101,3 +101,19 @@ def test_files_of_different_months_do_not_overlap(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "warning" not in out and "replaces" not in out
     assert count(db) == 10
+
+
+def test_the_data_quality_page_lists_overlaps_between_files_in_force(tmp_path, capsys, monkeypatch):
+    from test_pages import run_page
+    from ui.frame import STAFF
+    db = tmp_path / "t.duckdb"
+    a = write_rows(tmp_path / "outreach_2025-03.csv", "outreach", month(10))
+    b = write_rows(tmp_path / "outreach week 2.csv", "outreach", [dict(r, minutes="7") for r in month(3, day0=8)])
+    assert main(["load", str(a), str(b), "--db", str(db)]) == 0
+    at = run_page("data_quality.py", db, STAFF)
+    assert not at.exception
+    warning = [w.value for w in at.warning if "share dates" in w.value]
+    assert warning and "1 pair(s) of files in force share dates" in warning[0]
+    frames = [df.value for df in at.dataframe if "other_file" in df.value.columns]
+    assert len(frames) == 1 and {frames[0]["file"][0], frames[0]["other_file"][0]} == {
+        "outreach_2025-03.csv", "outreach week 2.csv"}
