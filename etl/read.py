@@ -154,17 +154,25 @@ def read(path: str | Path, log_type: str | None = None) -> Read:
         return _read_book(name, suffix, data, forced)
     named = log_types_named(Path(name).stem)
     lt = forced or (LOG_TYPES[named[0]] if len(named) == 1 else None)
+    delim = "\t" if suffix == ".tsv" else None
+    if lt is None and named:
+        # A name that could be two logs (`Safe Suite March.csv`): the header decides, as for a sheet.
+        rows = _csv_rows(data, LOG_TYPES[named[0]], delim)
+        lt, how, problem = _decide(rows, (), named)
+        if lt is None:
+            raise Refused(problem.removeprefix("not read: ").replace("name the sheet", "start its name with"))
+        t = _table(name, "", lt, rows, hashlib.sha256(data).hexdigest())
+        t.how = how
+        return Read([t])
     if lt is None:
-        if named:
-            raise Refused(f"its name fits both {' and '.join(named)}: start it with one of them (or give --type)")
         raise Refused("has no log type: its name must start with one of "
                       f"{', '.join(LOG_TYPES)} (or give --type)")
     digest = hashlib.sha256(data).hexdigest()
     if len(data) >= fast_csv_bytes() and suffix != ".txt":
-        fast = _fast_csv(path, name, data, lt, digest, "\t" if suffix == ".tsv" else None)
+        fast = _fast_csv(path, name, data, lt, digest, delim)
         if fast is not None:
             return Read([fast])
-    return Read([_table(name, "", lt, _csv_rows(data, lt, "\t" if suffix == ".tsv" else None), digest)])
+    return Read([_table(name, "", lt, _csv_rows(data, lt, delim), digest)])
 
 
 def fast_csv_bytes() -> int:

@@ -144,3 +144,15 @@ def test_a_file_named_with_an_identifier_is_refused_and_never_printed(tmp_path, 
     assert "refused: its name holds what looks like" in out and "rename it" in out
     assert all(part not in out for part in ("555", "0147", "jane", "692"))
     assert not (tmp_path / "t.duckdb").exists() or "555" not in (tmp_path / "t.duckdb").read_bytes().decode("latin-1")
+
+
+@pytest.mark.parametrize("header, log_type", [(["client_code", "check_in", "check_out"], "suite_stays"),
+                                              (["request_date", "client_code", "outcome"], "suite_requests")])
+def test_a_csv_named_after_the_suite_is_read_by_its_header(tmp_path, capsys, header, log_type):
+    from helpers import write_csv
+    row = {"client_code": "QA10K", "check_in": "2025-03-03", "check_out": "2025-03-05", "request_date": "2025-03-03",
+           "outcome": "full"}
+    f = write_csv(tmp_path / "Safe Suite March.csv", header, [[row[h] for h in header]])
+    assert load(tmp_path, f) == 0
+    assert f"read as {log_type}: its columns fit that log type" in capsys.readouterr().out
+    assert rows(tmp_path / "t.duckdb", f"select count(*) from core.{log_type}")[0][0] == 1
