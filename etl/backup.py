@@ -34,6 +34,7 @@ def check(file: Path) -> dict:
 def _copy(src: Path, dest: Path) -> None:
     tmp = dest.with_name(dest.name + ".part")
     shutil.copyfile(src, tmp)
+    os.chmod(tmp, 0o600)  # backups are as confidential as the database
     with open(tmp, "rb+") as fh:
         os.fsync(fh.fileno())
     os.replace(tmp, dest)

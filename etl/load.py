@@ -102,6 +102,7 @@ def working_copy(db: Path):
     if db.exists():
         shutil.copyfile(db, tmp)
     con = duckdb.connect(str(tmp))
+    os.chmod(tmp, 0o600)  # the database is confidential: owner-only, like the key
     try:
         con.execute("begin transaction")
         try:

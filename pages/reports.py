@@ -4,9 +4,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from metrics import db, frozen, periods, report
+from metrics import audit, db, frozen, periods, report
 from metrics.export import WRITERS
-from ui import frame, widgets
+from ui import access, downloads, frame, widgets
 
 ctx = frame.context()
 if widgets.page_header("Reports", "The grant workbook, the board deck and CSV, with the dashboard's numbers", ctx):
@@ -28,25 +28,35 @@ if widgets.page_header("Reports", "The grant workbook, the board deck and CSV, w
                     rep = report.build(ctx.period, ctx.suppressed, db.db_path(), ctx.today)
                     with tempfile.TemporaryDirectory() as tmp:
                         p = WRITERS[fmt](rep, Path(tmp))
-                        st.session_state[f"file_{fmt}"] = (p.name, p.read_bytes())
-                    from metrics import audit
-                    audit.record(ctx.viewer.email, ctx.viewer.role, "export", "reports",
-                                 f"{p.name}: {fmt}, {'exact' if ctx.staff else 'suppressed'}, "
-                                 f"{ctx.period.start} to {ctx.period.end}")
+                        made = (p.name, p.read_bytes())
+                    try:  # fails closed: an export the log cannot record is not handed out
+                        access.record(ctx.viewer, "export", "reports", f"{p.name}: {fmt}, "
+                                      f"{'exact' if ctx.staff else 'suppressed'}, {ctx.period.start} to {ctx.period.end}")
+                        st.session_state[f"file_{fmt}"] = made
+                    except audit.AuditError as exc:
+                        st.session_state.pop(f"file_{fmt}", None)
+                        st.error(f"The export is refused because {exc}.")
                 if f"file_{fmt}" in st.session_state:
                     name, data = st.session_state[f"file_{fmt}"]
-                    st.download_button(f"Download {labels[fmt]}", data, file_name=name, mime=mimes[fmt],
-                                       key=f"dl_{fmt}")
+                    downloads.offer(f"Download {labels[fmt]}", data, file_name=name, mime=mimes[fmt],
+                                    key=f"dl_{fmt}", viewer=ctx.viewer, page="reports",
+                                    detail=f"{fmt}, {'exact' if ctx.staff else 'suppressed'}")
         if ctx.staff:
             with st.form("freeze"):
                 label = st.text_input("Freeze these figures as submitted, under a label",
                                       placeholder="Grant report FY2025-26 (funder name)", max_chars=80)
                 if st.form_submit_button("Freeze as submitted") and label.strip():
                     from etl.load import freeze
-                    rep = report.build(ctx.period, ctx.suppressed, db.db_path(), ctx.today)
-                    rid = freeze(db.db_path(), label.strip(), ctx.period.start, ctx.period.end, ctx.suppressed,
-                                 *report.frozen_payload(rep), say=lambda *_: None)
-                    st.success(f"Frozen as report {rid}.")
+                    try:
+                        access.record(ctx.viewer, "freeze", "reports", f"{label.strip()[:80]}: "
+                                      f"{'exact' if ctx.staff else 'suppressed'}, {ctx.period.start} to {ctx.period.end}")
+                    except audit.AuditError as exc:
+                        st.error(f"Freezing is refused because {exc}.")
+                    else:
+                        rep = report.build(ctx.period, ctx.suppressed, db.db_path(), ctx.today)
+                        rid = freeze(db.db_path(), label.strip(), ctx.period.start, ctx.period.end,
+                                     ctx.suppressed, *report.frozen_payload(rep), say=lambda *_: None)
+                        st.success(f"Frozen as report {rid}.")
 
     st.subheader("Reports frozen as submitted")
     listing = frozen.listing(str(db.db_path()))
@@ -82,5 +92,10 @@ if widgets.page_header("Reports", "The grant workbook, the board deck and CSV, w
             note = st.text_input("Note", max_chars=120, placeholder="Safe Suite closed for repairs")
             if st.form_submit_button("Add the note") and note.strip():
                 from etl.load import add_annotation
-                ok, msg = add_annotation(db.db_path(), start, end, scope, note.strip())
-                (st.success if ok else st.error)(msg)
+                try:  # the note's text is program context, never about a person: logged with its scope
+                    access.record(ctx.viewer, "note", "reports", f"{scope}, {start} to {end or start}")
+                except audit.AuditError as exc:
+                    st.error(f"Adding the note is refused because {exc}.")
+                else:
+                    ok, msg = add_annotation(db.db_path(), start, end, scope, note.strip())
+                    (st.success if ok else st.error)(msg)
