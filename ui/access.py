@@ -29,7 +29,6 @@ from metrics import audit
 
 STAFF, BOARD = "staff", "board"
 ROOT = Path(__file__).resolve().parents[1]
-LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 # Headers a reverse proxy or CDN adds: their presence means the request did not come from a
 # browser on this computer, whatever its Host says.
 FORWARDING = {"forwarded", "via", "x-real-ip", "x-client-ip", "client-ip", "true-client-ip", "cf-connecting-ip",
@@ -126,6 +125,17 @@ def _in_process() -> bool:
     return not runtime.exists() or isinstance(runtime.get_instance(), mock.Mock)
 
 
+def _loopback_name(name: str | None) -> bool:
+    """localhost or a loopback address; never a name a DNS server answers for."""
+    import ipaddress
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name or "").is_loopback
+    except ValueError:
+        return False
+
+
 def request_problem(headers: dict[str, str], port: int) -> str | None:
     """Why a request without sign-in is not from a browser on this computer, or None.
 
@@ -142,7 +152,7 @@ def request_problem(headers: dict[str, str], port: int) -> str | None:
         name, hport = parts.hostname, parts.port or 80
     except ValueError:
         name, hport = None, None
-    if not host or name not in LOOPBACK_NAMES and not (name or "").startswith("127.") or hport != port:
+    if not host or not _loopback_name(name) or hport != port:
         return "it was addressed to another name or port than this computer's own"
     origin = (headers.get("origin") or "").strip().lower().rstrip("/")
     if origin != f"http://{host}":
@@ -240,8 +250,13 @@ def harden_server() -> None:
     if _hardened or _in_process():
         return
     from streamlit import runtime
+    close_server(runtime.get_instance().stats_mgr)
+    _hardened = True
+
+
+def close_server(stats) -> None:
+    """Empty `stats` (the runtime's StatsManager) and make a client's clear-cache message local."""
     from streamlit.runtime.app_session import AppSession
-    stats = runtime.get_instance().stats_mgr
     stats.registered_families = lambda: []
     stats.get_stats = lambda family_names=None: {}
 
@@ -249,7 +264,6 @@ def harden_server() -> None:
         self._session_state.clear()
 
     AppSession._handle_clear_cache_request = _clear_own_state_only
-    _hardened = True
 
 
 # ------------------------------------------------------------------ the gate
