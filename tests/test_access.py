@@ -297,3 +297,14 @@ def test_a_clients_clear_cache_message_leaves_the_shared_cache(monkeypatch):
     figure(21)
     assert calls == [21] and s._session_state == {}
     assert stats.registered_families() == [] and stats.get_stats() == {}
+
+
+def test_a_cli_export_the_audit_log_cannot_record_is_refused(demo_db, tmp_path, capsys):
+    from etl.__main__ import main
+    db = tmp_path / "shop.duckdb"
+    shutil.copyfile(demo_db, db)
+    audit.path_for(db).mkdir()
+    assert main(["export", "--db", str(db), "--fy", "FY2024-25", "--format", "csv", "--out", str(tmp_path / "o"),
+                 "--exact"]) == 1
+    assert "audit log" in capsys.readouterr().err
+    assert not list((tmp_path / "o").glob("*"))
