@@ -308,3 +308,39 @@ def test_a_cli_export_the_audit_log_cannot_record_is_refused(demo_db, tmp_path, 
                  "--exact"]) == 1
     assert "audit log" in capsys.readouterr().err
     assert not list((tmp_path / "o").glob("*"))
+
+
+def test_freezing_and_notes_are_logged_and_refused_when_the_log_fails(demo_db, tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+    from conftest import ROOT
+    from ui.frame import STAFF as STAFF_VIEW
+    from metrics import frozen
+    db = tmp_path / "shop.duckdb"
+    shutil.copyfile(demo_db, db)
+    monkeypatch.setenv("SHOP_DB", str(db))
+
+    def reports(label, note):
+        at = AppTest.from_file(str(ROOT / "pages" / "reports.py"), default_timeout=120)
+        at.session_state["audience"] = STAFF_VIEW
+        at.run()
+        [t for t in at.text_input if "Freeze" in t.label][0].input(label)
+        [b for b in at.button if b.label == "Freeze as submitted"][0].click()
+        at.run()
+        errors = [e.value for e in at.error]
+        [t for t in at.text_input if t.label == "Note"][0].input(note)
+        [b for b in at.button if b.label == "Add the note"][0].click()
+        at.run()
+        assert not at.exception
+        return errors + [e.value for e in at.error]
+
+    reports("Grant report (test)", "Suite closed for repairs")
+    log = audit.read(db)
+    assert (log.event == "freeze").any() and log[log.event == "freeze"].detail.str.contains("Grant report").any()
+    assert (log.event == "note").any()
+    assert "Suite closed" not in " ".join(log.detail.fillna(""))  # the note's text is not copied into the log
+    n = len(frozen.listing(str(db)))
+    audit.path_for(db).rename(tmp_path / "moved.duckdb")
+    audit.path_for(db).mkdir()  # from here on the log cannot be written
+    errors = reports("Another (test)", "Another note")
+    assert any("Freezing is refused" in e for e in errors) and any("Adding the note is refused" in e for e in errors)
+    assert len(frozen.listing(str(db))) == n

@@ -123,7 +123,7 @@ ws.onopen = () => ws.send(Uint8Array.from(atob("%(msg)s"), c => c.charCodeAt(0))
 ws.onmessage = (e) => { let s = ""; new Uint8Array(e.data).forEach(b => s += String.fromCharCode(b));
                         window.got.push(btoa(s)); };
 ws.onclose = () => { window.done = true; };
-setTimeout(() => { window.done = true; }, 8000);
+setTimeout(() => { window.done = true; }, 20000);
 </script>"""
 
 
@@ -160,7 +160,7 @@ def test_another_local_page_cannot_read_the_dashboard(local_app, browser):
     with attacker_site(html) as other:
         page = browser.new_page()
         page.goto(f"http://localhost:{other}/", wait_until="domcontentloaded")
-        page.wait_for_function("() => window.done", timeout=20000)
+        page.wait_for_function("() => window.done", timeout=40000)
         got = page.evaluate("() => window.got")
         page.close()
     kinds, texts = [], []
