@@ -61,14 +61,14 @@ def install_token(db) -> str:
     return p.read_text().strip()
 
 
-def settle(page, url):
-    """Open `url` and wait until the app has answered (or, when its websocket is refused, a while)."""
+def settle(page, url, expect: str | None = None):
+    """Open `url` and wait until the app has answered: `expect` shown (required), or the script done."""
     page.goto(url, wait_until="domcontentloaded")
-    try:
-        page.wait_for_selector("h1", timeout=10000)
-        page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=30000)
-    except Exception:  # no heading at all: nothing was served
-        pass
+    if expect:
+        page.wait_for_selector(expect if expect.startswith("[") else f"text={expect}", timeout=45000)
+    else:
+        page.wait_for_selector("h1", timeout=45000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=45000)
     page.wait_for_timeout(1500)
 
 
@@ -82,12 +82,17 @@ def test_a_foreign_name_for_127_0_0_1_gets_no_figure(request, rebinding_browser,
     port, db, token = request.getfixturevalue("local_app" if which == "committed config" else "any_host_app")
     page = rebinding_browser.new_page()
     for path in (f"?token={token}", "outreach", "data_quality", "audit"):
-        settle(page, f"http://{FOREIGN}:{port}/{path}")
+        if which == "any host allowed":  # the websocket is let in: the app itself refuses
+            settle(page, f"http://{FOREIGN}:{port}/{path}", expect="Sign-in is not configured")
+        else:  # the websocket is refused: nothing ever arrives
+            page.goto(f"http://{FOREIGN}:{port}/{path}", wait_until="domcontentloaded")
+            page.wait_for_timeout(8000)
         assert figures_shown(page) == 0, path
         assert page.get_by_text("Staff view: exact figures").count() == 0
-        if which == "any host allowed":  # the websocket is let in: the app itself refuses
-            assert page.get_by_text("Sign-in is not configured").count() >= 1
     page.screenshot(path=str(SHOTS / f"rebinding_{which.replace(' ', '_')}.png"), full_page=True)
+    # the control: the same browser at the app's own address is served (so the zeros above are refusals)
+    page.goto(f"http://127.0.0.1:{port}/", wait_until="domcontentloaded")
+    page.wait_for_selector("[data-testid=stMetric]", timeout=45000)
     page.close()
     if which == "any host allowed":
         log = audit.read(db)
@@ -99,18 +104,18 @@ def test_a_foreign_name_for_127_0_0_1_gets_no_figure(request, rebinding_browser,
                                      {"X-Forwarded-Host": FOREIGN, "X-Forwarded-Proto": "https"}])
 def test_a_request_through_a_proxy_gets_no_figure(any_host_app, rebinding_browser, headers):
     port, db, token = any_host_app
+    views_before = (audit.read(db).event == "page_view").sum()
     for host in ("127.0.0.1", FOREIGN):  # a proxy that keeps the Host, and one that passes the public name
         ctx = rebinding_browser.new_context(extra_http_headers=headers)
         page = ctx.new_page()
-        for path in (f"?token={token}", "data_quality", "audit"):
-            settle(page, f"http://{host}:{port}/{path}")
+        for path in (f"?token={token}", "audit"):
+            settle(page, f"http://{host}:{port}/{path}", expect="Sign-in is not configured")
             assert figures_shown(page) == 0, (host, path)
-            assert page.get_by_text("Sign-in is not configured").count() >= 1
         ctx.close()
     log = audit.read(db)
     refused = log[log.event == "refused"]
     assert refused.detail.str.contains("through a proxy").any()
-    assert (refused.user_email == "(anonymous)").all() and not (log.event == "page_view").any()
+    assert (refused.user_email == "(anonymous)").all() and (log.event == "page_view").sum() == views_before
     if "X-Forwarded-For" in headers:
         assert refused.client.fillna("").str.contains("forwarded for 203.0.113.9").any()
 
@@ -180,13 +185,12 @@ def test_another_local_page_cannot_read_the_dashboard(local_app, browser):
 def test_a_local_visitor_without_the_token_gets_the_external_view_only(local_app, browser):
     port, _, _ = local_app
     page = browser.new_page()
-    settle(page, f"http://127.0.0.1:{port}/outreach?token=not-the-token")
+    settle(page, f"http://127.0.0.1:{port}/outreach?token=not-the-token", expect="[data-testid=stMetric]")
     assert page.locator("[data-testid=stMetric]").count() >= 2
     assert page.get_by_text("External view").count() >= 1
     assert page.get_by_text("Staff (exact, confidential)").count() == 0
     assert "token" not in page.url
-    settle(page, f"http://127.0.0.1:{port}/audit")
-    assert page.get_by_text("for program staff only").count() >= 1
+    settle(page, f"http://127.0.0.1:{port}/audit", expect="for program staff only")
     assert page.locator("[data-testid=stDataFrame]").count() == 0
     page.close()
 
@@ -195,7 +199,7 @@ def test_the_token_link_opens_the_staff_view_and_leaves_the_address_bar(local_ap
     port, db, token = local_app
     assert (db.with_name(db.name + ".token").stat().st_mode & 0o777) == 0o600
     page = browser.new_page()
-    settle(page, f"http://127.0.0.1:{port}/?token={token}")
+    settle(page, f"http://127.0.0.1:{port}/?token={token}", expect="Staff (exact, confidential)")
     assert "token" not in page.url
     page.get_by_text("Staff (exact, confidential)").click()
     page.wait_for_timeout(2000)
@@ -220,7 +224,7 @@ def test_download_links_cannot_be_reconstructed_from_their_content(local_app, br
     """The oracle attack: list the candidate exact CSVs of a table and probe their /media/ ids."""
     port, db, token = local_app
     page = browser.new_page(accept_downloads=True)
-    settle(page, f"http://127.0.0.1:{port}/safe_suite?token={token}")
+    settle(page, f"http://127.0.0.1:{port}/safe_suite?token={token}", expect="Staff (exact, confidential)")
     page.get_by_text("Staff (exact, confidential)").click()
     page.wait_for_timeout(3000)
     page.get_by_text("Table: guest nights by month").click()
@@ -253,3 +257,42 @@ def test_metrics_endpoint_is_closed(local_app, browser):
     page.close()
     body = urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/metrics", timeout=5).read().decode()
     assert "session" not in body and "cache" not in body, body[:300]
+
+
+def test_make_run_prints_the_token_link_and_serves_no_metrics_from_the_start(demo_db, tmp_path, browser):
+    import os
+    import subprocess
+    import sys
+    import time
+    from conftest import ROOT
+    db = tmp_path / "shop.duckdb"
+    shutil.copyfile(demo_db, db)
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "ui.access", "--port", str(port)], cwd=ROOT,
+                            env=dict(os.environ, SHOP_DB=str(db)), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    try:
+        link, deadline = None, time.time() + 120
+        while link is None and time.time() < deadline:
+            line = proc.stdout.readline()
+            m = re.search(r"(http://127\.0\.0\.1:\d+/\?token=\S+)", line)
+            link = m.group(1) if m else None
+        assert link, "make run printed no link"
+        tok = db.with_name(db.name + ".token")
+        assert link.endswith("token=" + tok.read_text().strip()) and tok.stat().st_mode & 0o777 == 0o600
+        try:  # before anyone has opened the dashboard
+            status = urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/metrics", timeout=5).status
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        assert status == 404
+        page = browser.new_page()
+        settle(page, link, expect="Staff (exact, confidential)")
+        assert "token" not in page.url
+        page.get_by_text("Staff (exact, confidential)").click()
+        page.wait_for_timeout(2000)
+        assert page.get_by_text("Staff view: exact figures").count() >= 1
+        page.close()
+    finally:
+        proc.terminate()
+        out = proc.communicate(timeout=20)[0]
+    assert out.count(link.split("token=")[1]) == 0  # the token is printed once (read above), never logged

@@ -380,9 +380,8 @@ def gate(page: str = "") -> Viewer:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`make run`: start the dashboard on loopback, print (and open) the link with the token."""
+    """`make run`: serve the dashboard on loopback; print (and open) the link with the token."""
     import argparse
-    import subprocess
     import sys
     import threading
     import urllib.request
@@ -391,9 +390,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--port", type=int, default=8501, help="the port to serve on (127.0.0.1)")
     args = ap.parse_args(argv)
     url = f"http://127.0.0.1:{args.port}/?token={install_token()}"
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.address", "127.0.0.1",
-           "--server.port", str(args.port), "--server.headless", "true"]
-    proc = subprocess.Popen(cmd, cwd=ROOT)
 
     def announce() -> None:
         for _ in range(240):
@@ -401,20 +397,28 @@ def main(argv: list[str] | None = None) -> int:
                 urllib.request.urlopen(f"http://127.0.0.1:{args.port}/_stcore/health", timeout=1)
                 break
             except OSError:
-                if proc.poll() is not None:
-                    return
                 time.sleep(0.25)
+        else:
+            return
         print(f"\n  The dashboard, with the staff view for this computer (keep this link to yourself):\n  {url}\n",
               flush=True)
         if sys.platform in ("darwin", "win32") or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
             webbrowser.open(url)
 
+    # Served from this process, so /_stcore/metrics is closed from the start, not from the first run.
+    from starlette.responses import Response
+    from starlette.routing import Route
+    from streamlit.web import cli
+    from streamlit.web.server.starlette import starlette_app
+
+    def no_metrics(runtime, base_url):
+        path = "/" + "/".join(x for x in [(base_url or "").strip("/"), "_stcore/metrics"] if x)
+        return [Route(path, lambda request: Response(status_code=404), methods=["GET", "OPTIONS"])]
+
+    starlette_app.create_metrics_routes = no_metrics
     threading.Thread(target=announce, daemon=True).start()
-    try:
-        return proc.wait()
-    except KeyboardInterrupt:
-        proc.terminate()
-        return proc.wait(10)
+    return cli.main(["run", str(ROOT / "dashboard.py"), "--server.address", "127.0.0.1",
+                     "--server.port", str(args.port), "--server.headless", "true"], standalone_mode=False) or 0
 
 
 if __name__ == "__main__":
