@@ -344,3 +344,11 @@ def test_freezing_and_notes_are_logged_and_refused_when_the_log_fails(demo_db, t
     errors = reports("Another (test)", "Another note")
     assert any("Freezing is refused" in e for e in errors) and any("Adding the note is refused" in e for e in errors)
     assert len(frozen.listing(str(db))) == n
+
+
+def test_every_download_goes_through_the_one_guard():
+    """A bare st.download_button would put a file at a /media/ id anyone can reconstruct."""
+    from conftest import ROOT
+    files = [ROOT / "dashboard.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py")]
+    bare = [f.name for f in files if f.name != "downloads.py" and "download_button(" in f.read_text()]
+    assert bare == []
