@@ -1,4 +1,5 @@
-# make run: set up, build the demo database if there is none, start the dashboard on 127.0.0.1.
+# make run: set up, build the demo database if there is none, start the dashboard on 127.0.0.1
+# and print the link (with this install's token) that opens the staff view.
 # make test: set up (with test tools) and run every test.
 PYTHON ?= python3
 VENV := .venv
@@ -27,8 +28,9 @@ setup-dev: $(VENV)/.dev
 demo: | $(VENV)/.runtime
 	@test -f "$(DB)" || SHOP_DB="$(DB)" $(PY) -m etl demo --db "$(DB)"
 
+# Prints (and opens, where a desktop is found) the link with this install's token for the staff view.
 run: setup demo
-	SHOP_DB="$(DB)" $(VENV)/bin/streamlit run dashboard.py --server.address 127.0.0.1 --server.port $(PORT)
+	SHOP_DB="$(DB)" $(PY) -m ui.access --port $(PORT)
 
 test: setup-dev
 	$(PY) -m pytest -q

@@ -1,6 +1,7 @@
 """SHOP program-evaluation dashboard: routes and frames. `make run` starts it."""
 import streamlit as st
 
+from metrics import audit
 from ui import access, frame
 
 st.set_page_config(page_title="SHOP program dashboard", page_icon=":material/volunteer_activism:",
@@ -21,11 +22,17 @@ PAGES = [
 ]
 
 viewer = access.gate()
-pages = PAGES + ([st.Page("pages/audit.py", title="Audit log", icon=":material/shield_person:", url_path="audit")]
-                 if viewer.is_staff else [])
-pg = st.navigation(pages)
+# Outside the staff view the audit page is hidden, not missing, so that /audit is refused and logged.
+pg = st.navigation(PAGES + [st.Page("pages/audit.py", title="Audit log", icon=":material/shield_person:",
+                                    url_path="audit", visibility="visible" if viewer.is_staff else "hidden")])
 ctx = frame.sidebar(viewer)
-frame.log_view(ctx, pg.url_path or "overview")
+try:
+    frame.log_view(ctx, pg.url_path or "overview")
+except audit.AuditError as exc:  # fails closed: nothing confidential is shown unrecorded
+    if ctx.staff or pg.url_path == "audit":
+        st.error(f"The staff view is refused because {exc}. Switch to the external view, or try again.")
+        st.stop()
+    st.warning(f"This view could not be recorded in the audit log ({exc}).")
 st.session_state["_ctx"] = ctx
 try:
     pg.run()

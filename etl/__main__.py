@@ -100,9 +100,14 @@ def cmd_export(args) -> int:
     for fmt in args.format:
         written = WRITERS[fmt](rep, out)
         os.chmod(written, 0o600)  # exports hold the figures: owner-only, like the database
-        audit.record(f"cli:{getpass.getuser()}", "staff" if args.exact else None, "export", "etl export",
-                     f"{written.name}: {fmt}, {'exact' if args.exact else 'suppressed'}, {period.start} to {period.end}",
-                     database=db)
+        try:  # fails closed: an export the audit log cannot record is not left behind
+            audit.record(f"cli:{getpass.getuser()}", "staff" if args.exact else None, "export", "etl export",
+                         f"{written.name}: {fmt}, {'exact' if args.exact else 'suppressed'}, "
+                         f"{period.start} to {period.end}", database=db)
+        except audit.AuditError as exc:
+            written.unlink(missing_ok=True)
+            print(f"error: {exc}; nothing exported", file=sys.stderr)
+            return 1
         print(written)
     if args.freeze:
         from .load import LoadError, freeze

@@ -1,9 +1,15 @@
-"""The audit log: sign-ins, page views, exports and refusals, with user and time.
+"""The audit log: sign-ins and sign-outs, page views, downloads, exports, freezes, notes and refusals.
 
 Kept in its own DuckDB file beside the database (`<db>.audit.duckdb`, table meta.audit):
 the dashboard writes a row per page view, and writing those into the database itself would
 fight the load's atomic swap (a copy of the whole database per click). Nothing about clients
-is ever written here: pages, periods, formats, audiences and the signed-in staff member.
+is ever written here: pages, periods, formats, audiences, the signed-in staff member and the
+address their browser connected from.
+
+The log fails closed: `record` raises AuditError when the row cannot be written, and callers
+refuse the export or the staff view rather than serve it unrecorded. The same file keeps the
+sign-outs (meta.signouts), so that a copy of a sign-in cookie taken before a sign-out is refused
+afterwards.
 """
 from __future__ import annotations
 
@@ -20,15 +26,25 @@ from shop import settings
 from . import db
 
 _LOCK = threading.Lock()
+COLUMNS = ["logged_at", "user_email", "role", "event", "page", "detail", "client"]
 DDL = """create schema if not exists meta;
 create table if not exists meta.audit (
   logged_at timestamp not null,
   user_email varchar not null,
   role varchar,
-  event varchar not null,     -- sign_in | page_view | export | refused
+  event varchar not null,     -- sign_in | sign_out | page_view | download | export | freeze | note | refused
   page varchar,
   detail varchar
+);
+alter table meta.audit add column if not exists client varchar;  -- the address the request came from
+create table if not exists meta.signouts (
+  identity varchar not null,   -- issuer and subject of the identity token
+  signed_out_at double not null -- seconds since the epoch: tokens issued before this are refused
 )"""
+
+
+class AuditError(RuntimeError):
+    """The audit log could not be written: refuse what was to be recorded."""
 
 
 def path_for(database: Path | None = None) -> Path:
@@ -36,46 +52,110 @@ def path_for(database: Path | None = None) -> Path:
     return d.with_name(d.name + ".audit.duckdb") if d.suffix else Path(str(d) + ".audit.duckdb")
 
 
-def record(user: str, role: str | None, event: str, page: str = "", detail: str = "", database=None) -> None:
-    """Append one row; never raises into a page (an audit hiccup must not hide the dashboard)."""
-    p = path_for(database)
-    row = [settings.now(), user[:200], role, event, page[:80], detail[:300]]
+def _private(p: Path) -> None:
+    """Owner-only permissions on the log and DuckDB's write-ahead file beside it."""
+    for f in (p, Path(str(p) + ".wal")):
+        try:
+            if f.exists():
+                os.chmod(f, 0o600)
+        except OSError:
+            pass
+
+
+def _write(p: Path, sql: str, params: list) -> None:
+    last: Exception | None = None
     for attempt in range(20):
         try:
             with _LOCK:
                 p.parent.mkdir(parents=True, exist_ok=True)
-                new = not p.exists()
                 con = duckdb.connect(str(p))
                 try:
-                    if new:
-                        os.chmod(p, 0o600)  # who looked at what: owner-only, like the database
+                    _private(p)  # owner-only before the first row: who looked at what is confidential too
                     con.execute(DDL)
-                    con.execute("insert into meta.audit values (?, ?, ?, ?, ?, ?)", row)
+                    con.execute(sql, params)
                 finally:
                     con.close()
+                _private(p)
             return
         except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower():  # read-only folder, full disk: said by the load side, not retried
-                return
-            time.sleep(0.05 * (attempt + 1))  # another process (a CLI export) is writing: wait a moment
-        except (duckdb.Error, OSError):
-            return
+            if "lock" not in str(exc).lower():  # read-only folder, full disk: said at once, not retried
+                raise AuditError(f"the audit log {p.name} could not be written ({type(exc).__name__})") from exc
+            last = exc  # another process (a CLI export) is writing: wait a moment
+            time.sleep(0.05 * (attempt + 1))
+        except (duckdb.Error, OSError) as exc:
+            raise AuditError(f"the audit log {p.name} could not be written ({type(exc).__name__})") from exc
+    raise AuditError(f"the audit log {p.name} is busy ({type(last).__name__})")
+
+
+def record(user: str, role: str | None, event: str, page: str = "", detail: str = "", database=None,
+           client: str | None = None) -> None:
+    """Append one row, or raise AuditError: the caller must then refuse what it was recording."""
+    row = [settings.now(), (user or "")[:200], role, event, (page or "")[:80],
+           (detail or "")[:300], (client or None) and client[:200]]
+    _write(path_for(database), "insert into meta.audit (logged_at, user_email, role, event, page, detail, client) "
+                               "values (?, ?, ?, ?, ?, ?, ?)", row)
+
+
+def record_sign_out(identity: str, database=None) -> None:
+    """Every identity token issued to `identity` up to now is refused from here on."""
+    _write(path_for(database), "insert into meta.signouts values (?, ?)", [identity[:400], time.time()])
+
+
+_signouts: dict = {}
+
+
+def signed_out_at(identity: str, database=None) -> float | None:
+    """When `identity` last signed out (seconds since the epoch), or None; raises AuditError if unreadable."""
+    p = path_for(database)
+    try:
+        stamp = p.stat().st_mtime_ns
+    except FileNotFoundError:
+        return None
+    key = (str(p), stamp)
+    cached = _signouts.get(key)
+    if cached is None:  # re-read only when the file changed: this runs on every rerun
+        for attempt in range(20):
+            try:
+                with _LOCK:
+                    con = duckdb.connect(str(p), read_only=True)
+                    try:
+                        has = con.execute("select count(*) from information_schema.tables where "
+                                          "table_schema = 'meta' and table_name = 'signouts'").fetchone()[0]
+                        rows = con.execute("select identity, max(signed_out_at) from meta.signouts "
+                                           "group by identity").fetchall() if has else []
+                    finally:
+                        con.close()
+                break
+            except duckdb.IOException:
+                time.sleep(0.05 * (attempt + 1))
+            except duckdb.Error as exc:
+                raise AuditError(f"the sign-out record could not be read ({type(exc).__name__})") from exc
+        else:
+            raise AuditError("the sign-out record is busy")
+        cached = dict(rows)
+        _signouts.clear()
+        _signouts[key] = cached
+    return cached.get(identity)
 
 
 def read(database=None) -> pd.DataFrame:
     p = path_for(database)
     if not p.exists():
-        return pd.DataFrame(columns=["logged_at", "user_email", "role", "event", "page", "detail"])
+        return pd.DataFrame(columns=COLUMNS)
     for attempt in range(20):
         try:
             with _LOCK:
                 con = duckdb.connect(str(p), read_only=True)
                 try:
-                    return con.execute("select * from meta.audit order by logged_at desc").df()
+                    cols = {r[0] for r in con.execute("select column_name from information_schema.columns "
+                                                       "where table_schema = 'meta' and table_name = 'audit'")
+                            .fetchall()}
+                    sel = ", ".join(c if c in cols else f"null as {c}" for c in COLUMNS)
+                    return con.execute(f"select {sel} from meta.audit order by logged_at desc").df()
                 finally:
                     con.close()
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
                 break
             time.sleep(0.05 * (attempt + 1))
-    return pd.DataFrame()
+    raise AuditError(f"the audit log {p.name} is busy")

@@ -2,20 +2,31 @@
 import streamlit as st
 
 from metrics import audit
-from ui import frame
+from ui import access, downloads, frame
 
 ctx = frame.context()
 st.title("Audit log")
-st.caption("Sign-ins, page views, exports and refusals, newest first.")
+st.caption("Sign-ins and sign-outs, page views, downloads, exports, freezes, notes and refusals, newest first, "
+           "with the address each request came from.")
 if not (ctx.viewer and ctx.viewer.is_staff):
+    if not st.session_state.get("_audit_refusal_logged"):
+        try:
+            access.record(ctx.viewer, "refused", "audit", "the audit log without the staff role")
+            st.session_state["_audit_refusal_logged"] = True
+        except audit.AuditError:
+            pass
     st.error("The audit log is for program staff only.")
     st.stop()
-log = audit.read()
+try:
+    log = audit.read()
+except audit.AuditError as exc:
+    st.error(f"The audit log cannot be read: {exc}.")
+    st.stop()
 if log.empty:
     st.info("Nothing recorded yet.")
 else:
     events = st.multiselect("Events", sorted(log["event"].unique()), default=sorted(log["event"].unique()))
     shown = log[log["event"].isin(events)]
     st.dataframe(shown, hide_index=True, width="stretch")
-    st.download_button("Download the audit log (CSV)", shown.to_csv(index=False).encode(), "shop_audit_log.csv",
-                       "text/csv")
+    downloads.offer("Download the audit log (CSV)", shown.to_csv(index=False).encode(), "shop_audit_log.csv",
+                    "text/csv", viewer=ctx.viewer, page="audit", detail="csv, the audit log")

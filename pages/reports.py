@@ -4,10 +4,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from metrics import db, frozen, periods, report
+from metrics import audit, db, frozen, periods, report
 from metrics.export import WRITERS
 from etl.store import LoadError, write_failure
-from ui import frame, widgets
+from ui import access, downloads, frame, widgets
 
 WAIT_S = 5  # a form waits this long for a running load, then says so (a load can take minutes)
 
@@ -31,28 +31,39 @@ if widgets.page_header("Reports", "The grant workbook, the board deck and CSV, w
                     rep = report.build(ctx.period, ctx.suppressed, db.db_path(), ctx.today)
                     with tempfile.TemporaryDirectory() as tmp:
                         p = WRITERS[fmt](rep, Path(tmp))
-                        st.session_state[f"file_{fmt}"] = (p.name, p.read_bytes())
-                    from metrics import audit
-                    audit.record(ctx.viewer.email, ctx.viewer.role, "export", "reports",
-                                 f"{p.name}: {fmt}, {'exact' if ctx.staff else 'suppressed'}, "
-                                 f"{ctx.period.start} to {ctx.period.end}")
+                        made = (p.name, p.read_bytes())
+                    try:  # fails closed: an export the log cannot record is not handed out
+                        access.record(ctx.viewer, "export", "reports", f"{p.name}: {fmt}, "
+                                      f"{'exact' if ctx.staff else 'suppressed'}, {ctx.period.start} to {ctx.period.end}")
+                        st.session_state[f"file_{fmt}"] = made
+                    except audit.AuditError as exc:
+                        st.session_state.pop(f"file_{fmt}", None)
+                        st.error(f"The export is refused because {exc}.")
                 if f"file_{fmt}" in st.session_state:
                     name, data = st.session_state[f"file_{fmt}"]
-                    st.download_button(f"Download {labels[fmt]}", data, file_name=name, mime=mimes[fmt],
-                                       key=f"dl_{fmt}")
+                    downloads.offer(f"Download {labels[fmt]}", data, file_name=name, mime=mimes[fmt],
+                                    key=f"dl_{fmt}", viewer=ctx.viewer, page="reports",
+                                    detail=f"{fmt}, {'exact' if ctx.staff else 'suppressed'}")
         if ctx.staff:
             with st.form("freeze"):
                 label = st.text_input("Freeze these figures as submitted, under a label",
                                       placeholder="Grant report FY2025-26 (funder name)", max_chars=80)
                 if st.form_submit_button("Freeze as submitted") and label.strip():
                     from etl.load import freeze
-                    rep = report.build(ctx.period, ctx.suppressed, db.db_path(), ctx.today)
                     try:
-                        rid = freeze(db.db_path(), label.strip(), ctx.period.start, ctx.period.end, ctx.suppressed,
-                                     *report.frozen_payload(rep), say=lambda *_: None, wait_s=WAIT_S)
-                        st.success(f"Frozen as report {rid}.")
-                    except (LoadError, OSError) as exc:
-                        st.error("Not frozen: " + write_failure(exc))
+                        access.record(ctx.viewer, "freeze", "reports", f"{label.strip()[:80]}: "
+                                      f"{'exact' if ctx.staff else 'suppressed'}, {ctx.period.start} to {ctx.period.end}")
+                    except audit.AuditError as exc:
+                        st.error(f"Freezing is refused because {exc}.")
+                    else:
+                        rep = report.build(ctx.period, ctx.suppressed, db.db_path(), ctx.today)
+                        try:
+                            rid = freeze(db.db_path(), label.strip(), ctx.period.start, ctx.period.end,
+                                         ctx.suppressed, *report.frozen_payload(rep), say=lambda *_: None,
+                                         wait_s=WAIT_S)
+                            st.success(f"Frozen as report {rid}.")
+                        except (LoadError, OSError) as exc:
+                            st.error("Not frozen: " + write_failure(exc))
 
     st.subheader("Reports frozen as submitted")
     listing = frozen.listing(str(db.db_path()))
@@ -88,8 +99,13 @@ if widgets.page_header("Reports", "The grant workbook, the board deck and CSV, w
             note = st.text_input("Note", max_chars=120, placeholder="Safe Suite closed for repairs")
             if st.form_submit_button("Add the note") and note.strip():
                 from etl.load import add_annotation
-                try:
-                    ok, msg = add_annotation(db.db_path(), start, end, scope, note.strip(), wait_s=WAIT_S)
-                except (LoadError, OSError) as exc:
-                    ok, msg = False, "Not added: " + write_failure(exc)
-                (st.success if ok else st.error)(msg)
+                try:  # the note's text is program context, never about a person: logged with its scope
+                    access.record(ctx.viewer, "note", "reports", f"{scope}, {start} to {end or start}")
+                except audit.AuditError as exc:
+                    st.error(f"Adding the note is refused because {exc}.")
+                else:
+                    try:
+                        ok, msg = add_annotation(db.db_path(), start, end, scope, note.strip(), wait_s=WAIT_S)
+                    except (LoadError, OSError) as exc:
+                        ok, msg = False, "Not added: " + write_failure(exc)
+                    (st.success if ok else st.error)(msg)

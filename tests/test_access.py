@@ -10,6 +10,7 @@ from metrics import audit
 from apps import SHOTS, free_port, streamlit_app
 
 STAFF, BOARD, STRANGER = "manager@shop.test", "chair@board.test", "someone@elsewhere.test"
+UNVERIFIED = "coordinator@shop.test"  # a staff email whose token carries no email_verified claim
 
 
 @pytest.fixture(scope="module")
@@ -17,9 +18,13 @@ def provider():
     from oidc_provider_mock import User, run_server_in_thread
     users = [User(sub="staff-1", claims={"email": STAFF, "email_verified": True, "name": "Program Manager"}),
              User(sub="board-1", claims={"email": BOARD, "email_verified": True, "name": "Board Chair"}),
-             User(sub="other-1", claims={"email": STRANGER, "email_verified": True, "name": "Someone"})]
+             User(sub="other-1", claims={"email": STRANGER, "email_verified": True, "name": "Someone"}),
+             User(sub="unverified-1", claims={"email": UNVERIFIED, "name": "Coordinator"})]
     with run_server_in_thread(port=free_port(), user_claims=users) as server:
         yield f"http://localhost:{server.server_port}"
+
+
+ROLES = f'[staff]\nemails = ["{STAFF}", "{UNVERIFIED}"]\n\n[board]\ndomains = ["board.test"]\n'
 
 
 @pytest.fixture(scope="module")
@@ -37,13 +42,13 @@ client_secret = "test-client-secret"
 server_metadata_url = "{provider}/.well-known/openid-configuration"
 ''')
     roles = tmp / "roles.toml"
-    roles.write_text(f'[staff]\nemails = ["{STAFF}"]\n\n[board]\ndomains = ["board.test"]\n')
+    roles.write_text(ROLES)
     with streamlit_app(db, "--server.address", "127.0.0.1", "--secrets.files", str(secrets), port=port,
                        env_extra={"SHOP_ROLES_FILE": str(roles)}):
-        yield f"http://localhost:{port}", db
+        yield f"http://localhost:{port}", db, roles
 
 
-def sign_in(browser, url, sub):
+def sign_in(browser, url, sub, expect="[data-testid=stMetric]"):
     ctx = browser.new_context(viewport={"width": 1500, "height": 1000})
     page = ctx.new_page()
     page.goto(url, wait_until="domcontentloaded")
@@ -52,12 +57,14 @@ def sign_in(browser, url, sub):
     page.click(f"button[value='{sub}']")
     page.wait_for_url(url + "/**", timeout=30000)
     page.wait_for_selector("h1", timeout=30000)
-    page.wait_for_timeout(2500)
+    page.wait_for_selector(expect, timeout=45000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=30000)
+    page.wait_for_timeout(1500)
     return ctx, page
 
 
 def test_not_signed_in_sees_the_sign_in_page_only(signed_app, browser):
-    url, _ = signed_app
+    url, _, _ = signed_app
     page = browser.new_page()
     for path in ("", "outreach", "reports?from=2025-04-01&to=2026-03-31"):
         page.goto(f"{url}/{path}", wait_until="domcontentloaded")
@@ -70,43 +77,51 @@ def test_not_signed_in_sees_the_sign_in_page_only(signed_app, browser):
 
 
 def test_staff_signs_in_and_gets_the_staff_view(signed_app, browser):
-    url, db = signed_app
+    url, db, _ = signed_app
     ctx, page = sign_in(browser, url, "staff-1")
     assert page.locator("[data-testid=stMetric]").count() >= 4
     page.get_by_text("Staff (exact, confidential)").click()
-    page.wait_for_timeout(1500)
-    assert page.get_by_text("Staff view: exact figures").count() >= 1
+    page.wait_for_selector("text=Staff view: exact figures", timeout=45000)
     assert page.get_by_text(f"Signed in as {STAFF} (staff)").count() == 1
     page.get_by_role("link", name="Reports").click()
-    page.wait_for_timeout(2500)
+    page.wait_for_selector("text=Make the grant workbook", timeout=45000)
     page.get_by_role("button", name="Make the grant workbook").click()
     page.wait_for_selector("text=Download Grant workbook", timeout=60000)
     page.screenshot(path=str(SHOTS / "auth_staff_reports.png"), full_page=True)
     assert page.get_by_role("link", name="Audit log").count() == 1
+    page.get_by_role("link", name="Outreach").click()
+    page.wait_for_selector("text=Table:", timeout=45000)
+    page.get_by_text("Table:").first.click()
+    with page.expect_download(timeout=30000) as dl:
+        page.get_by_role("button", name="Download this table (CSV)").first.click()
+    assert dl.value.suggested_filename.endswith(".csv")
     ctx.close()
     log = audit.read(db)
     assert ((log.user_email == STAFF) & (log.event == "sign_in") & (log.role == "staff")).any()
+    csv = log[(log.user_email == STAFF) & (log.event == "download")]
+    assert csv.detail.str.contains("csv, exact").any() and csv.client.notna().all()
     exports = log[(log.user_email == STAFF) & (log.event == "export")]
     assert exports["detail"].str.contains("exact").any()
 
 
 def test_board_gets_no_staff_view_whatever_it_tries(signed_app, browser):
-    url, db = signed_app
+    url, db, _ = signed_app
     ctx, page = sign_in(browser, url, "board-1")
+    page.wait_for_selector("[data-testid=stMetric]", timeout=45000)
     assert page.locator("[data-testid=stMetric]").count() >= 4
     assert page.get_by_text("Staff (exact, confidential)").count() == 0
     assert page.get_by_text("External view").count() >= 1
     # a crafted URL: a custom day range, an audience parameter, the audit page
     page.goto(f"{url}/reports?from=2025-04-03&to=2025-04-09&audience=staff&staff=1", wait_until="domcontentloaded")
-    page.wait_for_selector("h1", timeout=30000)
-    page.wait_for_timeout(2500)
+    page.wait_for_selector("text=whole months only", timeout=45000)
+    page.wait_for_timeout(1500)
     assert page.get_by_text("Staff view: exact figures").count() == 0
     assert page.get_by_text("whole months only").count() >= 1
     page.get_by_role("button", name="Make the grant workbook").click()
     page.wait_for_selector("text=Download Grant workbook", timeout=60000)
     page.goto(f"{url}/audit", wait_until="domcontentloaded")
-    page.wait_for_timeout(2500)
-    assert page.get_by_text("Audit log").count() == 0 or page.get_by_text("staff only").count() >= 1
+    page.wait_for_selector("text=The audit log is for program staff only", timeout=45000)
+    assert page.locator("[data-testid=stDataFrame]").count() == 0
     page.screenshot(path=str(SHOTS / "auth_board.png"), full_page=True)
     ctx.close()
     log = audit.read(db)
@@ -115,11 +130,13 @@ def test_board_gets_no_staff_view_whatever_it_tries(signed_app, browser):
     assert len(exports) >= 1 and not exports["detail"].str.contains("exact").any()
     views = log[(log.user_email == BOARD) & (log.event == "page_view")]
     assert len(views) >= 1 and not views["detail"].str.contains("exact").any()
+    # the attempt at /audit is a refusal, not an Overview view
+    assert ((log.user_email == BOARD) & (log.event == "refused") & (log.page == "audit")).any()
 
 
 def test_unknown_person_sees_no_access(signed_app, browser):
-    url, db = signed_app
-    ctx, page = sign_in(browser, url, "other-1")
+    url, db, _ = signed_app
+    ctx, page = sign_in(browser, url, "other-1", expect="text=No access")
     assert page.get_by_text("No access").count() >= 1
     assert page.locator("[data-testid=stMetric]").count() == 0
     assert page.locator("[data-testid=stSidebarNav]").count() == 0
@@ -143,3 +160,198 @@ def test_non_loopback_address_without_sign_in_serves_no_data(demo_db, tmp_path, 
             assert page.locator(".js-plotly-plot").count() == 0
         page.close()
     assert (audit.read(db)["event"] == "refused").any()
+
+
+def test_a_token_without_email_verified_gets_no_role_unless_the_roles_file_says_so(signed_app, browser):
+    url, db, roles = signed_app
+    ctx, page = sign_in(browser, url, "unverified-1", expect="text=No access")
+    assert page.get_by_text("No access").count() >= 1
+    assert page.locator("[data-testid=stMetric]").count() == 0
+    try:
+        roles.write_text(ROLES + "\n[sign_in]\nprovider_sends_email_verified = false\n")
+        page.reload(wait_until="domcontentloaded")
+        page.wait_for_selector("[data-testid=stMetric]", timeout=30000)
+        assert page.get_by_text(f"Signed in as {UNVERIFIED} (staff)").count() == 1
+    finally:
+        roles.write_text(ROLES)
+    ctx.close()
+    log = audit.read(db)
+    assert ((log.user_email == UNVERIFIED) & (log.event == "refused")).any()
+
+
+def test_a_sign_in_older_than_the_limit_signs_in_again(signed_app, browser):
+    url, db, roles = signed_app
+    ctx, page = sign_in(browser, url, "board-1")
+    assert page.locator("[data-testid=stMetric]").count() >= 4
+    try:
+        roles.write_text(ROLES + "\n[sign_in]\nmax_session_hours = 0.0005\n")  # 1.8 seconds
+        page.wait_for_timeout(2500)
+        page.reload(wait_until="domcontentloaded")
+        page.wait_for_selector("text=Please sign in again", timeout=45000)
+        assert page.locator("[data-testid=stMetric]").count() == 0
+    finally:
+        roles.write_text(ROLES)
+    ctx.close()
+
+
+def test_a_cookie_copied_before_sign_out_is_refused_afterwards(signed_app, browser):
+    url, db, _ = signed_app
+    ctx, page = sign_in(browser, url, "staff-1")
+    assert page.locator("[data-testid=stMetric]").count() >= 4
+    stolen = ctx.cookies()
+    page.get_by_role("button", name="Sign out").click()
+    for _ in range(90):  # the sign-out is recorded before the browser leaves for the provider
+        if ((audit.read(db).user_email == STAFF) & (audit.read(db).event == "sign_out")).any():
+            break
+        page.wait_for_timeout(500)
+    page.wait_for_timeout(1500)
+    ctx.close()
+    thief = browser.new_context()
+    thief.add_cookies(stolen)
+    page = thief.new_page()
+    for path in ("", "audit"):
+        page.goto(f"{url}/{path}", wait_until="domcontentloaded")
+        page.wait_for_selector("text=This sign-in has ended", timeout=45000)
+        page.get_by_role("button", name="Sign in").wait_for(timeout=45000)
+        page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=30000)
+        assert page.locator("[data-testid=stMetric]").count() == 0
+        assert page.locator("[data-testid=stDataFrame]").count() == 0
+    thief.close()
+    log = audit.read(db)
+    assert ((log.user_email == STAFF) & (log.event == "sign_out")).any()
+    assert ((log.user_email == STAFF) & (log.event == "refused")).any()
+
+
+# ---------------------------------------------------------------- without a browser
+
+@pytest.mark.parametrize("headers, ok", [
+    ({"host": "127.0.0.1:8501", "origin": "http://127.0.0.1:8501"}, True),
+    ({"host": "localhost:8501", "origin": "http://localhost:8501"}, True),
+    ({"host": "[::1]:8501", "origin": "http://[::1]:8501"}, True),
+    ({"host": "dashboard.example.org:8501", "origin": "http://dashboard.example.org:8501"}, False),  # rebinding
+    ({"host": "127.0.0.1:9999", "origin": "http://127.0.0.1:9999"}, False),             # another port
+    ({"host": "localhost:8501", "origin": "http://localhost:3000"}, False),             # another local page
+    ({"host": "localhost:8501", "origin": "null"}, False),
+    ({"host": "localhost:8501"}, False),                                                # no Origin at all
+    ({"host": "127.0.0.1:8501", "origin": "http://127.0.0.1:8501", "x-forwarded-for": "203.0.113.9"}, False),
+    ({"host": "127.0.0.1:8501", "origin": "http://127.0.0.1:8501", "x-real-ip": "203.0.113.9"}, False),
+    ({"host": "127.0.0.1:8501", "origin": "http://127.0.0.1:8501", "forwarded": "for=203.0.113.9"}, False),
+    ({"host": "127.0.0.1:8501", "origin": "http://127.0.0.1:8501", "x-forwarded-proto": "https"}, False),
+    ({"host": "127.0.0.1:8501", "origin": "http://127.0.0.1:8501", "via": "1.1 nginx"}, False),
+    ({"host": "127.0.0.1.example.org:8501", "origin": "http://127.0.0.1.example.org:8501"}, False),
+    ({"host": "localhost@evil:8501", "origin": "http://localhost@evil:8501"}, False),
+])
+def test_only_a_browser_on_this_computer_at_its_own_address_passes(headers, ok):
+    from ui.access import request_problem
+    assert (request_problem(headers, 8501) is None) == ok
+
+
+def test_the_audit_log_fails_closed(demo_db, tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+    from conftest import ROOT
+    from ui.frame import STAFF as STAFF_VIEW
+    db = tmp_path / "shop.duckdb"
+    shutil.copyfile(demo_db, db)
+    audit.path_for(db).mkdir()  # the log cannot be written
+    with pytest.raises(audit.AuditError):
+        audit.record("someone", "staff", "page_view", database=db)
+    monkeypatch.setenv("SHOP_DB", str(db))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.session_state["audience"] = STAFF_VIEW
+    at.run()
+    assert not at.exception
+    assert any("staff view is refused" in e.value for e in at.error)
+    assert len(at.metric) == 0
+
+
+def test_data_files_are_owner_only(demo_db, tmp_path):
+    from etl.load import load
+    from helpers import write_rows, good_row
+    db = tmp_path / "shop.duckdb"
+    load([write_rows(tmp_path / "education_x.csv", "education", [good_row("education")])], db, say=lambda *_: None)
+    audit.record("someone", "staff", "page_view", database=db)
+    for f in (db, audit.path_for(db)):
+        assert f.stat().st_mode & 0o077 == 0, f
+
+
+def test_a_clients_clear_cache_message_leaves_the_shared_cache(monkeypatch):
+    import streamlit as st
+    from streamlit.runtime.app_session import AppSession
+    from streamlit.runtime.stats import StatsManager
+    from ui.access import close_server
+    monkeypatch.setattr(AppSession, "_handle_clear_cache_request", AppSession._handle_clear_cache_request)
+    calls = []
+
+    @st.cache_data
+    def figure(x):
+        calls.append(x)
+        return x * 2
+
+    figure(21)
+    stats = StatsManager()
+    close_server(stats)
+
+    class Session:  # what the handler touches of an AppSession
+        def __init__(self):
+            self._session_state = {"_local_token_ok": True}
+
+    s = Session()
+    AppSession._handle_clear_cache_request(s)
+    figure(21)
+    assert calls == [21] and s._session_state == {}
+    assert stats.registered_families() == [] and stats.get_stats() == {}
+
+
+def test_a_cli_export_the_audit_log_cannot_record_is_refused(demo_db, tmp_path, capsys):
+    from etl.__main__ import main
+    db = tmp_path / "shop.duckdb"
+    shutil.copyfile(demo_db, db)
+    audit.path_for(db).mkdir()
+    assert main(["export", "--db", str(db), "--fy", "FY2024-25", "--format", "csv", "--out", str(tmp_path / "o"),
+                 "--exact"]) == 1
+    assert "audit log" in capsys.readouterr().err
+    assert not list((tmp_path / "o").glob("*"))
+
+
+def test_freezing_and_notes_are_logged_and_refused_when_the_log_fails(demo_db, tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+    from conftest import ROOT
+    from ui.frame import STAFF as STAFF_VIEW
+    from metrics import frozen
+    db = tmp_path / "shop.duckdb"
+    shutil.copyfile(demo_db, db)
+    monkeypatch.setenv("SHOP_DB", str(db))
+
+    def reports(label, note):
+        at = AppTest.from_file(str(ROOT / "pages" / "reports.py"), default_timeout=120)
+        at.session_state["audience"] = STAFF_VIEW
+        at.run()
+        [t for t in at.text_input if "Freeze" in t.label][0].input(label)
+        [b for b in at.button if b.label == "Freeze as submitted"][0].click()
+        at.run()
+        errors = [e.value for e in at.error]
+        [t for t in at.text_input if t.label == "Note"][0].input(note)
+        [b for b in at.button if b.label == "Add the note"][0].click()
+        at.run()
+        assert not at.exception
+        return errors + [e.value for e in at.error]
+
+    reports("Grant report (test)", "Suite closed for repairs")
+    log = audit.read(db)
+    assert (log.event == "freeze").any() and log[log.event == "freeze"].detail.str.contains("Grant report").any()
+    assert (log.event == "note").any()
+    assert "Suite closed" not in " ".join(log.detail.fillna(""))  # the note's text is not copied into the log
+    n = len(frozen.listing(str(db)))
+    audit.path_for(db).rename(tmp_path / "moved.duckdb")
+    audit.path_for(db).mkdir()  # from here on the log cannot be written
+    errors = reports("Another (test)", "Another note")
+    assert any("Freezing is refused" in e for e in errors) and any("Adding the note is refused" in e for e in errors)
+    assert len(frozen.listing(str(db))) == n
+
+
+def test_every_download_goes_through_the_one_guard():
+    """A bare st.download_button would put a file at a /media/ id anyone can reconstruct."""
+    from conftest import ROOT
+    files = [ROOT / "dashboard.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py")]
+    bare = [f.name for f in files if f.name != "downloads.py" and "download_button(" in f.read_text()]
+    assert bare == []

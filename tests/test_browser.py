@@ -17,14 +17,27 @@ OTHER_PAGES = ["", "data_quality", "definitions", "reports"]
 
 
 @pytest.fixture(scope="module")
-def app(demo_db):
-    with running_app(demo_db) as url:
+def app(demo_db, tmp_path_factory):
+    db = tmp_path_factory.mktemp("browser") / "shop.duckdb"
+    shutil.copyfile(demo_db, db)
+    with running_app(db) as url:
         yield url
+
+
+def token_for(url: str) -> str:
+    """The install token of the app at `url` (the staff view on loopback needs it, as `make run` prints)."""
+    import urllib.parse
+    from ui import access
+    return access.install_token(DBS[urllib.parse.urlsplit(url).port])
+
+
+DBS: dict = {}
 
 
 @contextlib.contextmanager
 def running_app(db):
     with streamlit_app(db, "--server.address", "127.0.0.1") as port:
+        DBS[port] = db
         yield f"http://127.0.0.1:{port}"
 
 
@@ -54,8 +67,9 @@ def test_every_page_opens_without_exception(app, browser, path):
 
 
 def test_period_survives_a_page_change_and_the_staff_view_is_not_in_the_url(app, browser):
-    page = open_page(browser, app, "outreach?from=2025-04-01&to=2025-06-30", "outreach_quarter")
-    assert "from=2025-04-01" in page.url and "to=2025-06-30" in page.url
+    page = open_page(browser, app, f"outreach?from=2025-04-01&to=2025-06-30&token={token_for(app)}",
+                     "outreach_quarter")
+    assert "from=2025-04-01" in page.url and "to=2025-06-30" in page.url and "token" not in page.url
     page.get_by_text("Staff (exact, confidential)").click()
     page.wait_for_timeout(1500)
     page.get_by_role("link", name="Supplies").click()

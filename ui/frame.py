@@ -174,7 +174,7 @@ def sidebar(viewer=None) -> Context:
         if access.auth_configured():
             st.caption(f"Signed in as {viewer.email} ({viewer.role})")
             if st.button("Sign out"):
-                st.logout()
+                access.sign_out(viewer)
     st.query_params.from_dict({"from": period.start.isoformat(), "to": period.end.isoformat()})
     return Context(period, staff, grain, t, db.version(), viewer)
 
@@ -194,13 +194,13 @@ def context() -> Context:
 
 
 def log_view(ctx: Context, page: str) -> None:
-    """One audit row per page, period and audience a viewer opens (not per click)."""
-    from metrics import audit
+    """One audit row per page, period and audience a viewer opens (not per click); raises AuditError."""
+    from . import access
     key = (page, ctx.period.start, ctx.period.end, ctx.staff)
     if st.session_state.get("_last_view") != key:
+        access.record(ctx.viewer, "page_view", page,
+                      f"{ctx.period.start} to {ctx.period.end}, {'exact' if ctx.staff else 'suppressed'}")
         st.session_state["_last_view"] = key
-        audit.record(ctx.viewer.email, ctx.viewer.role, "page_view", page,
-                     f"{ctx.period.start} to {ctx.period.end}, {'exact' if ctx.staff else 'suppressed'}")
 
 
 def banner(ctx: Context) -> None:

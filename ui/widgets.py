@@ -95,9 +95,11 @@ def table(df: pd.DataFrame, name: str, ctx: Context, grain: str | None = None) -
     out.index.name = "period"
     out.to_csv(csv)
     note = "" if ctx.staff else "\n" + suppress.footnote()
-    st.download_button("Download this table (CSV)", (csv.getvalue() + note).encode("utf-8"),
-                       file_name=f"{name}_{ctx.period.start}_{ctx.period.end}{'_EXACT' if ctx.staff else ''}.csv",
-                       mime="text/csv", key=f"dl_{name}_{grain}")
+    from .downloads import offer  # every download goes through the one guard in ui/downloads.py
+    offer("Download this table (CSV)", (csv.getvalue() + note).encode("utf-8"),
+          file_name=f"{name}_{ctx.period.start}_{ctx.period.end}{'_EXACT' if ctx.staff else ''}.csv",
+          mime="text/csv", key=f"dl_{name}_{grain}", viewer=ctx.viewer, page=name,
+          detail=f"csv, {'exact' if ctx.staff else 'suppressed'}, {ctx.period.start} to {ctx.period.end}")
     if not ctx.staff:
         st.caption(suppress.footnote())
 

@@ -1,0 +1,298 @@
+"""The app without sign-in, attacked from a browser: a foreign name for 127.0.0.1 (DNS rebinding),
+a reverse proxy, another local web page, a cookie-less client probing /media/, and the
+per-install token that alone opens the staff view."""
+from __future__ import annotations
+
+import base64
+import contextlib
+import http.server
+import re
+import shutil
+import threading
+import urllib.error
+import urllib.request
+
+import pytest
+
+from apps import CHROMIUM, SHOTS, free_port, streamlit_app
+from metrics import audit
+
+FOREIGN = "dashboard.example.org"
+
+
+@pytest.fixture(scope="module")
+def local_app(demo_db, tmp_path_factory):
+    """The app as `make run` starts it (the committed config), with its install token."""
+    db = tmp_path_factory.mktemp("local") / "shop.duckdb"
+    shutil.copyfile(demo_db, db)
+    token = install_token(db)
+    with streamlit_app(db, "--server.address", "127.0.0.1") as port:
+        yield port, db, token
+
+
+@pytest.fixture(scope="module")
+def any_host_app(demo_db, tmp_path_factory):
+    """The same app with the Host allow-list opened, as a reverse proxy set-up would need it."""
+    db = tmp_path_factory.mktemp("anyhost") / "shop.duckdb"
+    shutil.copyfile(demo_db, db)
+    token = install_token(db)
+    with streamlit_app(db, "--server.address", "127.0.0.1", "--server.allowedHosts", "*") as port:
+        yield port, db, token
+
+
+@pytest.fixture(scope="module")
+def rebinding_browser(browser):
+    """Chromium that resolves an attacker's name to 127.0.0.1, as DNS rebinding makes it."""
+    b = browser.browser_type.launch(executable_path=CHROMIUM, args=[
+        "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", f"--host-resolver-rules=MAP {FOREIGN} 127.0.0.1"])
+    yield b
+    b.close()
+
+
+def install_token(db) -> str:
+    """The per-install token as an install keeps it: `<db>.token`, owner-only."""
+    import os
+    p = db.with_name(db.name + ".token")
+    if not p.exists():
+        fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write("test-install-token-" + os.urandom(8).hex() + "\n")
+    return p.read_text().strip()
+
+
+def settle(page, url, expect: str | None = None):
+    """Open `url` and wait until the app has answered: `expect` shown (required), or the script done."""
+    page.goto(url, wait_until="domcontentloaded")
+    if expect:
+        page.wait_for_selector(expect if expect.startswith("[") else f"text={expect}", timeout=45000)
+    else:
+        page.wait_for_selector("h1", timeout=45000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=45000)
+    page.wait_for_timeout(1500)
+
+
+def figures_shown(page) -> int:
+    return (page.locator("[data-testid=stMetric]").count() + page.locator(".js-plotly-plot").count()
+            + page.locator("[data-testid=stDataFrame]").count())
+
+
+@pytest.mark.parametrize("which", ["committed config", "any host allowed"])
+def test_a_foreign_name_for_127_0_0_1_gets_no_figure(request, rebinding_browser, which):
+    port, db, token = request.getfixturevalue("local_app" if which == "committed config" else "any_host_app")
+    page = rebinding_browser.new_page()
+    for path in (f"?token={token}", "outreach", "data_quality", "audit"):
+        if which == "any host allowed":  # the websocket is let in: the app itself refuses
+            settle(page, f"http://{FOREIGN}:{port}/{path}", expect="Sign-in is not configured")
+        else:  # the websocket is refused: nothing ever arrives
+            page.goto(f"http://{FOREIGN}:{port}/{path}", wait_until="domcontentloaded")
+            page.wait_for_timeout(8000)
+        assert figures_shown(page) == 0, path
+        assert page.get_by_text("Staff view: exact figures").count() == 0
+    page.screenshot(path=str(SHOTS / f"rebinding_{which.replace(' ', '_')}.png"), full_page=True)
+    # the control: the same browser at the app's own address is served (so the zeros above are refusals)
+    page.goto(f"http://127.0.0.1:{port}/", wait_until="domcontentloaded")
+    page.wait_for_selector("[data-testid=stMetric]", timeout=45000)
+    page.close()
+    if which == "any host allowed":
+        log = audit.read(db)
+        assert ((log.event == "refused") & log.detail.str.contains("another name or port")).any()
+
+
+@pytest.mark.parametrize("headers", [{"X-Forwarded-For": "203.0.113.9"}, {"X-Real-IP": "203.0.113.9"},
+                                     {"Forwarded": "for=203.0.113.9;proto=https"},
+                                     {"X-Forwarded-Host": FOREIGN, "X-Forwarded-Proto": "https"}])
+def test_a_request_through_a_proxy_gets_no_figure(any_host_app, rebinding_browser, headers):
+    port, db, token = any_host_app
+    views_before = (audit.read(db).event == "page_view").sum()
+    for host in ("127.0.0.1", FOREIGN):  # a proxy that keeps the Host, and one that passes the public name
+        ctx = rebinding_browser.new_context(extra_http_headers=headers)
+        page = ctx.new_page()
+        for path in (f"?token={token}", "audit"):
+            settle(page, f"http://{host}:{port}/{path}", expect="Sign-in is not configured")
+            assert figures_shown(page) == 0, (host, path)
+        ctx.close()
+    log = audit.read(db)
+    refused = log[log.event == "refused"]
+    assert refused.detail.str.contains("through a proxy").any()
+    assert (refused.user_email == "(anonymous)").all() and (log.event == "page_view").sum() == views_before
+    if "X-Forwarded-For" in headers:
+        assert refused.client.fillna("").str.contains("forwarded for 203.0.113.9").any()
+
+
+ATTACK = """<!doctype html><title>some other local app</title><script>
+window.got = []; window.done = false;
+const ws = new WebSocket("ws://localhost:%(port)d/_stcore/stream", ["streamlit"]);
+ws.binaryType = "arraybuffer";
+ws.onopen = () => ws.send(Uint8Array.from(atob("%(msg)s"), c => c.charCodeAt(0)));
+ws.onmessage = (e) => { let s = ""; new Uint8Array(e.data).forEach(b => s += String.fromCharCode(b));
+                        window.got.push(btoa(s)); };
+ws.onclose = () => { window.done = true; };
+setTimeout(() => { window.done = true; }, 20000);
+</script>"""
+
+
+@contextlib.contextmanager
+def attacker_site(html: str):
+    """Another local web server (some other app on this computer) serving the attacker's page."""
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = html.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *a):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        yield srv.server_address[1]
+    finally:
+        srv.shutdown()
+
+
+def test_another_local_page_cannot_read_the_dashboard(local_app, browser):
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    port, _, _ = local_app
+    msg = BackMsg()
+    msg.rerun_script.query_string = ""
+    html = ATTACK % {"port": port, "msg": base64.b64encode(msg.SerializeToString()).decode()}
+    with attacker_site(html) as other:
+        page = browser.new_page()
+        page.goto(f"http://localhost:{other}/", wait_until="domcontentloaded")
+        page.wait_for_function("() => window.done", timeout=40000)
+        got = page.evaluate("() => window.got")
+        page.close()
+    kinds, texts = [], []
+    for b in got:
+        f = ForwardMsg()
+        f.ParseFromString(base64.b64decode(b))
+        if f.WhichOneof("type") == "delta" and f.delta.WhichOneof("type") == "new_element":
+            el = f.delta.new_element
+            kinds.append(el.WhichOneof("type"))
+            if kinds[-1] in ("markdown", "heading", "alert"):
+                texts.append(getattr(el, kinds[-1]).body)
+    assert got, "the websocket answered nothing at all: the test would prove nothing"
+    assert not {"metric", "plotly_chart", "arrow_data_frame", "download_button"} & set(kinds), kinds
+    assert any("Sign-in is not configured" in t for t in texts), texts
+
+
+def test_a_local_visitor_without_the_token_gets_the_external_view_only(local_app, browser):
+    port, _, _ = local_app
+    page = browser.new_page()
+    settle(page, f"http://127.0.0.1:{port}/outreach?token=not-the-token", expect="[data-testid=stMetric]")
+    assert page.locator("[data-testid=stMetric]").count() >= 2
+    assert page.get_by_text("External view").count() >= 1
+    assert page.get_by_text("Staff (exact, confidential)").count() == 0
+    assert "token" not in page.url
+    settle(page, f"http://127.0.0.1:{port}/audit", expect="for program staff only")
+    assert page.locator("[data-testid=stDataFrame]").count() == 0
+    page.close()
+
+
+def test_the_token_link_opens_the_staff_view_and_leaves_the_address_bar(local_app, browser):
+    port, db, token = local_app
+    assert (db.with_name(db.name + ".token").stat().st_mode & 0o777) == 0o600
+    page = browser.new_page()
+    settle(page, f"http://127.0.0.1:{port}/?token={token}", expect="Staff (exact, confidential)")
+    assert "token" not in page.url
+    page.get_by_text("Staff (exact, confidential)").click()
+    page.wait_for_timeout(2000)
+    assert page.get_by_text("Staff view: exact figures").count() >= 1
+    page.close()
+    assert token not in audit.path_for(db).read_bytes().decode("latin-1")
+    log = audit.read(db)
+    assert (log.user_email == "local user").any() and (log.client == "127.0.0.1").any()
+
+
+def _media(port: int, data: bytes, name: str) -> int:
+    """What a cookie-less client gets for the /media/ id Streamlit would give (data, csv, name)."""
+    from streamlit.runtime.memory_media_file_storage import _calculate_file_id
+    url = f"http://127.0.0.1:{port}/media/{_calculate_file_id(data, 'text/csv', name)}.csv"
+    try:
+        return urllib.request.urlopen(url, timeout=5).status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_download_links_cannot_be_reconstructed_from_their_content(local_app, browser):
+    """The oracle attack: list the candidate exact CSVs of a table and probe their /media/ ids."""
+    port, db, token = local_app
+    page = browser.new_page(accept_downloads=True)
+    settle(page, f"http://127.0.0.1:{port}/safe_suite?token={token}", expect="Staff (exact, confidential)")
+    page.get_by_text("Staff (exact, confidential)").click()
+    page.wait_for_timeout(3000)
+    page.get_by_text("Table: guest nights by month").click()
+    page.wait_for_timeout(1000)
+    with page.expect_download(timeout=30000) as dl:
+        page.get_by_role("button", name="Download this table (CSV)").first.click()
+    served, data = dl.value.suggested_filename, open(dl.value.path(), "rb").read()
+    assert "_EXACT" in served and data.count(b"\n") >= 3
+    base = re.sub(r"_[0-9a-f]{16}(\.csv)$", r"\1", served)
+    # the attacker knows the exact content (the best a list of candidates can do) and the page's naming
+    candidates = [data, data.replace(b"\r\n", b"\n"), data.rstrip(b"\n")]
+    for candidate in candidates:
+        for name in (base, base.replace("_EXACT", ""), served.replace(served[-20:-4], "0" * 16)):
+            assert _media(port, candidate, name) == 404, name
+    assert base != served, "the served name carries no random part"
+    # while the staff member still has the page open: a suppressed (external) table, which a board
+    # member could list exactly, is not reachable either
+    page.get_by_text("External (suppressed)").click()
+    page.wait_for_timeout(3000)
+    page.close()
+    log = audit.read(db)
+    downloads = log[log.event == "download"]
+    assert downloads.detail.str.contains("exact").any() and (downloads.client == "127.0.0.1").any()
+
+
+def test_metrics_endpoint_is_closed(local_app, browser):
+    port, _, _ = local_app
+    page = browser.new_page()
+    settle(page, f"http://127.0.0.1:{port}/")
+    page.close()
+    body = urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/metrics", timeout=5).read().decode()
+    assert "session" not in body and "cache" not in body, body[:300]
+
+
+def test_make_run_prints_the_token_link_and_serves_no_metrics_from_the_start(demo_db, tmp_path, browser):
+    import os
+    import subprocess
+    import sys
+    import time
+    from conftest import ROOT
+    db = tmp_path / "shop.duckdb"
+    shutil.copyfile(demo_db, db)
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "ui.access", "--port", str(port)], cwd=ROOT,
+                            env=dict(os.environ, SHOP_DB=str(db)), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    try:
+        link, deadline = None, time.time() + 120
+        while link is None and time.time() < deadline:
+            line = proc.stdout.readline()
+            m = re.search(r"(http://127\.0\.0\.1:\d+/\?token=\S+)", line)
+            link = m.group(1) if m else None
+        assert link, "make run printed no link"
+        tok = db.with_name(db.name + ".token")
+        assert link.endswith("token=" + tok.read_text().strip()) and tok.stat().st_mode & 0o777 == 0o600
+        try:  # before anyone has opened the dashboard
+            status = urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/metrics", timeout=5).status
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        assert status == 404
+        page = browser.new_page()
+        settle(page, link, expect="Staff (exact, confidential)")
+        assert "token" not in page.url
+        page.get_by_text("Staff (exact, confidential)").click()
+        page.wait_for_timeout(2000)
+        assert page.get_by_text("Staff view: exact figures").count() >= 1
+        page.close()
+    finally:
+        proc.terminate()
+        out = proc.communicate(timeout=20)[0]
+    assert out.count(link.split("token=")[1]) == 0  # the token is printed once (read above), never logged
