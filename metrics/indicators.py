@@ -1,7 +1,7 @@
 """The one indicator registry: id, label, definition, unit, disclosive or not, and its query.
 
-Every page, export and `python -m etl summary` reads figures through `compute`
-and `present`, so a figure is the same wherever it is shown.
+`compute` gives exact figures; `metrics.release` alone turns them into released ones, so a
+figure is the same wherever it is shown.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from etl.contract import INDICATOR_IDS
 
-from . import db, suppress
+from . import db
 from .periods import Period
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -116,48 +116,6 @@ def _plain(v):
     if v is None or isinstance(v, int):
         return v
     return float(v)
-
-
-# (whole, part): the part is a subset of the whole, so whole - part is a count too. Shown side
-# by side, a small difference would reveal a small group (3 identified contacts among 15), so
-# the part is then hidden as well (x): complementary suppression across tiles.
-PARTS = [("outreach.contacts", "outreach.anonymous_contacts"), ("outreach.people", "outreach.new_people"),
-         ("referrals.made", "referrals.attended"), ("friday.attendance", "friday.alumni_attendance"),
-         ("bad_dates.reports", "bad_dates.reported_to_police")]
-
-
-def present(figures: dict, suppressed: bool, k: int | None = None) -> dict:
-    """Figures as released: exact for staff, suppressed for everyone else."""
-    out = {}
-    for i, ind in REGISTRY.items():
-        v = figures.get(i)
-        if not suppressed:
-            out[i] = v
-        elif ind.disclosive:
-            out[i] = suppress.count(v, k)
-        elif ind.numerator:
-            num = figures.get(ind.numerator)
-            den = figures.get(ind.denominator) if ind.denominator else None
-            if ind.unit == "rate":
-                out[i] = suppress.rate(v, num, den, k)
-            else:
-                out[i] = suppress.SECONDARY if suppress.is_small(num, k) else v
-        else:
-            out[i] = v
-    if suppressed:
-        for whole, part in PARTS:
-            w, pt = figures.get(whole), figures.get(part)
-            if isinstance(out[whole], int) and isinstance(out[part], int) and suppress.is_small(w - pt, k):
-                out[part] = suppress.SECONDARY
-    return out
-
-
-def summary(period: Period, suppressed: bool, path=None, today=None) -> dict:
-    """The figures of `etl summary --json` for a period."""
-    p = path or db.db_path()
-    figs = compute(period, p, today) if db.has_data(p) else empty_figures()
-    return {"from": period.start.isoformat(), "to": period.end.isoformat(), "suppressed": suppressed,
-            "indicators": present(figs, suppressed)}
 
 
 def fmt(ind: Indicator, value) -> str:

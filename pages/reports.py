@@ -4,18 +4,18 @@ from pathlib import Path
 
 import streamlit as st
 
-from metrics import db, frozen, periods, report
+from metrics import db, frozen, release, report
 from metrics.export import WRITERS
 from ui import frame, widgets
 
 ctx = frame.context()
 if widgets.page_header("Reports", "The grant workbook, the board deck and CSV, with the dashboard's numbers", ctx):
-    whole = periods.is_whole_months(ctx.period)
+    whole = ctx.staff or release.external_span(ctx.period, ctx.today) is not None
     st.markdown(f"Files for **{ctx.period}** ({ctx.period.start} to {ctx.period.end}), "
                 + ("**exact and marked CONFIDENTIAL** (staff view)." if ctx.staff else
                    "suppressed for sharing (external view)."))
     if not ctx.staff and not whole:
-        st.warning("Outside the staff view a report covers whole months, quarters or fiscal years.")
+        st.warning(f"No report for this period: {release.external_rule()}.")
     else:
         cols = st.columns(3)
         labels = {"xlsx": "Grant workbook (Excel)", "pptx": "Board deck (PowerPoint)", "csv": "Tables (CSV, zipped)"}
@@ -35,8 +35,7 @@ if widgets.page_header("Reports", "The grant workbook, the board deck and CSV, w
                                  f"{ctx.period.start} to {ctx.period.end}")
                 if f"file_{fmt}" in st.session_state:
                     name, data = st.session_state[f"file_{fmt}"]
-                    st.download_button(f"Download {labels[fmt]}", data, file_name=name, mime=mimes[fmt],
-                                       key=f"dl_{fmt}")
+                    widgets.download(f"Download {labels[fmt]}", data, name, mimes[fmt], f"dl_{fmt}")
         if ctx.staff:
             with st.form("freeze"):
                 label = st.text_input("Freeze these figures as submitted, under a label",
@@ -51,10 +50,15 @@ if widgets.page_header("Reports", "The grant workbook, the board deck and CSV, w
     st.subheader("Reports frozen as submitted")
     listing = frozen.listing(str(db.db_path()))
     if not listing.empty and not ctx.staff:  # exact (confidential) reports stay in the staff view
-        listing = listing[listing["audience"] == "external (suppressed)"]
+        listing = listing[listing["audience"] == "external (suppressed)"].copy()
+        listing["label"] = listing["label"].map(release.text)
     if listing.empty:
         st.info("No frozen reports yet. Use *Freeze as submitted* (staff view) or "
                 "`python -m etl export --freeze LABEL`.")
+    elif not ctx.staff:
+        st.dataframe(listing, hide_index=True, width="stretch")
+        st.caption("What a frozen report held, and what differs today, is shown in the staff view: a report frozen "
+                   "under earlier rules could otherwise be set beside today's figures.")
     else:
         st.dataframe(listing, hide_index=True, width="stretch")
         rid = st.selectbox("Open a frozen report", listing["report_id"].tolist(),
