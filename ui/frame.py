@@ -95,12 +95,12 @@ def _init_from_url(p: Period, t: dt.date) -> None:
         ss["period_kind"] = PRESETS[0]  # as the staff or the external view wrote it into the link
     elif (p.start, p.end) == (last_fy.start, last_fy.end):
         ss["period_kind"] = PRESETS[1]
-    elif p.label.startswith("FY") and " Q" not in p.label and p in _fy_options(t):
-        ss["period_kind"], ss["period_fy"] = PRESETS[2], p.label
-    elif " Q" in p.label and p in _quarter_options(t):
-        ss["period_kind"], ss["period_quarter"] = PRESETS[3], p.label
-    elif p.label and p in _month_options(t):
-        ss["period_kind"], ss["period_month"] = PRESETS[5], p.label
+    elif p.label.startswith("FY") and " Q" not in p.label:  # a year, a quarter or a month, even one
+        ss["period_kind"], ss["period_fy"], ss["_link_extra"] = PRESETS[2], p.label, p  # older than the lists
+    elif " Q" in p.label:
+        ss["period_kind"], ss["period_quarter"], ss["_link_extra"] = PRESETS[3], p.label, p
+    elif p.label:
+        ss["period_kind"], ss["period_month"], ss["_link_extra"] = PRESETS[5], p.label, p
     else:
         ss["period_kind"] = PRESETS[6]
         ss["period_custom"] = (p.start, p.end)
@@ -108,6 +108,9 @@ def _init_from_url(p: Period, t: dt.date) -> None:
 
 def _pick(label: str, options: list[Period], key: str) -> Period | None:
     opts = {p.label: p for p in options}
+    extra = st.session_state.get("_link_extra")  # a bookmarked period older than the list
+    if extra is not None and st.session_state.get(key) == extra.label and extra.label not in opts:
+        opts[extra.label] = extra
     if not opts:
         return None
     if st.session_state.get(key) not in opts:
