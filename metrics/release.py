@@ -216,6 +216,11 @@ RATE_PARTS = {"referrals.completion_rate": [("referrals", "status", "attended"),
               "outreach.support_hours": [("contacts", None, None)]}
 
 
+# What is public bounds what is not: a Friday session has at least one attendee, so attendance
+# is at least the (released) number of sessions.
+PUBLIC_FLOORS = {"attendance": lambda ex: {span: f.get("friday.sessions") or 0 for span, f in ex.items()}}
+
+
 @cache
 def family_source(name: str) -> str:
     return (FAMILY_SQL / f"{FAMILIES[name].sql}.sql").read_text()
@@ -455,7 +460,8 @@ def _build(fy: int, path, today: dt.date, k: int) -> Released:
     m = months_done(fy, today)
     end = periods.month_end(periods.add_months(month0, m - 1)) if m else month0 - dt.timedelta(days=1)
     has = m > 0 and db.has_data(path)
-    exact_by_span = {}
+    exact_by_span = {(s.a, s.b): indicators.compute(s.period, path, today) if has else indicators.empty_figures()
+                     for s in regular}
     with (db.connect(path) if has else _null()) as con:
         for name, fam in FAMILIES.items():
             fam_spans = spans(fy, today, fam.quarters_only)
@@ -516,14 +522,13 @@ def _build(fy: int, path, today: dt.date, k: int) -> Released:
                         if len(cats) > 2:  # the whole minus this part: a count too, never shown, protected
                             t.latent.append(cell((name, (s.a, s.b), d, f"not {c}"),
                                                  [(d, o, i) for o in cats if o != c for i in span]))
+            for key, lo in PUBLIC_FLOORS.get(name, lambda ex: {})(exact_by_span).items():
+                t.rows.append(({var[("T", i)]: 1.0 for i in range(key[0], key[1] + 1)}, float(lo), np.inf))
             if suppressed:
                 protect(t, k)
             for c in t.cells:
                 cells[c.key] = c.value if c.status == "pub" else (suppress.primary_mark(k) if c.status == "pri"
                                                                   else suppress.SECONDARY)
-        for s in regular:
-            exact_by_span[(s.a, s.b)] = (indicators.compute(s.period, path, today) if has
-                                         else indicators.empty_figures())
     people = _people(regular, exact_by_span, k)
     inds = {}
     for s in all_spans:

@@ -214,6 +214,10 @@ def _rates(att: Attacker, h, exprs: dict, fam: str) -> None:
             coef = exprs.get(("cell", "nights", None, None, a, b))
             if coef:
                 _row(h, coef, (r - 0.0005) * days, (r + 0.0005) * days)
+        if i == "friday.sessions" and fam == "attendance":  # every session has an attendee
+            coef = exprs.get(("cell", "attendance", None, None, a, b))
+            if coef:
+                _row(h, coef, r, highspy.kHighsInf)
         if i == "friday.avg_attendance" and fam == "attendance":
             sessions = next(iter(att.obs.get(("rate", "friday.sessions", a, b), {None})))
             coef = exprs.get(("cell", "attendance", None, None, a, b))

@@ -130,8 +130,8 @@ def _period_control(t: dt.date, staff: bool) -> Period:
         asked = "a period from a link"
     if asked not in kinds:
         if asked is not None and not staff:
-            st.warning("That period is for the staff view only. Outside it a period is a month, a fiscal "
-                       "quarter or a fiscal year that has ended, or this fiscal year's whole months to date, so "
+            st.warning("That period is for the staff view only. Outside it, whole months only: a month, a "
+                       "fiscal quarter or a fiscal year that has ended, or this fiscal year's whole months to date, so "
                        "that no small count can be worked out by subtracting one period from another. "
                        "Showing the default period instead.")
         ss["period_kind"] = PRESETS[0]
