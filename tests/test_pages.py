@@ -180,12 +180,15 @@ def test_pages_show_the_release_engine_tables_verbatim(demo_db, page, measures):
     at = run_page(page, demo_db, EXTERNAL, p)
     assert not at.exception
     shown = [d.value for d in at.dataframe]
+    from metrics import series
     for measure, grain in measures:
-        br = release.breakdown(measure, p, grain, True, demo_db, today)
-        tbl = br.table if grain != "year" else br.table.loc[["Total"]].T
-        if grain == "year":
-            from metrics import series
-            tbl.columns = [series.MEASURES[measure].unit]
-        want = _shown(tbl, grain if grain != "year" else "category")
-        assert any(d.shape == want.shape and (d.astype(str).values == want.astype(str).values).all() for d in shown), \
-            (measure, want)
+        wants = []
+        # a trend by month is drawn by quarter when most months are hidden: either is the engine's
+        for g in ([grain, "quarter"] if grain == "month" else [grain]):
+            br = release.breakdown(measure, p, g, True, demo_db, today)
+            tbl = br.table if g != "year" else br.table.loc[["Total"]].T
+            if g == "year":
+                tbl.columns = [series.MEASURES[measure].unit]
+            wants.append(_shown(tbl, g if g != "year" else "category"))
+        assert any(d.shape == w.shape and (d.astype(str).values == w.astype(str).values).all()
+                   for d in shown for w in wants), (measure, wants[0])

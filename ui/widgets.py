@@ -138,9 +138,26 @@ def trend(ctx: Context, measure: str, title: str, y_title: str, scope: str, show
             coarser = " Drawn by quarter: most months include a suppressed count."
     tbl, chart = br.table, br.chart
     full_title = f"{title}, by {grain}, {ctx.period}"
+    totals = pd.to_numeric(tbl["Total"].drop(index="Total").map(lambda v: None if isinstance(v, str) else v),
+                           errors="coerce") if not tbl.empty else pd.Series(dtype="float64")
+    if chart.empty and totals.notna().any():  # the parts are hidden, the totals are not: draw those
+        fig = charts.line(totals, f"{title} (total), by {grain}, {ctx.period}", y_title, annotations(ctx, scope))
+        if grain in ("quarter", "year"):
+            fig.update_xaxes(tickvals=list(totals.index), ticktext=[_bucket_label(b, grain) for b in totals.index])
+        st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+        st.caption(" ".join(x for x in [m.definition, "Totals only: every " + grain + " includes a suppressed "
+                                        "part, so the breakdown is in the table.", _notes(br, grain)] if x))
+        if show_table:
+            with st.expander(f"Table: {title.lower()} by {grain}"):
+                table(tbl, measure, ctx, grain)
+        return
     if chart.empty:
-        st.info(f"{title}: nothing to show for {ctx.period}" +
-                (" (every point is suppressed)" if not tbl.empty else "") + ".")
+        st.info(f"{title}: no chart for {ctx.period}" +
+                (f" (every {grain} includes a suppressed count; the table has what can be shown)"
+                 if not tbl.empty else "") + ".")
+        if show_table and not tbl.empty:
+            with st.expander(f"Table: {title.lower()} by {grain}"):
+                table(tbl, measure, ctx, grain)
         return
     if kind == "total":
         fig = charts.line(chart.sum(axis=1), full_title, y_title, annotations(ctx, scope))
