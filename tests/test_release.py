@@ -300,3 +300,14 @@ def test_the_table_is_deterministic(small_db):
     a = release._build(fy, str(small_db), TODAY, K)
     b = release._build(fy, str(small_db), TODAY, K)
     assert a.cells == b.cells and a.indicators == b.indicators
+
+
+def test_attack6_people_counts_are_protected_by_their_bounds_too():
+    """People are not additive, but a quarter has no more people than its months together: months
+    `<10`, 12 and 0 beside a quarter of 21 pin the first month to 9. The engine hides more."""
+    spans = [release.Span(2024, 0, 0), release.Span(2024, 1, 1), release.Span(2024, 2, 2), release.Span(2024, 0, 2)]
+    exact = {(0, 0): {"outreach.people": 9}, (1, 1): {"outreach.people": 12}, (2, 2): {"outreach.people": 0},
+             (0, 2): {"outreach.people": 21}}
+    out = {key[1]: v for key, v in release._people(spans, exact, K).items() if key[0] == "outreach.people"}
+    assert out[(0, 0)] == "<10" and out[(2, 2)] == 0
+    assert out[(1, 1)] == "x" or out[(0, 2)] == "x", out
