@@ -85,15 +85,19 @@ def test_attack2_an_arbitrary_whole_month_range_is_staff_only(small_db, capsys):
         release.figures(periods.Period(jul, aug_end), True, small_db, TODAY)
 
 
-def test_attack2_the_dashboard_refuses_such_a_link_outside_the_staff_view(small_db, monkeypatch):
+@pytest.mark.parametrize("which", ["two months", "this month", "this quarter"])
+def test_attack2_the_dashboard_refuses_such_a_link_outside_the_staff_view(small_db, monkeypatch, which):
     from streamlit.testing.v1 import AppTest
     from conftest import ROOT
     fy = periods.fiscal_year(periods.fy_start_year(TODAY) - 1)
+    p = {"two months": periods.Period(periods.add_months(fy.start, 3),
+                                      periods.month_end(periods.add_months(fy.start, 4))),
+         "this month": periods.month(TODAY), "this quarter": periods.fiscal_quarter(TODAY)}[which]
     monkeypatch.setenv("SHOP_DB", str(small_db))
     at = AppTest.from_file(str(ROOT / "pages" / "outreach.py"), default_timeout=120)
     at.session_state["audience"] = "External (suppressed)"
-    at.query_params["from"] = periods.add_months(fy.start, 3).isoformat()
-    at.query_params["to"] = periods.month_end(periods.add_months(fy.start, 4)).isoformat()
+    at.query_params["from"] = p.start.isoformat()
+    at.query_params["to"] = p.end.isoformat()
     at.run()
     assert not at.exception
     assert any("staff view only" in w.value for w in at.warning)
