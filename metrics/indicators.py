@@ -92,14 +92,18 @@ def _all_sql() -> str:
     return "select " + ", ".join(f"to_json({svc}) as {svc}" for svc in SERVICES) + " from " + parts
 
 
-def compute(period: Period, path=None, today: dt.date | None = None) -> dict:
-    """Exact figures for every indicator (plus helper columns such as completion_base)."""
+def compute(period: Period, path=None, today: dt.date | None = None, con=None) -> dict:
+    """Exact figures for every indicator (plus helper columns such as completion_base); on `con`
+    when given, so that many periods share one connection."""
     import json
     today = today or dt.date.today()
     params = {"from": period.start, "to": period.end, "today": today, "units": db.suite_units()}
     out: dict = {}
-    with db.connect(path) as con:
+    if con is not None:
         row = con.execute(_all_sql(), params).fetchall()[0]
+    else:
+        with db.connect(path) as c:
+            row = c.execute(_all_sql(), params).fetchall()[0]
     for service, blob in zip(SERVICES, row):
         for c, v in json.loads(blob).items():
             key = f"{service}.{c}"

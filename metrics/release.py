@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -53,9 +53,6 @@ class Span:
     def _dates(self):
         start = periods.add_months(periods.fiscal_year(self.fy).start, self.a)
         return start, periods.month_end(periods.add_months(start, self.b - self.a))
-
-    def months(self) -> range:
-        return range(self.a, self.b + 1)
 
     @property
     def quarter_aligned(self) -> bool:
@@ -354,12 +351,32 @@ class Auditor:
                 out.append(float("nan"))
         return out[0], out[1], binding
 
-    def check(self, coef: dict) -> tuple[bool, set]:
-        """(protected?, keys of the released cells that pin it)."""
-        lo, hi, rows = self.range(coef)
-        ok = not (np.isnan(lo) or np.isnan(hi)) and (
-            hi == float("inf") or np.floor(hi + 1e-6) - np.ceil(lo - 1e-6) >= 2)
-        return ok, {self.row_key[r] for r in rows if r in self.row_key}
+    def check(self, coef: dict, value: int) -> tuple[bool, set]:
+        """(protected?, keys of the released cells that pin it). The exact value is feasible, so a
+        maximum 2 above it (or a minimum 2 below) is enough: often one solve instead of two."""
+        hi, rows = self._solve(coef, self.hs.ObjSense.kMaximize)
+        if hi == float("inf") or (not np.isnan(hi) and np.floor(hi + 1e-6) >= value + 2):
+            return True, set()
+        lo, rows_lo = self._solve(coef, self.hs.ObjSense.kMinimize)
+        ok = not (np.isnan(lo) or np.isnan(hi)) and np.floor(hi + 1e-6) - np.ceil(lo - 1e-6) >= 2
+        return ok, {self.row_key[r] for r in rows | rows_lo if r in self.row_key}
+
+    def _solve(self, coef: dict, sense) -> tuple[float, set]:
+        h = self.h
+        idx = np.array(list(coef), dtype=np.int32)
+        if len(self.cost_idx) and not np.array_equal(idx, self.cost_idx):
+            h.changeColsCost(len(self.cost_idx), self.cost_idx, np.zeros(len(self.cost_idx)))
+        h.changeColsCost(len(idx), idx, np.ones(len(idx)))
+        self.cost_idx = idx
+        h.changeObjectiveSense(sense)
+        h.run()
+        st = h.getModelStatus()
+        if st == self.hs.HighsModelStatus.kOptimal:
+            duals = np.asarray(h.getSolution().row_dual)
+            return h.getInfo().objective_function_value, set(np.nonzero(np.abs(duals) > 1e-9)[0].tolist())
+        if st == self.hs.HighsModelStatus.kUnbounded:
+            return float("inf"), set()
+        return float("nan"), set()  # cannot tell: treated as exposed, so that more is hidden
 
 
 def _related(target: tuple, cand: tuple) -> int:
@@ -393,7 +410,7 @@ def protect(t: Linked, k: int, max_rounds: int = 60) -> None:
         added = set()
         failing = []
         for c in pending:
-            ok, binding = aud.check(c.coef)
+            ok, binding = aud.check(c.coef, c.value)
             if ok:
                 continue
             failing.append(c)
@@ -428,7 +445,8 @@ class Released:
     cells: dict
     merged: dict          # (family, dim) -> categories merged into "all others"
     categories: dict      # (family, dim) -> released categories, in order
-    indicators: dict      # (a, b) -> {indicator id: released value}
+    people: dict          # (indicator, (a, b)) -> released distinct count
+    regular: list         # the spans (a, b) every indicator is released for
 
 
 def _fold(df: pd.DataFrame, fam: str, dim: str, k: int) -> tuple[dict, list]:
@@ -460,9 +478,8 @@ def _build(fy: int, path, today: dt.date, k: int) -> Released:
     m = months_done(fy, today)
     end = periods.month_end(periods.add_months(month0, m - 1)) if m else month0 - dt.timedelta(days=1)
     has = m > 0 and db.has_data(path)
-    exact_by_span = {(s.a, s.b): indicators.compute(s.period, path, today) if has else indicators.empty_figures()
-                     for s in regular}
     with (db.connect(path) if has else _null()) as con:
+        exact_by_span = _people_counts(con, regular, today) if has else {(s.a, s.b): {} for s in regular}
         for name, fam in FAMILIES.items():
             fam_spans = spans(fy, today, fam.quarters_only)
             if not has or not fam_spans:
@@ -530,37 +547,52 @@ def _build(fy: int, path, today: dt.date, k: int) -> Released:
                 cells[c.key] = c.value if c.status == "pub" else (suppress.primary_mark(k) if c.status == "pri"
                                                                   else suppress.SECONDARY)
     people = _people(regular, exact_by_span, k)
-    inds = {}
-    for s in all_spans:
-        if s not in regular:  # a span of bad date reports only
-            inds[(s.a, s.b)] = {i: cells.get((INDICATOR_CELLS[i][0], (s.a, s.b), *INDICATOR_CELLS[i][1:]), 0)
-                                if i in INDICATOR_CELLS and FAMILIES[INDICATOR_CELLS[i][0]].quarters_only
-                                else NOT_RELEASED for i in REGISTRY}
-            continue
-        ex = exact_by_span[(s.a, s.b)]
-        out = {}
-        for i, ind in REGISTRY.items():
-            if i in INDICATOR_CELLS:
-                fam, d, c = INDICATOR_CELLS[i]
-                if FAMILIES[fam].quarters_only and not s.quarter_aligned:
-                    out[i] = NOT_RELEASED
-                else:
-                    out[i] = cells.get((fam, (s.a, s.b), d, c), 0)
-            elif i in PEOPLE:
-                out[i] = people[(i, (s.a, s.b))]
-            elif i in RATE_PARTS:
-                parts = [cells.get((f, (s.a, s.b), d, c), 0) for f, d, c in RATE_PARTS[i]]
-                v = ex.get(i)
-                if v is None or any(isinstance(p, str) for p in parts):
-                    out[i] = None if v is None else suppress.SECONDARY
-                elif i == "referrals.completion_rate" and sum(parts) < 2 * k and v in (0, 1):
-                    out[i] = suppress.SECONDARY  # 0 % or 100 % of a small group
-                else:
-                    out[i] = v
+    return Released(fy, cells, merged, categories, people, [(s.a, s.b) for s in regular])
+
+
+def _people_counts(con, regular: list[Span], today: dt.date) -> dict:
+    """{(a, b): {people indicator: distinct people, 'friday.sessions': sessions}} for every span."""
+    sql = (FAMILY_SQL / "people.sql").read_text()
+    df = con.execute(sql, {"starts": [s.period.start for s in regular], "ends": [s.period.end for s in regular],
+                           "today": today}).df()
+    out = {(s.a, s.b): {i: 0 for i in PEOPLE} | {"friday.sessions": 0} for s in regular}
+    by_dates = {(s.period.start, s.period.end): (s.a, s.b) for s in regular}
+    for r in df.itertuples():
+        key = by_dates[(pd.Timestamp(r.s).date(), pd.Timestamp(r.e).date())]
+        out[key][r.ind] = int(r.days if r.ind == "friday.sessions" else r.people)
+    return out
+
+
+def _indicators(rel: Released, s: Span, exact: dict, k: int) -> dict:
+    """Every indicator of one span: disclosive ones from the linked tables, rates when their
+    counts are released, the rest (supply units, sessions, education) exact."""
+    out = {}
+    key = (s.a, s.b)
+    regular = key in rel.regular
+    for i, ind in REGISTRY.items():
+        if i in INDICATOR_CELLS:
+            fam, d, c = INDICATOR_CELLS[i]
+            quarterly = FAMILIES[fam].quarters_only
+            if (quarterly and not s.quarter_aligned) or (not quarterly and not regular):
+                out[i] = NOT_RELEASED
             else:
-                out[i] = ex.get(i)  # not disclosive: supply units, sessions, education attendees
-        inds[(s.a, s.b)] = out
-    return Released(fy, cells, merged, categories, inds)
+                out[i] = rel.cells.get((fam, key, d, c), 0)
+        elif not regular:  # a span of bad date reports only
+            out[i] = NOT_RELEASED
+        elif i in PEOPLE:
+            out[i] = rel.people[(i, key)]
+        elif i in RATE_PARTS:
+            parts = [rel.cells.get((f, key, d, c), 0) for f, d, c in RATE_PARTS[i]]
+            v = exact.get(i)
+            if v is None or any(isinstance(p, str) for p in parts):
+                out[i] = None if v is None else suppress.SECONDARY
+            elif i == "referrals.completion_rate" and sum(parts) < 2 * k and v in (0, 1):
+                out[i] = suppress.SECONDARY  # 0 % or 100 % of a small group
+            else:
+                out[i] = v
+        else:
+            out[i] = exact.get(i)  # not disclosive: supply units, sessions, education attendees
+    return out
 
 
 class _null:
@@ -652,7 +684,16 @@ def figures(period: Period, suppressed: bool, path=None, today: dt.date | None =
         exact = indicators.compute(period, path, today) if db.has_data(path) else indicators.empty_figures()
         return {i: exact.get(i) for i in REGISTRY}
     s = external_span(period, today) or _span_or_raise(period, today, quarters_only=True)
-    return dict(year(s.fy, path, today).indicators[(s.a, s.b)])
+    rel = year(s.fy, path, today)
+    exact = (_exact(str(path), db.version(path), s.period.start, s.period.end, today, db.suite_units())
+             if db.has_data(path) else {})
+    return _indicators(rel, s, exact, suppress.threshold())
+
+
+@lru_cache(maxsize=256)
+def _exact(path: str, version: str, start: dt.date, end: dt.date, today: dt.date, units: int) -> dict:
+    del version, units  # the cache key only
+    return indicators.compute(Period(start, end), path, today)
 
 
 @dataclass

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from . import db
-from .periods import Period, fiscal_start_month
+from .periods import Period
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ import pytest
 
 import small_program
 from etl.__main__ import main
-from metrics import periods, release, series
+from metrics import periods, release
 
 TODAY = dt.date.today()
 K = 10

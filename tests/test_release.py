@@ -303,7 +303,7 @@ def test_the_table_is_deterministic(small_db):
     fy = fys()[0]
     a = release._build(fy, str(small_db), TODAY, K)
     b = release._build(fy, str(small_db), TODAY, K)
-    assert a.cells == b.cells and a.indicators == b.indicators
+    assert a.cells == b.cells and a.people == b.people
 
 
 def test_attack6_people_counts_are_protected_by_their_bounds_too():
@@ -315,3 +315,14 @@ def test_attack6_people_counts_are_protected_by_their_bounds_too():
     out = {key[1]: v for key, v in release._people(spans, exact, K).items() if key[0] == "outreach.people"}
     assert out[(0, 0)] == "<10" and out[(2, 2)] == 0
     assert out[(1, 1)] == "x" or out[(0, 2)] == "x", out
+
+
+def test_released_numbers_are_the_exact_ones(small_db):
+    """Every released number, people and rates included, is the exact figure of its period."""
+    for fy in fys():
+        for s in release.spans(fy, TODAY):
+            shown = release.figures(s.period, True, small_db, TODAY)
+            exact = release.figures(s.period, False, small_db, TODAY)
+            for i, v in shown.items():
+                if not isinstance(v, str):
+                    assert v == exact[i], (s, i, v, exact[i])
