@@ -38,23 +38,18 @@ def cmd_demo(args) -> int:
 
 
 def cmd_summary(args) -> int:
-    from metrics import indicators, periods
+    from metrics import indicators, release
     today = settings.today()
     try:
-        period = _period(args, today)
+        period = _period(args, today, args.exact)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if not args.exact and not periods.is_whole_months(period):
-        print("error: a suppressed summary is for whole months, quarters or fiscal years "
-              "(so two periods cannot be subtracted to reveal a day); use whole months or --exact",
-              file=sys.stderr)
         return 2
     db = _db(args)
     if not db.exists():
         print(f"error: no database at {db}: load files first (python -m etl load data/inbox)", file=sys.stderr)
         return 1
-    result = indicators.summary(period, suppressed=not args.exact, path=db, today=today)
+    result = release.summary(period, suppressed=not args.exact, path=db, today=today)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
@@ -64,18 +59,23 @@ def cmd_summary(args) -> int:
         ind = indicators.REGISTRY[i]
         print(f"  {i:<30} {indicators.fmt(ind, v):>12}  {ind.label}")
     if not args.exact:
-        from metrics.suppress import footnote
-        print(footnote())
+        print(release.footnote())
     return 0
 
 
-def _period(args, today):
-    from metrics import periods
+def _period(args, today, exact: bool = True):
+    """The period of --fy or --from/--to; without --exact only a period the External audience
+    may see (a ValueError otherwise, said in one line)."""
+    from metrics import periods, release
     if args.fy:
-        return periods.parse_fy(args.fy)
-    if args.date_from and args.date_to:
-        return periods.from_to(args.date_from, args.date_to, today)
-    raise ValueError("give --fy FY2024-25, or both --from and --to")
+        period = periods.parse_fy(args.fy)
+    elif args.date_from and args.date_to:
+        period = periods.from_to(args.date_from, args.date_to, today)
+    else:
+        raise ValueError("give --fy FY2024-25, or both --from and --to")
+    if not exact and release.external_span(period, today) is None:
+        raise ValueError(f"{release.external_rule()}; use --exact (staff only) for other periods")
+    return period
 
 
 def cmd_export(args) -> int:
@@ -83,13 +83,9 @@ def cmd_export(args) -> int:
     from metrics.export import WRITERS
     today = settings.today()
     try:
-        period = _period(args, today)
+        period = _period(args, today, args.exact)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if not args.exact and not periods.is_whole_months(period):
-        print("error: a suppressed report is for whole months, quarters or fiscal years; use --exact for "
-              "other dates", file=sys.stderr)
         return 2
     db = _db(args)
     rep = report.build(period, suppressed=not args.exact, path=db, today=today)

@@ -6,7 +6,7 @@ import json
 
 import pandas as pd
 
-from . import db, indicators
+from . import db, indicators, release
 from .indicators import REGISTRY
 from .periods import Period
 
@@ -32,7 +32,10 @@ def compare(report_id: int, path=None, today: dt.date | None = None) -> tuple[di
     r = row.iloc[0]
     period = Period(pd.Timestamp(r["period_from"]).date(), pd.Timestamp(r["period_to"]).date())
     submitted = json.loads(r["figures"])
-    now = indicators.present(indicators.compute(period, path, today), bool(r["suppressed"]))
+    try:
+        now = release.figures(period, bool(r["suppressed"]), path, today)
+    except release.NotExternal:  # frozen under older rules: today's figures are for the staff view only
+        now = {i: release.NOT_RELEASED for i in REGISTRY}
     batches_then = json.loads(r["batches"])
     now_b = db.query("select file_name, sheet, content_sha256 from meta.batches where status = 'in_force'", {}, path)
     shas_now = set(now_b["content_sha256"])
@@ -42,7 +45,7 @@ def compare(report_id: int, path=None, today: dt.date | None = None) -> tuple[di
         a, b = submitted.get(i), now.get(i)
         rows.append({"indicator": i, "label": ind.label, "as submitted": indicators.fmt(ind, a),
                      "today": indicators.fmt(ind, b), "changed": "CHANGED" if a != b else ""})
-    header = {"label": r["label"], "period": period, "suppressed": bool(r["suppressed"]),
+    header = {"label": release.text(r["label"]) if bool(r["suppressed"]) else r["label"], "period": period, "suppressed": bool(r["suppressed"]),
               "created_at": r["created_at"], "batches": len(batches_then),
               "files replaced or removed since": changed_files,
               "files added since": max(0, len(shas_now - {b["sha256"] for b in batches_then}))}

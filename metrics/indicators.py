@@ -1,7 +1,7 @@
 """The one indicator registry: id, label, definition, unit, disclosive or not, and its query.
 
-Every page, export and `python -m etl summary` reads figures through `compute`
-and `present`, so a figure is the same wherever it is shown.
+`compute` gives exact figures; `metrics.release` alone turns them into released ones, so a
+figure is the same wherever it is shown.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 from etl.contract import INDICATOR_IDS
 
 from shop import settings
-from . import db, suppress
+from . import db
 from .periods import Period
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -93,14 +93,18 @@ def _all_sql() -> str:
     return "select " + ", ".join(f"to_json({svc}) as {svc}" for svc in SERVICES) + " from " + parts
 
 
-def compute(period: Period, path=None, today: dt.date | None = None) -> dict:
-    """Exact figures for every indicator (plus helper columns such as completion_base)."""
+def compute(period: Period, path=None, today: dt.date | None = None, con=None) -> dict:
+    """Exact figures for every indicator (plus helper columns such as completion_base); on `con`
+    when given, so that many periods share one connection."""
     import json
     today = today or settings.today()
     params = {"from": period.start, "to": period.end, "today": today, "units": db.suite_units()}
     out: dict = {}
-    with db.connect(path) as con:
+    if con is not None:
         row = con.execute(_all_sql(), params).fetchall()[0]
+    else:
+        with db.connect(path) as c:
+            row = c.execute(_all_sql(), params).fetchall()[0]
     for service, blob in zip(SERVICES, row):
         for c, v in json.loads(blob).items():
             key = f"{service}.{c}"
@@ -118,47 +122,6 @@ def _plain(v):
         return v
     return float(v)
 
-
-# (whole, part): the part is a subset of the whole, so whole - part is a count too. Shown side
-# by side, a small difference would reveal a small group (3 identified contacts among 15), so
-# the part is then hidden as well (x): complementary suppression across tiles.
-PARTS = [("outreach.contacts", "outreach.anonymous_contacts"), ("outreach.people", "outreach.new_people"),
-         ("referrals.made", "referrals.attended"), ("friday.attendance", "friday.alumni_attendance"),
-         ("bad_dates.reports", "bad_dates.reported_to_police")]
-
-
-def present(figures: dict, suppressed: bool, k: int | None = None) -> dict:
-    """Figures as released: exact for staff, suppressed for everyone else."""
-    out = {}
-    for i, ind in REGISTRY.items():
-        v = figures.get(i)
-        if not suppressed:
-            out[i] = v
-        elif ind.disclosive:
-            out[i] = suppress.count(v, k)
-        elif ind.numerator:
-            num = figures.get(ind.numerator)
-            den = figures.get(ind.denominator) if ind.denominator else None
-            if ind.unit == "rate":
-                out[i] = suppress.rate(v, num, den, k)
-            else:
-                out[i] = suppress.SECONDARY if suppress.is_small(num, k) else v
-        else:
-            out[i] = v
-    if suppressed:
-        for whole, part in PARTS:
-            w, pt = figures.get(whole), figures.get(part)
-            if isinstance(out[whole], int) and isinstance(out[part], int) and suppress.is_small(w - pt, k):
-                out[part] = suppress.SECONDARY
-    return out
-
-
-def summary(period: Period, suppressed: bool, path=None, today=None) -> dict:
-    """The figures of `etl summary --json` for a period."""
-    p = path or db.db_path()
-    figs = compute(period, p, today) if db.has_data(p) else empty_figures()
-    return {"from": period.start.isoformat(), "to": period.end.isoformat(), "suppressed": suppressed,
-            "indicators": present(figs, suppressed)}
 
 
 NOT_RECORDED = "not recorded"  # blank is not zero: a figure whose inputs are all blank

@@ -121,19 +121,6 @@ def year_earlier(p: Period) -> Period:
     return labelled(add_months(p.start, -12), e)
 
 
-def snap_external(p: Period, today: dt.date) -> Period:
-    """Whole months for the external view; an unfinished month is left out when it can be."""
-    s = p.start.replace(day=1)
-    e = month_end(p.end)
-    if e >= today:
-        prev_end = today.replace(day=1) - dt.timedelta(days=1)
-        if prev_end >= s:
-            e = prev_end
-    if (s, e) == (p.start, p.end):
-        return p
-    return labelled(s, e)
-
-
 def this_fy_to_date(today: dt.date) -> Period:
     fy = fiscal_year(fy_start_year(today))
     return Period(fy.start, today, f"{fy.label} to date")

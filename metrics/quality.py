@@ -12,6 +12,22 @@ from .periods import Period, add_months
 SERVICE_LOGS = [n for n in LOG_TYPES if n not in ("targets", "annotations")]
 
 
+def status(path) -> dict:
+    """Schema version, whether anything is loaded, and the last load, in one connection."""
+    from pathlib import Path
+
+    from etl.schema import current_version
+    if not Path(path).exists():
+        return {"schema": 0, "has_data": False, "last_load": None}
+    with db.connect(path) as con:
+        v = current_version(con)
+        if not v:
+            return {"schema": 0, "has_data": False, "last_load": None}
+        n, last = con.execute("select count(*), max(loaded_at) filter (where status = 'in_force') "
+                              "from meta.batches").fetchall()[0]
+    return {"schema": v, "has_data": n > 0, "last_load": last}
+
+
 def batches(path=None) -> pd.DataFrame:
     """Every batch with its account: rows read = loaded + rejected + skipped."""
     return db.query("""select file_name as file, sheet, log_type, rows_read, rows_loaded, rows_rejected,

@@ -1,8 +1,8 @@
 """What a grant report holds, computed once for the workbook, the deck, the CSV and the page.
 
 `build` gathers the Summary (every indicator with previous period, change, target and
-definition), the funder's tables by month and quarter with totals (suppressed with
-complementary suppression across month -> quarter -> total), targets, annotations and notes.
+definition), the funder's tables by month and quarter with totals, targets, annotations and
+notes; every figure comes from `metrics.release`, so it is the dashboard's.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from shop import settings
-from . import db, indicators, periods, series, suppress, targets
+from . import db, indicators, periods, release, series, targets
 from .indicators import REGISTRY
 from .periods import Period
 
@@ -84,54 +84,53 @@ def safe_text(v):
     return v
 
 
-def hierarchy(long: pd.DataFrame, period: Period, disclosive: bool, suppressed: bool, grain: str) -> pd.DataFrame:
-    """Months with quarter subtotals and a total (or quarters and a total), suppressed together."""
-    k = suppress.threshold()
-    if long.empty:
-        return pd.DataFrame()
-    wide = long.pivot_table(index="bucket", columns="category", values="value", aggfunc="sum", fill_value=0)
-    wide.columns = [str(c) for c in wide.columns]
-    if suppressed and disclosive:
-        wide = series.fold_small(wide, k)
-    wide["Total"] = wide.sum(axis=1)
-    cols = list(wide.columns)
-    rows, groups_rows, order = {}, [], []
-    buckets = sorted(pd.Timestamp(b).date() for b in wide.index)
-    quarters: dict[str, list[str]] = {}
-    for b in buckets:
-        label = f"{b:%b %Y}" if grain == "month" else periods.quarter_label(b)
-        rows[label] = wide.loc[pd.Timestamp(b)]
-        q = periods.quarter_label(b)
-        quarters.setdefault(q, []).append(label)
-        order.append(label)
-    final = []
-    if grain == "month":
-        for q, months in quarters.items():
-            rows[f"{q} total"] = sum(rows[m] for m in months)
-            final += months + [f"{q} total"]
-            groups_rows.append(months + [f"{q} total"])
-        rows["Total"] = sum(rows[f"{q} total"] for q in quarters)
-        groups_rows.append([f"{q} total" for q in quarters] + ["Total"])
-    else:
-        final = order
-        rows["Total"] = sum(rows[q] for q in order)
-        groups_rows.append(order + ["Total"])
-    final.append("Total")
-    cells = {(r, c): int(rows[r][c]) for r in final for c in cols}
-    groups = [[(r, c) for c in cols] for r in final]                      # each row with its total
-    groups += [[(r, c) for r in g] for g in groups_rows for c in cols]     # months -> quarter -> total
-    out = suppress.complementary(cells, groups, k) if (suppressed and disclosive) else cells
-    return pd.DataFrame([[out[(r, c)] for c in cols] for r in final], index=final, columns=cols, dtype=object)
+def hierarchy(measure: str, period: Period, suppressed: bool, grain: str, path=None,
+              today: dt.date | None = None) -> tuple[pd.DataFrame, list]:
+    """(months with quarter subtotals and a total, or quarters and a total; merged categories),
+    every figure from the release engine: the same cells as the dashboard's tables."""
+    try:
+        months = release.breakdown(measure, period, grain, suppressed, path, today)
+        quarters = release.breakdown(measure, period, "quarter", suppressed, path, today) if grain == "month" else None
+    except release.NotExternal:
+        return pd.DataFrame(), []
+    if months.table.empty:
+        return pd.DataFrame(), months.merged
+    cols = list(months.table.columns)
+    rows, labels = [], []
+    body = months.table.drop(index="Total")
+    q_rows = quarters.table.drop(index="Total") if quarters is not None else None
+    done = set()
+    for b, vals in body.iterrows():
+        d = pd.Timestamp(b).date()
+        label = f"{d:%b %Y}" if grain == "month" else periods.quarter_label(d)
+        rows.append(list(vals))
+        labels.append(label)
+        if q_rows is not None:
+            q = periods.fiscal_quarter(d)
+            last = min(q.end, period.end)
+            if periods.month_end(d) == last and q.label not in done:
+                key = pd.Timestamp(max(q.start, period.start))
+                if key in q_rows.index:
+                    rows.append([q_rows.at[key, c] if c in q_rows.columns else 0 for c in cols])
+                    labels.append(f"{q.label} total")
+                done.add(q.label)
+    rows.append(list(months.table.loc["Total"]))
+    labels.append("Total")
+    return pd.DataFrame(rows, index=labels, columns=cols, dtype=object), months.merged
 
 
 def build(period: Period, suppressed: bool, path=None, today: dt.date | None = None) -> Report:
+    """Everything a report holds for the period, as this audience may see it (NotExternal when
+    suppressed and the period is not an External one)."""
     today = today or settings.today()
     path = path or db.db_path()
     has = db.has_data(path)
-    exact = indicators.compute(period, path, today) if has else indicators.empty_figures()
-    prev_p = periods.previous(period)
-    prev = indicators.compute(prev_p, path, today) if has else indicators.empty_figures()
-    now_r, prev_r = indicators.present(exact, suppressed), indicators.present(prev, suppressed)
+    now_r = release.figures(period, suppressed, path, today)
+    prev_p, _ = release.comparisons(period, today, suppressed)
+    try:
+        prev_r = release.figures(prev_p, suppressed, path, today) if prev_p else {}
+    except release.NotExternal:
+        prev_r = {}
     fy = periods.fiscal_year(periods.fy_start_year(period.start))
     tg = {}
     if has and (period.start, period.end) == (fy.start, fy.end):
@@ -139,7 +138,7 @@ def build(period: Period, suppressed: bool, path=None, today: dt.date | None = N
         tg = dict(zip(df["indicator"], df["target"]))
     summary = []
     for i, ind in REGISTRY.items():
-        v, p = now_r[i], prev_r[i]
+        v, p = now_r.get(i), prev_r.get(i)
         if ind.unit not in ("rate", "average"):  # blank is not zero, in exports too
             v = indicators.NOT_RECORDED if v is None else v
             p = indicators.NOT_RECORDED if p is None else p
@@ -151,27 +150,24 @@ def build(period: Period, suppressed: bool, path=None, today: dt.date | None = N
     tables = []
     for sheet, title, measure, grain in TABLES:
         m = series.MEASURES[measure]
-        long = series.breakdown(measure, period, grain, path, today) if has else pd.DataFrame()
-        frame = hierarchy(long, period, m.disclosive, suppressed, grain) if not long.empty else pd.DataFrame()
-        tables.append(Table(sheet, title, measure, frame, m.unit, m.definition))
+        frame, merged = hierarchy(measure, period, suppressed, grain, path, today) if has else (pd.DataFrame(), [])
+        definition = m.definition
+        if merged:
+            definition += f" Merged into 'all others' for privacy: {', '.join(merged)}."
+        if measure.startswith("reports_") and suppressed:
+            definition += " Bad date reports: whole fiscal quarters and years only."
+        tables.append(Table(sheet, title, measure, frame, m.unit, definition))
     ann, batches, fresh, events = [], [], "no data loaded", []
     if has:
-        ev = db.query("""select distinct strftime(date_trunc('month', session_date), '%b %Y') as month, event,
-                                date_trunc('month', session_date) as m
-                         from core.friday_network where session_date between $from and $to and event is not null
-                         order by m, event""", {"from": period.start, "to": period.end}, path)
-        events = list(zip(ev["month"], ev["event"]))
-        a = db.query("""select start_date, end_date, scope, note from core.annotations
-                        where start_date <= $to and coalesce(end_date, start_date) >= $from order by start_date""",
-                     {"from": period.start, "to": period.end}, path)
-        ann = a.to_dict("records")
+        events = release.events(period, suppressed, path)
+        ann = release.annotations(period, suppressed, path)
         b = db.query("""select batch_id, file_name, sheet, log_type, content_sha256, rows_loaded, loaded_at
                         from meta.batches where status = 'in_force' order by batch_id""", {}, path)
         batches = b.to_dict("records")
         fresh = f"last load {pd.Timestamp(b['loaded_at'].max()):%Y-%m-%d %H:%M}" if len(b) else fresh
     prog = targets.progress(period.start, today, suppressed, path=path) if has else pd.DataFrame()
-    return Report(period, prev_p, suppressed, settings.now(), summary, tables, prog,
-                  ann, batches, fresh, now_r, events)
+    return Report(period, prev_p or period, suppressed, settings.now(), summary, tables,
+                  prog, ann, batches, fresh, now_r, events)
 
 
 def notes(r: Report) -> list[tuple[str, str]]:
@@ -180,11 +176,12 @@ def notes(r: Report) -> list[tuple[str, str]]:
            ("Compared with", f"{r.previous} ({r.previous.start} to {r.previous.end})"),
            ("Audience", "EXACT FIGURES - CONFIDENTIAL, program staff only" if r.confidential
             else "External: small counts suppressed"),
-           ("Suppression", suppress.footnote()),
+           ("Suppression", release.footnote()),
            ("Data freshness", r.freshness),
            ("Made", f"{r.made_at:%Y-%m-%d %H:%M} by python -m etl export / the reports page"),
            ("Batches included", f"{len(r.batches)} files in force")]
-    for b in r.batches:
+    # File and sheet names are staff's own words and can name a person: exact copies only.
+    for b in (r.batches if r.confidential else []):
         sheet = f" [{b['sheet']}]" if b["sheet"] else ""
         out.append(("", f"{b['file_name']}{sheet}: {b['log_type']}, {b['rows_loaded']} rows, sha256 {b['content_sha256'][:12]}"))
     for a in r.annotations:

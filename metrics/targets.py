@@ -5,14 +5,29 @@ import datetime as dt
 
 import pandas as pd
 
-from . import db, indicators, periods
+from . import db, indicators, periods, release
 from .indicators import REGISTRY
 
 
-def progress(day: dt.date, today: dt.date, suppressed: bool, version: str = "", path=None,
-             figures=None) -> pd.DataFrame:
+def actuals_period(day: dt.date, today: dt.date, suppressed: bool) -> tuple[periods.Period | None, float]:
+    """(the period the actuals cover, the share of the year it is) for the fiscal year containing `day`.
+    Staff: to today. Outside the staff view: whole months that have ended, never the current month."""
+    fy = periods.fiscal_year(periods.fy_start_year(day))
+    if not suppressed:
+        end = min(fy.end, today)
+        if end < fy.start:
+            return None, 0.0
+        return periods.Period(fy.start, end), ((end - fy.start).days + 1) / fy.days
+    m = release.months_done(fy.start.year, today)
+    if m == 0:
+        return None, 0.0
+    p = fy if m == 12 else release.ytd(today)
+    return p, m / 12
+
+
+def progress(day: dt.date, today: dt.date, suppressed: bool, path=None, figures=None) -> pd.DataFrame:
     """One row per target of the fiscal year containing `day`; `figures(period)` may supply
-    (cached) exact figures, else they are computed here."""
+    (cached) figures as this audience sees them, else they come from the release engine."""
     fy = periods.fiscal_year(periods.fy_start_year(day))
     if not db.has_data(path):
         return pd.DataFrame()
@@ -20,13 +35,10 @@ def progress(day: dt.date, today: dt.date, suppressed: bool, version: str = "", 
                   {"fy": fy.label}, path)
     if tg.empty:
         return pd.DataFrame()
-    end = min(fy.end, today)
-    if end < fy.start:
+    span, share = actuals_period(day, today, suppressed)
+    if span is None:
         return pd.DataFrame()
-    share = ((end - fy.start).days + 1) / fy.days
-    fy_to_date = periods.Period(fy.start, end)
-    exact = figures(fy_to_date) if figures else indicators.compute(fy_to_date, path, today)
-    actual = indicators.present(exact, suppressed)
+    actual = figures(span) if figures else release.figures(span, suppressed, path, today)
     rows = []
     for r in tg.itertuples():
         ind = REGISTRY.get(r.indicator)

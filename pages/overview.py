@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from metrics import charts, indicators, periods, series, targets
+from metrics import charts, indicators, periods, targets
 from metrics.indicators import REGISTRY
 from ui import frame, widgets
 
@@ -11,12 +11,15 @@ if widgets.page_header("SHOP at a glance", "Who the program reached and what it 
     widgets.tiles(ctx, ["program.people", "outreach.new_people", "outreach.contacts", "supplies.units"])
     widgets.tiles(ctx, ["referrals.made", "suite.guest_nights", "friday.attendance", "education.sessions"])
 
-    now, prev = frame.released(ctx), frame.released(ctx, periods.previous(ctx.period))
-    year_ago = frame.released(ctx, periods.year_earlier(ctx.period))
-    with st.expander(f"Compared with {periods.previous(ctx.period)} and {periods.year_earlier(ctx.period)}"):
-        rows = [{"indicator": REGISTRY[i].label, str(ctx.period): indicators.fmt(REGISTRY[i], now[i]),
-                 f"previous ({periods.previous(ctx.period)})": indicators.fmt(REGISTRY[i], prev[i]),
-                 f"a year earlier ({periods.year_earlier(ctx.period)})": indicators.fmt(REGISTRY[i], year_ago[i])}
+    now = frame.released(ctx)
+    prev_p, year_p = frame.comparisons(ctx)
+    shown = [(str(ctx.period), now)]
+    if prev_p is not None:
+        shown.append((f"previous ({prev_p})", frame.released(ctx, prev_p)))
+    if year_p is not None and year_p != prev_p:
+        shown.append((f"a year earlier ({year_p})", frame.released(ctx, year_p)))
+    with st.expander("Compared with " + " and ".join(name for name, _ in shown[1:])):
+        rows = [{"indicator": REGISTRY[i].label, **{name: indicators.fmt(REGISTRY[i], figs.get(i)) for name, figs in shown}}
                 for i in REGISTRY]
         st.dataframe(pd.DataFrame(rows).set_index("indicator"), width="stretch")
 
@@ -28,11 +31,9 @@ if widgets.page_header("SHOP at a glance", "Who the program reached and what it 
               ("nights_by_period", "Safe Suite guest nights", "nights", "safe_suite"),
               ("attendance_by_group", "Friday attendance", "attendances", "friday_network"),
               ("sessions_by_topic", "Education sessions", "sessions", "education")]
-    longs = frame.breakdowns(ctx, [t[0] for t in trends])
     for i, (measure, title, unit, scope) in enumerate(trends):
         with cols[i % 3]:
-            long = longs[measure]
-            tbl, _ = series.crosstab(long, series.MEASURES[measure].disclosive, ctx.suppressed)
+            tbl = frame.breakdown(ctx, measure).table
             if tbl.empty:
                 st.info(f"{title}: no data in this period.")
                 continue
@@ -41,16 +42,20 @@ if widgets.page_header("SHOP at a glance", "Who the program reached and what it 
             fig = charts.line(numeric, f"{title} by {ctx.grain}", unit, frame.annotations(ctx, scope))
             fig.update_layout(height=300, margin=dict(l=50, r=10, t=50, b=30), title_font_size=17)
             st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
+            if numeric.isna().any():
+                st.caption(f"{int(numeric.isna().sum())} {ctx.grain}(s) suppressed: a gap in the line.")
 
-    st.subheader(f"Targets for {periods.fiscal_year(periods.fy_start_year(ctx.period.start)).label}")
-    progress = targets.progress(ctx.period.start, ctx.today, ctx.suppressed, ctx.version,
-                                figures=lambda p: frame.figures(ctx, p))
+    fy = periods.fiscal_year(periods.fy_start_year(ctx.period.start))
+    st.subheader(f"Targets for {fy.label}")
+    progress = targets.progress(ctx.period.start, ctx.today, ctx.suppressed, figures=lambda p: frame.released(ctx, p))
     if progress.empty:
         st.info("No targets loaded for this fiscal year. Load a `targets` log "
                 "(fiscal_year, indicator, target) to see progress here.")
     else:
         st.dataframe(progress, width="stretch", hide_index=True)
+        span, _ = targets.actuals_period(ctx.period.start, ctx.today, ctx.suppressed)
         st.caption("Expected to date = target × share of the fiscal year elapsed. On track means "
-                   "actual ≥ expected to date. Figures are for the fiscal year to date, as released to this audience.")
+                   f"actual ≥ expected to date. Actuals cover {span}"
+                   + (", whole months that have ended." if ctx.suppressed else "."))
     widgets.definitions(["program.people", "outreach.new_people", "outreach.contacts", "supplies.units",
                          "referrals.made", "suite.guest_nights", "friday.attendance", "education.sessions"])

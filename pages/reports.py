@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from metrics import audit, db, frozen, periods, report
+from metrics import audit, db, frozen, release, report
 from metrics.export import WRITERS
 from etl.store import LoadError, write_failure
 from ui import access, downloads, frame, widgets
@@ -13,12 +13,12 @@ WAIT_S = 5  # a form waits this long for a running load, then says so (a load ca
 
 ctx = frame.context()
 if widgets.page_header("Reports", "The grant workbook, the board deck and CSV, with the dashboard's numbers", ctx):
-    whole = periods.is_whole_months(ctx.period)
+    whole = ctx.staff or release.external_span(ctx.period, ctx.today) is not None
     st.markdown(f"Files for **{ctx.period}** ({ctx.period.start} to {ctx.period.end}), "
                 + ("**exact and marked CONFIDENTIAL** (staff view)." if ctx.staff else
                    "suppressed for sharing (external view)."))
     if not ctx.staff and not whole:
-        st.warning("Outside the staff view a report covers whole months, quarters or fiscal years.")
+        st.warning(f"No report for this period: {release.external_rule()}.")
     else:
         cols = st.columns(3)
         labels = {"xlsx": "Grant workbook (Excel)", "pptx": "Board deck (PowerPoint)", "csv": "Tables (CSV, zipped)"}
@@ -68,10 +68,15 @@ if widgets.page_header("Reports", "The grant workbook, the board deck and CSV, w
     st.subheader("Reports frozen as submitted")
     listing = frozen.listing(str(db.db_path()))
     if not listing.empty and not ctx.staff:  # exact (confidential) reports stay in the staff view
-        listing = listing[listing["audience"] == "external (suppressed)"]
+        listing = listing[listing["audience"] == "external (suppressed)"].copy()
+        listing["label"] = listing["label"].map(release.text)
     if listing.empty:
         st.info("No frozen reports yet. Use *Freeze as submitted* (staff view) or "
                 "`python -m etl export --freeze LABEL`.")
+    elif not ctx.staff:
+        st.dataframe(listing, hide_index=True, width="stretch")
+        st.caption("What a frozen report held, and what differs today, is shown in the staff view: a report frozen "
+                   "under earlier rules could otherwise be set beside today's figures.")
     else:
         st.dataframe(listing, hide_index=True, width="stretch")
         rid = st.selectbox("Open a frozen report", listing["report_id"].tolist(),

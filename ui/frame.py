@@ -1,18 +1,16 @@
-"""The frame every page shares: period and audience in the sidebar, the banner, and the
-cached, suppressed figures. Pages call `context()` and then the helpers below; they
-never query the database themselves."""
+"""The frame every page shares: period and audience in the sidebar, the banner, and cached
+calls into metrics/ (released figures come from metrics.release only). Pages call `context()`
+and then the helpers below; nothing in ui/ runs SQL."""
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
 from shop import settings
-from metrics import db, indicators, periods, series, suppress
+from metrics import db, indicators, periods, quality, release, suppress
 from metrics.periods import Period
 
 EXTERNAL, STAFF = "External (suppressed)", "Staff (exact, confidential)"
@@ -38,34 +36,42 @@ def today() -> dt.date:
     return settings.today()
 
 
-def _fy_options(t: dt.date) -> list[Period]:
+EXTERNAL_PRESETS = [PRESETS[0], PRESETS[1], PRESETS[2], PRESETS[3], PRESETS[5]]
+
+
+def _ended(p: Period, t: dt.date) -> bool:
+    return p.end < t.replace(day=1)
+
+
+def _fy_options(t: dt.date, staff: bool = True) -> list[Period]:
     y = periods.fy_start_year(t)
-    return [periods.fiscal_year(y - i) for i in range(0, 10)]
+    return [p for p in (periods.fiscal_year(y - i) for i in range(0, 10)) if staff or _ended(p, t)]
 
 
-def _quarter_options(t: dt.date) -> list[Period]:
+def _quarter_options(t: dt.date, staff: bool = True) -> list[Period]:
     out, d = [], t
     for _ in range(16):
         q = periods.fiscal_quarter(d)
         out.append(q)
         d = q.start - dt.timedelta(days=1)
-    return out
+    return [q for q in out if staff or _ended(q, t)]
 
 
-def _month_options(t: dt.date) -> list[Period]:
+def _month_options(t: dt.date, staff: bool = True) -> list[Period]:
     out, d = [], t
     for _ in range(36):
         m = periods.month(d)
         out.append(m)
         d = m.start - dt.timedelta(days=1)
-    return out
+    return [m for m in out if staff or _ended(m, t)]
 
 
-def _last_12(t: dt.date, staff: bool) -> Period:
+def _fytd(t: dt.date, staff: bool) -> Period:
+    """This fiscal year to date: to today for staff; whole months that have ended otherwise
+    (last fiscal year in a year's first month, when no month has ended yet)."""
     if staff:
-        return Period(t - dt.timedelta(days=364), t, "Last 12 months")
-    end = t.replace(day=1) - dt.timedelta(days=1)
-    return Period(periods.add_months(end.replace(day=1), -11), end, "Last 12 whole months")
+        return periods.this_fy_to_date(t)
+    return release.ytd(t) or periods.fiscal_year(periods.fy_start_year(t) - 1)
 
 
 def _from_url(t: dt.date):
@@ -85,21 +91,79 @@ def _from_url(t: dt.date):
 
 def _init_from_url(p: Period, t: dt.date) -> None:
     ss = st.session_state
-    fytd = periods.this_fy_to_date(t)
     last_fy = periods.fiscal_year(periods.fy_start_year(t) - 1)
-    if (p.start, p.end) in {(fytd.start, fytd.end), (fytd.start, periods.snap_external(fytd, t).end)}:
+    if (p.start, p.end) in {(q.start, q.end) for q in (_fytd(t, True), _fytd(t, False))} and p != last_fy:
         ss["period_kind"] = PRESETS[0]  # as the staff or the external view wrote it into the link
     elif (p.start, p.end) == (last_fy.start, last_fy.end):
         ss["period_kind"] = PRESETS[1]
-    elif p.label.startswith("FY") and " Q" not in p.label and p in _fy_options(t):
-        ss["period_kind"], ss["period_fy"] = PRESETS[2], p.label
-    elif " Q" in p.label and p in _quarter_options(t):
-        ss["period_kind"], ss["period_quarter"] = PRESETS[3], p.label
-    elif p.label and p in _month_options(t):
-        ss["period_kind"], ss["period_month"] = PRESETS[5], p.label
+    elif p.label.startswith("FY") and " Q" not in p.label:  # a year, a quarter or a month, even one
+        ss["period_kind"], ss["period_fy"], ss["_link_extra"] = PRESETS[2], p.label, p  # older than the lists
+    elif " Q" in p.label:
+        ss["period_kind"], ss["period_quarter"], ss["_link_extra"] = PRESETS[3], p.label, p
+    elif p.label:
+        ss["period_kind"], ss["period_month"], ss["_link_extra"] = PRESETS[5], p.label, p
     else:
         ss["period_kind"] = PRESETS[6]
         ss["period_custom"] = (p.start, p.end)
+
+
+def _pick(label: str, options: list[Period], key: str) -> Period | None:
+    opts = {p.label: p for p in options}
+    extra = st.session_state.get("_link_extra")  # a bookmarked period older than the list
+    if extra is not None and st.session_state.get(key) == extra.label and extra.label not in opts:
+        opts[extra.label] = extra
+    if not opts:
+        return None
+    if st.session_state.get(key) not in opts:
+        st.session_state[key] = next(iter(opts))
+    return opts[st.selectbox(label, list(opts), key=key)]
+
+
+def _period_control(t: dt.date, staff: bool) -> Period:
+    """The period picker. Outside the staff view only the periods of the linked External tables
+    (metrics.release): a link or a session asking for another period gets a note and the default."""
+    ss = st.session_state
+    kinds = PRESETS if staff else EXTERNAL_PRESETS
+    asked = ss.get("period_kind")
+    from_link = ss.pop("_from_link", None)
+    if (from_link is not None and not staff and asked != PRESETS[0]
+            and release.external_span(from_link, t) is None):
+        asked = "a period from a link"
+    if asked not in kinds:
+        if asked is not None and not staff:
+            st.warning("That period is for the staff view only. Outside it, whole months only: a month, a "
+                       "fiscal quarter or a fiscal year that has ended, or this fiscal year's whole months to date, so "
+                       "that no small count can be worked out by subtracting one period from another. "
+                       "Showing the default period instead.")
+        ss["period_kind"] = PRESETS[0]
+    kind = st.selectbox("Period", kinds, key="period_kind")
+    period = None
+    if kind == PRESETS[0]:
+        period = _fytd(t, staff)
+    elif kind == PRESETS[1]:
+        period = periods.fiscal_year(periods.fy_start_year(t) - 1)
+    elif kind == PRESETS[2]:
+        period = _pick("Fiscal year", _fy_options(t, staff), "period_fy")
+    elif kind == PRESETS[3]:
+        period = _pick("Fiscal quarter", _quarter_options(t, staff), "period_quarter")
+    elif kind == PRESETS[4]:
+        period = Period(t - dt.timedelta(days=364), t, "Last 12 months")
+    elif kind == PRESETS[5]:
+        period = _pick("Month", _month_options(t, staff), "period_month")
+    else:
+        default = ss.get("period_custom") or (periods.this_fy_to_date(t).start, t)
+        picked = st.date_input("From – to", value=default, min_value=periods.EARLIEST,
+                               max_value=dt.date(2100, 12, 31), key="period_custom_input")
+        if isinstance(picked, (tuple, list)) and len(picked) == 2:
+            period = periods.labelled(picked[0], picked[1])
+            ss["period_custom"] = (picked[0], picked[1])
+        else:
+            period = periods.labelled(*default)
+    if period is None or (not staff and release.external_span(period, t) is None):
+        period = _fytd(t, staff)  # a choice no longer valid (say, the month has not ended): the default
+    if not staff and kind == PRESETS[0]:
+        st.caption(f"External view: whole months that have ended, so {period.start:%d %b %Y} – {period.end:%d %b %Y}.")
+    return period
 
 
 def sidebar(viewer=None) -> Context:
@@ -112,12 +176,14 @@ def sidebar(viewer=None) -> Context:
         p = _from_url(t)
         if p is not None:
             _init_from_url(p, t)
+            ss["_from_link"] = p
     with st.sidebar:
         st.markdown("### SHOP program dashboard")
         if viewer.is_staff:
             audience = st.radio("Audience", [EXTERNAL, STAFF], key="audience",
-                                help="External: small counts suppressed, whole months only; safe to show or "
-                                     "hand out. Staff: exact figures for program staff only.")
+                                help="External: small counts suppressed; months, quarters and fiscal years that "
+                                     "have ended; safe to show or hand out. Staff: exact figures, any period, for "
+                                     "program staff only.")
         else:  # a board member never gets the staff view, whatever the URL or session says
             audience = EXTERNAL
             st.caption("Board view: small counts suppressed.")
@@ -128,45 +194,7 @@ def sidebar(viewer=None) -> Context:
         st.error(fault.for_page(staff), icon=":material/error:")
         st.stop()
     with st.sidebar:
-        kinds = PRESETS if staff else PRESETS[:-1]
-        if ss.get("period_kind") not in kinds:
-            ss["period_kind"] = PRESETS[0] if ss.get("period_kind") != PRESETS[6] else PRESETS[6]
-        if ss["period_kind"] not in kinds:  # a custom period in the external view: whole months
-            kinds = kinds + [PRESETS[6]]
-        kind = st.selectbox("Period", kinds, key="period_kind")
-        if kind == PRESETS[0]:
-            period = periods.this_fy_to_date(t)
-        elif kind == PRESETS[1]:
-            period = periods.fiscal_year(periods.fy_start_year(t) - 1)
-        elif kind == PRESETS[2]:
-            opts = {p.label: p for p in _fy_options(t)}
-            period = opts[st.selectbox("Fiscal year", list(opts), key="period_fy")]
-        elif kind == PRESETS[3]:
-            opts = {p.label: p for p in _quarter_options(t)}
-            period = opts[st.selectbox("Fiscal quarter", list(opts), key="period_quarter")]
-        elif kind == PRESETS[4]:
-            period = _last_12(t, staff)
-        elif kind == PRESETS[5]:
-            opts = {p.label: p for p in _month_options(t)}
-            period = opts[st.selectbox("Month", list(opts), key="period_month")]
-        else:
-            default = ss.get("period_custom") or (periods.this_fy_to_date(t).start, t)
-            if not staff:
-                period = periods.labelled(*default)
-            else:
-                picked = st.date_input("From – to", value=default, min_value=periods.EARLIEST,
-                                       max_value=dt.date(2100, 12, 31), key="period_custom_input")
-                if isinstance(picked, (tuple, list)) and len(picked) == 2:
-                    period = periods.labelled(picked[0], picked[1])
-                    ss["period_custom"] = (picked[0], picked[1])
-                else:
-                    period = periods.labelled(*default)
-        if not staff:
-            snapped = periods.snap_external(period, t)
-            if snapped != period:
-                st.caption(f"External view: whole months only, so the period is {snapped.start:%d %b %Y} – "
-                           f"{snapped.end:%d %b %Y}.")
-            period = snapped
+        period = _period_control(t, staff)
         grains = ["month", "quarter", "week"] if staff else ["month", "quarter"]
         grain = st.radio("Trend by", grains, horizontal=True, key="grain" if staff else "grain_ext",
                          format_func=str.capitalize)
@@ -216,39 +244,23 @@ def banner(ctx: Context) -> None:
 # ------------------------------------------------------------------ cached reads
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _figures(version: str, path: str, start: dt.date, end: dt.date, t: dt.date) -> dict:
+def _figures(version: str, path: str, start: dt.date, end: dt.date, t: dt.date, suppressed: bool) -> dict:
     del version  # part of the cache key only: a load makes a new version
-    if not db.has_data(path):
-        return indicators.empty_figures()
-    return indicators.compute(Period(start, end), path, t)
+    return release.figures(Period(start, end), suppressed, path, t)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _breakdown(version: str, path: str, name: str, start: dt.date, end: dt.date, grain: str, t: dt.date):
+def _breakdown(version: str, path: str, name: str, start: dt.date, end: dt.date, grain: str, t: dt.date,
+               suppressed: bool):
     del version
-    return series.breakdown(name, Period(start, end), grain, path, t)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _sql(version: str, path: str, sql: str, params: tuple) -> pd.DataFrame:
-    del version
-    return db.query(sql, dict(params), path)
+    return release.breakdown(name, Period(start, end), grain, suppressed, path, t)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _status(version: str, path: str) -> dict:
     """Schema version, whether anything is loaded, and the last load, in one connection."""
     del version
-    from etl.schema import current_version
-    if not Path(path).exists():
-        return {"schema": 0, "has_data": False, "last_load": None}
-    with db.connect(path) as con:
-        v = current_version(con)
-        if not v:
-            return {"schema": 0, "has_data": False, "last_load": None}
-        n, last = con.execute("select count(*), max(loaded_at) filter (where status = 'in_force') "
-                              "from meta.batches").fetchall()[0]
-    return {"schema": v, "has_data": n > 0, "last_load": last}
+    return quality.status(path)
 
 
 def status() -> dict:
@@ -263,37 +275,32 @@ def has_data() -> bool:
     return status()["has_data"]
 
 
-def figures(ctx: Context, period: Period | None = None) -> dict:
-    """Exact figures for the period (the context's by default)."""
-    p = period or ctx.period
-    return _figures(ctx.version, str(db.db_path()), p.start, p.end, ctx.today)
-
-
 def released(ctx: Context, period: Period | None = None) -> dict:
-    """Figures as this audience may see them."""
-    return indicators.present(figures(ctx, period), ctx.suppressed)
+    """Every indicator for the period (the context's by default) as this audience may see it;
+    outside the staff view a period that is not External gives figures marked n/a."""
+    p = period or ctx.period
+    try:
+        return _figures(ctx.version, str(db.db_path()), p.start, p.end, ctx.today, ctx.suppressed)
+    except release.NotExternal:
+        return {i: release.NOT_RELEASED for i in indicators.REGISTRY}
 
 
-def breakdown(ctx: Context, name: str, grain: str | None = None) -> pd.DataFrame:
-    return _breakdown(ctx.version, str(db.db_path()), name, ctx.period.start, ctx.period.end,
-                      grain or ctx.grain, ctx.today)
+def breakdown(ctx: Context, name: str, grain: str | None = None, period: Period | None = None):
+    """A measure by bucket and category (a release.Breakdown), as this audience may see it."""
+    p = period or ctx.period
+    return _breakdown(ctx.version, str(db.db_path()), name, p.start, p.end, grain or ctx.grain, ctx.today,
+                      ctx.suppressed)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def _breakdowns(version: str, path: str, names: tuple, start: dt.date, end: dt.date, grain: str, t: dt.date):
+def comparisons(ctx: Context) -> tuple[Period | None, Period | None]:
+    """(previous, a year earlier) periods this audience may see beside the context's."""
+    return release.comparisons(ctx.period, ctx.today, ctx.suppressed)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _annotations(version: str, path: str, start: dt.date, end: dt.date, suppressed: bool) -> list[dict]:
     del version
-    with db.connect(path) as con:
-        return {n: series.breakdown(n, Period(start, end), grain, path, t, con=con) for n in names}
-
-
-def breakdowns(ctx: Context, names: list[str]) -> dict:
-    """Several measures for the period in one connection (the Overview's small trends)."""
-    return _breakdowns(ctx.version, str(db.db_path()), tuple(names), ctx.period.start, ctx.period.end,
-                       ctx.grain, ctx.today)
-
-
-def query(ctx: Context, sql: str, **params) -> pd.DataFrame:
-    return _sql(ctx.version, str(db.db_path()), sql, tuple(sorted(params.items())))
+    return release.annotations(Period(start, end), suppressed, path)
 
 
 def freshness() -> str:
@@ -302,14 +309,13 @@ def freshness() -> str:
 
 
 def annotations(ctx: Context, scope: str) -> list[dict]:
-    """Program notes that fall in the period, for marking trend charts (one cached query a page)."""
-    df = query(ctx, """select start_date, coalesce(end_date, start_date) as end_date, scope, note
-                       from core.annotations
-                       where start_date <= $to and coalesce(end_date, start_date) >= $from
-                       order by start_date""", **{"from": ctx.period.start, "to": ctx.period.end})
-    df = df[df["scope"].isin(["all", scope])]
+    """Program notes that fall in the period, for marking trend charts (one cached query a page);
+    screened outside the staff view."""
     out = []
-    for r in df.itertuples():
-        s, e = max(r.start_date, pd.Timestamp(ctx.period.start)), min(r.end_date, pd.Timestamp(ctx.period.end))
-        out.append({"start_date": s, "end_date": e, "note": r.note})
+    for a in _annotations(ctx.version, str(db.db_path()), ctx.period.start, ctx.period.end, ctx.suppressed):
+        if a["scope"] not in ("all", scope):
+            continue
+        s, e = max(pd.Timestamp(a["start_date"]), pd.Timestamp(ctx.period.start)), \
+            min(pd.Timestamp(a["end_date"]), pd.Timestamp(ctx.period.end))
+        out.append({"start_date": s, "end_date": e, "note": a["note"]})
     return out

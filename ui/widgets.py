@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from etl.schema import SCHEMA_VERSION
-from metrics import charts, db, indicators, periods, series, suppress
+from metrics import charts, db, detail, indicators, periods, release, series
 from metrics.indicators import REGISTRY
 
 from . import frame
@@ -47,15 +47,17 @@ def _delta(ind, now, before) -> str | None:
 def tiles(ctx: Context, ids: list[str], compare: bool = True, columns: int | None = None) -> None:
     """KPI tiles: the released figure, the change on the previous period, the definition as help."""
     now = released(ctx)
-    prev_p = periods.previous(ctx.period)
-    before = released(ctx, prev_p) if compare else {}
+    prev_p, _ = frame.comparisons(ctx) if compare else (None, None)
+    before = released(ctx, prev_p) if prev_p is not None else {}
     cols = st.columns(columns or len(ids))
     for i, id_ in enumerate(ids):
         ind = REGISTRY[id_]
-        d = _delta(ind, now.get(id_), before.get(id_)) if compare else None
+        d = _delta(ind, now.get(id_), before.get(id_)) if prev_p is not None else None
         help_ = f"{ind.definition} (`{ind.id}`)"
-        if compare:
+        if prev_p is not None:
             help_ += f" Change: on {prev_p}."
+        if now.get(id_) == release.NOT_RELEASED:
+            help_ += " Outside the staff view bad date reports are given for whole fiscal quarters and years only."
         cols[i % len(cols)].metric(ind.label, indicators.fmt(ind, now.get(id_)), delta=d,
                                    delta_color="off" if ind.id.startswith("bad_dates") else
                                    "inverse" if ind.id == "suite.turnaways_full" else "normal",
@@ -82,7 +84,7 @@ def _bucket_label(b, grain: str) -> str:
 
 
 def table(df: pd.DataFrame, name: str, ctx: Context, grain: str | None = None) -> None:
-    """A suppressed (or exact) table on screen, with a CSV download of exactly what is shown."""
+    """A released (or exact) table on screen, with a CSV download of exactly what is shown."""
     if df.empty:
         return
     shown = df.copy()
@@ -94,73 +96,110 @@ def table(df: pd.DataFrame, name: str, ctx: Context, grain: str | None = None) -
     out = shown.copy()
     out.index.name = "period"
     out.to_csv(csv)
-    note = "" if ctx.staff else "\n" + suppress.footnote()
+    note = "" if ctx.staff else "\n" + release.footnote()
     from .downloads import offer  # every download goes through the one guard in ui/downloads.py
     offer("Download this table (CSV)", (csv.getvalue() + note).encode("utf-8"),
           file_name=f"{name}_{ctx.period.start}_{ctx.period.end}{'_EXACT' if ctx.staff else ''}.csv",
           mime="text/csv", key=f"dl_{name}_{grain}", viewer=ctx.viewer, page=name,
           detail=f"csv, {'exact' if ctx.staff else 'suppressed'}, {ctx.period.start} to {ctx.period.end}")
     if not ctx.staff:
-        st.caption(suppress.footnote())
+        st.caption(release.footnote())
+
+
+def _notes(br, grain: str) -> str:
+    """What a chart leaves out for privacy, in words."""
+    out = []
+    if br.merged:
+        out.append(f"Merged into 'all others' for privacy: {', '.join(charts.label(c) for c in br.merged)}.")
+    if br.hidden:
+        out.append(f"{len(br.hidden)} {grain}(s) not drawn: they include a suppressed count.")
+    return " ".join(out)
 
 
 def trend(ctx: Context, measure: str, title: str, y_title: str, scope: str, show_table: bool = True,
           kind: str = "stacked") -> None:
-    """A measure over time by category, drawn from the suppressed table only."""
+    """A measure over time by category, drawn from the released table only. When most months
+    are hidden, quarters are drawn instead of an empty chart."""
     m = series.MEASURES[measure]
-    long = breakdown(ctx, measure)
-    tbl, chart = series.crosstab(long, m.disclosive, ctx.suppressed)
-    full_title = f"{title}, by {ctx.grain}, {ctx.period}"
+    grain = ctx.grain
+    try:
+        br = breakdown(ctx, measure, grain)
+    except release.NotExternal:
+        st.info(f"{title}: given for whole fiscal quarters and years only outside the staff view.")
+        return
+    coarser = ""
+    if ctx.suppressed and grain == "month" and len(br.table) > 2 and len(br.hidden) * 2 > len(br.table) - 1:
+        q = breakdown(ctx, measure, "quarter")
+        if len(q.chart) > len(br.chart) or (len(q.chart) and br.chart.empty):
+            br, grain = q, "quarter"
+            coarser = " Drawn by quarter: most months include a suppressed count."
+    tbl, chart = br.table, br.chart
+    full_title = f"{title}, by {grain}, {ctx.period}"
+    totals = pd.to_numeric(tbl["Total"].drop(index="Total").map(lambda v: None if isinstance(v, str) else v),
+                           errors="coerce") if not tbl.empty else pd.Series(dtype="float64")
+    if chart.empty and totals.notna().any():  # the parts are hidden, the totals are not: draw those
+        fig = charts.line(totals, f"{title} (total), by {grain}, {ctx.period}", y_title, annotations(ctx, scope))
+        if grain in ("quarter", "year"):
+            fig.update_xaxes(tickvals=list(totals.index), ticktext=[_bucket_label(b, grain) for b in totals.index])
+        st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+        st.caption(" ".join(x for x in [m.definition, "Totals only: every " + grain + " includes a suppressed "
+                                        "part, so the breakdown is in the table.", _notes(br, grain)] if x))
+        if show_table:
+            with st.expander(f"Table: {title.lower()} by {grain}"):
+                table(tbl, measure, ctx, grain)
+        return
     if chart.empty:
-        st.info(f"{title}: nothing to show for {ctx.period}" +
-                (" (every point is suppressed)" if not long.empty else "") + ".")
+        st.info(f"{title}: no chart for {ctx.period}" +
+                (f" (every {grain} includes a suppressed count; the table has what can be shown)"
+                 if not tbl.empty else "") + ".")
+        if show_table and not tbl.empty:
+            with st.expander(f"Table: {title.lower()} by {grain}"):
+                table(tbl, measure, ctx, grain)
         return
     if kind == "total":
         fig = charts.line(chart.sum(axis=1), full_title, y_title, annotations(ctx, scope))
     else:
         fig = charts.stacked_bars(chart, full_title, y_title, annotations(ctx, scope))
-    hidden = len(tbl) - 1 - len(chart)
-    if ctx.grain in ("quarter", "year"):  # name the buckets as the fiscal calendar does
-        fig.update_xaxes(tickvals=list(chart.index), ticktext=[_bucket_label(b, ctx.grain) for b in chart.index])
+    if grain in ("quarter", "year"):  # name the buckets as the fiscal calendar does
+        fig.update_xaxes(tickvals=list(chart.index), ticktext=[_bucket_label(b, grain) for b in chart.index])
     st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
-    caption = m.definition
-    if hidden > 0:
-        caption += f" {hidden} {ctx.grain}(s) not drawn: they include a suppressed count."
-    st.caption(caption)
+    st.caption(" ".join(x for x in [m.definition, _notes(br, grain), coarser.strip()] if x))
     if show_table:
-        with st.expander(f"Table: {title.lower()} by {ctx.grain}"):
-            table(tbl, measure, ctx)
+        with st.expander(f"Table: {title.lower()} by {grain}"):
+            table(tbl, measure, ctx, grain)
 
 
 ORDER = {"referrals_by_status": ["made", "pending", "attended", "not_attended", "declined"],
          "requests_by_outcome": ["admitted", "full", "not_eligible", "withdrawn"],
-         "stays_by_length": ["1 night", "2-3 nights", "4-7 nights", "8-14 nights", "15+ nights"]}
+         "stays_by_length": ["1 night", "2-3 nights", "4-7 nights", "8-14 nights", "15+ nights"],
+         "referrals_by_outcome_time": ["0-7 days", "8-14 days", "15-30 days", "over 30 days"]}
 
 
-def category_bars(ctx: Context, measure: str, title: str, x_title: str) -> None:
-    """Totals by category for the period (suppressed categories left out of the chart)."""
+def category_bars(ctx: Context, measure: str, title: str, x_title: str, leave_out=()) -> None:
+    """Totals by category for the period (hidden categories left out of the chart and named)."""
     m = series.MEASURES[measure]
-    long = breakdown(ctx, measure, "year")
-    if long.empty:
+    try:
+        br = breakdown(ctx, measure, "year")
+    except release.NotExternal:
+        st.info(f"{title}: given for whole fiscal quarters and years only outside the staff view.")
+        return
+    if br.table.empty:
         st.info(f"{title}: nothing to show for {ctx.period}.")
         return
-    totals = long.groupby("category")["value"].sum()
-    cells = {c: int(v) for c, v in totals.items()}
-    cells["Total"] = int(totals.sum())
-    if ctx.suppressed and m.disclosive:
-        out = suppress.complementary(cells, [list(cells)])
-    else:
-        out = cells
-    numeric = pd.Series({c: v for c, v in out.items() if c != "Total" and not isinstance(v, str)}, dtype="int64")
+    out = {str(c): v for c, v in br.table.loc["Total"].items()}
+    numeric = pd.Series({c: v for c, v in out.items() if c != "Total" and c not in leave_out
+                         and not isinstance(v, str)}, dtype="int64")
     if numeric.empty:
         st.info(f"{title}: every category is suppressed for {ctx.period}.")
         return
     st.plotly_chart(charts.bars(numeric, f"{title}, {ctx.period}", x_title, order=ORDER.get(measure)), width="stretch",
                     config={"displaylogo": False})
     hidden = [c for c, v in out.items() if isinstance(v, str) and c != "Total"]
-    st.caption(m.definition + (f" Not drawn (suppressed): {', '.join(charts.label(c) for c in hidden)}." if hidden else ""))
+    st.caption(m.definition + (f" Not drawn (suppressed): {', '.join(charts.label(c) for c in hidden)}." if hidden else "")
+               + (f" Merged into 'all others' for privacy: {', '.join(charts.label(c) for c in br.merged)}."
+                  if br.merged else ""))
     with st.expander(f"Table: {title.lower()}"):
-        t = pd.DataFrame({"value": list(out.values())}, index=list(out.keys()))
+        t = pd.DataFrame({"value": list(out.values())}, index=list(out.keys()), dtype=object)
         t.columns = [m.unit]
         table(t, measure + "_total", ctx, grain="category")
 
@@ -170,7 +209,7 @@ def definitions(ids: list[str]) -> None:
         for i in ids:
             ind = REGISTRY[i]
             st.markdown(f"**{ind.label}** (`{ind.id}`): {ind.definition}")
-        st.markdown(f"**Suppression:** {suppress.footnote()}")
+        st.markdown(f"**Suppression:** {release.footnote()}")
 
 
 def staff_only(ctx: Context, what: str) -> bool:
@@ -191,65 +230,35 @@ def trend_fixed(ctx: Context, measure: str, title: str, y_title: str, scope: str
     trend(replace(ctx, grain=grain), measure, title, y_title, scope)
 
 
-def quarter_context(ctx: Context) -> Context:
-    """The context with its period widened to whole fiscal quarters (bad date reports)."""
+def quarter_context(ctx: Context) -> Context | None:
+    """The context with its period widened to whole fiscal quarters (bad date reports); outside
+    the staff view only quarters that have ended, so None when the period holds none."""
     from dataclasses import replace
     start = periods.fiscal_quarter(ctx.period.start).start
     end = periods.fiscal_quarter(ctx.period.end)
+    if ctx.suppressed:
+        while end.end >= ctx.today.replace(day=1) and end.start > start:
+            end = periods.fiscal_quarter(end.start - dt.timedelta(days=1))
+        p = periods.labelled(start, end.end)
+        if periods.fy_start_year(p.start) != periods.fy_start_year(p.end) or \
+                release.external_span(p, ctx.today, quarters_only=True) is None:
+            return None
+        return replace(ctx, period=p, grain="quarter")
     if end.end > ctx.today and end.start > start:
         end = periods.fiscal_quarter(end.start - dt.timedelta(days=1))
     return replace(ctx, period=periods.labelled(start, end.end), grain="quarter")
 
 
-def _released_counts(ctx: Context, counts: dict, disclosive: bool = True) -> dict:
-    cells = dict(counts)
-    cells["Total"] = sum(counts.values())
-    return suppress.complementary(cells, [list(cells)]) if (ctx.suppressed and disclosive) else cells
-
-
 def days_to_outcome(ctx: Context) -> None:
-    df = frame.query(ctx, """
-        with resolved as (
-          select status_date - referral_date as days from core.referrals
-          where referral_date between $from and $to and status_date is not null
-            and status in ('attended', 'not_attended', 'declined')
-        ),
-        final as (
-          select case when days <= 7 then '0-7 days' when days <= 14 then '8-14 days'
-                      when days <= 30 then '15-30 days' else 'over 30 days' end as bucket, count(*) as n
-          from resolved group by all
-        )
-        select * from final""", **{"from": ctx.period.start, "to": ctx.period.end})
-    if df.empty:
-        st.info("Time from referral to outcome: no resolved referrals with an outcome date in this period.")
-        return
-    order = ["0-7 days", "8-14 days", "15-30 days", "over 30 days"]
-    counts = {b: int(df.loc[df.bucket == b, "n"].sum()) for b in order}
-    out = _released_counts(ctx, counts)
-    numeric = pd.Series({b: out[b] for b in order if not isinstance(out[b], str)}, dtype="int64")
-    if not numeric.empty:
-        fig = charts.go.Figure(charts.go.Bar(x=list(numeric.index), y=numeric.values, marker_color=charts.PALETTE[0],
-                                             text=[f"{v:,}" for v in numeric.values], textposition="auto"))
-        fig.update_layout(title=f"Time from referral to outcome, {ctx.period}", yaxis_title="referrals",
-                          height=380, showlegend=False)
-        st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
-    st.caption("Days from the referral date to the status date, for referrals attended, not attended or declined."
-               + (" Suppressed buckets are not drawn." if len(numeric) < len(order) else ""))
+    """Referrals by days from the referral to its outcome, from the released table."""
+    category_bars(ctx, "referrals_by_outcome_time", "Time from referral to outcome", "referrals",
+                  leave_out=("no outcome date",))
 
 
 def occupancy_calendar(ctx: Context) -> None:
     """Staff: a day-by-day calendar of nights. External: occupancy by month (never a day)."""
     if ctx.staff:
-        df = frame.query(ctx, """
-            with nights as (
-              select unnest(generate_series(greatest(check_in, $from::date),
-                     case when check_out is null then least($to::date, $today::date)
-                          else least(check_out - 1, $to::date) end, interval 1 day))::date as night
-              from marts.suite_stays
-            ),
-            final as (select night, count(*) as guests from nights group by night)
-            select * from final order by night""",
-            **{"from": ctx.period.start, "to": ctx.period.end, "today": ctx.today})
+        df = detail.nights_by_day(ctx.period, ctx.today, db.db_path())
         occupied = {pd.Timestamp(d).date(): int(n) for d, n in zip(df["night"], df["guests"])}
         months = []
         d = ctx.period.start.replace(day=1)
@@ -280,16 +289,14 @@ def occupancy_calendar(ctx: Context) -> None:
         st.caption("Staff view only: a day-by-day calendar can show when one person stayed, so the external view "
                    "shows occupancy by month instead.")
         return
-    long = frame.breakdown(ctx, "nights_by_period", "month")
-    if long.empty:
+    br = breakdown(ctx, "nights_by_period", "month")
+    if br.table.empty:
         st.info("Safe Suite: no nights in this period.")
         return
     rows = []
-    for b, n in zip(long["bucket"], long["value"]):
+    for b, n in br.table.drop(index="Total")["Total"].items():
         m = periods.month(pd.Timestamp(b).date())
-        days = (min(m.end, ctx.period.end, ctx.today) - max(m.start, ctx.period.start)).days + 1
-        rate = suppress.rate(n / (days * db.suite_units()), n, None)
-        rows.append((m.start, None if isinstance(rate, str) else rate))
+        rows.append((m.start, None if isinstance(n, str) else n / (m.days * db.suite_units())))
     s = pd.Series({d: r for d, r in rows}, dtype="float64")
     fig = charts.go.Figure(charts.go.Bar(x=list(s.index), y=(s * 100).values, marker_color=charts.PALETTE[0],
                                          text=[f"{v * 100:.0f} %" if pd.notna(v) else "" for v in s.values],
@@ -298,40 +305,22 @@ def occupancy_calendar(ctx: Context) -> None:
                       yaxis_range=[0, 100], height=380, showlegend=False)
     charts.mark(fig, frame.annotations(ctx, "safe_suite"))
     st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
-    st.caption("Guest nights / nights in the month. A month with fewer than "
-               f"{suppress.threshold()} guest nights is not drawn.")
+    st.caption("Guest nights / nights in the month. A month whose guest nights are suppressed is not drawn.")
 
 
 def friday_sessions(ctx: Context) -> None:
-    """Attendance per session, special events marked."""
-    df = frame.query(ctx, """
-        with final as (
-          select session_date, count(*) as attendance, max(event) as event
-          from core.friday_network where session_date between $from and $to group by session_date
-        )
-        select * from final order by session_date""", **{"from": ctx.period.start, "to": ctx.period.end})
+    """Staff: attendance per session, special events marked. External: by month and group."""
+    if ctx.suppressed:  # a session is a day: outside the staff view, months and quarters only
+        trend(ctx, "attendance_by_group", "Friday attendance by group", "attendances", "friday_network",
+              show_table=False)
+        events = release.events(ctx.period, True, db.db_path())
+        if events:
+            st.caption("Special events: " + "; ".join(f"{m}: {e}" for m, e in events))
+        return
+    df = detail.friday_sessions(ctx.period, db.db_path())
     if df.empty:
         st.info("Friday Network: no sessions in this period.")
         return
-    if ctx.suppressed:
-        df = df[df["attendance"] >= suppress.threshold()]
-        if ctx.grain != "week":  # whole months outside the staff view: a session is a day
-            by_month = frame.breakdown(ctx, "attendance_by_group")
-            tbl, chart = series.crosstab(by_month, True, True)
-            if chart.empty:
-                st.info("Friday attendance: every month is suppressed in this period.")
-                return
-            fig = charts.stacked_bars(chart, f"Friday attendance by {ctx.grain} and group, {ctx.period}",
-                                      "attendances", frame.annotations(ctx, "friday_network"))
-            st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
-            events = frame.query(ctx, """select distinct date_trunc('month', session_date)::date as month, event
-                                        from core.friday_network where session_date between $from and $to
-                                        and event is not null order by 1""",
-                                 **{"from": ctx.period.start, "to": ctx.period.end})
-            if not events.empty:
-                st.caption("Special events: " + "; ".join(
-                    f"{pd.Timestamp(m):%b %Y}: {e}" for m, e in zip(events["month"], events["event"])))
-            return
     fig = charts.go.Figure()
     fig.add_bar(x=df["session_date"], y=df["attendance"], marker_color=charts.PALETTE[0], name="attendance")
     ev = df[df["event"].notna()]
@@ -349,24 +338,16 @@ def friday_sessions(ctx: Context) -> None:
 
 
 def friday_returning(ctx: Context) -> None:
-    df = frame.query(ctx, """
-        with visits as (
-          select person_key, count(distinct session_date) as n from core.friday_network
-          where session_date between $from and $to and person_key is not null group by person_key
-        ),
-        final as (
-          select case when n = 1 then 'came once' when n <= 4 then '2-4 sessions' else '5 or more sessions' end
-                 as bucket, count(*) as people from visits group by all
-        )
-        select * from final""", **{"from": ctx.period.start, "to": ctx.period.end})
-    order = ["came once", "2-4 sessions", "5 or more sessions"]
-    counts = {b: int(df.loc[df.bucket == b, "people"].sum()) for b in order}
+    """People by how many sessions they came to: staff view only (people, not linked over time)."""
+    if ctx.suppressed:
+        st.caption("How often people came back is shown in the staff view only: counts of people by visits "
+                   "cannot be linked with the other released tables, so they are not released.")
+        return
+    counts = detail.friday_returning(ctx.period, db.db_path())
     if not sum(counts.values()):
         st.info("Friday attendees with a code: none in this period.")
         return
-    out = _released_counts(ctx, counts)
-    numeric = pd.Series({b: out[b] for b in order if not isinstance(out[b], str)}, dtype="int64")
-    if not numeric.empty:
-        st.plotly_chart(charts.bars(numeric, f"Attendees by sessions attended, {ctx.period}", "people"),
-                        width="stretch", config={"displaylogo": False})
+    numeric = pd.Series(counts, dtype="int64")
+    st.plotly_chart(charts.bars(numeric, f"Attendees by sessions attended, {ctx.period}", "people"),
+                    width="stretch", config={"displaylogo": False})
     st.caption("People (client codes) by how many sessions they came to in the period: unique and returning attendees.")
