@@ -12,11 +12,13 @@ if widgets.page_header("SHOP at a glance", "Who the program reached and what it 
     widgets.tiles(ctx, ["referrals.made", "suite.guest_nights", "friday.attendance", "education.sessions"])
 
     now, prev = frame.released(ctx), frame.released(ctx, periods.previous(ctx.period))
-    year_ago = frame.released(ctx, periods.year_earlier(ctx.period))
-    with st.expander(f"Compared with {periods.previous(ctx.period)} and {periods.year_earlier(ctx.period)}"):
+    prev_p, year_p = periods.previous(ctx.period), periods.year_earlier(ctx.period)
+    same = (prev_p.start, prev_p.end) == (year_p.start, year_p.end)  # a fiscal year: said once
+    year_ago = prev if same else frame.released(ctx, year_p)
+    with st.expander(f"Compared with {year_p}" if same else f"Compared with {year_p} and {prev_p}"):
         rows = [{"indicator": REGISTRY[i].label, str(ctx.period): indicators.fmt(REGISTRY[i], now[i]),
-                 f"previous ({periods.previous(ctx.period)})": indicators.fmt(REGISTRY[i], prev[i]),
-                 f"a year earlier ({periods.year_earlier(ctx.period)})": indicators.fmt(REGISTRY[i], year_ago[i])}
+                 f"a year earlier ({year_p})": indicators.fmt(REGISTRY[i], year_ago[i]),
+                 **({} if same else {f"previous ({prev_p})": indicators.fmt(REGISTRY[i], prev[i])})}
                 for i in REGISTRY]
         st.dataframe(pd.DataFrame(rows).set_index("indicator"), width="stretch")
 
@@ -38,9 +40,10 @@ if widgets.page_header("SHOP at a glance", "Who the program reached and what it 
                 continue
             total = tbl["Total"].drop(index="Total")
             numeric = pd.to_numeric(total.where(total.map(lambda v: not isinstance(v, str))), errors="coerce")
-            fig = charts.line(numeric, f"{title} by {ctx.grain}", unit, frame.annotations(ctx, scope))
+            fig = charts.line(numeric, f"{title} by {ctx.grain}", unit, frame.annotations(ctx, scope),
+                              grain=ctx.grain, through=min(ctx.period.end, ctx.today))
             fig.update_layout(height=300, margin=dict(l=50, r=10, t=50, b=30), title_font_size=17)
-            st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
+            charts.show(fig, columns=3)
 
     st.subheader(f"Targets for {periods.fiscal_year(periods.fy_start_year(ctx.period.start)).label}")
     progress = targets.progress(ctx.period.start, ctx.today, ctx.suppressed, ctx.version,

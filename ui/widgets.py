@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from etl.schema import SCHEMA_VERSION
-from metrics import charts, db, indicators, periods, series, suppress
+from metrics import charts, db, indicators, periods, quality, series, suppress
 from metrics.indicators import REGISTRY
 
 from . import frame
@@ -45,21 +45,32 @@ def _delta(ind, now, before) -> str | None:
 
 
 def tiles(ctx: Context, ids: list[str], compare: bool = True, columns: int | None = None) -> None:
-    """KPI tiles: the released figure, the change on the previous period, the definition as help."""
+    """KPI tiles: the released figure, the change on the same period a year earlier (named on the
+    tile: a seasonal dip is not a decline), the definition as help; "no data" before the first load."""
     now = released(ctx)
-    prev_p = periods.previous(ctx.period)
-    before = released(ctx, prev_p) if compare else {}
+    base = periods.year_earlier(ctx.period)
+    before = released(ctx, base) if compare else {}
+    firsts = _first_dates(ctx.version, str(db.db_path()))
     cols = st.columns(columns or len(ids))
     for i, id_ in enumerate(ids):
         ind = REGISTRY[id_]
-        d = _delta(ind, now.get(id_), before.get(id_)) if compare else None
+        empty = quality.before_data(ind.service, ctx.period, firsts)
+        d = None if (not compare or empty or quality.before_data(ind.service, base, firsts)) else \
+            _delta(ind, now.get(id_), before.get(id_))
         help_ = f"{ind.definition} (`{ind.id}`)"
         if compare:
-            help_ += f" Change: on {prev_p}."
-        cols[i % len(cols)].metric(ind.label, indicators.fmt(ind, now.get(id_)), delta=d,
+            help_ += f" Change: on the same period a year earlier, {base} ({base.start:%d %b %Y} – {base.end:%d %b %Y})."
+        cols[i % len(cols)].metric(ind.label, "no data" if empty else indicators.fmt(ind, now.get(id_)), delta=d,
                                    delta_color="off" if ind.id.startswith("bad_dates") else
                                    "inverse" if ind.id == "suite.turnaways_full" else "normal",
+                                   delta_description=f"on {charts.period_name(base)}" if d else None,
                                    help=help_, border=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _first_dates(version: str, path: str) -> dict:
+    del version
+    return quality.first_dates(path) if has_data() else {}
 
 
 def _fmt_cell(v) -> str:
@@ -114,13 +125,15 @@ def trend(ctx: Context, measure: str, title: str, y_title: str, scope: str, show
                 (" (every point is suppressed)" if not long.empty else "") + ".")
         return
     if kind == "total":
-        fig = charts.line(chart.sum(axis=1), full_title, y_title, annotations(ctx, scope))
+        fig = charts.line(chart.sum(axis=1), full_title, y_title, annotations(ctx, scope), grain=ctx.grain,
+                          through=min(ctx.period.end, ctx.today))
     else:
-        fig = charts.stacked_bars(chart, full_title, y_title, annotations(ctx, scope))
+        fig = charts.stacked_bars(chart, full_title, y_title, annotations(ctx, scope), grain=ctx.grain,
+                                  through=min(ctx.period.end, ctx.today))
     hidden = len(tbl) - 1 - len(chart)
     if ctx.grain in ("quarter", "year"):  # name the buckets as the fiscal calendar does
         fig.update_xaxes(tickvals=list(chart.index), ticktext=[_bucket_label(b, ctx.grain) for b in chart.index])
-    st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+    charts.show(fig)
     caption = m.definition
     if hidden > 0:
         caption += f" {hidden} {ctx.grain}(s) not drawn: they include a suppressed count."
@@ -153,8 +166,7 @@ def category_bars(ctx: Context, measure: str, title: str, x_title: str) -> None:
     if numeric.empty:
         st.info(f"{title}: every category is suppressed for {ctx.period}.")
         return
-    st.plotly_chart(charts.bars(numeric, f"{title}, {ctx.period}", x_title, order=ORDER.get(measure)), width="stretch",
-                    config={"displaylogo": False})
+    charts.show(charts.bars(numeric, f"{title}, {ctx.period}", x_title, order=ORDER.get(measure)), columns=2)
     hidden = [c for c, v in out.items() if isinstance(v, str) and c != "Total"]
     st.caption(m.definition + (f" Not drawn (suppressed): {', '.join(charts.label(c) for c in hidden)}." if hidden else ""))
     with st.expander(f"Table: {title.lower()}"):
@@ -230,7 +242,7 @@ def days_to_outcome(ctx: Context) -> None:
                                              text=[f"{v:,}" for v in numeric.values], textposition="auto"))
         fig.update_layout(title=f"Time from referral to outcome, {ctx.period}", yaxis_title="referrals",
                           height=380, showlegend=False)
-        st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+        charts.show(fig)
     st.caption("Days from the referral date to the status date, for referrals attended, not attended or declined."
                + (" Suppressed buckets are not drawn." if len(numeric) < len(order) else ""))
 
@@ -274,7 +286,7 @@ def occupancy_calendar(ctx: Context) -> None:
             colorscale=[[0, "#f0f0f0"], [1, charts.PALETTE[0]]], showscale=False, xgap=2, ygap=2, zmin=0, zmax=1))
         fig.update_layout(title=f"Nights occupied (blue) by day, {ctx.period}", height=120 + 30 * len(months),
                           yaxis=dict(autorange="reversed", showgrid=False), xaxis=dict(title="day of month", dtick=1, showgrid=False))
-        st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+        charts.show(fig)
         st.caption("Staff view only: a day-by-day calendar can show when one person stayed, so the external view "
                    "shows occupancy by month instead.")
         return
@@ -295,7 +307,7 @@ def occupancy_calendar(ctx: Context) -> None:
     fig.update_layout(title=f"Safe Suite occupancy by month, {ctx.period}", yaxis_title="% of nights occupied",
                       yaxis_range=[0, 100], height=380, showlegend=False)
     charts.mark(fig, frame.annotations(ctx, "safe_suite"))
-    st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+    charts.show(fig)
     st.caption("Guest nights / nights in the month. A month with fewer than "
                f"{suppress.threshold()} guest nights is not drawn.")
 
@@ -321,7 +333,7 @@ def friday_sessions(ctx: Context) -> None:
                 return
             fig = charts.stacked_bars(chart, f"Friday attendance by {ctx.grain} and group, {ctx.period}",
                                       "attendances", frame.annotations(ctx, "friday_network"))
-            st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+            charts.show(fig)
             events = frame.query(ctx, """select distinct date_trunc('month', session_date)::date as month, event
                                         from core.friday_network where session_date between $from and $to
                                         and event is not null order by 1""",
@@ -339,7 +351,7 @@ def friday_sessions(ctx: Context) -> None:
     fig.update_layout(title=f"Attendance per Friday session, {ctx.period} (★ special event)",
                       yaxis_title="attendees", height=420)
     charts.mark(fig, frame.annotations(ctx, "friday_network"))
-    st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+    charts.show(fig)
     if not ev.empty:
         with st.expander("Special events"):
             st.dataframe(ev[["session_date", "event", "attendance"]].rename(columns={"session_date": "session"}),
@@ -365,6 +377,6 @@ def friday_returning(ctx: Context) -> None:
     out = _released_counts(ctx, counts)
     numeric = pd.Series({b: out[b] for b in order if not isinstance(out[b], str)}, dtype="int64")
     if not numeric.empty:
-        st.plotly_chart(charts.bars(numeric, f"Attendees by sessions attended, {ctx.period}", "people"),
-                        width="stretch", config={"displaylogo": False})
+        charts.show(charts.bars(numeric, f"Attendees by sessions attended, {ctx.period}", "people", order=order),
+                    columns=2)
     st.caption("People (client codes) by how many sessions they came to in the period: unique and returning attendees.")
