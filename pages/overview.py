@@ -52,8 +52,8 @@ if widgets.page_header("SHOP at a glance", "Who the program reached and what it 
         st.info("No targets loaded for this fiscal year. Load a `targets` log "
                 "(fiscal_year, indicator, target) to see progress here.")
     else:
-        st.dataframe(progress, width="stretch", hide_index=True)
-        st.caption("Expected to date = target × share of the fiscal year elapsed. On track means "
-                   "actual ≥ expected to date. Figures are for the fiscal year to date, as released to this audience.")
+        st.dataframe(targets.display(progress), width="stretch", hide_index=True)
+        st.caption("Expected to date = target × share of the fiscal year elapsed, rounded up (a rate's target "
+                   "holds all year). On track means actual ≥ expected to date. Figures are for the fiscal year to date, as released to this audience.")
     widgets.definitions(["program.people", "outreach.new_people", "outreach.contacts", "supplies.units",
                          "referrals.made", "suite.guest_nights", "friday.attendance", "education.sessions"])
