@@ -10,7 +10,7 @@ UNITS = {"rate": "a share, shown as a percentage", "average": "an average", "hou
 
 ctx = frame.context()
 st.title("Definitions")
-st.caption("What every figure on this dashboard, in the exports and from `python -m etl summary` means.")
+st.caption("What every figure on this dashboard, in the exports and from the command line (python -m etl summary) means.")
 frame.banner(ctx)
 st.header("How the figures are made")
 st.markdown(f"**Data:** {frame.freshness()}. **Fiscal years** start in month "
