@@ -124,11 +124,18 @@ def _date_axis(fig: go.Figure, index, grain: str | None) -> None:
     grain = grain or _month_grain(index)
     if grain is None or not len(index):
         return
-    ticks = [pd.Timestamp(b) for b in index]
-    step = max(1, -(-len(ticks) // 12))  # at most 12 labels
-    fmt = {"week": "%d %b %Y", "month": "%b %Y"}.get(grain, "%b %Y")
-    fig.update_xaxes(type="date", tickvals=ticks[::step], ticktext=[f"{t:{fmt}}" for t in ticks[::step]],
-                     ticks="outside")
+    _ticks(fig, [pd.Timestamp(b) for b in index], grain, 12)
+
+
+def _ticks(fig: go.Figure, ticks: list, grain: str, most: int) -> None:
+    """At most `most` labels on the buckets; the year once, under the first label and where it
+    changes, so that short labels stay level even in a narrow chart."""
+    shown = ticks[::max(1, -(-len(ticks) // most))]
+    fmt = "%d %b" if grain == "week" else "%b"
+    text = [f"{t:{fmt}}" + (f"<br>{t:%Y}" if i == 0 or t.year != shown[i - 1].year else "")
+            for i, t in enumerate(shown)]
+    fig.update_xaxes(type="date", tickvals=shown, ticktext=text, ticks="outside", tickangle=0)
+    fig.update_layout(meta=dict(grain=grain, buckets=[t.isoformat() for t in ticks]))
 
 
 def _partial(fig: go.Figure, index, grain: str | None, through: dt.date | None) -> str | None:
@@ -157,7 +164,7 @@ def stacked_bars(chart: pd.DataFrame, title: str, y_title: str, annotations=(), 
     """Stacked bars over time; `chart` holds only released, numeric buckets. `through` (the last day
     with data) marks an unfinished last bucket; a merged breakdown is said so under the title."""
     fig = go.Figure()
-    cols = sorted(chart.columns, key=lambda c: -chart[c].sum())
+    cols = sorted(chart.columns, key=lambda c: (c == "all others", -chart[c].sum()))  # merged ones on top
     single = len(chart.index) == 1
     x = [_single_label(chart.index[0], grain)] if single else chart.index
     for i, c in enumerate(cols):
@@ -305,6 +312,10 @@ def finish(fig: go.Figure, columns: int = 1) -> go.Figure:
     # plotly anchors a title's first line and writes the others below it: the first line's
     # baseline goes one line down from the top, and the top margin holds every line
     fig.update_layout(height=height, margin_t=top, title_y=1 - (10 + size * 1.2) / height)
+    meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+    if meta.get("buckets") and fig.layout.xaxis.type == "date" and fig.layout.xaxis.ticktext and \
+            "<br>" in fig.layout.xaxis.ticktext[0]:  # our month / week labels: as many as the width holds
+        _ticks(fig, [pd.Timestamp(b) for b in meta["buckets"]], meta["grain"], {1: 12, 2: 7, 3: 5}.get(columns, 5))
     if fig.layout.xaxis.type == "category" and fig.layout.xaxis.tickvals is not None:
         fig.update_xaxes(tickvals=None, ticktext=None)  # dates named for a date axis; a single bucket is named
     # counts: whole-number ticks, never 0.5 (sessions, reports)
