@@ -132,7 +132,8 @@ def _ticks(fig: go.Figure, ticks: list, grain: str, most: int) -> None:
     changes, so that short labels stay level even in a narrow chart."""
     shown = ticks[::max(1, -(-len(ticks) // most))]
     fmt = "%d %b" if grain == "week" else "%b"
-    text = [f"{t:{fmt}}" + (f"<br>{t:%Y}" if i == 0 or t.year != shown[i - 1].year else "")
+    text = [_single_label(t, grain) if grain in ("quarter", "year") else
+            f"{t:{fmt}}" + (f"<br>{t:%Y}" if i == 0 or t.year != shown[i - 1].year else "")
             for i, t in enumerate(shown)]
     fig.update_xaxes(type="date", tickvals=shown, ticktext=text, ticks="outside", tickangle=0)
     fig.update_layout(meta=dict(grain=grain, buckets=[t.isoformat() for t in ticks]))

@@ -1,4 +1,6 @@
 """Definitions: every indicator, the suppression rule and the data's freshness, as text to read."""
+import calendar
+
 import streamlit as st
 
 from metrics import suppress
@@ -13,8 +15,8 @@ st.title("Definitions")
 st.caption("What every figure on this dashboard, in the exports and from the command line (python -m etl summary) means.")
 frame.banner(ctx)
 st.header("How the figures are made")
-st.markdown(f"**Data:** {frame.freshness()}. **Fiscal years** start in month "
-            f"{fiscal_start_month()} (April unless configured). "
+st.markdown(f"**Data:** {frame.freshness()}. **Fiscal years** start in "
+            f"{calendar.month_name[fiscal_start_month()]} (April unless configured). "
             "**People** are distinct client codes after normalisation; rows without a code count as contacts, "
             "never as people.")
 st.markdown(f"**Suppression (external view and exports):** {suppress.footnote()} Periods outside the staff "
