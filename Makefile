@@ -1,13 +1,13 @@
 # make run: set up, build the demo database if there is none, start the dashboard on 127.0.0.1
 # and print the link (with this install's token) that opens the staff view.
-# make test: set up (with test tools) and run every test.
+# make test: install what is missing (.ci/setup), set up (with test tools) and run every test.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 DB ?= data/shop.duckdb
 PORT ?= 8501
 
-.PHONY: setup setup-dev run demo test bench clean-demo
+.PHONY: setup setup-dev test-tools run demo test bench clean-demo
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,11 @@ demo: | $(VENV)/.runtime
 run: setup demo
 	SHOP_DB="$(DB)" $(PY) -m ui.access --port $(PORT)
 
-test: setup-dev
+# chromium, fonts, python3-venv (apt, when root; else the exact command and exit 1) and axe-core (npm)
+test-tools:
+	.ci/setup
+
+test: test-tools setup-dev
 	$(PY) -m pytest -q
 
 bench: setup-dev

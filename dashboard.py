@@ -1,11 +1,16 @@
 """SHOP program-evaluation dashboard: routes and frames. `make run` starts it."""
+from pathlib import Path
+
 import streamlit as st
 
 from metrics import audit
 from ui import access, frame
 
-st.set_page_config(page_title="SHOP program dashboard", page_icon=":material/volunteer_activism:",
+HERE = Path(__file__).parent
+# a local icon: a :material/...: page icon is fetched from fonts.gstatic.com (nothing leaves the machine)
+st.set_page_config(page_title="SHOP program dashboard", page_icon=str(HERE / "ui" / "icon.png"),
                    layout="wide", initial_sidebar_state="expanded")
+st.html(HERE / "ui" / "style.css")  # tile labels wrap (style only: takes no space)
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),

@@ -1,6 +1,10 @@
 """The plotly look: one template, a colour-blind-safe palette, category colours fixed across pages."""
 from __future__ import annotations
 
+import datetime as dt
+import numbers
+import textwrap
+
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -22,6 +26,12 @@ FIXED = {  # the same category has the same colour on every page
     "reported to police": 0, "not reported": 7, "alert circulated": 2, "no alert": 7,
 }
 FONT = "DejaVu Sans, Arial, sans-serif"
+INK = "#1a1a1a"      # axis text and titles: near black, readable from the back of a room
+MUTED = "#4d4d4d"    # notes inside charts: 8.6:1 on white, still clearly secondary
+CONFIG = {"displaylogo": False, "displayModeBar": "hover"}
+# Main-area width in px at a 1280 px wide screen with the sidebar open, by columns side by side:
+# titles are wrapped to fit the narrowest screen we design for (a 1280x720 projector).
+WIDTH_AT_1280 = {1: 820, 2: 380, 3: 250}
 
 
 def colour(category: str, i: int = 0) -> str:
@@ -50,27 +60,163 @@ def label(category) -> str:
 
 
 pio.templates["shop"] = go.layout.Template(layout=go.Layout(
-    font=dict(family=FONT, size=16, color="#222"),
-    title=dict(font=dict(size=20), x=0, xanchor="left"),
+    font=dict(family=FONT, size=16, color=INK),
+    # the title sits just above the plot and pushes the top margin (automargin), left-aligned with
+    # the figure, never over the legend (which is beside the plot)
+    title=dict(font=dict(size=20, color=INK), x=0, xanchor="left", xref="container", yref="container",
+               yanchor="bottom", pad=dict(l=8)),
     colorway=PALETTE, plot_bgcolor="white", paper_bgcolor="white",
-    xaxis=dict(showgrid=False, linecolor="#888", ticks="outside", title_font=dict(size=15)),
-    yaxis=dict(gridcolor="#e5e5e5", zeroline=False, title_font=dict(size=15), rangemode="tozero"),
-    legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, title_text="", font=dict(size=14)),
-    margin=dict(l=60, r=20, t=80, b=50), hoverlabel=dict(font_size=15),
+    xaxis=dict(showgrid=False, linecolor="#555", ticks="outside", tickfont=dict(size=14, color=INK),
+               title_font=dict(size=15, color=INK), automargin=True),
+    yaxis=dict(gridcolor="#e0e0e0", zeroline=False, tickfont=dict(size=14, color=INK),
+               title_font=dict(size=15, color=INK), rangemode="tozero", automargin=True),
+    # beside the plot, top-aligned with it: never in the title's band, never over the bars
+    legend=dict(orientation="v", yanchor="top", y=1, x=1.02, xanchor="left", title_text="",
+                font=dict(size=14, color=INK)),
+    margin=dict(l=60, r=20, t=70, b=50), hoverlabel=dict(font_size=15),
 ))
 pio.templates.default = "shop"
 
+OTHERS_NOTE = "Small categories merged into \u201cAll others\u201d for privacy"
+ALL_NOTE = "Categories merged for privacy: total only"
 
-def stacked_bars(chart: pd.DataFrame, title: str, y_title: str, annotations=()) -> go.Figure:
-    """Stacked bars over time; `chart` holds only released, numeric buckets."""
+
+def luminance(hex_colour: str) -> float:
+    """WCAG relative luminance of #rrggbb."""
+    h = hex_colour.lstrip("#")
+    rgb = [int(h[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def contrast(a: str, b: str) -> float:
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def ink_on(fill: str) -> str:
+    """Black or white, whichever reads better on `fill` (both are >= 4.5:1 on our palette)."""
+    return "#000000" if contrast("#000000", fill) >= contrast("#ffffff", fill) else "#ffffff"
+
+
+def _month_grain(index) -> str | None:
+    """'month', 'week' or None for an index of bucket dates (first of month = month buckets)."""
+    try:
+        days = [pd.Timestamp(b) for b in index]
+    except (TypeError, ValueError):
+        return None
+    if not days:
+        return None
+    if all(d.day == 1 for d in days):
+        return "month"
+    return "week" if all(d.weekday() == 0 for d in days) else None
+
+
+def _bucket_end(start: pd.Timestamp, grain: str) -> dt.date:
+    if grain == "week":
+        return (start + pd.Timedelta(days=6)).date()
+    months = {"month": 1, "quarter": 3, "year": 12}[grain]
+    return ((start + pd.DateOffset(months=months)) - pd.Timedelta(days=1)).date()
+
+
+def _date_axis(fig: go.Figure, index, grain: str | None) -> None:
+    """Ticks on the buckets themselves, named as a person would: no time of day on a month axis."""
+    grain = grain or _month_grain(index)
+    if grain is None or not len(index):
+        return
+    _ticks(fig, [pd.Timestamp(b) for b in index], grain, 12)
+
+
+def _ticks(fig: go.Figure, ticks: list, grain: str, most: int) -> None:
+    """At most `most` labels on the buckets; the year once, under the first label and where it
+    changes, so that short labels stay level even in a narrow chart."""
+    shown = ticks[::max(1, -(-len(ticks) // most))]
+    fmt = "%d %b" if grain == "week" else "%b"
+    text = [_single_label(t, grain) if grain in ("quarter", "year") else
+            f"{t:{fmt}}" + (f"<br>{t:%Y}" if i == 0 or t.year != shown[i - 1].year else "")
+            for i, t in enumerate(shown)]
+    fig.update_xaxes(type="date", tickvals=shown, ticktext=text, ticks="outside", tickangle=0)
+    fig.update_layout(meta=dict(grain=grain, buckets=[t.isoformat() for t in ticks]))
+
+
+def _partial(fig: go.Figure, index, grain: str | None, through: dt.date | None) -> str | None:
+    """Hatch the last bucket when it is not over yet (data only `through` a day inside it); returns a note."""
+    grain = grain or _month_grain(index)
+    if through is None or grain is None or not len(index):
+        return None
+    last = pd.Timestamp(list(index)[-1])
+    if _bucket_end(last, grain) <= through:
+        return None
+    for tr in fig.data:
+        if tr.type == "bar":
+            xs = [pd.Timestamp(x) if not isinstance(x, str) else x for x in tr.x]
+            shapes = ["/" if (not isinstance(x, str) and x == last) else "" for x in xs]
+            fill = tr.marker.color if isinstance(tr.marker.color, str) else PALETTE[0]
+            tr.marker.pattern = dict(shape=shapes, fillmode="replace", bgcolor=fill, fgcolor="white",
+                                     fgopacity=0.9, solidity=0.3, size=10)
+    if any(tr.type == "scatter" for tr in fig.data):
+        fig.add_vrect(x0=last, x1=_bucket_end(last, grain), fillcolor="#999", opacity=0.12, line_width=0)
+    name = {"week": f"week of {last:%d %b}", "month": f"{last:%b %Y}"}.get(grain, "the last " + grain)
+    return f"{name} so far: to {through:%d %b} (hatched)"
+
+
+def stacked_bars(chart: pd.DataFrame, title: str, y_title: str, annotations=(), grain: str | None = None,
+                 through: dt.date | None = None) -> go.Figure:
+    """Stacked bars over time; `chart` holds only released, numeric buckets. `through` (the last day
+    with data) marks an unfinished last bucket; a merged breakdown is said so under the title."""
     fig = go.Figure()
-    cols = sorted(chart.columns, key=lambda c: -chart[c].sum())
+    cols = sorted(chart.columns, key=lambda c: (c == "all others", -chart[c].sum()))  # merged ones on top
+    single = len(chart.index) == 1
+    x = [_single_label(chart.index[0], grain)] if single else chart.index
     for i, c in enumerate(cols):
-        fig.add_bar(x=chart.index, y=chart[c], name=label(c), marker_color=colour(c, i))
-    fig.update_layout(barmode="stack", title=title, yaxis_title=y_title, xaxis_title=None, height=440)
+        fig.add_bar(x=x, y=chart[c], name=label(c), marker_color=colour(c, i))
+    fig.update_layout(barmode="stack", title=title, yaxis_title=y_title, xaxis_title=None, height=440,
+                      legend_traceorder="reversed")  # legend top to bottom as the stack reads
     fig.update_yaxes(rangemode="tozero")
-    mark(fig, annotations)
+    notes = []
+    if "all others" in chart.columns:
+        notes.append(OTHERS_NOTE)
+    if list(chart.columns) == ["all"]:
+        notes.append(ALL_NOTE)
+        fig.update_layout(showlegend=False)
+    if single:
+        fig.update_xaxes(type="category")
+        if (n := _partial_single(chart.index[0], grain, through)):
+            notes.append(n)
+    else:
+        _date_axis(fig, chart.index, grain)
+        if (n := _partial(fig, chart.index, grain, through)):
+            notes.append(n)
+        mark(fig, annotations)
+    subtitle(fig, notes)
     return fig
+
+
+def _single_label(b, grain: str | None) -> str:
+    if isinstance(b, str):
+        return b
+    from . import periods
+    t = pd.Timestamp(b)
+    g = grain or _month_grain([b])
+    if g == "quarter":
+        return periods.quarter_label(t.date())
+    if g == "year":
+        return periods.fy_label(periods.fy_start_year(t.date()))
+    return f"week of {t:%d %b %Y}" if g == "week" else f"{t:%b %Y}" if g == "month" else f"{t:%d %b %Y}"
+
+
+def _partial_single(b, grain, through) -> str | None:
+    g = grain or _month_grain([b])
+    if through is None or g is None or isinstance(b, str):
+        return None
+    return f"so far: to {through:%d %b}" if _bucket_end(pd.Timestamp(b), g) > through else None
+
+
+def subtitle(fig: go.Figure, notes) -> None:
+    """Notes under the title (merged for privacy, an unfinished month), in the title's band."""
+    notes = [n for n in notes if n]
+    if notes:
+        fig.update_layout(title_subtitle=dict(text=" · ".join(notes), font=dict(size=14, color=MUTED)))
 
 
 def bars(values: pd.Series, title: str, x_title: str, horizontal: bool = True, order=None) -> go.Figure:
@@ -86,17 +232,30 @@ def bars(values: pd.Series, title: str, x_title: str, horizontal: bool = True, o
     fig = go.Figure(go.Bar(x=values.values if horizontal else names, y=names if horizontal else values.values,
                            orientation="h" if horizontal else "v", marker_color=colours,
                            text=[f"{v:,.0f}" for v in values.values], textposition="auto"))
-    fig.update_layout(title=title, height=max(300, 60 + 36 * len(values)), showlegend=False)
+    fig.update_layout(title=title, height=max(300, 90 + 40 * len(values)), showlegend=False)
     fig.update_xaxes(title=x_title if horizontal else None)
     fig.update_yaxes(title=None if horizontal else x_title, rangemode="tozero")
     return fig
 
 
-def line(series: pd.Series, title: str, y_title: str, annotations=(), markers=True) -> go.Figure:
+def line(series: pd.Series, title: str, y_title: str, annotations=(), markers=True, grain: str | None = None,
+         through: dt.date | None = None) -> go.Figure:
+    """A total over time; one bucket is a bar (a single point is not a trend)."""
+    series = series.dropna() if len(series.dropna()) <= 1 else series
+    if len(series) == 1:
+        fig = go.Figure(go.Bar(x=[_single_label(series.index[0], grain)], y=series.values,
+                               marker_color=PALETTE[0], text=[f"{series.iloc[0]:,.0f}"], textposition="auto",
+                               name=y_title, width=[0.4]))
+        fig.update_xaxes(type="category")
+        fig.update_layout(title=title, yaxis_title=y_title, height=420, showlegend=False)
+        subtitle(fig, [_partial_single(series.index[0], grain, through)])
+        return fig
     fig = go.Figure(go.Scatter(x=series.index, y=series.values, mode="lines+markers" if markers else "lines",
                                line=dict(color=PALETTE[0], width=3), connectgaps=False, name=y_title))
     fig.update_layout(title=title, yaxis_title=y_title, height=420, showlegend=False)
     fig.update_yaxes(rangemode="tozero")  # a board reads heights from zero
+    _date_axis(fig, series.index, grain)
+    subtitle(fig, [_partial(fig, series.index, grain, through)])
     mark(fig, annotations)
     return fig
 
@@ -107,4 +266,99 @@ def mark(fig: go.Figure, annotations) -> None:
         start, end, note = a["start_date"], a["end_date"] or a["start_date"], a["note"]
         fig.add_vrect(x0=start, x1=end, fillcolor="#999", opacity=0.15, line_width=0,
                       annotation_text=note, annotation_position="top left",
-                      annotation_font=dict(size=13, color="#444"))
+                      annotation_font=dict(size=13, color=MUTED))
+
+
+# ------------------------------------------------------------------ the finish every chart goes through
+
+def _wrap(text: str, chars: int) -> str:
+    parts = str(text).split("<br>")
+    return "<br>".join("<br>".join(textwrap.wrap(p, max(12, chars), break_on_hyphens=False) or [""]) for p in parts)
+
+
+def _raw(tr, axis: str) -> list:
+    vals = getattr(tr, axis, None)
+    return [] if vals is None else list(vals)
+
+
+def _values(tr, axis: str) -> list:
+    vals = getattr(tr, axis, None)
+    if vals is None:
+        return []
+    return [v for v in vals if isinstance(v, numbers.Number) and not isinstance(v, bool) and pd.notna(v)]
+
+
+def finish(fig: go.Figure, columns: int = 1) -> go.Figure:
+    """Make any figure readable on a projector: the title wrapped to fit its column (with room
+    for it above the plot), integer ticks for counts, bar labels in ink that contrasts with the bar."""
+    size = fig.layout.title.font.size or 20
+    width = WIDTH_AT_1280.get(columns, 250)
+    chars = int(width / (size * 0.62))
+    title = fig.layout.title.text
+    lines = 0
+    if title:
+        wrapped = _wrap(title, chars)
+        lines = wrapped.count("<br>") + 1
+        fig.update_layout(title_text=wrapped)
+    sub = fig.layout.title.subtitle.text if fig.layout.title.subtitle else None
+    sub_lines = 0
+    if sub:
+        wrapped = _wrap(sub, int(width / (14 * 0.6)))
+        sub_lines = wrapped.count("<br>") + 1
+        fig.update_layout(title_subtitle_text=wrapped)
+    top = 14 + int(lines * size * 1.3 + sub_lines * 14 * 1.5) + 14
+    height = fig.layout.height or 450
+    if height < top + 220:
+        height = top + 220
+    # plotly anchors a title's first line and writes the others below it: the first line's
+    # baseline goes one line down from the top, and the top margin holds every line
+    fig.update_layout(height=height, margin_t=top, title_y=1 - (10 + size * 1.2) / height)
+    meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+    if meta.get("buckets") and fig.layout.xaxis.type == "date" and fig.layout.xaxis.ticktext and \
+            "<br>" in fig.layout.xaxis.ticktext[0]:  # our month / week labels: as many as the width holds
+        _ticks(fig, [pd.Timestamp(b) for b in meta["buckets"]], meta["grain"], {1: 12, 2: 7, 3: 5}.get(columns, 5))
+    if fig.layout.xaxis.type == "category" and fig.layout.xaxis.tickvals is not None:
+        fig.update_xaxes(tickvals=None, ticktext=None)  # dates named for a date axis; a single bucket is named
+    # counts: whole-number ticks, never 0.5 (sessions, reports)
+    for axis, key in (("y", "yaxis"), ("x", "xaxis")):
+        traces = [_values(tr, axis) for tr in fig.data if tr.type in ("bar", "scatter")]
+        vals = [v for t in traces for v in t]
+        ax = getattr(fig.layout, key)
+        if not vals or any(len(_values(tr, axis)) != len(_raw(tr, axis)) for tr in fig.data
+                           if tr.type in ("bar", "scatter")) or ax.type in ("category", "date") or ax.ticksuffix or any(float(v) != int(v) for v in vals):
+            continue
+        stacked = fig.layout.barmode == "stack" and len(traces) > 1
+        top_v = sum(max(t, default=0) for t in traces) if stacked else max(vals)
+        fig.update_layout({key: dict(tickformat=",d", **(dict(dtick=1, tick0=0) if top_v < 10 else {}))})
+    for tr in fig.data:
+        if tr.type == "bar" and isinstance(tr.marker.color, (str, list, tuple)):
+            fills = [tr.marker.color] if isinstance(tr.marker.color, str) else list(tr.marker.color)
+            if all(isinstance(f, str) and f.startswith("#") and len(f) == 7 for f in fills):
+                inks = [ink_on(f) for f in fills]
+                tr.insidetextfont = dict(color=inks if len(inks) > 1 else inks[0])
+                tr.outsidetextfont = dict(color=INK)
+    return fig
+
+
+def show(fig: go.Figure, columns: int = 1, key: str | None = None) -> None:
+    """Draw a figure in Streamlit with this template, not Streamlit's theme (theme=None).
+
+    Every chart on every page goes through here. `columns`: how many charts sit side by side
+    (titles are wrapped to fit). The title doubles as the chart's text alternative."""
+    import re
+
+    import streamlit as st
+    finish(fig, columns)
+    alt = re.sub(r"<[^>]+>", " ", str(fig.layout.title.text or "Chart")).replace("  ", " ")
+    st.plotly_chart(fig, width="stretch", theme=None, config=CONFIG, key=key, alt=alt)
+
+
+def period_name(p) -> str:
+    """A period as a tile or a legend names it, short: FY2024-25, October 2025, Apr–Oct 2025."""
+    if p.label:
+        return p.label
+    s, e = p.start, p.end
+    whole = s.day == 1 and (e + dt.timedelta(days=1)).day == 1
+    if whole:
+        return f"{s:%b}–{e:%b %Y}" if s.year == e.year else f"{s:%b %Y} – {e:%b %Y}"
+    return f"{s:%d %b} – {e:%d %b %Y}" if s.year == e.year else f"{s:%d %b %Y} – {e:%d %b %Y}"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import charts, indicators, suppress
+from . import charts, indicators, suppress, targets
 from .indicators import REGISTRY
 from .report import SHEETS, HEADLINES, Report, notes, safe_text
 
@@ -66,22 +66,76 @@ def _fmt_for(unit: str) -> str:
     return {"rate": "0.0%", "average": "0.0", "hours": "#,##0.0"}.get(unit, "#,##0")
 
 
+def _change_fmt(unit: str) -> str:
+    return {"rate": "+0.0%;-0.0%;0.0%", "average": "+0.0;-0.0;0.0", "hours": "+#,##0.0;-#,##0.0;0.0"}.get(
+        unit, "+#,##0;-#,##0;0")
+
+
+def _audience(r: Report) -> str:
+    return "CONFIDENTIAL: exact figures, SHOP program staff only" if r.confidential else \
+        "EXTERNAL: small counts suppressed"
+
+
+def _hf(text: str) -> str:
+    """Text for a print header or footer: & starts a code there, so it is doubled."""
+    return str(text).replace("&", "&&")
+
+
+def _print_setup(ws, r: Report, repeat: str | None = None) -> None:
+    """Landscape, one page wide, header rows repeated, and on every printed page: the audience
+    mark and the period in the header, the suppression rule (or CONFIDENTIAL) and page numbers
+    in the footer."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_LETTER
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as it takes
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.7
+    ws.page_margins.header = ws.page_margins.footer = 0.3
+    ws.print_options.gridLines = False
+    if repeat:
+        ws.print_title_rows = repeat
+    for hf in (ws.oddHeader, ws.evenHeader, ws.firstHeader):
+        hf.left.text = _hf(_audience(r))
+        hf.left.color = "C00000" if r.confidential else "000000"
+        hf.center.text = "SHOP grant report: &A"
+        hf.right.text = _hf(f"{r.period} ({r.period.start:%d %b %Y} to {r.period.end:%d %b %Y})")
+    for hf in (ws.oddFooter, ws.evenFooter, ws.firstFooter):
+        hf.left.text = _hf(CONFIDENTIAL if r.confidential else suppress.footnote())
+        hf.right.text = "Page &P of &N"
+        hf.left.size = hf.right.size = 9
+
+
 def write_xlsx(r: Report, out_dir: Path) -> Path:
     from openpyxl import Workbook
+    from openpyxl.styles import Alignment
+    wrap = Alignment(wrap_text=True, vertical="top")
     wb = Workbook()
     ws = wb.active
     ws.title = "Summary"
-    cols = ["indicator", "label", "value", "previous period", "change", "target", "definition"]
+    cols = ["indicator", "value", "previous period", "change", "target", "definition", "id"]
     start = _banner(ws, r, "SHOP grant report: summary")
     _header(ws, start, cols)
     for i, row in enumerate(r.summary, start + 1):
         unit = REGISTRY[row["indicator"]].unit
+        values = {"indicator": row["label"], "value": row["value"], "previous period": row["previous period"],
+                  "change": row["change"], "target": row["target"], "definition": row["definition"],
+                  "id": row["indicator"]}
         for j, c in enumerate(cols, 1):
-            v = row[c]
-            _set(ws, i, j, v, _fmt_for(unit) if c in ("value", "previous period", "change") else "#,##0")
-    for col, w in zip("ABCDEFG", [30, 30, 12, 16, 10, 10, 90]):
+            fmt = _change_fmt(unit) if c == "change" else _fmt_for(unit) if c in ("value", "previous period", "target") \
+                else None
+            cell = _set(ws, i, j, values[c], fmt)
+            right = isinstance(values[c], str) and c in ("value", "previous period")
+            cell.alignment = Alignment(vertical="top", horizontal="right" if right else None)
+            if c == "definition":
+                cell.alignment = wrap
+                # a wrapped cell keeps one line's height unless told (LibreOffice, printing)
+                ws.row_dimensions[i].height = 15 * max(1, -(-len(str(values[c])) // 80))
+    for col, w in zip("ABCDEFG", [34, 12, 16, 10, 10, 70, 28]):
         ws.column_dimensions[col].width = w
-    ws.freeze_panes = ws.cell(row=start + 1, column=1)
+    ws.freeze_panes = ws.cell(row=start + 1, column=2)
+    _print_setup(ws, r, f"{start}:{start}")
     for sheet in SHEETS:
         ws = wb.create_sheet(sheet)
         row = _banner(ws, r, f"SHOP {sheet}")
@@ -113,7 +167,6 @@ def write_xlsx(r: Report, out_dir: Path) -> Path:
                     c = _set(ws, row, j, v, "#,##0", bold="total" in label.lower())
                     widths[j] = max(widths.get(j, 10), len(charts.label(t.frame.columns[j - 2])) + 2)
                     if isinstance(v, str):
-                        from openpyxl.styles import Alignment
                         c.alignment = Alignment(horizontal="right")
             row += 1
             _set(ws, row, 1, t.definition)
@@ -121,27 +174,43 @@ def write_xlsx(r: Report, out_dir: Path) -> Path:
         for j, w in widths.items():
             if isinstance(j, int):
                 ws.column_dimensions[ws.cell(row=1, column=j).column_letter].width = min(w, 24)
+        _print_setup(ws, r, "1:2")  # each table has its own header: the sheet's title and period repeat
     ws = wb.create_sheet("Targets")
     row = _banner(ws, r, "SHOP targets and actuals")
     if r.targets.empty:
         _set(ws, row, 1, "No targets loaded for this fiscal year.")
     else:
-        _header(ws, row, list(r.targets.columns))
-        for rec in r.targets.itertuples(index=False):
+        tcols = list(r.targets.columns)
+        _header(ws, row, tcols)
+        head = row
+        for rec in r.targets.to_dict("records"):
             row += 1
-            for j, v in enumerate(rec, 1):
-                _set(ws, row, j, v)
-        for col in "ABCDEF":
-            ws.column_dimensions[col].width = 26
+            unit = REGISTRY[rec["id"]].unit
+            for j, c in enumerate(tcols, 1):
+                v = rec[c]
+                fmt = "0%" if c == "progress" else _fmt_for(unit) if c in ("target", "expected to date", "actual") \
+                    else None
+                cell = _set(ws, row, j, None if v is None or (isinstance(v, float) and pd.isna(v)) else v, fmt)
+                if isinstance(v, str) and c == "actual":
+                    cell.alignment = Alignment(horizontal="right")
+        for col, w in zip("ABCDEFG", [34, 12, 16, 12, 12, 12, 28]):
+            ws.column_dimensions[col].width = w
+        ws.freeze_panes = ws.cell(row=head + 1, column=2)
+        _print_setup(ws, r, f"{head}:{head}")
+    if r.targets.empty:
+        _print_setup(ws, r)
     ws = wb.create_sheet("Notes")
     row = _banner(ws, r, "SHOP grant report: notes")
-    _header(ws, row, ["", "note"])
+    _header(ws, row, ["about", "note"])
+    head = row
     for k, v in notes(r):
         row += 1
         _set(ws, row, 1, k, bold=True)
-        _set(ws, row, 2, v)
+        _set(ws, row, 2, v).alignment = wrap
+        ws.row_dimensions[row].height = 15 * max(1, -(-len(str(v)) // 125))
     ws.column_dimensions["A"].width = 20
-    ws.column_dimensions["B"].width = 120
+    ws.column_dimensions["B"].width = 110
+    _print_setup(ws, r, f"{head}:{head}")
     wb.properties.title = f"SHOP grant report {r.period}"
     out = Path(out_dir) / f"{_stem(r)}.xlsx"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -185,7 +254,7 @@ def write_pptx(r: Report, out_dir: Path) -> Path:
     from pptx import Presentation
     from pptx.chart.data import CategoryChartData
     from pptx.dml.color import RGBColor
-    from pptx.enum.chart import XL_CHART_TYPE
+    from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
     from pptx.util import Emu, Inches, Pt
 
     prs = Presentation()
@@ -205,6 +274,46 @@ def write_pptx(r: Report, out_dir: Path) -> Path:
             p.font.color.rgb = color
         return tf
 
+    def _chart(slide, t, x, y, w, h, r, blue):
+        """A native chart of the released breakdown: one series per category (stacked by month or
+        quarter), totals and subtotal rows left out; a suppressed cell is a gap, never a zero."""
+        cd = CategoryChartData()
+        cats = [c for c in t.frame.columns if c != "Total"] if not t.frame.empty else []
+        if t.frame.empty:
+            text(slide, x / 914400, y / 914400 + 1, w / 914400, 1, f"{t.title}: no data in this period.", 24)
+            return None
+        body = t.frame[~t.frame.index.str.contains("total", case=False)]
+        cd.categories = list(body.index)
+        for c in cats:
+            cd.add_series(charts.label(c), [None if isinstance(v, str) else int(v) for v in body[c]])
+        kind = XL_CHART_TYPE.COLUMN_STACKED if len(cats) > 1 else XL_CHART_TYPE.COLUMN_CLUSTERED
+        ch = slide.shapes.add_chart(kind, x, y, w, h, cd).chart
+        ch.has_title = True
+        ch.chart_title.text_frame.text = f"{t.title} ({t.unit})"
+        ch.chart_title.text_frame.paragraphs[0].font.size = Pt(20)
+        if "all others" in cats or cats == ["all"]:  # say where privacy merged the breakdown
+            p = ch.chart_title.text_frame.add_paragraph()
+            p.text = charts.OTHERS_NOTE if "all others" in cats else charts.ALL_NOTE
+            p.font.size = Pt(14)
+            p.font.bold = False
+        ch.has_legend = len(cats) > 1
+        if ch.has_legend:
+            ch.legend.position = XL_LEGEND_POSITION.RIGHT
+            ch.legend.include_in_layout = False
+            ch.legend.font.size = Pt(14)
+        for i, (c, ser) in enumerate(zip(cats, ch.plots[0].series)):
+            ser.format.fill.solid()
+            ser.format.fill.fore_color.rgb = RGBColor.from_string(charts.colour(c, i).lstrip("#").upper())
+        if len(cats) > 1:
+            ch.plots[0].gap_width = 60
+            ch.plots[0].overlap = 100
+        ch.category_axis.tick_labels.font.size = Pt(14)
+        ch.value_axis.tick_labels.font.size = Pt(14)
+        ch.value_axis.tick_labels.number_format = "#,##0"
+        ch.value_axis.tick_labels.number_format_is_linked = False
+        ch.value_axis.has_major_gridlines = True
+        return ch
+
     def stamp(slide):
         if r.confidential:
             text(slide, 0.4, 6.9, 12.5, 0.5, CONFIDENTIAL, 16, True, RGBColor(0xC0, 0, 0))
@@ -219,50 +328,33 @@ def write_pptx(r: Report, out_dir: Path) -> Path:
     stamp(s)
 
     for sheet in SHEETS:
-        s = prs.slides.add_slide(blank)
-        text(s, 0.5, 0.3, 12.3, 0.8, f"{sheet}, {r.period}", 34, True, blue)
-        for j, i in enumerate(HEADLINES[sheet]):
-            ind = REGISTRY[i]
-            x = 0.5 + j * 4.2
-            text(s, x, 1.2, 4.0, 0.9, indicators.fmt(ind, r.figures.get(i)), 40, True)
-            text(s, x, 2.0, 4.0, 0.6, ind.label, 20)
-        t = next(t for t in r.tables if t.sheet == sheet)
-        cd = CategoryChartData()
-        if not t.frame.empty:
-            body = t.frame[~t.frame.index.str.contains("total", case=False)]
-            body = body.drop(index="Total", errors="ignore")
-            cd.categories = list(body.index)
-            cd.add_series(t.unit.capitalize(), [None if isinstance(v, str) else int(v) for v in body["Total"]])
-        else:
-            cd.categories = ["no data"]
-            cd.add_series(t.unit.capitalize(), [0])
-        gf = s.shapes.add_chart(XL_CHART_TYPE.COLUMN_CLUSTERED, Inches(0.5), Inches(2.8), Inches(12.3),
-                                Inches(4.0), cd)
-        ch = gf.chart
-        ch.has_title = True
-        ch.chart_title.text_frame.text = f"{t.title} ({t.unit}), {r.period}"
-        ch.chart_title.text_frame.paragraphs[0].font.size = Pt(20)
-        ch.has_legend = False
-        ch.plots[0].series[0].format.fill.solid()
-        ch.plots[0].series[0].format.fill.fore_color.rgb = blue
-        ch.category_axis.tick_labels.font.size = Pt(14)
-        ch.value_axis.tick_labels.font.size = Pt(14)
-        ch.value_axis.has_major_gridlines = True
-        stamp(s)
+        for k, t in enumerate([t for t in r.tables if t.sheet == sheet]):
+            s = prs.slides.add_slide(blank)
+            heads = HEADLINES[sheet] if k == 0 else []
+            title = f"{sheet}, {r.period}" if k == 0 else f"{sheet}: {t.title[:1].lower() + t.title[1:]}, {r.period}"
+            text(s, 0.5, 0.25, 12.3, 0.8, title, 30, True, blue)
+            for j, i in enumerate(heads):  # the service's own figures, down the left
+                ind = REGISTRY[i]
+                text(s, 0.5, 1.25 + j * 1.75, 3.3, 0.8, indicators.fmt(ind, r.figures.get(i)), 40, True)
+                text(s, 0.5, 2.05 + j * 1.75, 3.3, 0.8, ind.label, 18)
+            left = 4.0 if heads else 0.5
+            _chart(s, t, Inches(left), Inches(1.15), Inches(13.0 - left), Inches(5.65), r, blue)
+            stamp(s)
 
     s = prs.slides.add_slide(blank)
     text(s, 0.5, 0.3, 12.3, 0.8, "Targets and actuals", 34, True, blue)
     if r.targets.empty:
         text(s, 0.5, 1.5, 12, 1, "No targets loaded for this fiscal year.", 24)
     else:
-        rows, cols = len(r.targets) + 1, len(r.targets.columns)
+        shown = targets.display(r.targets)
+        rows, cols = len(shown) + 1, len(shown.columns)
         tbl = s.shapes.add_table(rows, cols, Inches(0.5), Inches(1.2), Inches(12.3), Inches(0.45 * rows)).table
         tbl.columns[0].width = Inches(3.8)
         for j in range(1, cols):
             tbl.columns[j].width = Inches(8.5 / (cols - 1))
-        for j, c in enumerate(r.targets.columns):
+        for j, c in enumerate(shown.columns):
             tbl.cell(0, j).text = str(c)
-        for i, rec in enumerate(r.targets.itertuples(index=False), 1):
+        for i, rec in enumerate(shown.itertuples(index=False), 1):
             for j, v in enumerate(rec):
                 tbl.cell(i, j).text = str(v)
         for row in tbl.rows:

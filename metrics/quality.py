@@ -100,3 +100,26 @@ def blanks(period: Period, path=None) -> pd.DataFrame:
     df = df[df["rows"] > 0].copy()
     df["share blank"] = (df["blank"] / df["rows"] * 100).round(1).astype(str) + " %"
     return df[["log_type", "field", "share blank"]]
+
+
+# which logs an indicator's service reads (the program-wide figures read them all)
+LOGS_OF = {"outreach": ["outreach"], "supplies": ["supplies"], "referrals": ["referrals"],
+           "suite": ["suite_stays", "suite_requests"], "friday": ["friday_network"], "bad_dates": ["bad_dates"],
+           "education": ["education"]}
+
+
+def first_dates(path=None) -> dict:
+    """Per service log: the earliest date logged, or None when the log has no rows."""
+    parts = [f"select '{n}' as log_type, min({LOG_TYPES[n].date_field.name}) as first_date from core.{n}"
+             for n in SERVICE_LOGS]
+    df = db.query(" union all ".join(parts), {}, path)
+    return {r.log_type: (None if pd.isna(r.first_date) else pd.Timestamp(r.first_date).date())
+            for r in df.itertuples()}
+
+
+def before_data(service: str, period: Period, firsts: dict) -> bool:
+    """True when nothing of this service had been logged by the period's end: its figures are
+    "no data", not zero (a fiscal year before the first load)."""
+    dates = [firsts.get(n) for n in LOGS_OF.get(service, SERVICE_LOGS)]
+    dates = [d for d in dates if d is not None]
+    return not dates or period.end < min(dates)

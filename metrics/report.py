@@ -33,14 +33,14 @@ TABLES = [
     ("Education", "Education attendees by audience", "attendees_by_audience", "month"),
 ]
 SHEETS = ["Outreach", "Supplies", "Referrals", "Safe Suite", "Friday Network", "Bad dates", "Education"]
-HEADLINES = {  # three headline figures per service (deck)
+HEADLINES = {  # the headline figures of each service (deck): its own, never padded
     "Outreach": ["outreach.contacts", "outreach.people", "outreach.new_people"],
     "Supplies": ["supplies.units", "supplies.naloxone_kits", "supplies.online_units"],
     "Referrals": ["referrals.made", "referrals.attended", "referrals.completion_rate"],
     "Safe Suite": ["suite.guest_nights", "suite.occupancy_rate", "suite.turnaways_full"],
     "Friday Network": ["friday.sessions", "friday.attendance", "friday.avg_attendance"],
-    "Bad dates": ["bad_dates.reports", "bad_dates.reported_to_police", "program.people"],
-    "Education": ["education.sessions", "education.attendees", "program.people"],
+    "Bad dates": ["bad_dates.reports", "bad_dates.reported_to_police"],
+    "Education": ["education.sessions", "education.attendees"],
 }
 SCOPE = {"Outreach": "outreach", "Supplies": "supplies", "Referrals": "referrals", "Safe Suite": "safe_suite",
          "Friday Network": "friday_network", "Bad dates": "bad_dates", "Education": "education"}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import pandas as pd
 
@@ -45,10 +46,29 @@ def progress(day: dt.date, today: dt.date, suppressed: bool, path=None, figures=
         if ind is None:
             continue
         a = actual.get(r.indicator)
-        expected = r.target * share
+        if ind.is_rate:  # a rate or an average is not pro-rated: 60 % is 60 % all year
+            expected = round(float(r.target) * (100 if ind.unit == "rate" else 1), 1) / (100 if ind.unit == "rate" else 1)
+        else:  # whole units, rounded up: on track means at least the figure shown as expected
+            expected = math.ceil(r.target * share - 1e-9)
         on_track = None if isinstance(a, str) or a is None else a >= expected
-        rows.append({"indicator": ind.label, "target": f"{r.target:,.0f}", "expected to date": f"{expected:,.0f}",
-                     "actual": indicators.fmt(ind, a),
-                     "progress": "–" if on_track is None else f"{a / r.target * 100:.0f} % of target" if r.target else "–",
-                     "on track": "–" if on_track is None else ("yes" if on_track else "behind")})
+        rows.append({"indicator": ind.label, "target": r.target, "expected to date": expected, "actual": a,
+                     "progress": None if on_track is None or not r.target else a / r.target,
+                     "status": "–" if on_track is None else ("on track" if on_track else "behind"),
+                     "id": ind.id})
     return pd.DataFrame(rows)
+
+
+def display(progress: pd.DataFrame) -> pd.DataFrame:
+    """The progress table as text for a page or a slide: 6,000 / 3,288 / 52 % of target / on track."""
+    if progress.empty:
+        return progress
+    out = []
+    for r in progress.to_dict("records"):
+        ind = REGISTRY[r["id"]]
+        share = r["progress"]
+        out.append({"indicator": r["indicator"], "target": indicators.fmt(ind, r["target"]),
+                    "expected to date": indicators.fmt(ind, r["expected to date"]),
+                    "actual": indicators.fmt(ind, r["actual"]),
+                    "progress": "–" if share is None or pd.isna(share) else f"{share * 100:.0f} % of target",
+                    "status": r["status"]})
+    return pd.DataFrame(out)

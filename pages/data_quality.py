@@ -1,8 +1,31 @@
 """Data quality: is every month loaded, what was rejected, and which fields are left blank?"""
+import pandas as pd
 import streamlit as st
 
-from metrics import quality
+from metrics import charts, quality
 from ui import frame, widgets
+
+NAMES = {"log_type": "log type", "rows_loaded": "rows loaded", "rows_rejected": "rows rejected",
+         "total_rows": "'Total' rows skipped", "loaded_at": "loaded", "latest_date": "latest date logged",
+         "last_loaded": "last loaded", "in_force": "in force", "share blank": "share left blank"}
+
+
+def readable(df: pd.DataFrame) -> pd.DataFrame:
+    """Column names and values as a person reads them: no raw names, no 00:00:00 on a date."""
+    out = df.copy()
+    for c in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[c]):
+            ts = out[c].dropna()
+            whole_days = ts.empty or bool((ts == ts.dt.normalize()).all())
+            out[c] = out[c].dt.strftime("%d %b %Y" if whole_days and c != "loaded_at" else "%d %b %Y %H:%M")
+        elif pd.api.types.is_string_dtype(out[c]) or out[c].dtype == object:
+            out[c] = out[c].map(lambda v: NAMES.get(v, charts.label(v) if c == "log_type" and isinstance(v, str)
+                                                   else v.replace("_", " ") if c == "status" and isinstance(v, str)
+                                                   else v))
+    if "total_rows" in out.columns and not (df["total_rows"].fillna(0) > 0).any():
+        out = out.drop(columns="total_rows")  # no file had a 'Total' row: an all-zero column says nothing
+    return out.rename(columns=lambda c: NAMES.get(c, c.replace("_", " ")))
+
 
 ctx = frame.context()
 if widgets.page_header("Data quality", "Is every month loaded, what was rejected, and what is left blank", ctx) \
@@ -22,7 +45,7 @@ if widgets.page_header("Data quality", "Is every month loaded, what was rejected
                    "A corrected file should keep the name of the file it corrects, then load it again.")
         st.dataframe(ov, hide_index=True, width="stretch")
     st.subheader("Freshness per log type")
-    st.dataframe(quality.freshness(path), hide_index=True, width="stretch")
+    st.dataframe(readable(quality.freshness(path)), hide_index=True, width="stretch")
     left, right = st.columns(2, gap="large")
     with left:
         st.subheader("Rejected rows by file and reason")
@@ -30,7 +53,7 @@ if widgets.page_header("Data quality", "Is every month loaded, what was rejected
         if rj.empty:
             st.success("No rejected rows in the files in force.")
         else:
-            st.dataframe(rj, hide_index=True, width="stretch")
+            st.dataframe(readable(rj), hide_index=True, width="stretch")
             st.caption("Row numbers are in `python -m etl status`. The rejected value is never stored.")
     with right:
         st.subheader("Warnings")
@@ -38,9 +61,9 @@ if widgets.page_header("Data quality", "Is every month loaded, what was rejected
         if wn.empty:
             st.success("No warnings.")
         else:
-            st.dataframe(wn, hide_index=True, width="stretch")
+            st.dataframe(readable(wn), hide_index=True, width="stretch")
     st.subheader(f"Optional fields left blank, {ctx.period}")
-    st.dataframe(quality.blanks(ctx.period, path), hide_index=True, width="stretch")
+    st.dataframe(readable(quality.blanks(ctx.period, path)), hide_index=True, width="stretch")
     st.subheader("Files loaded")
     st.caption("Rows read = loaded + rejected + skipped (header, title, blank, total and footnote rows).")
-    st.dataframe(quality.batches(path), hide_index=True, width="stretch")
+    st.dataframe(readable(quality.batches(path)), hide_index=True, width="stretch")

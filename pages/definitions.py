@@ -1,18 +1,22 @@
-"""Definitions: every indicator, the suppression rule and the data's freshness."""
-import pandas as pd
+"""Definitions: every indicator, the suppression rule and the data's freshness, as text to read."""
+import calendar
+
 import streamlit as st
 
 from metrics import release
-from metrics.periods import fiscal_start_month
 from metrics.indicators import REGISTRY, SERVICES
+from metrics.periods import fiscal_start_month
 from ui import frame
+
+UNITS = {"rate": "a share, shown as a percentage", "average": "an average", "hours": "hours, one decimal"}
 
 ctx = frame.context()
 st.title("Definitions")
-st.caption("What every figure on this dashboard, in the exports and from `python -m etl summary` means.")
+st.caption("What every figure on this dashboard, in the exports and from the command line (python -m etl summary) means.")
 frame.banner(ctx)
-st.markdown(f"**Data:** {frame.freshness()}. **Fiscal years** start in month "
-            f"{fiscal_start_month()} (April unless configured). "
+st.header("How the figures are made")
+st.markdown(f"**Data:** {frame.freshness()}. **Fiscal years** start in "
+            f"{calendar.month_name[fiscal_start_month()]} (April unless configured). "
             "**People** are distinct client codes after normalisation; rows without a code count as contacts, "
             "never as people.")
 st.markdown(f"**Suppression (external view and exports):** {release.footnote()}")
@@ -27,6 +31,14 @@ st.markdown(
     "quarter or year before, and the year to date with the same months a year earlier. Targets' actuals cover "
     "whole months that have ended. Bad date reports are given by whole fiscal quarter or year and broad type "
     "only. Charts say when a category was merged into *all others* or a month was left out.")
-rows = [{"service": SERVICES[i.service], "indicator": i.label, "id": i.id, "definition": i.definition,
-         "unit": i.unit, "counts people (suppressed)": "yes" if i.disclosive else "no"} for i in REGISTRY.values()]
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+for service, name in SERVICES.items():
+    inds = [i for i in REGISTRY.values() if i.service == service]
+    if not inds:
+        continue
+    st.header(name)
+    lines = []
+    for i in inds:
+        unit = UNITS.get(i.unit, i.unit)
+        privacy = " Small counts are suppressed outside the staff view." if i.disclosive else ""
+        lines.append(f"- **{i.label}** ({unit}): {i.definition}{privacy}  \n  Identifier: `{i.id}`")
+    st.markdown("\n".join(lines))

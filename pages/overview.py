@@ -14,10 +14,10 @@ if widgets.page_header("SHOP at a glance", "Who the program reached and what it 
     now = frame.released(ctx)
     prev_p, year_p = frame.comparisons(ctx)
     shown = [(str(ctx.period), now)]
-    if prev_p is not None:
-        shown.append((f"previous ({prev_p})", frame.released(ctx, prev_p)))
-    if year_p is not None and year_p != prev_p:
+    if year_p is not None:  # a year earlier first: a seasonal dip is not a decline
         shown.append((f"a year earlier ({year_p})", frame.released(ctx, year_p)))
+    if prev_p is not None and prev_p != year_p:  # a fiscal year's previous period is the year earlier: said once
+        shown.append((f"previous ({prev_p})", frame.released(ctx, prev_p)))
     with st.expander("Compared with " + " and ".join(name for name, _ in shown[1:])):
         rows = [{"indicator": REGISTRY[i].label, **{name: indicators.fmt(REGISTRY[i], figs.get(i)) for name, figs in shown}}
                 for i in REGISTRY]
@@ -39,9 +39,10 @@ if widgets.page_header("SHOP at a glance", "Who the program reached and what it 
                 continue
             total = tbl["Total"].drop(index="Total")
             numeric = pd.to_numeric(total.where(total.map(lambda v: not isinstance(v, str))), errors="coerce")
-            fig = charts.line(numeric, f"{title} by {ctx.grain}", unit, frame.annotations(ctx, scope))
+            fig = charts.line(numeric, f"{title} by {ctx.grain}", unit, frame.annotations(ctx, scope),
+                              grain=ctx.grain, through=min(ctx.period.end, ctx.today))
             fig.update_layout(height=300, margin=dict(l=50, r=10, t=50, b=30), title_font_size=17)
-            st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
+            charts.show(fig, columns=3)
             if numeric.isna().any():
                 st.caption(f"{int(numeric.isna().sum())} {ctx.grain}(s) suppressed: a gap in the line.")
 
@@ -52,10 +53,10 @@ if widgets.page_header("SHOP at a glance", "Who the program reached and what it 
         st.info("No targets loaded for this fiscal year. Load a `targets` log "
                 "(fiscal_year, indicator, target) to see progress here.")
     else:
-        st.dataframe(progress, width="stretch", hide_index=True)
+        st.dataframe(targets.display(progress), width="stretch", hide_index=True)
         span, _ = targets.actuals_period(ctx.period.start, ctx.today, ctx.suppressed)
-        st.caption("Expected to date = target × share of the fiscal year elapsed. On track means "
-                   f"actual ≥ expected to date. Actuals cover {span}"
+        st.caption("Expected to date = target × share of the fiscal year elapsed, rounded up (a rate's target "
+                   f"holds all year). On track means actual ≥ expected to date. Actuals cover {span}"
                    + (", whole months that have ended." if ctx.suppressed else "."))
     widgets.definitions(["program.people", "outreach.new_people", "outreach.contacts", "supplies.units",
                          "referrals.made", "suite.guest_nights", "friday.attendance", "education.sessions"])

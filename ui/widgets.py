@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from etl.schema import SCHEMA_VERSION
-from metrics import charts, db, detail, indicators, periods, release, series
+from metrics import charts, db, detail, indicators, periods, quality, release, series
 from metrics.indicators import REGISTRY
 
 from . import frame
@@ -45,23 +45,34 @@ def _delta(ind, now, before) -> str | None:
 
 
 def tiles(ctx: Context, ids: list[str], compare: bool = True, columns: int | None = None) -> None:
-    """KPI tiles: the released figure, the change on the previous period, the definition as help."""
+    """KPI tiles: the released figure, the change on the same period a year earlier (named on the
+    tile: a seasonal dip is not a decline), the definition as help; "no data" before the first load."""
     now = released(ctx)
-    prev_p, _ = frame.comparisons(ctx) if compare else (None, None)
-    before = released(ctx, prev_p) if prev_p is not None else {}
+    _, base = frame.comparisons(ctx) if compare else (None, None)  # the same period a year earlier
+    before = released(ctx, base) if base is not None else {}
+    firsts = _first_dates(ctx.version, str(db.db_path()))
     cols = st.columns(columns or len(ids))
     for i, id_ in enumerate(ids):
         ind = REGISTRY[id_]
-        d = _delta(ind, now.get(id_), before.get(id_)) if prev_p is not None else None
+        empty = quality.before_data(ind.service, ctx.period, firsts)
+        d = None if (base is None or empty or quality.before_data(ind.service, base, firsts)) else \
+            _delta(ind, now.get(id_), before.get(id_))
         help_ = f"{ind.definition} (`{ind.id}`)"
-        if prev_p is not None:
-            help_ += f" Change: on {prev_p}."
+        if base is not None:
+            help_ += f" Change: on the same period a year earlier, {base} ({base.start:%d %b %Y} – {base.end:%d %b %Y})."
         if now.get(id_) == release.NOT_RELEASED:
             help_ += " Outside the staff view bad date reports are given for whole fiscal quarters and years only."
-        cols[i % len(cols)].metric(ind.label, indicators.fmt(ind, now.get(id_)), delta=d,
+        cols[i % len(cols)].metric(ind.label, "no data" if empty else indicators.fmt(ind, now.get(id_)), delta=d,
                                    delta_color="off" if ind.id.startswith("bad_dates") else
                                    "inverse" if ind.id == "suite.turnaways_full" else "normal",
+                                   delta_description=f"on {charts.period_name(base)}" if d else None,
                                    help=help_, border=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _first_dates(version: str, path: str) -> dict:
+    del version
+    return quality.first_dates(path) if has_data() else {}
 
 
 def _fmt_cell(v) -> str:
@@ -138,10 +149,11 @@ def trend(ctx: Context, measure: str, title: str, y_title: str, scope: str, show
     totals = pd.to_numeric(tbl["Total"].drop(index="Total").map(lambda v: None if isinstance(v, str) else v),
                            errors="coerce") if not tbl.empty else pd.Series(dtype="float64")
     if chart.empty and totals.notna().any():  # the parts are hidden, the totals are not: draw those
-        fig = charts.line(totals, f"{title} (total), by {grain}, {ctx.period}", y_title, annotations(ctx, scope))
+        fig = charts.line(totals, f"{title} (total), by {grain}, {ctx.period}", y_title, annotations(ctx, scope),
+                          grain=grain, through=min(ctx.period.end, ctx.today))
         if grain in ("quarter", "year"):
             fig.update_xaxes(tickvals=list(totals.index), ticktext=[_bucket_label(b, grain) for b in totals.index])
-        st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+        charts.show(fig)
         st.caption(" ".join(x for x in [m.definition, "Totals only: every " + grain + " includes a suppressed "
                                         "part, so the breakdown is in the table.", _notes(br, grain)] if x))
         if show_table:
@@ -157,12 +169,14 @@ def trend(ctx: Context, measure: str, title: str, y_title: str, scope: str, show
                 table(tbl, measure, ctx, grain)
         return
     if kind == "total":
-        fig = charts.line(chart.sum(axis=1), full_title, y_title, annotations(ctx, scope))
+        fig = charts.line(chart.sum(axis=1), full_title, y_title, annotations(ctx, scope), grain=grain,
+                          through=min(ctx.period.end, ctx.today))
     else:
-        fig = charts.stacked_bars(chart, full_title, y_title, annotations(ctx, scope))
+        fig = charts.stacked_bars(chart, full_title, y_title, annotations(ctx, scope), grain=grain,
+                                  through=min(ctx.period.end, ctx.today))
     if grain in ("quarter", "year"):  # name the buckets as the fiscal calendar does
         fig.update_xaxes(tickvals=list(chart.index), ticktext=[_bucket_label(b, grain) for b in chart.index])
-    st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+    charts.show(fig)
     st.caption(" ".join(x for x in [m.definition, _notes(br, grain), coarser.strip()] if x))
     if show_table:
         with st.expander(f"Table: {title.lower()} by {grain}"):
@@ -192,8 +206,7 @@ def category_bars(ctx: Context, measure: str, title: str, x_title: str, leave_ou
     if numeric.empty:
         st.info(f"{title}: every category is suppressed for {ctx.period}.")
         return
-    st.plotly_chart(charts.bars(numeric, f"{title}, {ctx.period}", x_title, order=ORDER.get(measure)), width="stretch",
-                    config={"displaylogo": False})
+    charts.show(charts.bars(numeric, f"{title}, {ctx.period}", x_title, order=ORDER.get(measure)), columns=2)
     hidden = [c for c, v in out.items() if isinstance(v, str) and c != "Total"]
     st.caption(m.definition + (f" Not drawn (suppressed): {', '.join(charts.label(c) for c in hidden)}." if hidden else "")
                + (f" Merged into 'all others' for privacy: {', '.join(charts.label(c) for c in br.merged)}."
@@ -285,7 +298,7 @@ def occupancy_calendar(ctx: Context) -> None:
             colorscale=[[0, "#f0f0f0"], [1, charts.PALETTE[0]]], showscale=False, xgap=2, ygap=2, zmin=0, zmax=1))
         fig.update_layout(title=f"Nights occupied (blue) by day, {ctx.period}", height=120 + 30 * len(months),
                           yaxis=dict(autorange="reversed", showgrid=False), xaxis=dict(title="day of month", dtick=1, showgrid=False))
-        st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+        charts.show(fig)
         st.caption("Staff view only: a day-by-day calendar can show when one person stayed, so the external view "
                    "shows occupancy by month instead.")
         return
@@ -304,7 +317,7 @@ def occupancy_calendar(ctx: Context) -> None:
     fig.update_layout(title=f"Safe Suite occupancy by month, {ctx.period}", yaxis_title="% of nights occupied",
                       yaxis_range=[0, 100], height=380, showlegend=False)
     charts.mark(fig, frame.annotations(ctx, "safe_suite"))
-    st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+    charts.show(fig)
     st.caption("Guest nights / nights in the month. A month whose guest nights are suppressed is not drawn.")
 
 
@@ -330,7 +343,7 @@ def friday_sessions(ctx: Context) -> None:
     fig.update_layout(title=f"Attendance per Friday session, {ctx.period} (★ special event)",
                       yaxis_title="attendees", height=420)
     charts.mark(fig, frame.annotations(ctx, "friday_network"))
-    st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+    charts.show(fig)
     if not ev.empty:
         with st.expander("Special events"):
             st.dataframe(ev[["session_date", "event", "attendance"]].rename(columns={"session_date": "session"}),
@@ -348,6 +361,6 @@ def friday_returning(ctx: Context) -> None:
         st.info("Friday attendees with a code: none in this period.")
         return
     numeric = pd.Series(counts, dtype="int64")
-    st.plotly_chart(charts.bars(numeric, f"Attendees by sessions attended, {ctx.period}", "people"),
-                    width="stretch", config={"displaylogo": False})
+    charts.show(charts.bars(numeric, f"Attendees by sessions attended, {ctx.period}", "people",
+                            order=list(numeric.index)), columns=2)
     st.caption("People (client codes) by how many sessions they came to in the period: unique and returning attendees.")

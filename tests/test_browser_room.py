@@ -1,0 +1,169 @@
+"""For the room, in a real browser at a projector's 1280x720 and at 1600x1000: chart titles clear
+of their legends and inside the chart, tile labels not cut, no time of day on a one-month axis,
+axis text large and dark, text in charts >= 4.5:1, nothing fetched from outside the machine, and
+axe-core finds no serious or critical violation on any page in either audience."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from apps import SHOTS, streamlit_app
+from conftest import ROOT
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+PAGES = ["", "outreach", "supplies", "referrals", "safe_suite", "friday_network", "bad_dates", "education",
+         "data_quality", "reports", "definitions"]
+CHART_PAGES = PAGES[:8]
+SIZES = {"projector": (1280, 720), "wide": (1600, 1000)}
+
+
+@pytest.fixture(scope="module")
+def app(demo_db):
+    with streamlit_app(demo_db, "--server.address", "127.0.0.1") as port:
+        yield f"http://127.0.0.1:{port}"
+
+
+def open_page(browser, url, path, size, staff=False, charts=False):
+    """The page, settled, in a viewport of `size`; every request it made is kept on page.requests."""
+    w, h = size
+    page = browser.new_page(viewport={"width": w, "height": h})
+    page.requests = []
+    page.on("request", lambda r: page.requests.append(r.url))
+    page.goto(f"{url}/{path}", wait_until="domcontentloaded")
+    page.wait_for_selector("h1", timeout=60000)
+    settle(page, charts)
+    if staff:
+        page.get_by_text("Staff (exact, confidential)").click()
+        page.wait_for_timeout(800)
+        settle(page, charts)
+        assert page.get_by_text("Staff view: exact figures").count() >= 1
+    return page
+
+
+def settle(page, charts=False):
+    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=60000)
+    page.wait_for_timeout(1200)
+    if charts:
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30000)
+    # plotly draws after the element appears: wait until every chart has its axes
+    page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')].every(p => p.querySelector('.main-svg'))",
+                           timeout=30000)
+    page.wait_for_timeout(300)
+
+
+GEOMETRY = """() => [...document.querySelectorAll('.js-plotly-plot')].map(p => {
+  const box = e => { if (!e) return null; const r = e.getBoundingClientRect();
+                     return (r.width && r.height) ? [r.left, r.top, r.right, r.bottom] : null; };
+  const svg = p.querySelector('.main-svg');
+  return {
+    title: (p.querySelector('.gtitle') || {}).textContent || '',
+    titleBox: box(p.querySelector('.gtitle')),
+    subtitleBox: box(p.querySelector('.gtitle-subtitle')),
+    legendBox: box(p.querySelector('.legend')),
+    plotBox: box(p.querySelector('.nsewdrag')),
+    svgBox: box(svg),
+    xticks: [...p.querySelectorAll('.xtick text')].map(t => t.textContent),
+    tickFonts: [...p.querySelectorAll('.xtick text, .ytick text')].map(t => [parseFloat(t.style.fontSize), t.style.fill]),
+    lines: (p.data || []).filter(d => d.type === 'scatter' && (d.mode || '').includes('lines')).map(d => (d.x || []).length),
+  };
+})"""
+
+
+def overlap(a, b, slack=1):
+    return a and b and a[0] < b[2] - slack and b[0] < a[2] - slack and a[1] < b[3] - slack and b[1] < a[3] - slack
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("path", CHART_PAGES)
+def test_titles_fit_and_clear_the_legend_and_tile_labels_are_not_cut(app, browser, path, size):
+    page = open_page(browser, app, path, SIZES[size], staff=(size == "projector"), charts=True)
+    charts = page.evaluate(GEOMETRY)
+    assert charts, path
+    for c in charts:
+        assert c["titleBox"], (path, "a chart without a title")
+        for head in (c["titleBox"], c["subtitleBox"]):
+            if not head:
+                continue
+            assert not overlap(head, c["legendBox"]), (path, c["title"], head, c["legendBox"])
+            assert not overlap(head, c["plotBox"]), (path, c["title"], "title over the plot")
+            # inside the chart: not cut at the right or at the top
+            assert head[0] >= c["svgBox"][0] - 1 and head[2] <= c["svgBox"][2] + 1, (path, c["title"], head, c["svgBox"])
+            assert head[1] >= c["svgBox"][1] - 1, (path, c["title"])
+        for fs, fill in c["tickFonts"]:
+            assert fs >= 14, (path, c["title"], fs)
+            assert fill.replace(" ", "") in ("rgb(26,26,26)", "#1a1a1a"), (path, c["title"], fill)
+    cut = page.evaluate("""() => [...document.querySelectorAll(
+        '[data-testid=stMetricLabel] *, [data-testid=stMetricLabel], [data-testid=stMetricDeltaDescription] *')]
+        .filter(e => e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0).map(e => e.textContent)""")
+    assert not cut, (path, size, cut)
+    page.screenshot(path=str(SHOTS / f"room_{path or 'overview'}_{size}.png"), full_page=True)
+    page.close()
+
+
+@pytest.mark.parametrize("staff", [False, True])
+@pytest.mark.parametrize("path", ["outreach", "safe_suite", "friday_network", ""])
+def test_a_one_month_period_has_no_time_of_day_and_no_one_point_line(app, browser, demo_db, path, staff):
+    m = periods_month_with_data()
+    page = open_page(browser, app, f"{path}?from={m.start}&to={m.end}", SIZES["projector"], staff=staff, charts=True)
+    charts = page.evaluate(GEOMETRY)
+    assert charts
+    for c in charts:
+        for t in c["xticks"]:
+            assert ":" not in t, (path, c["title"], t)  # 23:59:59.999, 12:00
+        assert all(n > 1 for n in c["lines"]), (path, c["title"], "a single bucket drawn as a line")
+    page.close()
+
+
+def periods_month_with_data():
+    from metrics import periods
+    today = dt.date.today()
+    return periods.month(periods.fiscal_year(periods.fy_start_year(today) - 1).start + dt.timedelta(days=200))
+
+
+CONTRAST = """() => {
+  const lum = c => { const m = c.match(/[0-9.]+/g).map(Number).slice(0, 3).map(v => v / 255)
+                       .map(v => v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4));
+                     return 0.2126 * m[0] + 0.7152 * m[1] + 0.0722 * m[2]; };
+  const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+  const out = [];
+  for (const t of document.querySelectorAll('.js-plotly-plot text')) {
+    if (!t.textContent.trim()) continue;
+    const fill = getComputedStyle(t).fill;
+    let bg = 'rgb(255, 255, 255)';
+    const point = t.closest('.point');
+    if (point && t.classList.contains('bartext-inside')) {
+      const path = point.querySelector('path'); bg = getComputedStyle(path).fill;
+    }
+    const r = ratio(fill, bg);
+    if (r < 4.5) out.push([t.textContent, fill, bg, r.toFixed(2)]);
+  }
+  return out;
+}"""
+
+
+def run_axe(page) -> list:
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate("""async () => {
+        const r = await axe.run(document, {resultTypes: ['violations']});
+        return r.violations.filter(v => ['serious', 'critical'].includes(v.impact))
+                 .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ')
+                             + ' ' + (n.failureSummary || '').slice(0, 200))}));
+    }""")
+
+
+@pytest.mark.parametrize("staff", [False, True], ids=["external", "staff"])
+@pytest.mark.parametrize("path", PAGES)
+def test_axe_finds_no_serious_violation_and_nothing_leaves_the_machine(app, browser, path, staff):
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run .ci/setup (make test does)")
+    page = open_page(browser, app, path, SIZES["projector"], staff=staff)
+    violations = run_axe(page)
+    assert not violations, json.dumps(violations, indent=1)
+    low = page.evaluate(CONTRAST)
+    assert not low, (path, low[:5])
+    outside = [u for u in page.requests if not u.startswith(app) and not u.startswith(("data:", "blob:"))]
+    assert not outside, outside[:5]
+    page.close()
