@@ -15,6 +15,7 @@ PAGES = [
     st.Page("pages/friday_network.py", title="Friday Network", icon=":material/restaurant:", url_path="friday_network"),
     st.Page("pages/bad_dates.py", title="Bad dates", icon=":material/report:", url_path="bad_dates"),
     st.Page("pages/education.py", title="Education", icon=":material/school:", url_path="education"),
+    st.Page("pages/review.py", title="Monthly review", icon=":material/checklist:", url_path="review"),
     st.Page("pages/data_quality.py", title="Data quality", icon=":material/fact_check:", url_path="data_quality"),
     st.Page("pages/reports.py", title="Reports", icon=":material/description:", url_path="reports"),
     st.Page("pages/definitions.py", title="Definitions", icon=":material/menu_book:", url_path="definitions"),
