@@ -142,6 +142,14 @@ def write_xlsx(r: Report, out_dir: Path) -> Path:
         _set(ws, row, 2, v)
     ws.column_dimensions["A"].width = 20
     ws.column_dimensions["B"].width = 120
+    ws = wb.create_sheet("Review")  # the monthly review, as released (metrics/review.py)
+    row = _banner(ws, r, "SHOP monthly review: what changed, what looks wrong, the pace to the targets")
+    _header(ws, row, ["section", "what", "detail"])
+    for row, rec in enumerate(r.review, row + 1):
+        for j, k in enumerate(("section", "what", "detail"), 1):
+            _set(ws, row, j, rec[k])
+    for col, w in zip("ABC", [18, 70, 110]):
+        ws.column_dimensions[col].width = w
     wb.properties.title = f"SHOP grant report {r.period}"
     out = Path(out_dir) / f"{_stem(r)}.xlsx"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -281,6 +289,16 @@ def write_pptx(r: Report, out_dir: Path) -> Path:
         p = tf.add_paragraph()
         p.text = line
         p.font.size = Pt(16)
+    stamp(s)
+
+    s = prs.slides.add_slide(blank)  # the monthly review: what looks wrong and the pace to the targets
+    head = next((x["what"] for x in r.review if x["section"] == "Review"), "Monthly review")
+    text(s, 0.5, 0.3, 12.3, 0.8, f"Monthly review, {head[0].lower()}{head[1:]}", 34, True, blue)
+    tf = text(s, 0.5, 1.2, 12.3, 5.5, "What looks wrong, and what it takes to hit the targets:", 18, True)
+    for x in [x for x in r.review if x["section"] in ("What looks wrong", "Targets")][:14]:
+        p = tf.add_paragraph()
+        p.text = x["detail"] if x["section"] == "Targets" else f"{x['what']} {x['detail']}".strip()
+        p.font.size = Pt(14)
     stamp(s)
 
     out = Path(out_dir) / f"{_stem(r)}.pptx"

@@ -292,7 +292,8 @@ def view(rv: Review, suppressed: bool) -> dict:
     if rv.month is None:
         return out | {"loaded": {}, "missing": [], "compare": {"columns": [], "rows": []}, "rules": [],
                       "findings": [], "targets": []}
-    complete = rv.today.replace(day=1)  # External never includes the current, incomplete month
+    # External never includes the current, incomplete month, nor a month after the review's
+    complete = min(rv.today.replace(day=1), periods.add_months(rv.month.start, 1))
     out["loaded"] = _loaded(rv, suppressed, complete)
     out["missing"] = [{"log_type": lt, "title": LOG_TYPES[lt].title, "months": spans(ms)}
                       for lt, ms in rv.missing.items() if not (suppressed and lt == QUARTERLY_ONLY)]

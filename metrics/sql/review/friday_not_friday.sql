@@ -7,9 +7,9 @@ with sessions as (
   group by all
 ),
 final as (
-  select date_trunc('month', session_date)::date as month,
+  select date_trunc('month', session_date)::date as month, session_date as on_date,
          'session dated ' || strftime(session_date, '%A %d %b %Y') as item,
          attendee_rows || ' attendee row(s), ' || source || ' from row ' || first_row as detail
   from sessions
 )
-select * from final order by month, item
+select * from final order by on_date, item

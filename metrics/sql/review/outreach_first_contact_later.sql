@@ -9,9 +9,9 @@ with flagged as (
   where o.is_new_contact and o.contact_date > f.first_date
 ),
 final as (
-  select date_trunc('month', contact_date)::date as month,
+  select date_trunc('month', contact_date)::date as month, contact_date as on_date,
          'contact of ' || strftime(contact_date, '%d %b %Y') || ' marked as a first contact' as item,
          'the same person has a contact on ' || strftime(first_date, '%d %b %Y') || '; ' || source as detail
   from flagged
 )
-select * from final order by month, item
+select * from final order by on_date, item

@@ -7,9 +7,9 @@ with referrals as (
   where r.status_date < r.referral_date
 ),
 final as (
-  select date_trunc('month', referral_date)::date as month,
+  select date_trunc('month', referral_date)::date as month, referral_date as on_date,
          'referral of ' || strftime(referral_date, '%d %b %Y') || ': ' || status || ' on ' || strftime(status_date, '%d %b %Y') as item,
          source as detail
   from referrals
 )
-select * from final order by month, item
+select * from final order by on_date, item

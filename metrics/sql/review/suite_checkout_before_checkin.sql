@@ -9,9 +9,9 @@ with stays as (
   where m.check_out < m.check_in
 ),
 final as (
-  select date_trunc('month', check_in)::date as month,
+  select date_trunc('month', check_in)::date as month, check_in as on_date,
          'stay checked in ' || strftime(check_in, '%d %b %Y') || ', checked out ' || strftime(check_out, '%d %b %Y') as item,
          source as detail
   from stays
 )
-select * from final order by month, item
+select * from final order by on_date, item

@@ -12,10 +12,10 @@ pairs as (
     on a.person_key = b.person_key and a.check_in < b.check_in and b.check_in < a.check_out
 ),
 final as (
-  select date_trunc('month', second_in)::date as month,
+  select date_trunc('month', second_in)::date as month, second_in as on_date,
          'stay checked in ' || strftime(second_in, '%d %b %Y') || ' begins inside the stay checked in '
            || strftime(first_in, '%d %b %Y') as item,
          second_source || '; ' || first_source as detail
   from pairs
 )
-select * from final order by month, item
+select * from final order by on_date, item

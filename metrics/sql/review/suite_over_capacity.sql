@@ -11,9 +11,9 @@ counted as (
   select night, count(*) as guests from nights group by night
 ),
 final as (
-  select date_trunc('month', night)::date as month,
+  select date_trunc('month', night)::date as month, night as on_date,
          'night of ' || strftime(night, '%a %d %b %Y') as item,
          guests || ' guests for ' || $units || ' unit(s)' as detail
   from counted where guests > $units
 )
-select * from final order by month, item
+select * from final order by on_date, item
