@@ -37,8 +37,9 @@ if widgets.page_header("Monthly review", "What changed since the last load, what
                  else "Logs and months that came in:"))
     files = pd.DataFrame([f | {"months": ", ".join(f["months"])} for f in ld["files"]])
     if not files.empty:
-        st.dataframe(files.drop(columns=[c for c in ("log_type",) if ctx.suppressed]), hide_index=True,
-                     width="stretch")
+        files = files.drop(columns=[c for c in ("log_type",) if ctx.suppressed])
+        st.dataframe(files.rename(columns={"title": "log", "log_type": "log type", "rows_loaded": "rows loaded",
+                                           "rows_rejected": "rows rejected"}), hide_index=True, width="stretch")
     if v["missing"]:
         st.warning("**Months with no rows** in the last twelve months: " + "; ".join(
             f"{m['title']}: {', '.join(m['months'])}" for m in v["missing"]) + ". Check that the file was loaded.")

@@ -465,3 +465,11 @@ def test_review_page_on_an_empty_database(tmp_path, audience, monkeypatch):
     at = run_review_page(tmp_path / "none.duckdb", audience, monkeypatch)
     assert any("No data loaded yet" in i.value for i in at.info)
     assert not at.header
+
+
+def test_every_rule_is_documented_and_has_its_sql():
+    readme = (ROOT / "README.md").read_text()
+    for rule in review.RULES:
+        assert f"`{rule.id}`" in readme, rule.id
+        assert (review.SQL_DIR / f"{rule.sql}.sql").exists()
+        assert rule.page in review.PAGE_TITLES and rule.severity in ("error", "warning")
