@@ -473,3 +473,37 @@ def test_every_rule_is_documented_and_has_its_sql():
         assert f"`{rule.id}`" in readme, rule.id
         assert (review.SQL_DIR / f"{rule.sql}.sql").exists()
         assert rule.page in review.PAGE_TITLES and rule.severity in ("error", "warning")
+
+
+def test_external_never_shows_the_current_month(tmp_path):
+    row = {"attendee_group": "alumni", "client_code": "AA11A"}
+    db = load_logs(tmp_path, {"friday_network": [row | {"session_date": "2025-03-06"},      # Thursday, March
+                                                 row | {"session_date": "2025-04-08"}]})    # Tuesday, this month
+    rv = review.build(db, TODAY)
+    staff = [f["month"] for f in review.view(rv, False)["findings"]]
+    ext = [m for f in review.view(rv, True)["findings"] for m in f["months"]]
+    assert staff == ["Mar 2025", "Apr 2025"] and ext == ["Mar 2025"]
+
+
+def test_the_review_is_a_sheet_of_the_workbook_and_a_slide_of_the_deck(demo_db, tmp_path):
+    from openpyxl import load_workbook
+    from pptx import Presentation
+    from metrics import report
+    from metrics.export import write_pptx, write_xlsx
+    today = dt.date.today()
+    fy = periods.fiscal_year(periods.fy_start_year(today))
+    ext = report.build(periods.snap_external(periods.this_fy_to_date(today), today), True, demo_db, today)
+    cells = [c for row in load_workbook(write_xlsx(ext, tmp_path / "e"))["Review"].iter_rows(values_only=True)
+             for c in row if c]
+    text = "\n".join(map(str, cells))
+    assert review.RULE["suite.over_capacity"].sentence in text and "Naloxone kits" in text
+    assert " row " not in text and ".csv" not in text and ".xlsx" not in text
+    assert any("a month needed" in c or "reached" in c for c in map(str, cells))
+    exact = report.build(periods.Period(fy.start, today), False, demo_db, today)
+    staff = "\n".join(str(c) for row in load_workbook(write_xlsx(exact, tmp_path / "x"))["Review"].iter_rows(values_only=True)
+                      for c in row if c)
+    assert " row " in staff and "CONFIDENTIAL" in staff
+    deck = Presentation(write_pptx(ext, tmp_path / "e"))
+    slides = ["\n".join(sh.text_frame.text for sh in s.shapes if sh.has_text_frame) for s in deck.slides]
+    review_slide = next(s for s in slides if s.startswith("Monthly review"))
+    assert review.RULE["suite.over_capacity"].sentence in review_slide and " row " not in review_slide
