@@ -24,7 +24,7 @@ PAGES = [
 viewer = access.gate()
 pages = PAGES + ([st.Page("pages/audit.py", title="Audit log", icon=":material/shield_person:", url_path="audit")]
                  if viewer.is_staff else [])
-pg = st.navigation(pages)
+pg = st.navigation(pages, expanded=True)  # every page in view: thirteen would fold behind "View more"
 ctx = frame.sidebar(viewer)
 frame.log_view(ctx, pg.url_path or "overview")
 st.session_state["_ctx"] = ctx
