@@ -16,7 +16,7 @@ from pathlib import Path
 
 from etl.contract import CODE, LOG_TYPES, MULTI
 
-from . import db, indicators, periods, quality
+from . import db, indicators, periods, quality, suppress
 from .indicators import REGISTRY
 from .periods import Period
 
@@ -172,8 +172,10 @@ def build(path=None, today: dt.date | None = None, month: dt.date | None = None)
         m = min(_month_of(latest), periods.add_months(this_month, -1))
         if month is not None:
             m = min(m, _month_of(month))
-        rv.month = periods.month(m)
         rv.recorded = {(lt, mo) for lt, mo, _ in con.execute(_log_months_sql()).fetchall()}
+        if not any(mo <= m for _, mo in rv.recorded):
+            return rv  # nothing logged up to that month: no review
+        rv.month = periods.month(m)
         rv.last_load, rv.loaded = _latest_load(con)
         first = periods.add_months(m, -(WINDOW - 1))
         for rule in RULES:
@@ -412,7 +414,8 @@ def _targets(rv: Review, suppressed: bool) -> list[dict]:
         elif kind == "distinct":
             base = 0 if before is None else before.get(i)
             n = 3 if before is not None else elapsed
-            if num and isinstance(base, (int, float)):
+            # the growth is a count of people too: hidden from the External view when small
+            if num and isinstance(base, (int, float)) and not (suppressed and suppress.is_small(actual - base)):
                 row["recent_a_month"] = round((actual - base) / n, 1)
         if not num:
             row["sentence"] = (f"{ind.label}: target {_num(target)}; the figure to date is not shown"
@@ -457,7 +460,7 @@ def rows(v: dict) -> list[dict]:
     """A `view` as rows (section, what, detail): the sheet, the slide and the page's download."""
     suppressed = v["suppressed"]
     if v["month"] is None:
-        return [{"section": "Review", "what": "No data loaded", "detail": ""}]
+        return [{"section": "Review", "what": "No data loaded for this period", "detail": ""}]
     rows = [{"section": "Review", "what": f"As of {v['as_of']}",
              "detail": "exact figures, staff only" if not suppressed else "External: no counts of people in flags"}]
     for f in v["loaded"]["files"]:

@@ -507,3 +507,18 @@ def test_the_review_is_a_sheet_of_the_workbook_and_a_slide_of_the_deck(demo_db, 
     slides = ["\n".join(sh.text_frame.text for sh in s.shapes if sh.has_text_frame) for s in deck.slides]
     review_slide = next(s for s in slides if s.startswith("Monthly review"))
     assert review.RULE["suite.over_capacity"].sentence in review_slide and " row " not in review_slide
+
+
+def test_external_people_pace_hides_a_small_growth(tmp_path):
+    fy = periods.fiscal_year(2024)
+    rows = []
+    for k, m in enumerate(months(fy.start, 6)):          # 20 new people a month in Apr-Jun, 1 a month in Jul-Sep
+        for p in range(20 if k < 3 else 1):
+            rows.append({"contact_date": (m + dt.timedelta(days=2)).isoformat(), "client_code": f"PP{k}{p:02d}X",
+                         "contact_mode": "street"})
+    db = load_logs(tmp_path, {"outreach": rows,
+                              "targets": [{"fiscal_year": "FY2024-25", "indicator": "outreach.people", "target": "120"}]})
+    rv = review.build(db, dt.date(2024, 10, 5))
+    assert review.view(rv, False)["targets"][0]["recent_a_month"] == 1          # 3 people in 3 months
+    ext = review.view(rv, True)["targets"][0]
+    assert ext["actual"] == 63 and ext["recent_a_month"] is None and ext["needed_a_month"] == pytest.approx(57 / 6)
