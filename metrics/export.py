@@ -295,9 +295,11 @@ def write_pptx(r: Report, out_dir: Path) -> Path:
     head = next((x["what"] for x in r.review if x["section"] == "Review"), "Monthly review")
     text(s, 0.5, 0.3, 12.3, 0.8, f"Monthly review, {head[0].lower()}{head[1:]}", 34, True, blue)
     tf = text(s, 0.5, 1.2, 12.3, 5.5, "What looks wrong, and what it takes to hit the targets:", 18, True)
-    for x in [x for x in r.review if x["section"] in ("What looks wrong", "Targets")][:14]:
+    lines = [x["detail"] if x["section"] == "Targets" else f"{x['what']} {x['detail']}".strip()
+             for x in r.review if x["section"] in ("What looks wrong", "Targets")]
+    for line in lines[:9] + ([f"... and {len(lines) - 9} more in the workbook's Review sheet."] if len(lines) > 9 else []):
         p = tf.add_paragraph()
-        p.text = x["detail"] if x["section"] == "Targets" else f"{x['what']} {x['detail']}".strip()
+        p.text = line
         p.font.size = Pt(14)
     stamp(s)
 
