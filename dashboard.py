@@ -21,6 +21,7 @@ PAGES = [
     st.Page("pages/friday_network.py", title="Friday Network", icon=":material/restaurant:", url_path="friday_network"),
     st.Page("pages/bad_dates.py", title="Bad dates", icon=":material/report:", url_path="bad_dates"),
     st.Page("pages/education.py", title="Education", icon=":material/school:", url_path="education"),
+    st.Page("pages/review.py", title="Monthly review", icon=":material/checklist:", url_path="review"),
     st.Page("pages/data_quality.py", title="Data quality", icon=":material/fact_check:", url_path="data_quality"),
     st.Page("pages/reports.py", title="Reports", icon=":material/description:", url_path="reports"),
     st.Page("pages/definitions.py", title="Definitions", icon=":material/menu_book:", url_path="definitions"),
@@ -28,8 +29,10 @@ PAGES = [
 
 viewer = access.gate()
 # Outside the staff view the audit page is hidden, not missing, so that /audit is refused and logged.
+# expanded: every page in view; thirteen would fold behind "View more".
 pg = st.navigation(PAGES + [st.Page("pages/audit.py", title="Audit log", icon=":material/shield_person:",
-                                    url_path="audit", visibility="visible" if viewer.is_staff else "hidden")])
+                                    url_path="audit", visibility="visible" if viewer.is_staff else "hidden")],
+                   expanded=True)
 ctx = frame.sidebar(viewer)
 try:
     frame.log_view(ctx, pg.url_path or "overview")

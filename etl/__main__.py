@@ -63,6 +63,17 @@ def cmd_summary(args) -> int:
     return 0
 
 
+def cmd_review(args) -> int:
+    from metrics import review
+    db = _db(args)
+    if not db.exists():
+        print(f"error: no database at {db}: load files first (python -m etl load data/inbox)", file=sys.stderr)
+        return 1
+    v = review.view(review.build(db, settings.today()), suppressed=not args.exact)
+    print(json.dumps(v, indent=2) if args.json else "\n".join(review.text_lines(v)))
+    return 0  # whether or not a rule fired: the findings are the output, not an error
+
+
 def _period(args, today, exact: bool = True):
     """The period of --fy or --from/--to; without --exact only a period the External audience
     may see (a ValueError otherwise, said in one line)."""
@@ -192,6 +203,12 @@ def main(argv=None) -> int:
     sp.add_argument("--exact", action="store_true", help="exact figures for staff (no suppression)")
     sp.add_argument("--json", action="store_true", help="machine-readable output")
     sp.set_defaults(func=cmd_summary)
+
+    sp = sub.add_parser("review", help="the monthly review: what changed, what looks wrong, the pace to the targets")
+    db_flag(sp)
+    sp.add_argument("--exact", action="store_true", help="exact figures and flagged rows for staff (no suppression)")
+    sp.add_argument("--json", action="store_true", help="machine-readable output")
+    sp.set_defaults(func=cmd_review)
 
     sp = sub.add_parser("export", help="write the grant workbook, the board deck or CSV for a period")
     db_flag(sp)

@@ -54,8 +54,12 @@ def _poisson(rng: random.Random, lam: float) -> int:
 
 
 def generate(seed: int = 2025, years: int = 3, today: dt.date | None = None,
-             scale: float = 1.0) -> dict[str, list[dict]]:
-    """Canonical records per log type; a record with bad=True must be rejected on load."""
+             scale: float = 1.0, breaches: bool = True) -> dict[str, list[dict]]:
+    """Canonical records per log type; a record with bad=True must be rejected on load.
+
+    With `breaches`, a few loadable rows that the monthly review's rules flag are added
+    (see _add_review_breaches); without, no review rule should fire.
+    """
     today = today or settings.today()
     rng = random.Random(seed)
     start = fiscal_year(fy_start_year(today) - years + 1).start
@@ -172,7 +176,47 @@ def generate(seed: int = 2025, years: int = 3, today: dt.date | None = None,
     ]
     # a few rows staff get wrong, each of which the contract rejects
     _add_bad_rows(rng, out, end)
+    if breaches:
+        _add_review_breaches(random.Random(seed + 1), out, today)
     return dict(out)
+
+
+def _add_review_breaches(rng, out, today: dt.date) -> None:
+    """Rows that load but that the monthly review flags, mostly in the month before last (inside
+    its three-month window): a Friday session on a Thursday, a second guest in the one-unit suite,
+    one guest's stay logged twice, a contact marked first after earlier ones, a naloxone spike,
+    referral agencies left blank for a month, and a month of Safe Suite requests not logged."""
+    month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1) - dt.timedelta(days=1)
+    month = month.replace(day=1)                       # the month before last
+    inside = lambda d: d.replace(day=1) == month       # noqa: E731
+    day = month + dt.timedelta(days=(3 - month.weekday()) % 7 + 7)   # its second Thursday
+    if day >= today or not out.get("outreach"):
+        return
+    out["friday_network"] += [{"session_date": day, "client_code": None, "attendee_group": "guest", "event": None}
+                              for _ in range(3)]
+    stays = [s for s in out.get("suite_stays", []) if s["check_out"] and (s["check_out"] - s["check_in"]).days >= 3]
+    if len(stays) >= 2:
+        here = [s for s in stays if inside(s["check_in"])] or stays
+        a = here[-1]
+        b = next((s for s in reversed(stays) if s["check_out"] < a["check_in"]), stays[0])
+        other = next(r["client_code"] for r in out["outreach"] if r["client_code"] and r["client_code"] != a["client_code"])
+        out["suite_stays"].append({"client_code": other, "check_in": a["check_in"] + dt.timedelta(days=1),
+                                   "check_out": a["check_in"] + dt.timedelta(days=2), "referral_source": "self",
+                                   "exit_destination": "unknown"})
+        out["suite_stays"].append({"client_code": b["client_code"], "check_in": b["check_in"] + dt.timedelta(days=1),
+                                   "check_out": b["check_in"] + dt.timedelta(days=2), "referral_source": "self",
+                                   "exit_destination": "unknown"})
+    earlier = next(r for r in out["outreach"] if r["client_code"] and r["contact_date"] < month and not r.get("bad"))
+    out["outreach"].append({"contact_date": day, "client_code": earlier["client_code"], "contact_mode": "drop_in",
+                            "worker_group": earlier["worker_group"], "new_contact": True, "services": ["meal"],
+                            "minutes": 15})
+    out["supplies"].append({"dist_date": day, "channel": "community_event", "item": "naloxone_kit",
+                            "quantity": 400, "client_code": None})
+    for r in out.get("referrals", []):
+        if inside(r["referral_date"]) and not r.get("bad"):
+            r["referred_to"] = None
+    before = (month - dt.timedelta(days=1)).replace(day=1)
+    out["suite_requests"] = [r for r in out.get("suite_requests", []) if r["request_date"].replace(day=1) != before]
 
 
 def _add_bad_rows(rng, out, end):

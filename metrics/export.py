@@ -211,6 +211,16 @@ def write_xlsx(r: Report, out_dir: Path) -> Path:
     ws.column_dimensions["A"].width = 20
     ws.column_dimensions["B"].width = 110
     _print_setup(ws, r, f"{head}:{head}")
+    ws = wb.create_sheet("Review")  # the monthly review, as released (metrics/review.py)
+    row = _banner(ws, r, "SHOP monthly review: what changed, what looks wrong, the pace to the targets")
+    _header(ws, row, ["section", "what", "detail"])
+    head = row
+    for row, rec in enumerate(r.review, row + 1):
+        for j, k in enumerate(("section", "what", "detail"), 1):
+            _set(ws, row, j, rec[k]).alignment = wrap
+    for col, w in zip("ABC", [18, 60, 80]):
+        ws.column_dimensions[col].width = w
+    _print_setup(ws, r, f"{head}:{head}")
     wb.properties.title = f"SHOP grant report {r.period}"
     out = Path(out_dir) / f"{_stem(r)}.xlsx"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -373,6 +383,18 @@ def write_pptx(r: Report, out_dir: Path) -> Path:
         p = tf.add_paragraph()
         p.text = line
         p.font.size = Pt(16)
+    stamp(s)
+
+    s = prs.slides.add_slide(blank)  # the monthly review: what looks wrong and the pace to the targets
+    head = next((x["what"] for x in r.review if x["section"] == "Review"), "Monthly review")
+    text(s, 0.5, 0.3, 12.3, 0.8, f"Monthly review, {head[0].lower()}{head[1:]}", 34, True, blue)
+    tf = text(s, 0.5, 1.2, 12.3, 5.5, "What looks wrong, and what it takes to hit the targets:", 18, True)
+    lines = [x["detail"] if x["section"] == "Targets" else f"{x['what']} {x['detail']}".strip()
+             for x in r.review if x["section"] in ("What looks wrong", "Targets")]
+    for line in lines[:9] + ([f"... and {len(lines) - 9} more in the workbook's Review sheet."] if len(lines) > 9 else []):
+        p = tf.add_paragraph()
+        p.text = line
+        p.font.size = Pt(14)
     stamp(s)
 
     out = Path(out_dir) / f"{_stem(r)}.pptx"

@@ -71,6 +71,7 @@ class Report:
     freshness: str
     figures: dict = field(default_factory=dict)
     events: list = field(default_factory=list)   # (month, Friday special event): text from a log
+    review: list = field(default_factory=list)   # the monthly review as released rows (metrics/review.py)
 
     @property
     def confidential(self) -> bool:
@@ -166,8 +167,9 @@ def build(period: Period, suppressed: bool, path=None, today: dt.date | None = N
         batches = b.to_dict("records")
         fresh = f"last load {pd.Timestamp(b['loaded_at'].max()):%Y-%m-%d %H:%M}" if len(b) else fresh
     prog = targets.progress(period.start, today, suppressed, path=path) if has else pd.DataFrame()
-    return Report(period, prev_p or period, suppressed, settings.now(), summary, tables,
-                  prog, ann, batches, fresh, now_r, events)
+    from .review import released_rows
+    return Report(period, prev_p or period, suppressed, settings.now(), summary, tables, prog,
+                  ann, batches, fresh, now_r, events, released_rows(path, suppressed, today, period.end))
 
 
 def notes(r: Report) -> list[tuple[str, str]]:
