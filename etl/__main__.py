@@ -90,7 +90,7 @@ def _period(args, today, exact: bool = True):
 
 
 def cmd_export(args) -> int:
-    from metrics import periods, report
+    from metrics import report
     from metrics.export import WRITERS
     today = settings.today()
     try:

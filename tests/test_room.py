@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
-from metrics import indicators, periods
+from metrics import periods, release
 from metrics.indicators import REGISTRY
 from ui.frame import EXTERNAL, STAFF
 
@@ -53,8 +53,8 @@ def test_tile_arrows_compare_with_the_same_months_a_year_earlier_and_say_so(demo
     year_ago = periods.Period(dt.date(q.start.year - 1, q.start.month, 1),
                               dt.date(q.end.year - 1, q.end.month, q.end.day))
     suppressed = audience == EXTERNAL
-    now = indicators.present(indicators.compute(q, demo_db, TODAY), suppressed)
-    before = indicators.present(indicators.compute(year_ago, demo_db, TODAY), suppressed)
+    now = release.figures(q, suppressed, demo_db, TODAY)
+    before = release.figures(year_ago, suppressed, demo_db, TODAY)
     checked = 0
     for m in at.metric:
         ind = BY_LABEL[m.label]
