@@ -214,9 +214,12 @@ RATE_PARTS = {"referrals.completion_rate": [("referrals", "status", "attended"),
               "outreach.support_hours": [("contacts", None, None)]}
 
 
-# What is public bounds what is not: a Friday session has at least one attendee, so attendance
-# is at least the (released) number of sessions.
-PUBLIC_FLOORS = {"attendance": lambda ex: {span: f.get("friday.sessions") or 0 for span, f in ex.items()}}
+# What is public bounds what is not: a Friday session has at least one attendee, so attendance is
+# at least the number of sessions. Sessions are released exactly when there are k or more (then
+# the floor is in the table) or when attendance is released; a smaller count beside a hidden
+# attendance is `<k` (true, and it says no more than "at least one").
+PUBLIC_FLOORS = {"attendance": lambda ex, k: {span: f["friday.sessions"] if f.get("friday.sessions", 0) >= k
+                                              else min(1, f.get("friday.sessions", 0)) for span, f in ex.items()}}
 
 
 @cache
@@ -540,7 +543,7 @@ def _build(fy: int, path, today: dt.date, k: int) -> Released:
                         if len(cats) > 2:  # the whole minus this part: a count too, never shown, protected
                             t.latent.append(cell((name, (s.a, s.b), d, f"not {c}"),
                                                  [(d, o, i) for o in cats if o != c for i in span]))
-            for key, lo in PUBLIC_FLOORS.get(name, lambda ex: {})(exact_by_span).items():
+            for key, lo in PUBLIC_FLOORS.get(name, lambda ex, k: {})(exact_by_span, k).items():
                 t.rows.append(({var[("T", i)]: 1.0 for i in range(key[0], key[1] + 1)}, float(lo), np.inf))
             if suppressed:
                 protect(t, k)
@@ -593,6 +596,9 @@ def _indicators(rel: Released, s: Span, exact: dict, k: int) -> dict:
                 out[i] = v
         else:
             out[i] = exact.get(i)  # not disclosive: supply units, sessions, education attendees
+    sessions = out.get("friday.sessions")
+    if isinstance(sessions, int) and 1 <= sessions <= k - 1 and isinstance(out.get("friday.attendance"), str):
+        out["friday.sessions"] = suppress.primary_mark(k)  # see PUBLIC_FLOORS
     return out
 
 

@@ -18,6 +18,9 @@ from .frame import Context, annotations, breakdown, has_data, released
 def page_header(title: str, question: str, ctx: Context) -> bool:
     """Title, one line of context, the banner; False (with help) when there is no data."""
     from .frame import banner
+    if has_data() and frame.schema_version() >= SCHEMA_VERSION:
+        with st.spinner("Preparing the figures…"):
+            released(ctx)  # the year's released tables first, so the page draws whole, not tile by tile
     st.title(title)
     dates = f"{ctx.period.start:%d %b %Y} – {ctx.period.end:%d %b %Y}"
     st.caption(f"{question} · **{ctx.period.label}** ({dates})" if ctx.period.label else f"{question} · **{dates}**")
@@ -141,7 +144,7 @@ def trend(ctx: Context, measure: str, title: str, y_title: str, scope: str, show
     coarser = ""
     if ctx.suppressed and grain == "month" and len(br.table) > 2 and len(br.hidden) * 2 > len(br.table) - 1:
         q = breakdown(ctx, measure, "quarter")
-        if len(q.chart) > len(br.chart) or (len(q.chart) and br.chart.empty):
+        if (len(q.chart) > len(br.chart) and len(q.chart) >= 2) or (len(q.chart) and br.chart.empty):
             br, grain = q, "quarter"
             coarser = " Drawn by quarter: most months include a suppressed count."
     tbl, chart = br.table, br.chart
