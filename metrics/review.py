@@ -157,7 +157,7 @@ def run_rule(con, rule: Rule, first: dt.date, last: dt.date, today: dt.date) -> 
 def monthly_volumes(path=None) -> list[tuple]:
     """(month, indicator, value) of the plain-count indicators, every month with rows."""
     with db.connect(path) as con:
-        return con.execute(_sql_text("monthly_volumes")).fetchall()
+        return con.execute(f"select month, indicator, value from ({_sql_text('monthly_volumes')})").fetchall()
 
 
 def _month_of(d) -> dt.date:
