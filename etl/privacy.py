@@ -155,7 +155,26 @@ def _looks_identifying(text: str) -> str | None:
     swapped = _LOOKALIKE.sub(lambda m: m.group().translate(str.maketrans("OoIl", "0011")), plain)
     if swapped != plain and _digit_reason(swapped):
         return "looks like a phone or other number typed with letters for digits"
+    squeezed = _squeeze(plain)
+    if squeezed != plain and _digit_reason(squeezed):
+        return "looks like a phone or other number written with other separators"
     return None
+
+
+_WORD_DIGIT = re.compile(r"\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b", re.I)
+_LONE_LOOKALIKE = re.compile(r"(?<![A-Za-z])[OoIl](?![A-Za-z])")
+# Digit groups joined by any one to three other characters (`250|555|0199`, `250~555~0199`,
+# `250 x 555 x 0199`, `250 · 555 · 0199`): the whole class, not each separator in turn.
+_ANY_SEPARATOR = re.compile(r"(?<=\d)(?:[^0-9A-Za-z]{1,3}|\s?[xX]\s?)(?=\d)")
+
+
+def _squeeze(text: str) -> str:
+    """Digits as a person reads them: number words and lone O/I/l as digits, groups joined."""
+    t = _WORD_DIGIT.sub(lambda m: _NUMBER_WORDS[m.group().lower()], text)
+    t = _LONE_LOOKALIKE.sub(lambda m: "0" if m.group() in "Oo" else "1", t)
+    if sum(ch.isdigit() for ch in t) < 7:
+        return text
+    return _ANY_SEPARATOR.sub("", t)
 
 
 def _digit_reason(text: str) -> str | None:

@@ -599,7 +599,32 @@ def _indicators(rel: Released, s: Span, exact: dict, k: int) -> dict:
     sessions = out.get("friday.sessions")
     if isinstance(sessions, int) and 1 <= sessions <= k - 1 and isinstance(out.get("friday.attendance"), str):
         out["friday.sessions"] = suppress.primary_mark(k)  # see PUBLIC_FLOORS
+    _hide_cross_bounds(out)
     return out
+
+
+# Bounds across linked tables, which each table's own audit does not see: a service's people are
+# at most its identified events (people <= contacts - anonymous, <= referrals, <= nights,
+# <= attendance), new people are at most people, and the program's people are at most the sum of
+# the services' people. A released count on the small side of such a bound would floor or cap a
+# hidden one (Friday people 16 beside hidden August attendance pins July at 1). So a people
+# count beside any hidden count it bounds is hidden too (`x`: at least k, which says nothing new),
+# and so is everything it bounds in turn. Hiding more never narrows a hidden cell.
+PEOPLE_BOUNDS = {"outreach.people": ["outreach.contacts", "outreach.anonymous_contacts"],
+                 "outreach.new_people": ["outreach.people", "outreach.contacts", "outreach.anonymous_contacts"],
+                 "referrals.people": ["referrals.made"],
+                 "suite.people": ["suite.guest_nights"],
+                 "friday.people": ["friday.attendance"],
+                 "program.people": ["outreach.people", "referrals.people", "suite.people", "friday.people"]}
+
+
+def _hide_cross_bounds(out: dict) -> None:
+    for person, bounded in PEOPLE_BOUNDS.items():  # in order: program.people sees the services' result
+        v = out.get(person)
+        if isinstance(v, str) or not v:  # hidden already, or a true 0 (x would claim at least k)
+            continue
+        if any(isinstance(out.get(b), str) and out.get(b) != NOT_RELEASED for b in bounded):
+            out[person] = suppress.SECONDARY
 
 
 class _null:
@@ -783,7 +808,7 @@ def text(s) -> str | None:
     if s is None or (isinstance(s, float) and pd.isna(s)):
         return s
     s = str(s)
-    return "(note withheld: it looks like it names a person)" if privacy.identifier_in_text(s) else s
+    return "(note withheld: it looks like it names a person)" if privacy.looks_identifying(s) else s
 
 
 def footnote() -> str:

@@ -4,17 +4,22 @@ from __future__ import annotations
 import pytest
 
 from apps import SHOTS, streamlit_app
+from ui import access
+
+TOKENS: dict = {}
 
 
 @pytest.fixture(scope="module")
 def app(demo_db):
     with streamlit_app(demo_db, "--server.address", "127.0.0.1") as port:
-        yield f"http://127.0.0.1:{port}"
+        url = f"http://127.0.0.1:{port}"
+        TOKENS[url] = access.install_token(demo_db)  # the staff view on loopback needs it, as make run prints
+        yield url
 
 
-def open_review(browser, url, name):
+def open_review(browser, url, name, query=""):
     page = browser.new_page(viewport={"width": 1600, "height": 1000})
-    page.goto(f"{url}/review", wait_until="domcontentloaded")
+    page.goto(f"{url}/review{query}", wait_until="domcontentloaded")
     page.wait_for_selector("h1:has-text('Monthly review')", timeout=60000)
     settle(page)
     SHOTS.mkdir(exist_ok=True)
@@ -38,7 +43,9 @@ def test_review_in_both_audiences(app, browser):
     assert "Naloxone kits:" in body and " row " not in body and "guests for" not in body
     assert "a month needed" in body or "reached" in body
     external_tables = page.locator("[data-testid=stDataFrame]").count()
+    page.close()
 
+    page = open_review(browser, app, "review_external_with_token", f"?token={TOKENS[app]}")
     page.get_by_text("Staff (exact, confidential)").click()
     page.wait_for_selector("text=Staff view: exact figures", timeout=30000)
     settle(page)

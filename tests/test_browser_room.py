@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from ui import access
 from apps import SHOTS, streamlit_app
 from conftest import ROOT
 
@@ -20,10 +21,15 @@ CHART_PAGES = PAGES[:8]
 SIZES = {"projector": (1280, 720), "wide": (1600, 1000)}
 
 
+TOKENS: dict = {}
+
+
 @pytest.fixture(scope="module")
 def app(demo_db):
     with streamlit_app(demo_db, "--server.address", "127.0.0.1") as port:
-        yield f"http://127.0.0.1:{port}"
+        url = f"http://127.0.0.1:{port}"
+        TOKENS[url] = access.install_token(demo_db)  # the staff view on loopback needs it, as make run prints
+        yield url
 
 
 def open_page(browser, url, path, size, staff=False, charts=False):
@@ -32,6 +38,8 @@ def open_page(browser, url, path, size, staff=False, charts=False):
     page = browser.new_page(viewport={"width": w, "height": h})
     page.requests = []
     page.on("request", lambda r: page.requests.append(r.url))
+    if staff:
+        path += ("&" if "?" in path else "?") + f"token={TOKENS[url]}"
     page.goto(f"{url}/{path}", wait_until="domcontentloaded")
     page.wait_for_selector("h1", timeout=60000)
     settle(page, charts)
