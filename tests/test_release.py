@@ -326,3 +326,37 @@ def test_released_numbers_are_the_exact_ones(small_db):
             for i, v in shown.items():
                 if not isinstance(v, str):
                     assert v == exact[i], (s, i, v, exact[i])
+
+
+# Across tables -------------------------------------------------------- found by an attacker's review
+# Relations between indicators of different linked tables, written here from their definitions:
+# (a count of people, the counts it can be no larger than). A released people count beside a hidden
+# count it bounds would floor that count (Friday people 16 beside hidden August attendance pinned
+# July's attendance at 1; people served 27 beside three services' people of <10 pinned all three at 9).
+AT_MOST = [("outreach.people", "outreach.contacts"), ("outreach.people", "outreach.anonymous_contacts"),
+           ("outreach.new_people", "outreach.people"), ("referrals.people", "referrals.made"),
+           ("suite.people", "suite.guest_nights"), ("friday.people", "friday.attendance"),
+           ("program.people", "outreach.people"), ("program.people", "referrals.people"),
+           ("program.people", "suite.people"), ("program.people", "friday.people")]
+
+
+def test_a_people_count_never_floors_a_hidden_count_of_another_table(small_db):
+    checked = 0
+    for fy in fys():
+        for s in release.spans(fy, TODAY):
+            figs = release.figures(s.period, True, small_db, TODAY)
+            for people, bound in AT_MOST:
+                if hidden(figs.get(bound)) and figs.get(bound) != release.NOT_RELEASED:
+                    checked += 1
+                    v = figs.get(people)
+                    assert hidden(v) or v in (0, None), (s.period, people, v, bound, figs.get(bound))
+    assert checked > 10  # the small program has many such spans: the test is not empty
+
+
+@pytest.mark.parametrize("text", ["Street nurse: call 250|555|0199", "Ride home tel 250x555x0199",
+                                  "reach her at 250 five five five 0199", "Suite key: call 250~555~0199",
+                                  "250·555·0199", "250 555 O I 9 9"])
+def test_external_text_is_screened_for_numbers_in_any_spelling(text):
+    assert release.text(text) != text
+    assert release.text("Beauty night 2025-03-07 14:30, tables 1, 2 and 3") == \
+        "Beauty night 2025-03-07 14:30, tables 1, 2 and 3"
