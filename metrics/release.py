@@ -215,11 +215,11 @@ RATE_PARTS = {"referrals.completion_rate": [("referrals", "status", "attended"),
 
 
 # What is public bounds what is not: a Friday session has at least one attendee, so attendance is
-# at least the number of sessions. Sessions are released exactly when there are k or more (then
-# the floor is in the table) or when attendance is released; a smaller count beside a hidden
-# attendance is `<k` (true, and it says no more than "at least one").
-PUBLIC_FLOORS = {"attendance": lambda ex, k: {span: f["friday.sessions"] if f.get("friday.sessions", 0) >= k
-                                              else min(1, f.get("friday.sessions", 0)) for span, f in ex.items()}}
+# at least the number of sessions. Session counts are not disclosive and are released; one shown
+# as `<k` beside a hidden attendance can still be worked out by subtracting released periods (a
+# quarter's 29 sessions minus May's 10 and June's 10 gives April's 9, so April's `<10` attendance
+# is 9). So the audit takes every span's exact session count as the floor an attacker holds.
+PUBLIC_FLOORS = {"attendance": lambda ex, k: {span: f.get("friday.sessions", 0) for span, f in ex.items()}}
 
 
 @cache

@@ -118,7 +118,7 @@ def test_attack3_external_targets_stop_at_the_last_whole_month(small_db):
     prog = targets.progress(TODAY, TODAY, True, path=small_db)
     shown = dict(zip(prog["indicator"], prog["actual"]))
     want = release.figures(ytd, True, small_db, TODAY)["outreach.contacts"]
-    assert shown["Outreach contacts"] == (want if isinstance(want, str) else f"{want:,}")
+    assert shown["Outreach contacts"] == want  # numbers as numbers (a hidden one as its mark)
     # the exact count to today differs (this month's contacts), and is not what External sees
     exact_today = release.figures(periods.this_fy_to_date(TODAY), False, small_db, TODAY)["outreach.contacts"]
     exact_ytd = release.figures(ytd, False, small_db, TODAY)["outreach.contacts"]
