@@ -48,3 +48,12 @@ def streamlit_app(db, *args, port: int | None = None, env_extra=None):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+@contextlib.contextmanager
+def app_with_token(db):
+    """The dashboard on loopback, as (url, install token): the staff view there needs the token,
+    as `make run` prints it in its link."""
+    from ui import access
+    with streamlit_app(db, "--server.address", "127.0.0.1") as port:
+        yield f"http://127.0.0.1:{port}", access.install_token(db)

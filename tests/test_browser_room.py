@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 
 import pytest
 
-from ui import access
-from apps import SHOTS, streamlit_app
+from apps import SHOTS, app_with_token
 from conftest import ROOT
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -26,9 +24,8 @@ TOKENS: dict = {}
 
 @pytest.fixture(scope="module")
 def app(demo_db):
-    with streamlit_app(demo_db, "--server.address", "127.0.0.1") as port:
-        url = f"http://127.0.0.1:{port}"
-        TOKENS[url] = access.install_token(demo_db)  # the staff view on loopback needs it, as make run prints
+    with app_with_token(demo_db) as (url, token):
+        TOKENS[url] = token
         yield url
 
 
