@@ -222,8 +222,9 @@ def subtitle(fig: go.Figure, notes) -> None:
 def bars(values: pd.Series, title: str, x_title: str, horizontal: bool = True, order=None) -> go.Figure:
     """One bar per category (numbers only: suppressed categories already left out). Categories
     with a fixed colour keep it; otherwise one colour, since the bars are one measure."""
-    if order:
-        values = values.reindex([c for c in reversed(order) if c in values.index])
+    if order:  # the given order first, then any other category (never dropped): top to bottom
+        ordered = [c for c in order if c in values.index] + [c for c in values.index if c not in order]
+        values = values.reindex(list(reversed(ordered)))
     else:
         values = values.sort_values()
     fixed = all(str(c) in FIXED for c in values.index)
@@ -333,7 +334,7 @@ def finish(fig: go.Figure, columns: int = 1) -> go.Figure:
     for tr in fig.data:
         if tr.type == "bar" and isinstance(tr.marker.color, (str, list, tuple)):
             fills = [tr.marker.color] if isinstance(tr.marker.color, str) else list(tr.marker.color)
-            if all(isinstance(f, str) and f.startswith("#") and len(f) == 7 for f in fills):
+            if fills and all(isinstance(f, str) and f.startswith("#") and len(f) == 7 for f in fills):
                 inks = [ink_on(f) for f in fills]
                 tr.insidetextfont = dict(color=inks if len(inks) > 1 else inks[0])
                 tr.outsidetextfont = dict(color=INK)

@@ -5,9 +5,9 @@ import io
 import pandas as pd
 import streamlit as st
 
-from metrics import review, suppress
+from metrics import release, review
 from metrics.indicators import REGISTRY
-from ui import frame, widgets
+from ui import downloads, frame, widgets
 
 ICON = {"error": ":material/error:", "warning": ":material/warning:"}
 
@@ -82,10 +82,11 @@ if widgets.page_header("Monthly review", "What changed since the last load, what
                "people, who are counted once a year, the pace is how fast the year's count grew over the last "
                "three months." + ("" if not ctx.suppressed else " A pace built on a suppressed figure is not shown."))
     if ctx.suppressed:
-        st.caption(suppress.footnote())
+        st.caption(release.footnote())
 
     buf = io.StringIO()
     pd.DataFrame(review.rows(v)).to_csv(buf, index=False)
-    st.download_button("Download the review (CSV)", buf.getvalue().encode("utf-8"),
-                       file_name=f"shop_review_{v['month'][:7]}{'_EXACT' if ctx.staff else ''}.csv",
-                       mime="text/csv")
+    downloads.offer("Download the review (CSV)", buf.getvalue().encode("utf-8"),
+                    file_name=f"shop_review_{v['month'][:7]}{'_EXACT' if ctx.staff else ''}.csv",
+                    mime="text/csv", key="dl_review", viewer=ctx.viewer, page="review",
+                    detail=f"csv, {'exact' if ctx.staff else 'suppressed'}, review of {v['month'][:7]}")
