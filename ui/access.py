@@ -374,7 +374,7 @@ def gate(page: str = "") -> Viewer:
     if _local_token_ok():
         return Viewer("local user", STAFF, client)
     with st.sidebar:
-        st.caption("External view only: the staff view opens from the link `make run` printed (it carries "
+        st.caption("External view only: the staff view opens from the link that make run printed (it carries "
                    "this computer's access token).")
     return Viewer("local visitor", BOARD, client)
 
