@@ -270,10 +270,14 @@ def test_a_lock_file_owned_by_another_user_is_said_at_once(shared, tmp_path):
 def test_the_audit_log_in_a_read_only_folder_is_not_retried(shared):
     out = _as_nobody(COUNT_CONNECTS + f"""
 from metrics import audit
-audit.record("someone@example.org", "staff", "page_view", "overview", database={str(shared)!r})
+try:
+    audit.record("someone@example.org", "staff", "page_view", "overview", database={str(shared)!r})
+except audit.AuditError as exc:  # fails closed (issue 14), at once: the caller refuses the view
+    print("REFUSED:", exc)
 print("CONNECTS:", len(calls))
 """)
     assert "CONNECTS: 1" in out.stdout, out.stdout + out.stderr
+    assert "REFUSED: the audit log" in out.stdout, out.stdout
 
 
 # ------------------------------------------------------------------ the Reports page's forms
