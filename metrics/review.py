@@ -423,7 +423,7 @@ def _targets(rv: Review, suppressed: bool) -> list[dict]:
             base = 0 if before is None else before.get(i)
             n = 3 if before is not None else elapsed
             # the growth is a count of people too: hidden from the External view when small
-            if num and isinstance(base, (int, float)) and not (suppressed and suppress.is_small(actual - base)):
+            if num and isinstance(base, (int, float)) and not (suppressed and 0 < actual - base < suppress.threshold()):
                 row["recent_a_month"] = round((actual - base) / n, 1)
         if not num:
             row["sentence"] = (f"{ind.label}: target {_num(target)}; the figure to date is not shown"
