@@ -13,12 +13,14 @@ if widgets.page_header("SHOP at a glance", "Who the program reached and what it 
 
     now = frame.released(ctx)
     prev_p, year_p = frame.comparisons(ctx)
-    shown = [(str(ctx.period), now)]
+    shown, compared = [(str(ctx.period), now)], []
     if year_p is not None:  # a year earlier first: a seasonal dip is not a decline
         shown.append((f"a year earlier ({year_p})", frame.released(ctx, year_p)))
+        compared.append(str(year_p))
     if prev_p is not None and prev_p != year_p:  # a fiscal year's previous period is the year earlier: said once
         shown.append((f"previous ({prev_p})", frame.released(ctx, prev_p)))
-    with st.expander("Compared with " + " and ".join(name for name, _ in shown[1:])):
+        compared.append(str(prev_p))
+    with st.expander("Compared with " + " and ".join(compared)):
         rows = [{"indicator": REGISTRY[i].label, **{name: indicators.fmt(REGISTRY[i], figs.get(i)) for name, figs in shown}}
                 for i in REGISTRY]
         st.dataframe(pd.DataFrame(rows).set_index("indicator"), width="stretch")

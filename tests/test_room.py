@@ -64,7 +64,7 @@ def test_tile_arrows_compare_with_the_same_months_a_year_earlier_and_say_so(demo
             checked += 1
             # named on the tile itself, not only in the tooltip
             assert m.proto.delta_description == f"on {periods.fiscal_quarter(year_ago.start).label}", m.label
-    assert checked >= 3
+    assert checked >= 2  # people beside a hidden count they bound are hidden (x): no arrow there
 
 
 def test_a_fiscal_year_before_the_first_load_says_no_data_not_zero(demo_db):

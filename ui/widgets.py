@@ -212,8 +212,8 @@ def category_bars(ctx: Context, measure: str, title: str, x_title: str, leave_ou
     if set(numeric.index) <= {"all"}:  # folded for privacy: a title must not promise a breakdown
         st.info(f"{title}: the categories are too small to show apart, so they are merged for privacy "
                 f"({int(numeric.sum()):,} in all for {ctx.period}).")
-        return
-    charts.show(charts.bars(numeric, f"{title}, {ctx.period}", x_title, order=ORDER.get(measure)), columns=2)
+    else:
+        charts.show(charts.bars(numeric, f"{title}, {ctx.period}", x_title, order=ORDER.get(measure)), columns=2)
     hidden = [c for c, v in out.items() if isinstance(v, str) and c != "Total"]
     st.caption(m.definition + (f" Not drawn (suppressed): {', '.join(charts.label(c) for c in hidden)}." if hidden else "")
                + (f" Merged into 'all others' for privacy: {', '.join(charts.label(c) for c in br.merged)}."
