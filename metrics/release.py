@@ -474,7 +474,6 @@ def _fold(df: pd.DataFrame, fam: str, dim: str, k: int) -> tuple[dict, list]:
 def _build(fy: int, path, today: dt.date, k: int) -> Released:
     fyp = periods.fiscal_year(fy)
     regular = spans(fy, today)
-    all_spans = regular + [x for x in spans(fy, today, True) if x not in regular]
     month0 = fyp.start
     cells: dict = {}
     merged: dict = {}
