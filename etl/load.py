@@ -5,19 +5,18 @@ The lock, the working copy and its atomic swap, and the snapshots live in etl/st
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyarrow.compute as pc
-
 from shop import settings
 
 from . import privacy, schema
 from .read import RawTable, Refused, Skip, read
-from .store import LoadError, Unchanged, backups_dir, load_lock, read_only, snapshot, working_copy
-from .validate import Validated, validate
+from .store import LoadError, Unchanged, backups_dir, in_place, load_lock, read_only, snapshot, working_copy
+from .validate import Validated, release, validate
 
 SHOWN_REJECTS = 20
 
@@ -134,17 +133,18 @@ def load(paths, db: str | Path, log_type: str | None = None, date_order: str | N
                 o = Outcome(settings.file_name(path), t.sheet, unknown_columns=t.unknown_columns, how=t.how)
                 outcomes.append(o)
                 try:
-                    v = validate(t, key, date_order, today)
+                    v = validate(t, key, date_order, today, con=con)
                 except Refused as exc:
                     o.status, o.reason = "refused", str(exc)
                     continue
                 o.rejects, o.warnings = v.rejects, list(v.warnings)
                 rejected = len({r for r, _, _ in v.rejects})
-                o.account = {"rows_read": t.rows_in_table, "good": v.rows.num_rows, "rejected": rejected,
+                o.account = {"rows_read": t.rows_in_table, "good": v.good, "rejected": rejected,
                              "skipped": t.skipped}
                 if _fail_after is not None and len(outcomes) > _fail_after:
                     raise RuntimeError("injected failure (test)")
                 _write(con, o, t, v)
+                release(con)
                 del v, t
         if any(o.status in ("loaded", "replaced") for o in outcomes) or before < schema.SCHEMA_VERSION:
             refresh_marts(con)
@@ -183,13 +183,12 @@ def _label(file: str, sheet: str) -> str:
 _NO_OVERLAP_CHECK = ("targets", "annotations")
 
 
-def _overlaps(con, t: RawTable, t_rows) -> list[tuple]:
+def _overlaps(con, t: RawTable) -> list[tuple]:
     """Files in force of the same log type sharing dates with `incoming` (see overlap_incoming.sql)."""
     lt = t.log_type
     if lt.name in _NO_OVERLAP_CHECK:
         return []
-    dates = pc.min_max(t_rows.column(lt.date_field.name))
-    first, last = dates["min"].as_py(), dates["max"].as_py()
+    first, last = con.execute(f'select min("{lt.date_field.name}"), max("{lt.date_field.name}") from incoming').fetchone()
     if first is None or not con.execute(
             f'select count(*) from (select 1 from core.{lt.name} where "{lt.date_field.name}" between ? and ? limit 1)',
             [first, last]).fetchone()[0]:
@@ -218,13 +217,11 @@ def _write(con, o: Outcome, t: RawTable, v: Validated) -> None:
     batch_id = con.execute("select coalesce(max(batch_id), 0) + 1 from meta.batches").fetchone()[0]
     old = con.execute("select batch_id, log_type from meta.batches where status = 'in_force' "
                       "and file_name = ? and sheet = ?", [t.file, t.sheet]).fetchall()
-    rows = v.rows
-    con.register("incoming", rows)
-    if not old and rows.num_rows:
+    if not old and v.good:
         # Another file in force with the same dates: most rows the same -> this is its new version
         # (a corrected copy under a new name); otherwise both stay, with a warning naming both.
-        for old_id, ofile, osheet, orows, same_rows, ndates, first, last in _overlaps(con, t, rows):
-            if not old and same_rows * 2 > orows and same_rows * 2 > rows.num_rows:
+        for old_id, ofile, osheet, orows, same_rows, ndates, first, last in _overlaps(con, t):
+            if not old and same_rows * 2 > orows and same_rows * 2 > v.good:
                 old = [(old_id, t.log_type.name)]
                 o.reason = f"replaces {_label(ofile, osheet)}: {same_rows} of its {orows} rows unchanged"
                 continue
@@ -237,18 +234,17 @@ def _write(con, o: Outcome, t: RawTable, v: Validated) -> None:
         con.execute("update meta.batches set status = 'replaced', replaced_by = ? where batch_id = ?",
                     [batch_id, old_id])
     o.status = "replaced" if old else "loaded"
-    cols = ", ".join(f'"{c}"' for c in rows.column_names)
+    cols = ", ".join(f'"{f.column}"' for f in t.log_type.fields) + ", source_row"
     con.execute(f"insert into core.{t.log_type.name} ({cols}, batch_id) select {cols}, ? from incoming",
                 [batch_id])
-    con.unregister("incoming")
-    o.rows_loaded = rows.num_rows
+    o.rows_loaded = v.good
     rejected_rows = len({r for r, _, _ in v.rejects})
     con.execute("""insert into meta.batches (batch_id, file_name, sheet, log_type, content_sha256, rows_read,
                    rows_loaded, rows_rejected, total_rows, loaded_at, status, replaced_by, date_order,
                    header_rows, title_rows, blank_rows, footnote_rows)
                    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'in_force', null, ?, ?, ?, ?, ?)""",
                 [batch_id, t.file, t.sheet, t.log_type.name, t.content_sha256, t.rows_in_table,
-                 rows.num_rows, rejected_rows, t.total_rows, settings.now(),
+                 v.good, rejected_rows, t.total_rows, settings.now(),
                  v.date_order, t.header_rows, t.title_rows, t.blank_rows, t.footnote_rows])
     if v.rejects:
         con.executemany("insert into meta.rejects values (?, ?, ?, ?)",
@@ -340,12 +336,31 @@ def migrate_only(db: Path, say=print) -> int:
     return before
 
 
+@contextlib.contextmanager
+def _small_write(db: Path, wait_s: float | None, say):
+    """Under the lock, a connection for a write of a few rows: in place, in one transaction
+    (no copy of the whole database); through a working copy when the schema must be upgraded
+    first, or there is no database yet."""
+    with load_lock(db, wait_s, say=say):
+        current = False
+        if db.exists():
+            with read_only(db) as con:
+                current = schema.current_version(con) == schema.SCHEMA_VERSION
+        with (in_place(db) if current else working_copy(db)) as con:
+            if not current:
+                before = schema.migrate(con)
+                if 0 < before < schema.SCHEMA_VERSION:
+                    kept = snapshot(db, backups_dir(db), f"before-schema-v{schema.SCHEMA_VERSION}", keep=10_000)
+                    say(f"upgraded the database from schema version {before} to {schema.SCHEMA_VERSION} "
+                        f"(the old one is kept as {kept})")
+            yield con
+
+
 def freeze(db: Path, label: str, period_from, period_to, suppressed: bool, batches_json: str,
            figures_json: str, say=print, wait_s: float | None = None) -> int:
     """Record a report's figures, period and batches in force, as submitted; returns its id."""
     db = Path(db)
-    with load_lock(db, wait_s, say=say), working_copy(db) as con:
-        schema.migrate(con)
+    with _small_write(db, wait_s, say) as con:
         rid = con.execute("select coalesce(max(report_id), 0) + 1 from meta.frozen_reports").fetchone()[0]
         con.execute("insert into meta.frozen_reports values (?, ?, ?, ?, ?, ?, ?, ?)",
                     [rid, label[:80], period_from, period_to, suppressed, settings.now(),
@@ -371,9 +386,9 @@ def add_annotation(db: Path, start, end, scope: str, note: str,
     if v.rejects:
         return False, "Not added: " + "; ".join(f"{f}: {reason}" for _, f, reason in v.rejects)
     o = Outcome(raw.file, raw.sheet)
-    with load_lock(Path(db), wait_s, say=lambda *_: None), working_copy(Path(db)) as con:
-        schema.migrate(con)
+    with _small_write(Path(db), wait_s, lambda *_: None) as con:
         check_key(con, Path(db))
+        v = validate(raw, key, con=con)
         _write(con, o, raw, v)
-        refresh_marts(con)
+        release(con)
     return True, "Note added: it shows on the trend charts it falls in."

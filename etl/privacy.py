@@ -63,17 +63,24 @@ def fingerprint(key: bytes) -> str:
     return hmac.new(key, b"shop-key-fingerprint-v1", hashlib.sha256).hexdigest()[:16]
 
 
-_HASHED: dict[tuple[bytes, str], str] = {}
+_HASHED: dict[tuple[bytes, str], int] = {}
 
 
-def hash_codes(codes, key: bytes) -> dict[str, str]:
-    """Normalised client code -> person key (HMAC-SHA-256, hex); each distinct code hashed once
-    per process, however many files it appears in (kept in memory only, never written)."""
+def person_key(code: str, key: bytes) -> int:
+    """A normalised client code's person key: the first 8 bytes of HMAC-SHA-256(key, code), as
+    an unsigned 64-bit number (schema v6; earlier keys were the hex digest, whose first 16
+    digits are this number)."""
+    return int.from_bytes(hmac.new(key, code.encode(), hashlib.sha256).digest()[:8], "big")
+
+
+def hash_codes(codes, key: bytes) -> dict[str, int]:
+    """Normalised client code -> person key; each distinct code hashed once per process,
+    however many files it appears in (kept in memory only, never written)."""
     out = {}
     for c in set(codes):
         k = (key, c)
         if k not in _HASHED:
-            _HASHED[k] = hmac.new(key, c.encode(), hashlib.sha256).hexdigest()
+            _HASHED[k] = person_key(c, key)
         out[c] = _HASHED[k]
     return out
 

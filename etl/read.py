@@ -8,6 +8,7 @@ can cause raises Refused (the whole file) or Skip (not a log file) with a one-li
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import hashlib
@@ -68,7 +69,7 @@ class RawTable:
     unknown_columns: list[str] = field(default_factory=list)
     rows_read: int = 0                # data rows: loaded + rejected
     total_rows: int = 0
-    arrow: object = None              # large CSVs: the same data as an Arrow table read by DuckDB
+    plan: "FastCsv | None" = None     # large CSVs: read by DuckDB into the load's connection
     header_rows: int = 0
     title_rows: int = 0               # non-blank rows above the header row
     blank_rows: int = 0
@@ -85,6 +86,29 @@ class RawTable:
     def rows_in_table(self) -> int:
         """Every row the file or sheet holds: data rows plus skipped ones."""
         return self.rows_read + sum(self.skipped.values())
+
+    def materialize(self, con, into: str) -> None:
+        """Temp table `into` in con: _row (the row number a spreadsheet shows) and the log type's
+        fields as text. A large CSV is read by DuckDB here; if it cannot be, it is read again by
+        the slow path (which may refuse it)."""
+        if self.plan is not None:
+            if self.plan.materialize(con, self, into):
+                return
+            slow = _table(self.file, self.sheet, self.log_type,
+                          _csv_rows(self.plan.path.read_bytes(), self.log_type, self.plan.delim), self.content_sha256)
+            for k in ("columns", "rows", "unknown_columns", "rows_read", "total_rows", "header_rows",
+                      "title_rows", "blank_rows", "footnote_rows"):
+                setattr(self, k, getattr(slow, k))
+            self.plan = None
+        import pyarrow as pa
+        arrays = {"_row": pa.array(self.rows, pa.int64())}
+        for f in self.log_type.fields:
+            arrays[f.name] = pa.array(self.columns[f.name], pa.string())
+        con.register("raw_arrow", pa.table(arrays))
+        try:
+            con.execute(f'create or replace temp table "{into}" as select * from raw_arrow')
+        finally:
+            con.unregister("raw_arrow")
 
 
 @dataclass
@@ -181,17 +205,20 @@ def fast_csv_bytes() -> int:
 
 
 def _fast_csv(path: Path, name: str, data: bytes, lt: LogType, digest: str, delim: str | None) -> RawTable | None:
-    """Read a large, plain CSV with DuckDB's own reader; None when the slow path must decide.
+    """A large, plain CSV to be read by DuckDB itself, straight into the load's connection (see
+    FastCsv); None when the slow path must decide.
 
     Taken only when the file is UTF-8 and has no blank line after its header, so that DuckDB's
-    record count gives the same row numbers a spreadsheet shows. Any CSV error falls back.
+    record count gives the same row numbers a spreadsheet shows. A CSV error when it is read
+    falls back to the slow path.
     """
     if b"\x00" in data:
         return None
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
+    if not data.isascii():  # isascii() copies nothing; a decode of a large file would
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
     head_text = data[:65536].decode("utf-8", "ignore")
     head_text = head_text[: head_text.rfind("\n") + 1]
     if head_text.startswith("\ufeff"):
@@ -213,45 +240,78 @@ def _fast_csv(path: Path, name: str, data: bytes, lt: LogType, digest: str, deli
     offset = 0
     for _ in range(skip):
         offset = data.index(b"\n", offset) + 1
-    if re.search(rb"\n\r?\n", data[offset:].rstrip(b"\r\n")) or data[offset:offset + 2] in (b"\n", b"\r\n"):
+    end = len(data)
+    while end > offset and data[end - 1] in b"\r\n":
+        end -= 1
+    if _BLANK_LINE.search(data, offset, end) or data[offset:offset + 2] in (b"\n", b"\r\n"):
         return None
-    ncols = len(head_rows[hi])
-    columns = "{" + ", ".join(f"'c{j}': 'VARCHAR'" for j in range(ncols)) + "}"
-    date_cols = [j for j, f in mapping.items() if lt.field(f).kind == DATE]
-    total = r"(?i)^\s*(grand\s+|sub\s*-?\s*)?totals?\b"
-    blank = " and ".join(f"coalesce(trim(c{j}), '') = ''" for j in range(ncols))
-    any_total = " or ".join(f"coalesce(regexp_matches(c{j}, $total), false)" for j in range(ncols))
-    no_date = " and ".join(f"(coalesce(trim(c{j}), '') = '' or regexp_matches(c{j}, $total))" for j in date_cols) or "true"
-    fields = ", ".join(f'c{j} as "{f}"' for j, f in mapping.items())
-    missing = ", ".join(f'null::varchar as "{f.name}"' for f in lt.fields if f.name not in mapping.values())
-    import duckdb
-    con = duckdb.connect()
-    try:
-        # One pass: number the records as a spreadsheet does, drop blank rows, mark total rows
-        # (the total pattern is tried only on rows with no date, which is few).
-        con.execute(f"""create temp table kept as
-            with src as (
-              select row_number() over () + {hi + 1} as _row, *
-              from read_csv($path, header = false, skip = $skip, auto_detect = false, columns = {columns},
-                            delim = $delim, quote = '"', escape = '"', max_line_size = 1000000)
-            )
-            select *, case when {no_date} then {any_total} else false end as is_total
-            from src where not ({blank})""",
-                    {"path": str(path), "skip": skip, "delim": delim, "total": total}).fetchall()
-        # Footnotes: the one-cell text rows at the end (counted from the file's tail, which is small).
-        last = con.execute("select max(_row) from kept").fetchall()[0][0] or 0
-        con.execute("update kept set is_total = null where _row > ? and not is_total", [last - tail]).fetchall()
-        totals, footnotes = con.execute("select count(*) filter (where is_total), count(*) filter (where is_total is null) "
-                                        "from kept").fetchall()[0]
-        tbl = con.sql(f"select _row, {fields}{', ' + missing if missing else ''} from kept where not is_total "
-                      "order by _row").to_arrow_table()
-    except (duckdb.Error, UnicodeEncodeError):  # a name DuckDB cannot take: the slow path reads bytes
-        return None
-    finally:
-        con.close()
     titles = sum(1 for r in head_rows[:hi] if any(c.strip() for c in r))
-    return RawTable(name, "", lt, digest, {}, [], unknown, tbl.num_rows, totals, tbl, header_rows=1,
-                    title_rows=titles, blank_rows=hi - titles, footnote_rows=footnotes)
+    t = RawTable(name, "", lt, digest, {}, [], unknown, 0, 0, header_rows=1, title_rows=titles,
+                 blank_rows=hi - titles)
+    t.plan = FastCsv(path, skip, delim, len(head_rows[hi]), hi, tail, mapping)
+    return t
+
+
+_BLANK_LINE = re.compile(rb"\n\r?\n")
+_TOTAL_SQL = r"(?i)^\s*(grand\s+|sub\s*-?\s*)?totals?\b"
+
+
+@dataclass
+class FastCsv:
+    """How DuckDB reads a large CSV into the load's own connection, as a TEMP table (memory and
+    the connection's private temp folder, never the database file): numbered as a spreadsheet
+    numbers its rows, blank rows dropped, total and footnote rows counted and dropped."""
+    path: Path
+    skip: int
+    delim: str
+    ncols: int
+    header_index: int
+    tail: int
+    mapping: dict
+
+    def materialize(self, con, t: RawTable, into: str) -> bool:
+        """Create temp table `into` (_row and the log type's fields, as text) and set t's counts;
+        False when DuckDB cannot read the file as planned (the caller falls back)."""
+        import duckdb
+        lt, n = t.log_type, self.ncols
+        columns = "{" + ", ".join(f"'c{j}': 'VARCHAR'" for j in range(n)) + "}"
+        date_cols = [j for j, f in self.mapping.items() if lt.field(f).kind == DATE]
+        blank = " and ".join(f"coalesce(trim(c{j}), '') = ''" for j in range(n))
+        any_total = " or ".join(f"coalesce(regexp_matches(c{j}, $total), false)" for j in range(n))
+        no_date = " and ".join(f"(coalesce(trim(c{j}), '') = '' or regexp_matches(c{j}, $total))"
+                               for j in date_cols) or "true"
+        fields = ", ".join(f'c{j} as "{f}"' for j, f in self.mapping.items())
+        missing = ", ".join(f'null::varchar as "{f.name}"' for f in lt.fields if f.name not in self.mapping.values())
+        first = self.header_index + 2  # the row a spreadsheet shows for the first record after the header
+        try:
+            # One parallel pass: the records in file order (so a record's rowid is its place in the
+            # file, and rowid + first the row a spreadsheet shows), blank rows and total rows marked
+            # (the total pattern is tried only on rows with no date, which is few).
+            con.execute(f"""create or replace temp table "{into}_csv" as
+                select {fields}{', ' + missing if missing else ''}, ({blank}) as _blank,
+                       case when {no_date} then {any_total} else false end as _total
+                from read_csv($path, header = false, skip = $skip, auto_detect = false, columns = {columns},
+                              delim = $delim, quote = '"', escape = '"', max_line_size = 1000000)""",
+                        {"path": str(self.path), "skip": self.skip, "delim": self.delim, "total": _TOTAL_SQL})
+            # Footnotes: the one-cell text rows at the end (counted from the file's tail, which is small).
+            last = con.execute(f'select max(rowid) from "{into}_csv" where not _blank').fetchall()[0][0]
+            last = -1 if last is None else last
+            con.execute(f'update "{into}_csv" set _total = null where rowid > ? and not _total and not _blank',
+                        [last - self.tail])
+            blanks, totals, footnotes, rows = con.execute(
+                f'select count(*) filter (where _blank), count(*) filter (where _total and not _blank), '
+                f'count(*) filter (where _total is null), count(*) filter (where not _total and not _blank) '
+                f'from "{into}_csv"').fetchall()[0]
+            con.execute(f"""create or replace temp view "{into}" as select rowid + {first} as _row, *
+                            from "{into}_csv" where not _blank and not _total""")
+        except (duckdb.Error, UnicodeEncodeError):  # a name DuckDB cannot take: the slow path reads bytes
+            with contextlib.suppress(duckdb.Error):
+                con.execute(f'drop view if exists temp."{into}"')
+            con.execute(f'drop table if exists temp."{into}_csv"')
+            return False
+        t.rows_read, t.total_rows, t.footnote_rows = rows, totals, footnotes
+        t.blank_rows += blanks  # rows of empty cells (,,,) are skipped and counted like blank lines
+        return True
 
 
 def _footnote_tail(data: bytes, delim: str) -> int | None:

@@ -10,13 +10,15 @@ from pathlib import Path
 
 from .contract import CODE, DATE, ENUM, INT, LOG_TYPES, MULTI, NUMBER, TEXT, YESNO
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 SQL_DIR = Path(__file__).parent / "sql"
 _SQL_TYPE = {DATE: "date", CODE: "varchar", ENUM: "varchar", MULTI: "varchar[]", YESNO: "boolean",
              INT: "bigint", NUMBER: "double", TEXT: "varchar"}
 
 
 def core_ddl() -> list[str]:
+    """The core tables as version 1 created them (later migrations alter them: v6 makes
+    person_key a number)."""
     out = []
     for lt in LOG_TYPES.values():
         cols = [f'"{f.column}" {_SQL_TYPE[f.kind]}' + (" not null" if f.required else "")

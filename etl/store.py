@@ -1,10 +1,12 @@
 """The database file: the load lock, the working copy and its atomic swap, copies and checks.
 
-Every write goes through here. A write never touches the live database file: it copies
-it, writes into the copy in one transaction, checkpoints, and swaps the copy in with an
-atomic rename. So a crash at any moment leaves the live file as it was, and a dashboard
-reading the live file never blocks a write (DuckDB allows one writer or many readers per
-file). A lock file serialises writers. Backups (etl/backup.py) and loads (etl/load.py)
+Every write goes through here. A load, a restore or a schema upgrade never touches the
+live database file: it copies it, writes into the copy, checkpoints, and swaps the copy in
+with an atomic rename. So a crash at any moment leaves the live file as it was, and a
+dashboard reading the live file never blocks a load (DuckDB allows one writer or many
+readers per file). A small write from the dashboard (a program note, a frozen report) goes
+in place instead (`in_place`), in one DuckDB transaction whose write-ahead log makes it
+all or nothing: copying ten years of data to add one row would take seconds. A lock file serialises writers. Backups (etl/backup.py) and loads (etl/load.py)
 both build on this module; it imports neither.
 
 Faults are said in words, at once: a damaged file names the newest good backup, a
@@ -293,7 +295,7 @@ def write_failure(exc: BaseException) -> str:
 def leftovers(db: Path) -> list[Path]:
     """Files a failed or killed write can leave: working copies, restores, partial backups."""
     out = []
-    for pattern in (f"{db.name}.loading-*", f"{db.name}.restoring", f"{db.name}.restoring.part"):
+    for pattern in (f"{db.name}.loading-*", f"{db.name}.restoring", f"{db.name}.restoring.part", f"{db.name}.tmp"):
         out += db.parent.glob(pattern)
     with contextlib.suppress(OSError):
         out += backups_dir(db).glob(f"{db.stem}-*.duckdb.part")
@@ -305,7 +307,10 @@ def cleanup_stale(db: Path) -> None:
     so none of them belongs to a write still under way."""
     for p in leftovers(db):
         with contextlib.suppress(OSError):
-            p.unlink()
+            if p.is_dir():  # a killed load's temp folder (spilled temp tables)
+                shutil.rmtree(p)
+            else:
+                p.unlink()
 
 
 def _unlink(*paths) -> None:
@@ -345,20 +350,22 @@ def working_copy(db: Path, new_bytes: int = 0):
         mode = stat.S_IMODE(db.stat().st_mode)
     ensure_space(db, new_bytes)
     tmp = db.parent / f"{db.name}.loading-{os.getpid()}"
+    spill = Path(f"{tmp}.tmp")
     con = None
     try:
         if db.exists():
             _copy_bytes(db, tmp)
-        con = duckdb.connect(str(tmp))
-        con.execute("begin transaction")
+        con = _connect_for_write(tmp, spill)
+        # No transaction of its own: the copy is private until the swap, and a failure drops it
+        # whole. So a statement that fails inside the block (a CSV DuckDB cannot read, which the
+        # load then reads another way) costs that statement only, not the load.
         try:
             yield con
         except Unchanged:
-            con.execute("rollback")
             con.close()
             _unlink(tmp, str(tmp) + ".wal")
+            shutil.rmtree(spill, ignore_errors=True)
             return
-        con.execute("commit")
         con.execute("checkpoint")
         con.close()
         os.chmod(tmp, mode)  # the live file's mode, not the umask's: owner-only stays owner-only
@@ -375,6 +382,77 @@ def working_copy(db: Path, new_bytes: int = 0):
         if fault is not None and fault is not exc:
             raise fault from None
         raise
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)
+
+
+def load_memory_mb() -> int:
+    """DuckDB's memory for a write ($SHOP_LOAD_MEMORY_MB, default 512): past it, temp tables
+    spill to the write's private temp folder, so a decade's load stays well under 1 GB."""
+    return int(os.environ.get("SHOP_LOAD_MEMORY_MB", "512"))
+
+
+def _connect_for_write(path: Path, spill: Path):
+    """A read-write connection whose temp tables spill only to `spill`, an owner-only folder
+    removed when the write ends (and by the next writer if this one is killed)."""
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(f"set memory_limit = '{load_memory_mb()}MB'")
+        spill.mkdir(mode=DIR_MODE, exist_ok=True)
+        con.execute("set temp_directory = ?", [str(spill)])
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+@contextlib.contextmanager
+def in_place(db: Path, tries: int = 40):
+    """A small write on the live file in one transaction (the caller holds the load lock).
+
+    DuckDB's write-ahead log makes the transaction all or nothing, even across a crash; a
+    failure or Unchanged rolls it back. A reader that has the file open just now is waited
+    for briefly, as a reader waits for a writer.
+    """
+    db = Path(db)
+    cleanup_stale(db)
+    with read_only(db):  # a damaged file is said here, before anything is written
+        pass
+    spill = Path(f"{db}.tmp")
+    con = None
+    for attempt in range(tries):
+        try:
+            con = _connect_for_write(db, spill)
+            break
+        except duckdb.Error as exc:
+            if not (_busy(exc) or "different configuration" in str(exc).lower()):
+                raise classify(exc, db, db.parent) or exc from None
+            time.sleep(0.05 * (attempt + 1) if attempt < 10 else 0.5)
+    else:
+        raise Busy(f"the database {db} is being read just now: try again in a moment",
+                   "The database is busy: try again in a moment.")
+    try:
+        con.execute("begin transaction")
+        try:
+            yield con
+        except Unchanged:
+            con.execute("rollback")
+            return
+        except BaseException:
+            with contextlib.suppress(Exception):
+                con.execute("rollback")
+            raise
+        con.execute("commit")
+        con.execute("checkpoint")
+    except Exception as exc:
+        fault = classify(exc, db, db.parent)
+        if fault is not None and fault is not exc:
+            raise fault from None
+        raise
+    finally:
+        with contextlib.suppress(Exception):
+            con.close()
+        shutil.rmtree(spill, ignore_errors=True)
 
 
 def _fsync_dir(folder: Path) -> None:

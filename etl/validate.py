@@ -28,7 +28,7 @@ WHOLE_TOLERANCE = 1e-9
 
 @dataclass
 class Validated:
-    rows: pa.Table            # typed rows for core, with source_row
+    good: int                 # rows that passed: temp view `incoming` in the connection (with source_row)
     rejects: list[tuple[int, str, str]]
     warnings: list[tuple[int, str, str]]
     date_order: str | None
@@ -153,25 +153,27 @@ def _range(f) -> str:
 
 
 def validate(raw: RawTable, key: bytes, date_order: str | None = None,
-             today: dt.date | None = None) -> Validated:
-    """Type and check a table; raises Refused for a whole-file problem."""
+             today: dt.date | None = None, con=None) -> Validated:
+    """Type and check a table; raises Refused for a whole-file problem.
+
+    Runs in `con`, the load's own connection (a private in-memory one when None), in TEMP tables:
+    they live in memory and the connection's private temp folder, never in the database file, so
+    raw values (client codes among them) are never stored. The rows that pass are left in the
+    temp view `incoming` for the caller to insert; `release(con)` drops everything.
+    """
     today = today or settings.today()  # Kamloops's today, not the server's
     lt = raw.log_type
-    con = duckdb.connect()  # private and in memory: raw values never reach the database file
+    own = con is None
+    if own:
+        con = duckdb.connect()
     try:
-        if raw.arrow is not None:
-            con.register("raw_src", raw.arrow)
-        else:
-            arrays = {"_row": pa.array(raw.rows, pa.int64())}
-            for f in lt.fields:
-                arrays[f.name] = pa.array(raw.columns[f.name], pa.string())
-            con.register("raw_src", pa.table(arrays))
+        raw.materialize(con, "raw_src")
         # Per field, its distinct values, trimmed (blank as null): every check below runs on these,
         # once per distinct value, and the rows are joined back at the end.
         ws = "' \t\r\n' || chr(160)"
         for f in lt.fields:
             con.execute(f"""create temp table "d__{f.name}" as select raw_v, nullif(trim(raw_v::varchar, {ws}), '')
-                            as "{f.name}" from (select distinct "{f.name}" as raw_v from raw_src)""").fetchall()
+                            as "{f.name}" from (select distinct "{f.name}" as raw_v from raw_src)""")
         parse_dates(con, lt, today)
         order = decide_date_order(con, lt, date_order)
         joins = []
@@ -179,20 +181,11 @@ def validate(raw: RawTable, key: bytes, date_order: str | None = None,
             if f.kind == DATE:
                 joins.append(f'left join "p__{f.name}" pd_{f.name} on pd_{f.name}.v = raw_in."{f.name}"')
             if f.kind in (TEXT, CODE):
-                distinct = [r[0] for r in con.execute(
-                    f'select distinct "{f.name}" from "d__{f.name}" where "{f.name}" is not null').fetchall()]
-                flagged = [(d, r) for d in distinct if (r := looks_identifying(d))]
-                con.register(f"flag_{f.name}", pa.table({"value": pa.array([d for d, _ in flagged], pa.string()),
-                                                         "reason": pa.array([r for _, r in flagged], pa.string())}))
-                joins.append(f'left join flag_{f.name} f_{f.name} on f_{f.name}.value = raw_in."{f.name}"')
+                _screen(con, f.name)
+                joins.append(f'left join screened f_{f.name} on f_{f.name}.value = raw_in."{f.name}"')
             if f.kind == CODE:
-                codes = [r[0] for r in con.execute(
-                    f"""select distinct regexp_replace(upper("{f.name}"), '[\\s\\-]+', '', 'g') from "d__{f.name}"
-                        where "{f.name}" is not null""").fetchall()]
-                keys = hash_codes(codes, key)
-                con.register(f"keys_{f.name}", pa.table({"code": pa.array(list(keys), pa.string()),
-                                                         "person_key": pa.array(list(keys.values()), pa.string())}))
-                joins.append(f"""left join keys_{f.name} k_{f.name}
+                _person_keys(con, f.name, key)
+                joins.append(f"""left join person_keys k_{f.name}
                                  on k_{f.name}.code = regexp_replace(upper(raw_in."{f.name}"), '[\\s\\-]+', '', 'g')""")
         # Each field is typed and checked once per distinct value (a map), then joined to the rows:
         # a decade of logs has a few thousand distinct dates and a handful of enum values.
@@ -204,12 +197,14 @@ def validate(raw: RawTable, key: bytes, date_order: str | None = None,
             src_joins = " ".join(j for j in joins if f'"{f.name}"' in j)
             con.execute(f"""create temp table "m__{f.name}" as
                             select raw_in.raw_v as v, {parse} as p, {err} as e
-                            from "d__{f.name}" raw_in {src_joins}""", params).fetchall()
+                            from "d__{f.name}" raw_in {src_joins}""", params)
             maps.append(f'left join "m__{f.name}" as "j__{f.name}" on "j__{f.name}".v is not distinct from raw_in."{f.name}"')
             sel.append(f'"j__{f.name}".p as "{f.column}"')
             sel.append(f'"j__{f.name}".e as "err__{f.name}"')
+        # The raw text is not needed past this point: only typed values and person keys go on.
         con.execute(f"create temp table checked as select raw_in._row::bigint as _row, {', '.join(sel)} "
-                    f"from raw_src raw_in {' '.join(maps)}").fetchall()
+                    f"from raw_src raw_in {' '.join(maps)}")
+        _drop_raw(con)
         _cross_field_rules(con, lt)
         errs = [f'"err__{f.name}"' for f in lt.fields]
         any_err = " or ".join(f"{e} is not null" for e in errs)
@@ -220,14 +215,71 @@ def validate(raw: RawTable, key: bytes, date_order: str | None = None,
         rejects = [(r, fld.removeprefix("err__"), reason) for r, fld, reason in rejects]
         cols = ", ".join(f'"{f.column}"' for f in lt.fields)
         ok = " and ".join(f"{e} is null" for e in errs)
-        rows = con.sql(f"select {cols}, _row as source_row from checked where {ok} order by _row").to_arrow_table()
+        con.execute(f"create temp view incoming as select {cols}, _row as source_row from checked where {ok}")
+        good = con.execute("select count(*) from incoming").fetchone()[0]
         warnings = []
         if lt.name == "friday_network":
             warnings = [(r, "session_date", "not a Friday (loaded)") for (r,) in con.execute(
-                f"select _row from checked where {ok} and dayofweek(session_date) <> 5 order by _row").fetchall()]
-        return Validated(rows, rejects, warnings, order)
+                "select source_row from incoming where dayofweek(session_date) <> 5 order by source_row").fetchall()]
+        return Validated(good, rejects, warnings, order)
+    except BaseException:
+        release(con)
+        raise
     finally:
-        con.close()
+        if own:
+            con.close()
+
+
+def _temp_from(con, name: str, columns: dict[str, list], types: dict | None = None) -> None:
+    """Append rows from Python lists to a small temp table (text unless `types` says)."""
+    types = types or {}
+    con.register("py_src", pa.table({k: pa.array(v, types.get(k, pa.string())) for k, v in columns.items()}))
+    try:
+        con.execute(f"insert into {name} select * from py_src")
+    finally:
+        con.unregister("py_src")
+
+
+def _screen(con, field: str) -> None:
+    """Every distinct text of the field in temp table `screened` (value, why it looks identifying
+    or null). Kept for the connection's life, so a value seen in an earlier file of the same load
+    is not screened again: only new values go through Python."""
+    con.execute("create temp table if not exists screened (value varchar, reason varchar)")
+    new = [r[0] for r in con.execute(
+        f'select distinct "{field}" from "d__{field}" d where "{field}" is not null '
+        f'and not exists (select 1 from screened s where s.value = d."{field}")').fetchall()]
+    if new:
+        _temp_from(con, "screened", {"value": new, "reason": [looks_identifying(v) for v in new]})
+
+
+def _person_keys(con, field: str, key: bytes) -> None:
+    """Normalised code -> person key for every code of the field, in temp table `person_keys`
+    (kept for the connection's life, never in the database file: each code is hashed once)."""
+    con.execute("create temp table if not exists person_keys (code varchar, person_key ubigint)")
+    new = [r[0] for r in con.execute(
+        f"""select distinct regexp_replace(upper("{field}"), '[\\s\\-]+', '', 'g') as code from "d__{field}"
+            where "{field}" is not null except select code from person_keys""").fetchall()]
+    if new:
+        keys = hash_codes(new, key)
+        _temp_from(con, "person_keys", {"code": list(keys), "person_key": list(keys.values())},
+                   {"person_key": pa.uint64()})
+
+
+def _drop_raw(con) -> None:
+    """Drop every temp table of this file that holds raw text (cells, distinct values, maps)."""
+    if con.execute("select count(*) from duckdb_views() where temporary and view_name = 'raw_src'").fetchone()[0]:
+        con.execute("drop view temp.raw_src")
+    names = [r[0] for r in con.execute("select table_name from duckdb_tables() where temporary").fetchall()]
+    for name in names:
+        if name in ("raw_src", "raw_src_csv") or name.startswith(("d__", "p__", "m__")):
+            con.execute(f'drop table if exists temp."{name}"')
+
+
+def release(con) -> None:
+    """Drop what validate left in the connection (raw text first, then the checked rows)."""
+    _drop_raw(con)
+    con.execute("drop view if exists temp.incoming")
+    con.execute("drop table if exists temp.checked")
 
 
 _LATER_THAN = {  # (field that must not be before, the field it is compared with, reason)
