@@ -287,12 +287,21 @@ class FastCsv:
             # One parallel pass: the records in file order (so a record's rowid is its place in the
             # file, and rowid + first the row a spreadsheet shows), blank rows and total rows marked
             # (the total pattern is tried only on rows with no date, which is few).
-            con.execute(f"""create or replace temp table "{into}_csv" as
-                select {fields}{', ' + missing if missing else ''}, ({blank}) as _blank,
-                       case when {no_date} then {any_total} else false end as _total
-                from read_csv($path, header = false, skip = $skip, auto_detect = false, columns = {columns},
-                              delim = $delim, quote = '"', escape = '"', max_line_size = 1000000)""",
-                        {"path": str(self.path), "skip": self.skip, "delim": self.delim, "total": _TOTAL_SQL})
+            # Short rows (a footnote's one cell) need null_padding, which DuckDB's parallel reader
+            # cannot combine with line breaks inside quotes: the plain read is tried first.
+            for padding in (False, True):
+                try:
+                    con.execute(f"""create or replace temp table "{into}_csv" as
+                        select {fields}{', ' + missing if missing else ''}, ({blank}) as _blank,
+                               case when {no_date} then {any_total} else false end as _total
+                        from read_csv($path, header = false, skip = $skip, auto_detect = false, columns = {columns},
+                                      delim = $delim, quote = '"', escape = '"', max_line_size = 1000000,
+                                      null_padding = {str(padding).lower()})""",
+                                {"path": str(self.path), "skip": self.skip, "delim": self.delim, "total": _TOTAL_SQL})
+                    break
+                except duckdb.Error:
+                    if padding:
+                        raise
             # Footnotes: the one-cell text rows at the end (counted from the file's tail, which is small).
             last = con.execute(f'select max(rowid) from "{into}_csv" where not _blank').fetchall()[0][0]
             last = -1 if last is None else last
