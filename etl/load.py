@@ -144,7 +144,7 @@ def load(paths, db: str | Path, log_type: str | None = None, date_order: str | N
                 if _fail_after is not None and len(outcomes) > _fail_after:
                     raise RuntimeError("injected failure (test)")
                 _write(con, o, t, v)
-                release(con)
+                release(con, t.log_type)
                 del v, t
         if any(o.status in ("loaded", "replaced") for o in outcomes) or before < schema.SCHEMA_VERSION:
             refresh_marts(con)

@@ -100,15 +100,11 @@ class RawTable:
                       "title_rows", "blank_rows", "footnote_rows"):
                 setattr(self, k, getattr(slow, k))
             self.plan = None
-        import pyarrow as pa
-        arrays = {"_row": pa.array(self.rows, pa.int64())}
-        for f in self.log_type.fields:
-            arrays[f.name] = pa.array(self.columns[f.name], pa.string())
-        con.register("raw_arrow", pa.table(arrays))
-        try:
-            con.execute(f'create or replace temp table "{into}" as select * from raw_arrow')
-        finally:
-            con.unregister("raw_arrow")
+        # Lists as parameters, unnested side by side: no Arrow or pandas to import for a small file.
+        fields = self.log_type.fields
+        cols = ", ".join(f'unnest(${i + 2}::varchar[]) as "{f.name}"' for i, f in enumerate(fields))
+        con.execute(f'create or replace temp table "{into}" as select unnest($1::bigint[]) as _row, {cols}',
+                    [self.rows] + [self.columns[f.name] for f in fields])
 
 
 @dataclass

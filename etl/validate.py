@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from shop import settings
 from .contract import (CODE, DATE, ENUM, INT, MULTI, NUMBER, TEXT, YESNO, INDICATOR_IDS, LogType)
@@ -208,7 +207,7 @@ def validate(raw: RawTable, key: bytes, date_order: str | None = None,
         # The raw text is not needed past this point: only typed values and person keys go on.
         con.execute(f"create temp table checked as select raw_in._row::bigint as _row, {', '.join(sel)} "
                     f"from raw_src raw_in {' '.join(maps)}")
-        _drop_raw(con)
+        _drop_raw(con, lt)
         _cross_field_rules(con, lt)
         errs = [f'"err__{f.name}"' for f in lt.fields]
         any_err = " or ".join(f"{e} is not null" for e in errs)
@@ -237,11 +236,8 @@ def validate(raw: RawTable, key: bytes, date_order: str | None = None,
 def _temp_from(con, name: str, columns: dict[str, list], types: dict | None = None) -> None:
     """Append rows from Python lists to a small temp table (text unless `types` says)."""
     types = types or {}
-    con.register("py_src", pa.table({k: pa.array(v, types.get(k, pa.string())) for k, v in columns.items()}))
-    try:
-        con.execute(f"insert into {name} select * from py_src")
-    finally:
-        con.unregister("py_src")
+    cols = ", ".join(f"unnest(${i + 1}::{types.get(k, 'varchar')}[])" for i, k in enumerate(columns))
+    con.execute(f"insert into {name} select {cols}", list(columns.values()))
 
 
 def _screen(con, field: str) -> None:
@@ -266,24 +262,27 @@ def _person_keys(con, field: str, key: bytes) -> None:
     if new:
         keys = hash_codes(new, key)
         _temp_from(con, "person_keys", {"code": list(keys), "person_key": list(keys.values())},
-                   {"person_key": pa.uint64()})
+                   {"person_key": "ubigint"})
 
 
-def _drop_raw(con) -> None:
-    """Drop every temp table of this file that holds raw text (cells, distinct values, maps)."""
-    if con.execute("select count(*) from duckdb_views() where temporary and view_name = 'raw_src'").fetchone()[0]:
-        con.execute("drop view temp.raw_src")
-    names = [r[0] for r in con.execute("select table_name from duckdb_tables() where temporary").fetchall()]
-    for name in names:
-        if name in ("raw_src", "raw_src_csv") or name.startswith(("d__", "p__", "m__")):
-            con.execute(f'drop table if exists temp."{name}"')
+def _drop_raw(con, lt: LogType | None = None) -> None:
+    """Drop every temp table of this file that holds raw text (cells, distinct values, maps):
+    by name when the log type is known (one round trip), else whatever the catalog lists."""
+    view = con.execute("select count(*) from duckdb_views() where temporary and view_name = 'raw_src'").fetchone()[0]
+    if lt is None:
+        names = [r[0] for r in con.execute("select table_name from duckdb_tables() where temporary").fetchall()
+                 if r[0] in ("raw_src", "raw_src_csv") or r[0].startswith(("d__", "p__", "m__"))]
+    else:
+        names = ["raw_src_csv"] + (["raw_src"] if not view else []) + [
+            f"{pre}__{f.name}" for f in lt.fields for pre in ("d", "p", "m") if pre != "p" or f.kind == DATE]
+    con.execute(("drop view temp.raw_src; " if view else "")
+                + " ".join(f'drop table if exists temp."{n}";' for n in names))
 
 
-def release(con) -> None:
+def release(con, lt: LogType | None = None) -> None:
     """Drop what validate left in the connection (raw text first, then the checked rows)."""
-    _drop_raw(con)
-    con.execute("drop view if exists temp.incoming")
-    con.execute("drop table if exists temp.checked")
+    _drop_raw(con, lt)
+    con.execute("drop view if exists temp.incoming; drop table if exists temp.checked")
 
 
 _LATER_THAN = {  # (field that must not be before, the field it is compared with, reason)
