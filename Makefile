@@ -44,4 +44,5 @@ bench: setup-dev
 
 clean-demo:
 	rm -f "$(DB)" "$(DB).wal" "$(DB).lock" "$(DB).key"
+	rm -rf "$(DB).release"
 	rm -rf data/demo

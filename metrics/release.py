@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from shop import settings
-from . import db, indicators, periods, suppress
+from . import db, indicators, periods, release_cache, suppress
 from .indicators import REGISTRY
 from .periods import Period
 
@@ -555,6 +555,9 @@ def _build(fy: int, path, today: dt.date, k: int) -> Released:
 
 def _people_counts(con, regular: list[Span], today: dt.date) -> dict:
     """{(a, b): {people indicator: distinct people, 'friday.sessions': sessions}} for every span."""
+    for s in regular:  # people.sql counts by month: every span must be whole months
+        if s.period.start.day != 1 or (s.period.end + dt.timedelta(days=1)).day != 1:
+            raise AssertionError(f"a released span that is not whole months: {s.period}")
     sql = (FAMILY_SQL / "people.sql").read_text()
     df = con.execute(sql, {"starts": [s.period.start for s in regular], "ends": [s.period.end for s in regular],
                            "today": today}).df()
@@ -681,11 +684,21 @@ def year(fy: int, path=None, today: dt.date | None = None) -> Released:
     with _LOCK:
         hit = _CACHE.get(key)
         if hit is None:
-            hit = _build(fy, path, today, k)
+            # Another process may have built it for this very database file, year, k and day.
+            saved = release_cache.load(path, key[1:])
+            if saved is not None:
+                hit = Released(**saved)
+            else:
+                hit = _build(fy, path, today, k)
+                if key[1] == db.version(path):  # not a file swapped in while it was built
+                    release_cache.save(path, key[1:], {f: getattr(hit, f) for f in _RELEASED_FIELDS})
             if len(_CACHE) > 64:
                 _CACHE.clear()
             _CACHE[key] = hit
     return hit
+
+
+_RELEASED_FIELDS = ("fy", "cells", "merged", "categories", "people", "regular")
 
 
 # ------------------------------------------------------------------ what callers use

@@ -130,6 +130,29 @@ def test_first_contact_dated_after_a_later_one(tmp_path):
     assert flags(ok, "outreach.first_contact_after_later") == []
 
 
+def test_a_rule_that_flags_hundreds_of_rows_lists_the_first_and_counts_the_rest_by_month(tmp_path):
+    """A column filled in wrongly for years flags every row: the review lists the first rows and
+    counts the rest by month, and the total and the months are still every one of them."""
+    c = {"client_code": "AA11A", "contact_mode": "street", "new_contact": "yes"}
+    days = [dt.date(2023, 4, 1) + dt.timedelta(days=2 * i) for i in range(330)]   # Apr 2023 .. Jun 2025
+    days = [d for d in days if d < dt.date(2025, 4, 1)]
+    db = load_logs(tmp_path, {"outreach": [c | {"contact_date": d.isoformat()} for d in days]})
+    got = flags(db, "outreach.first_contact_after_later")
+    want_months = Counter(d.replace(day=1) for d in days[1:])   # every contact after the first is flagged
+    assert len(days) - 1 > review.SHOWN_PER_RULE
+    assert sum(f.get("count", 1) for f in got) == len(days) - 1
+    per_month = Counter()
+    for f in got:
+        per_month[f["month"]] += f.get("count", 1)
+    assert per_month == want_months
+    assert len([f for f in got if "count" not in f]) == review.SHOWN_PER_RULE
+    v = review.view(review.build(db, TODAY), False)
+    assert next(r for r in v["rules"] if r["rule"] == "outreach.first_contact_after_later")["flags"] == len(days) - 1
+    ext = review.view(review.build(db, TODAY), True)
+    months_ext = next(f for f in ext["findings"] if f["rule"] == "outreach.first_contact_after_later")["months"]
+    assert months_ext == review.spans([m for m in want_months if m < dt.date(2025, 4, 1)])
+
+
 # ---------------------------------------------------------------- ranges (min-max)
 
 def contacts(per_month: dict[dt.date, int]) -> list[dict]:

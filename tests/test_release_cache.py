@@ -1,0 +1,92 @@
+"""The released year tables kept beside the database between processes: used only for the very
+same database file, year, k and day; anything else is rebuilt."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from etl.load import load
+from helpers import write_rows
+from metrics import periods, release, release_cache
+
+TODAY = dt.date(2025, 6, 20)
+FY = 2024  # April 2024 to March 2025, ended by TODAY
+
+
+def outreach(tmp_path, name: str, n: int):
+    rows = [{"contact_date": (dt.date(2024, 4, 1) + dt.timedelta(days=i % 300)).isoformat(),
+             "client_code": f"QZ{i % 40:02d}K", "contact_mode": "street"} for i in range(n)]
+    folder = tmp_path / name
+    write_rows(folder / "outreach.csv", "outreach", rows)
+    return folder
+
+
+@pytest.fixture
+def db(tmp_path):
+    db = tmp_path / "shop.duckdb"
+    load([outreach(tmp_path, "first", 400)], db, say=lambda *_: None)
+    release._CACHE.clear()
+    yield db
+    release._CACHE.clear()
+
+
+def fresh_process(monkeypatch, builds: list):
+    """Forget the in-memory tables, as a new process would, and count real builds."""
+    release._CACHE.clear()
+    real = release._build
+    monkeypatch.setattr(release, "_build", lambda *a: builds.append(a) or real(*a))
+
+
+def test_a_new_process_reads_the_year_another_built(db, monkeypatch):
+    first = release.year(FY, db, TODAY)
+    files = list(release_cache.folder(db).glob("*.json"))
+    assert len(files) == 1 and oct(files[0].stat().st_mode & 0o777) == "0o600"
+    builds = []
+    fresh_process(monkeypatch, builds)
+    again = release.year(FY, db, TODAY)
+    assert builds == [] and again == first
+    assert release.figures(periods.fiscal_year(FY), True, db, TODAY) == release.figures(
+        periods.fiscal_year(FY), True, db, TODAY)
+
+
+def test_a_load_makes_the_saved_year_unusable(db, tmp_path, monkeypatch):
+    before = release.year(FY, db, TODAY)
+    load([outreach(tmp_path, "second", 900)], db, say=lambda *_: None)   # more contacts in the same year
+    builds = []
+    fresh_process(monkeypatch, builds)
+    after = release.year(FY, db, TODAY)
+    assert len(builds) == 1
+    key = ("contacts", (0, 11), None, None)
+    assert before.cells[key] != after.cells[key]
+
+
+def test_another_day_or_k_is_another_table(db, monkeypatch):
+    release.year(FY, db, TODAY)
+    builds = []
+    fresh_process(monkeypatch, builds)
+    release.year(FY, db, TODAY + dt.timedelta(days=1))
+    monkeypatch.setenv("SHOP_SUPPRESS_K", "6")
+    release.year(FY, db, TODAY)
+    assert len(builds) == 2
+
+
+def test_a_damaged_or_foreign_file_is_rebuilt(db, monkeypatch):
+    first = release.year(FY, db, TODAY)
+    (f,) = release_cache.folder(db).glob("*.json")
+    data = json.loads(f.read_text())
+    data["key"] = data["key"].replace(str(FY), str(FY - 1))     # a file written for another key
+    f.write_text(json.dumps(data))
+    builds = []
+    fresh_process(monkeypatch, builds)
+    assert release.year(FY, db, TODAY) == first and len(builds) == 1
+    f.write_text("{not json")
+    release._CACHE.clear()
+    assert release.year(FY, db, TODAY) == first and len(builds) == 2
+
+
+def test_a_folder_that_cannot_be_written_is_not_an_error(db, monkeypatch):
+    release_cache.folder(db).write_text("a file where the folder would be")
+    first = release.year(FY, db, TODAY)
+    assert first.cells
