@@ -228,7 +228,10 @@ def _fast_csv(path: Path, name: str, data: bytes, lt: LogType, digest: str, deli
             lines_after.append(reader.line_num)
     except csv.Error:
         return None
-    hi, mapping, unknown = _find_header(head_rows, lt)
+    try:
+        hi, mapping, unknown = _find_header(head_rows, lt)
+    except Refused:
+        return None  # the slow path refuses it, naming the real problem (a separator, an identifier column)
     tail = _footnote_tail(data, delim)
     if tail is None:
         return None

@@ -1,9 +1,11 @@
 """Raw text tables -> typed rows + rejects + warnings, set-based in DuckDB.
 
-Validation runs in a private in-memory DuckDB, so raw values (client codes among
-them) never reach the database file. Each field becomes one parse expression and
-one error expression generated from the contract; a row with any error is
-rejected with (row, field, reason), never the value.
+Validation runs in the load's own connection to its working copy, in TEMP tables only:
+those live in memory and the connection's owner-only temp folder (removed with the load),
+never in the database file, so raw values (client codes among them) are never stored. The
+tables of raw text are dropped as soon as the typed rows are made. Each field becomes one
+parse expression and one error expression generated from the contract, run once per distinct
+value; a row with any error is rejected with (row, field, reason), never the value.
 """
 from __future__ import annotations
 
