@@ -11,6 +11,8 @@ retried as if it were busy: pages show `fault.for_page(staff)`, the command line
 """
 from __future__ import annotations
 
+import functools
+
 from pathlib import Path
 
 from etl.store import DatabaseFault, Damaged, NoAccess, read_only  # noqa: F401 (the read side's faults)
@@ -35,7 +37,14 @@ def has_data(path: str | Path | None = None) -> bool:
     p = Path(path or db_path())
     if not p.exists():
         return False
-    with connect(p) as con:
+    return _has_data(str(p), version(p))
+
+
+@functools.lru_cache(maxsize=32)
+def _has_data(path: str, version: str) -> bool:
+    """Asked several times by every page: opened once per database file version."""
+    del version  # the cache key only
+    with connect(path) as con:
         ok = con.execute("select count(*) from information_schema.tables "
                          "where table_schema = 'meta' and table_name = 'batches'").fetchone()[0]
         return bool(ok) and con.execute("select count(*) from meta.batches").fetchone()[0] > 0
