@@ -24,6 +24,7 @@ import fcntl
 import os
 import shutil
 import stat
+import threading
 import time
 from pathlib import Path
 
@@ -200,18 +201,12 @@ def _busy(exc: Exception) -> bool:
     return isinstance(exc, duckdb.IOException) and ("lock" in low or "resource temporarily" in low)
 
 
-@contextlib.contextmanager
-def read_only(db: Path, tries: int = 20):
+def _open_read_only(db: Path, tries: int = 20):
     """A read-only connection; a damaged or forbidden file raises its DatabaseFault at once.
-
-    Only a file another process is writing is retried, briefly. A fault found by a query
-    inside the block (a bad checksum deep in the file) is raised the same way.
-    """
-    db = Path(db)
+    Only a file another program is writing is retried, briefly."""
     for attempt in range(tries):
         try:
-            con = duckdb.connect(str(db), read_only=True)
-            break
+            return duckdb.connect(str(db), read_only=True)
         except duckdb.Error as exc:
             if not _busy(exc):
                 fault = classify(exc, db)
@@ -220,18 +215,128 @@ def read_only(db: Path, tries: int = 20):
                     fault = damaged(db, f"DuckDB cannot open it: {first}")
                 raise fault or exc from None
             time.sleep(0.05 * (attempt + 1))
-    else:
-        raise Busy(f"the database {db} is being written by another program: try again in a moment",
-                   "The database is busy: try again in a moment.")
+    raise Busy(f"the database {db} is being written by another program: try again in a moment",
+               "The database is busy: try again in a moment.")
+
+
+@contextlib.contextmanager
+def _faults_said(db: Path):
+    """A fault found by a query (a bad checksum deep in the file) is raised as its DatabaseFault."""
     try:
-        yield con
+        yield
     except duckdb.Error as exc:
         fault = classify(exc, db)
         if isinstance(fault, Damaged):
             raise fault from None
         raise
+
+
+@contextlib.contextmanager
+def read_only(db: Path, tries: int = 20):
+    """A read-only connection for one piece of work, closed after it (see `_open_read_only`)."""
+    db = Path(db)
+    close_shared(db)  # else DuckDB would hand this connection the shared one's instance
+    con = _open_read_only(db, tries)
+    try:
+        with _faults_said(db):
+            yield con
     finally:
         con.close()
+
+
+# ------------------------------------------------------------------ the shared reader
+
+# How long the shared read-only connection stays open after its last use. A page makes a dozen
+# reads in well under a second: they open the file once instead of a dozen times (10-50 ms each).
+# A writer of another program waits at most this long for it (in_place retries for seconds); a
+# write of this process closes it first (`close_shared`).
+SHARED_IDLE_S = 0.25
+
+
+class _Shared:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.con = None
+        self.version = None
+        self.users = 0
+        self.gen = 0  # which idle timer may close it
+
+
+_SHARED: dict[str, _Shared] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def _file_version(db: Path):
+    try:
+        st = db.stat()
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def _close_shared(sh: _Shared) -> None:
+    con, sh.con, sh.version = sh.con, None, None
+    sh.gen += 1
+    if con is not None:
+        with contextlib.suppress(Exception):
+            con.close()
+
+
+def _close_if_idle(sh: _Shared, gen: int) -> None:
+    with sh.lock:
+        if sh.users == 0 and sh.gen == gen:
+            _close_shared(sh)
+
+
+@contextlib.contextmanager
+def shared_reader(db: Path):
+    """A read-only cursor on this process's shared connection to `db` (see SHARED_IDLE_S).
+
+    The connection is opened again whenever the file changed since it was opened (a load or a
+    restore swapped a new file in, a note was written), so a read never sees a replaced file
+    unless another read of this process is still running on it, as with separate connections
+    (DuckDB keeps one instance per path while any connection to it is open). Faults are raised
+    as `read_only` raises them; a fault closes the connection."""
+    db = Path(db)
+    with _SHARED_LOCK:
+        sh = _SHARED.setdefault(str(db), _Shared())
+    with sh.lock:
+        sh.gen += 1  # no idle timer closes it while it is in use
+        now = _file_version(db)
+        if sh.con is not None and sh.users == 0 and sh.version != now:
+            _close_shared(sh)
+        if sh.con is None:
+            sh.con = _open_read_only(db)
+            sh.version = now
+        sh.users += 1
+        cur = sh.con.cursor()
+    failed = False
+    try:
+        with _faults_said(db):
+            yield cur
+    except DatabaseFault:
+        failed = True
+        raise
+    finally:
+        with contextlib.suppress(Exception):
+            cur.close()
+        with sh.lock:
+            sh.users -= 1
+            if failed:
+                sh.version = None  # opened again (or the fault said again) by the next read
+            if sh.users == 0 and sh.con is not None:
+                t = threading.Timer(SHARED_IDLE_S, _close_if_idle, (sh, sh.gen))
+                t.daemon = True
+                t.start()
+
+
+def close_shared(db: Path) -> None:
+    """Close this process's shared connection to `db` now, unless a read is using it."""
+    sh = _SHARED.get(str(Path(db)))
+    if sh is not None:
+        with sh.lock:
+            if sh.users == 0:
+                _close_shared(sh)
 
 
 # ------------------------------------------------------------------ the lock
@@ -416,6 +521,7 @@ def in_place(db: Path, tries: int = 40):
     """
     db = Path(db)
     cleanup_stale(db)
+    close_shared(db)  # this process's own reader does not make its writer wait
     with read_only(db):  # a damaged file is said here, before anything is written
         pass
     spill = Path(f"{db}.tmp")

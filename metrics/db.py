@@ -1,10 +1,12 @@
-"""Short-lived read-only access to the database, and its version for cache keys.
+"""Read-only access to the database, and its version for cache keys.
 
-Loads swap a new file in atomically (etl/store.py), so a reader opens, queries and
-closes; it never holds the file across reruns and never blocks a load. A long-lived
-connection would be faster but wrong: DuckDB caches one instance per path in a process,
-so while any connection stayed open, a "new" connection would keep reading the file
-that a load had already replaced.
+Loads swap a new file in atomically (etl/store.py), so a reader never holds the file for
+long: the reads of one moment (a page's dozen queries) share one read-only connection,
+which is closed a quarter of a second after its last use (etl.store.shared_reader) and
+opened again as soon as the file has changed. Kept open for good it would be wrong:
+DuckDB keeps one instance per path in a process, so while any connection stayed open, a
+"new" connection would keep reading the file a load had already replaced, and a note or
+frozen report written in place would wait for it.
 
 A damaged or forbidden file raises its DatabaseFault (Damaged, NoAccess) at once, never
 retried as if it were busy: pages show `fault.for_page(staff)`, the command line `str(fault)`.
@@ -15,7 +17,7 @@ import functools
 
 from pathlib import Path
 
-from etl.store import DatabaseFault, Damaged, NoAccess, read_only  # noqa: F401 (the read side's faults)
+from etl.store import DatabaseFault, Damaged, NoAccess, read_only, shared_reader  # noqa: F401 (the read side's faults)
 from shop import settings
 
 
@@ -51,8 +53,8 @@ def _has_data(path: str, version: str) -> bool:
 
 
 def connect(path: str | Path | None = None):
-    """A read-only connection for one piece of work (retries briefly only if another program writes)."""
-    return read_only(Path(path or db_path()))
+    """A read-only cursor for one piece of work (retries briefly only if another program writes)."""
+    return shared_reader(Path(path or db_path()))
 
 
 def query(sql: str, params=None, path: str | Path | None = None):

@@ -1,0 +1,105 @@
+"""The dashboard's reads of one moment share one read-only connection (etl.store.shared_reader):
+a page opens the file once, a file a load swapped in is read at once, and neither a write of this
+process nor one of another program is kept waiting by it."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+from etl import store
+from etl.load import add_annotation, load
+from helpers import good_row, write_rows
+from metrics import db as mdb
+
+
+def _outreach_db(tmp_path, n: int, name: str = "shop.duckdb"):
+    f = write_rows(tmp_path / f"outreach_{n}.csv", "outreach", [good_row("outreach", i) for i in range(n)])
+    path = tmp_path / name
+    outcomes = load([f], path, say=lambda *_: None)
+    assert [o.status for o in outcomes] == ["loaded"]
+    return path
+
+
+def _count(path) -> int:
+    return int(mdb.query("select count(*) as n from core.outreach", None, path)["n"][0])
+
+
+def test_a_pages_reads_open_the_file_once(demo_db, tmp_path, monkeypatch):
+    path = tmp_path / "shop.duckdb"
+    shutil.copyfile(demo_db, path)
+    shutil.copyfile(f"{demo_db}.key", f"{path}.key") if os.path.exists(f"{demo_db}.key") else None
+    monkeypatch.setattr(store, "SHARED_IDLE_S", 30.0)  # the sharing itself, whatever the machine's pace
+    opened = []
+    real = store._open_read_only
+    monkeypatch.setattr(store, "_open_read_only", lambda db, tries=20: opened.append(db) or real(db, tries))
+    store.close_shared(path)
+    at = AppTest.from_file(str(ROOT / "pages" / "outreach.py"), default_timeout=60)
+    at.session_state["audience"] = "Staff"
+    monkeypatch.setenv("SHOP_DB", str(path))
+    at.run()
+    assert not at.exception
+    assert at.metric, "the page drew its figures"
+    assert len(opened) == 1, f"the page opened the database {len(opened)} times"
+    store.close_shared(path)
+
+
+def test_a_file_swapped_in_by_a_load_is_read_at_once(tmp_path, monkeypatch):
+    """The dashboard's reader is open (as on a busy dashboard, it never idles) when the load
+    command, another program, swaps a new file in: the next read reads the new file."""
+    monkeypatch.setattr(store, "SHARED_IDLE_S", 30.0)
+    path = _outreach_db(tmp_path, 5)
+    assert _count(path) == 5
+    more = write_rows(tmp_path / "outreach_more.csv", "outreach", [good_row("outreach", 100 + i) for i in range(3)])
+    p = subprocess.run([sys.executable, "-m", "etl", "load", str(more), "--db", str(path)], cwd=ROOT,
+                       capture_output=True, text=True, timeout=120, env=dict(os.environ))
+    assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
+    assert _count(path) == 8
+    store.close_shared(path)
+
+
+def test_a_write_of_this_process_does_not_wait_for_its_own_reader(tmp_path, monkeypatch):
+    monkeypatch.setattr(store, "SHARED_IDLE_S", 30.0)
+    path = _outreach_db(tmp_path, 5)
+    assert _count(path) == 5
+    t = time.perf_counter()
+    ok, msg = add_annotation(path, dt.date(2025, 1, 6), None, "outreach", "Van off the road for a week")
+    assert ok, msg
+    assert time.perf_counter() - t < 5, "the note waited for this process's idle reader"
+    notes = mdb.query("select count(*) as n from core.annotations", None, path)["n"][0]
+    assert notes == 1, "the next read sees the note"
+    store.close_shared(path)
+
+
+def test_another_programs_write_is_not_kept_waiting_by_an_idle_reader(tmp_path):
+    path = _outreach_db(tmp_path, 5)
+    assert _count(path) == 5  # the shared connection is open now, and left idle
+    writer = subprocess.run([sys.executable, "-c", (
+        "import datetime as dt, sys, time; from pathlib import Path; from etl.load import add_annotation; "
+        "t = time.perf_counter(); ok, msg = add_annotation(Path(sys.argv[1]), dt.date(2025, 1, 6), None, "
+        "'outreach', 'Van off the road', wait_s=5); print(ok, round(time.perf_counter() - t, 2), msg)"),
+        str(path)], cwd=ROOT, capture_output=True, text=True, timeout=120, env=dict(os.environ))
+    assert writer.returncode == 0, writer.stderr[-2000:]
+    ok, took = writer.stdout.split()[:2]
+    assert ok == "True", writer.stdout
+    assert float(took) < 10, f"the other program's note waited {took} s for an idle reader"
+    assert mdb.query("select count(*) as n from core.annotations", None, path)["n"][0] == 1
+
+
+def test_a_plain_read_after_a_swap_reads_the_new_file_not_the_shared_ones(tmp_path, monkeypatch):
+    """DuckDB hands a new connection the instance of any connection to the same path still open:
+    read_only (the commands' reads, the load's own checks) closes an idle shared one first."""
+    monkeypatch.setattr(store, "SHARED_IDLE_S", 30.0)
+    path = _outreach_db(tmp_path, 5)
+    other = _outreach_db(tmp_path, 7, "other.duckdb")
+    assert _count(path) == 5  # shared connection open on the first file
+    os.replace(other, path)   # as a restore or a load swaps a file in
+    with store.read_only(path) as con:
+        assert con.execute("select count(*) from core.outreach").fetchone()[0] == 7
+    store.close_shared(path)
