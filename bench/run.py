@@ -209,12 +209,14 @@ def main(argv=None) -> int:
 def table(results: dict) -> str:
     lines = [f"machine: {results['machine']}, DuckDB {results['duckdb']}", "",
              "| rows | load s | read_csv floor s | load ratio | load peak MB | month into full / empty s "
-             "| month ratio | note s | frozen report s |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| month ratio | note s | frozen report s | released tables s | dashboard start s |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for s in results["scales"].values():
+        starts = sorted(p.get("start", 0) for p in s.get("pages", {}).values()) or [None]
         lines.append(f"| {s['rows']:,} | {s['load_s']} | {s['floor_s']} | {s['load_ratio']} | {s['load_peak_mb']} "
                      f"| {s.get('month_into_full_s')} / {s.get('month_into_empty_s')} | {s.get('month_ratio')} "
-                     f"| {s.get('note_s')} | {s.get('freeze_s')} |")
+                     f"| {s.get('note_s')} | {s.get('freeze_s')} | {s.get('release_tables_s')} "
+                     f"| {starts[len(starts) // 2]} |")
     lines += ["", "| page | " + " | ".join(f"{int(k) // 1_000_000}M cold / warm s" for k in results["scales"]) + " | peak MB (largest) |",
               "|---|" + "---:|" * (len(results["scales"]) + 1)]
     for page in PAGES:

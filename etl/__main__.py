@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -238,6 +240,12 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     _carry_names()
     from .store import LoadError
+    # A terminal closed (SIGHUP) or a service stopped (SIGTERM) mid-load ends it as Ctrl-C does:
+    # the working copy and its temp folder (raw cells) are removed on the way out.
+    previous = {}
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        with contextlib.suppress(ValueError, OSError):  # not the main thread: left as it is
+            previous[sig] = signal.signal(sig, _interrupt)
     try:
         return args.func(args)
     except LoadError as exc:  # a damaged, forbidden or full database, from any command: one line
@@ -246,14 +254,26 @@ def main(argv=None) -> int:
     except BrokenPipeError:  # output piped into head and the like
         return 0
     except Exception as exc:  # anything unforeseen: one line, no traceback, and a non-zero exit
-        import duckdb
-        kind = "database error" if isinstance(exc, duckdb.Error) else type(exc).__name__
-        print(f"error: {kind}: {str(exc).splitlines()[0] if str(exc) else ''} (nothing was changed by "
-              "the step that failed)", file=sys.stderr)
+        if _STOPPED:  # a signal stopped a query: DuckDB says so as its own error
+            print("interrupted: nothing was changed by the unfinished step", file=sys.stderr)
+            return 130
+        from .store import unforeseen
+        print(f"error: {unforeseen(exc)} (nothing was changed by the step that failed)", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted: nothing was changed by the unfinished step", file=sys.stderr)
         return 130
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+_STOPPED: list = []
+
+
+def _interrupt(signum, frame):
+    _STOPPED.append(signum)
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

@@ -11,11 +11,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+
 from shop import settings
 
 from . import privacy, schema
 from .read import RawTable, Refused, Skip, read
-from .store import LoadError, Unchanged, backups_dir, in_place, load_lock, read_only, snapshot, working_copy
+from .store import (LoadError, Unchanged, backups_dir, in_place, load_lock, read_only, snapshot, unforeseen,
+                    working_copy)
 from .validate import Validated, release, validate
 
 SHOWN_REJECTS = 20
@@ -136,6 +139,9 @@ def load(paths, db: str | Path, log_type: str | None = None, date_order: str | N
                     v = validate(t, key, date_order, today, con=con)
                 except Refused as exc:
                     o.status, o.reason = "refused", str(exc)
+                    continue
+                except duckdb.Error as exc:  # checking failed (nothing of this table is written yet): the rest loads
+                    o.status, o.reason = "refused", f"could not be checked: {unforeseen(exc)}; nothing of it was loaded"
                     continue
                 o.rejects, o.warnings = v.rejects, list(v.warnings)
                 rejected = len({r for r, _, _ in v.rejects})

@@ -196,6 +196,15 @@ def classify(exc: BaseException, db: Path, folder: Path | None = None) -> Databa
     return None
 
 
+def unforeseen(exc: BaseException) -> str:
+    """An unforeseen error in words that quote nothing of the data: DuckDB's and Python's own
+    messages can hold a cell's value (a client code, a phone number), so only their kind is said."""
+    if isinstance(exc, duckdb.Error):
+        kind = str(exc).split(":", 1)[0].strip() if ":" in str(exc)[:40] else type(exc).__name__
+        return f"database error ({kind})"
+    return f"unexpected {type(exc).__name__}"
+
+
 def _busy(exc: Exception) -> bool:
     low = str(exc).lower()
     return isinstance(exc, duckdb.IOException) and ("lock" in low or "resource temporarily" in low)
@@ -203,7 +212,9 @@ def _busy(exc: Exception) -> bool:
 
 def _open_read_only(db: Path, tries: int = 20):
     """A read-only connection; a damaged or forbidden file raises its DatabaseFault at once.
-    Only a file another program is writing is retried, briefly."""
+    Only a file another program is writing is retried, briefly. A killed write's leftovers are
+    removed first (`sweep`)."""
+    sweep(db)
     for attempt in range(tries):
         try:
             return duckdb.connect(str(db), read_only=True)
@@ -416,6 +427,29 @@ def cleanup_stale(db: Path) -> None:
                 shutil.rmtree(p)
             else:
                 p.unlink()
+
+
+def sweep(db: Path) -> None:
+    """Remove a killed write's leftovers now, if no write is under way: called by every command
+    and every read of the dashboard, not only by the next write, because a killed load's temp
+    folder holds raw cells (client codes among them) until it is removed. Does nothing when the
+    lock is held (a write is running) or cannot be opened (a read-only folder)."""
+    db = Path(db)
+    if not leftovers(db):
+        return
+    try:
+        fd = os.open(Path(str(db) + ".lock"), os.O_RDWR)
+    except OSError:
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return
+    try:
+        cleanup_stale(db)
+    finally:
+        os.close(fd)
 
 
 def _unlink(*paths) -> None:

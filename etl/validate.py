@@ -119,10 +119,13 @@ def _exprs(f, lt: LogType, order: str | None, params: list, today: dt.date):
         pre, num = num, "raw_in._num"
         whole = f"(abs({num} - round({num})) <= {bind(WHOLE_TOLERANCE)})"
         snapped = f"case when {whole} then round({num}) else {num} end"
-        parse = f"({snapped})::bigint" if f.kind == INT else snapped
+        # try_cast: the parse runs for every distinct value, the rejected too (inf, 1e22), and a
+        # failed cast would stop the whole load (and DuckDB's message would quote the value).
+        parse = f"try_cast(({snapped}) as bigint)" if f.kind == INT else snapped
         err = f"case {missing} when {num} is null or isnan({num}) or isinf({num}) then {bind('not a number')} "
         if f.kind == INT:
             err += f"when not {whole} then {bind('not a whole number')} "
+            err += f"when {parse} is null then {bind('too large a number')} "
         if f.lo is not None:
             err += f"when {snapped} < {bind(f.lo)} then {bind(_range(f))} "
         if f.hi is not None:

@@ -242,3 +242,78 @@ def test_a_frozen_report_waits_for_a_dashboard_reading_the_file(tmp_path, capsys
     rid = freeze(db, "While read", dt.date(2024, 4, 1), dt.date(2025, 3, 31), True, "[]", "{}", say=lambda *a: None)
     reader.wait(timeout=10)
     assert rid == 1
+
+
+def test_a_killed_loads_temp_folder_is_removed_by_the_next_read_too(tmp_path, capsys):
+    """A read (the status command, a page of the dashboard) removes it when no write is under way,
+    and leaves it while one is (the lock is held)."""
+    folder = tmp_path / "db"
+    f = tmp_path / "outreach.csv"
+    big_outreach(f, 50)
+    db = folder / "shop.duckdb"
+    assert load(["load", str(f), "--db", str(db)], capsys)[0] == 0
+    spill = folder / "shop.duckdb.loading-99999.tmp"
+    spill.mkdir()
+    (spill / "duckdb_temp_storage-0.tmp").write_bytes(b"ZQ0001X ZQ0002X")
+    from etl.store import close_shared, load_lock
+    with load_lock(db, say=lambda *_: None):   # a write under way: its folder is not touched
+        assert main(["status", "--db", str(db)]) == 0
+        assert spill.exists()
+    assert main(["status", "--db", str(db)]) == 0
+    assert not spill.exists()
+    spill.mkdir()
+    from metrics import db as mdb
+    close_shared(db)
+    assert mdb.query("select count(*) as n from core.outreach", None, db)["n"][0] > 0  # the dashboard's read
+    close_shared(db)
+    assert not spill.exists()
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGHUP"])
+def test_a_load_stopped_by_a_signal_removes_its_temp_folder_on_the_way_out(tmp_path, sig):
+    import os
+    import signal
+    f = tmp_path / "outreach.csv"
+    big_outreach(f, 400_000, seed=9)
+    db = tmp_path / "shop.duckdb"
+    env = dict(os.environ, SHOP_LOAD_MEMORY_MB="64", SHOP_FAST_CSV_BYTES="0")
+    p = subprocess.Popen([sys.executable, "-m", "etl", "load", str(f), "--db", str(db)], cwd=ROOT, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob("shop.duckdb.loading-*")) and time.monotonic() < deadline and p.poll() is None:
+        time.sleep(0.02)
+    assert p.poll() is None, "the load ended before it could be stopped: " + p.stderr.read()[-500:]
+    time.sleep(0.3)
+    p.send_signal(getattr(signal, sig))
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 130, (p.returncode, err[-1000:])
+    assert "Traceback" not in err
+    assert not [q for q in tmp_path.iterdir() if ".loading-" in q.name], "the stopped load left its working files"
+    assert not db.exists(), "nothing was loaded"
+
+
+def test_a_number_too_large_or_not_finite_is_a_rejected_cell_not_a_failed_load(tmp_path, capsys):
+    f = tmp_path / "outreach.csv"
+    huge = "9223372036854775809999"
+    rows = [["2025-01-0%d" % (i + 1), f"ZQ{i:04d}X", "street", "", "no", "one_to_one", m]
+            for i, m in enumerate(["30", huge, "inf", "nan", "-inf", "1e30", "45"])]
+    write_csv(f, HEAD, rows)
+    db = tmp_path / "shop.duckdb"
+    code = main(["load", str(f), "--db", str(db)])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert huge not in out.out + out.err and "e+" not in out.out + out.err
+    assert rejects(db) == [(r, "minutes") for r in range(3, 8)]   # rows 3-7 of the sheet; 2 and 8 load
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("select minutes from core.outreach order by source_row").fetchall() == [(30,), (45,)]
+    finally:
+        con.close()
+
+
+def test_an_unforeseen_database_error_is_said_without_the_data_it_quotes():
+    from etl.store import unforeseen
+    said = unforeseen(duckdb.ConversionException(
+        "Conversion Error: Type VARCHAR with value 'ZQ0001X 250-555-0199' can't be cast to DATE"))
+    assert "Conversion Error" in said and "ZQ0001X" not in said and "555" not in said
+    assert "ZQ0001X" not in unforeseen(KeyError("ZQ0001X"))
