@@ -251,7 +251,7 @@ class Cell:
     key: tuple                      # (family, span (a, b), dim, category)
     coef: dict                      # variable -> coefficient
     value: int                      # exact
-    status: str = "pub"             # pub | pri | sec
+    status: str = "pub"             # pub | pri | sec | wh (withheld)
 
 
 @dataclass
@@ -326,6 +326,8 @@ class Auditor:
             return float(c.value), float(c.value)
         if c.status == "pri":
             return 1.0, float(self.k - 1)
+        if c.status == "wh":
+            return 0.0, self.hs.kHighsInf
         return float(self.k), self.hs.kHighsInf
 
     def update(self, c: Cell):
@@ -429,9 +431,39 @@ def protect(t: Linked, k: int, max_rounds: int = 60) -> None:
             best.status = "sec"
             added.add(best.key)
             aud.update(best)
-        if not failing or not added:
-            return  # all protected, or nothing left to hide (every other cell is a zero or hidden)
+        if not failing:
+            return  # all protected
+        if not added:
+            break  # nothing left to hide behind x (every other cell is a zero, small or hidden)
         pending = failing
+    _withhold(t, aud, targets)
+
+
+def _withhold(t: Linked, aud: "Auditor", targets: list) -> None:
+    """The last resort, when hiding counts of k or more cannot protect a small count: it is pinned
+    by its own `<k` and its small neighbours (eight months of `<10` each at least 1 under a
+    year's `<10`), or by a public floor (a year to date's sessions under its hidden quarters).
+    Then a cell that pins it is withheld (shown as WITHHELD, which says nothing): the small count
+    itself first, else a released cell that binds it, until every small count is protected."""
+    by_key = {c.key: c for c in t.cells}
+    for _ in range(len(t.cells) + 1):
+        for c in targets:
+            ok, binding = aud.check(c.coef, c.value)
+            if not ok:
+                break
+        else:
+            return
+        own = by_key.get(c.key)
+        if own is not None and own.status != "wh":
+            victim = own
+        else:
+            cands = [by_key[b] for b in binding if by_key[b].status != "wh"] or \
+                    [x for x in t.cells if x.status != "wh"]
+            if not cands:
+                return  # nothing released is left: nothing can pin it
+            victim = min(cands, key=lambda x: (_cost(x.key), _related(c.key, x.key), x.value, str(x.key)))
+        victim.status = "wh"
+        aud.update(victim)
 
 
 def _cost(key: tuple) -> tuple:
@@ -547,8 +579,7 @@ def _build(fy: int, path, today: dt.date, k: int) -> Released:
             if suppressed:
                 protect(t, k)
             for c in t.cells:
-                cells[c.key] = c.value if c.status == "pub" else (suppress.primary_mark(k) if c.status == "pri"
-                                                                  else suppress.SECONDARY)
+                cells[c.key] = _mark(c, k)
     people = _people(regular, exact_by_span, k)
     return Released(fy, cells, merged, categories, people, [(s.a, s.b) for s in regular])
 
@@ -666,9 +697,14 @@ def _people(all_spans: list[Span], exact: dict, k: int) -> dict:
                     t.rows.append(({pos[p]: 1.0, pos[(a, b)]: -1.0}, -np.inf, 0.0))
         protect(t, k)
         for c in t.cells:
-            out[(i, c.key[1])] = c.value if c.status == "pub" else (
-                suppress.primary_mark(k) if c.status == "pri" else suppress.SECONDARY)
+            out[(i, c.key[1])] = _mark(c, k)
     return out
+
+
+def _mark(c: Cell, k: int):
+    """What a cell of a linked table shows: its value, or the mark of how it is hidden."""
+    return {"pub": c.value, "pri": suppress.primary_mark(k), "sec": suppress.SECONDARY,
+            "wh": suppress.WITHHELD}[c.status]
 
 
 _CACHE: dict = {}

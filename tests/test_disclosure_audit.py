@@ -32,6 +32,7 @@ from metrics import periods, release
 TODAY = dt.date.today()
 K = 10
 SMALL = f"<{K}"
+WITHHELD = "–"  # not shown: no constraint at all
 
 # What each released figure counts, from the contract: (family, dimension, category); None = all.
 INDICATORS = {
@@ -71,7 +72,7 @@ class Attacker:
     def see(self, key: tuple, start: dt.date, end: dt.date, value):
         if value is None or value == "n/a" or (isinstance(value, float) and math.isnan(value)):
             return
-        if isinstance(value, str) and value not in (SMALL, "x"):
+        if isinstance(value, str) and value not in (SMALL, "x", WITHHELD):
             value = float(value.replace(",", "")) if value.replace(",", "").replace(".", "").isdigit() else value
             if isinstance(value, str):
                 raise AssertionError(f"unexpected released value {value!r} for {key}")
@@ -137,6 +138,8 @@ def _row(h, coef: dict, lo, hi):
 def _bounds(v):
     if v == SMALL:
         return 1.0, K - 1.0
+    if v == WITHHELD:
+        return 0.0, highspy.kHighsInf
     if v == "x":
         return float(K), highspy.kHighsInf
     return float(v), float(v)
@@ -199,6 +202,10 @@ def _audit_family(att: Attacker, fam: str, fy: int) -> list[str]:
             lo, hi = _range(h, exprs[k])
             if not _span_ok(lo, hi):
                 problems.append(f"{k}: only {lo:g}..{hi:g}")
+        elif WITHHELD in att.obs[k]:  # withheld: a small count may hide behind it too
+            lo, hi = _range(h, exprs[k])
+            if 0 < hi <= K - 1 and not _span_ok(lo, hi):
+                problems.append(f"{k} (withheld): only {lo:g}..{hi:g}")
     return problems
 
 

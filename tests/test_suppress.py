@@ -39,7 +39,7 @@ def feasible_values(t: Linked, target, limit: int):
         for c in t.cells:
             v = sum(xs[i] for i in c.coef)
             if c.status == "pub" and v != c.value or c.status == "pri" and not 1 <= v <= K - 1 \
-                    or c.status == "sec" and v < K:
+                    or c.status == "sec" and v < K:  # withheld (wh): no constraint
                 ok = False
                 break
         if ok:
@@ -62,17 +62,48 @@ def test_every_primary_cell_keeps_three_values(body):
             assert not 1 <= c.value <= K - 1
         elif c.status == "sec":
             assert c.value >= K  # x means at least k, as the footnote says
-        else:
+        elif c.status == "pri":
             assert 1 <= c.value <= K - 1
+        else:
+            assert c.status == "wh"  # withheld: says nothing, whatever its value
     limit = max(8, sum(map(sum, body)))
-    nothing_left = all(c.status != "pub" or c.value == 0 for c in t.cells)
     for c in t.cells:
-        if c.status == "pri":
-            vals = feasible_values(t, c, min(limit, 12))
+        if 1 <= c.value <= K - 1:  # every small count, shown as <k or withheld: even in a table of
+            vals = feasible_values(t, c, min(limit, 12))  # small counts and zeros only
             assert c.value in vals
-            # a table that is all small counts and zeros cannot hide more (a zero is shown as 0,
-            # an x is at least k): there the ranges are what they are
-            assert max(vals) - min(vals) >= 2 or nothing_left, (body, c.key, sorted(vals))
+            assert max(vals) - min(vals) >= 2, (body, c.key, c.status, sorted(vals))
+
+
+def test_a_table_of_small_counts_only_withholds_what_pins_them():
+    """Eight months of 1 under a year of 8 (the year's <5 would be 8..9 beside the months' <5):
+    no x can protect it, so a cell is withheld, and every small count keeps three values."""
+    t = Linked(4)
+    for i in range(4):
+        t.cells.append(Cell(("f", (i, i), None, None), {i: 1.0}, 1))
+    t.cells.append(Cell(("f", (0, 3), None, None), dict.fromkeys(range(4), 1.0), 4))
+    release.protect(t, K)
+    assert any(c.status == "wh" for c in t.cells)
+    for c in t.cells:
+        vals = feasible_values(t, c, 12)
+        assert max(vals) - min(vals) >= 2, (c.key, c.status, sorted(vals))
+
+
+def test_a_public_floor_under_hidden_parts_withholds_what_pins_them():
+    """A floor an attacker holds (a span's sessions under its hidden attendance) with the parts'
+    <k caps pins a part: a cell is withheld, and every small count keeps three values."""
+    t = Linked(2)
+    t.cells = [Cell(("f", (0, 0), None, None), {0: 1.0}, 4), Cell(("f", (1, 1), None, None), {1: 1.0}, 4)]
+    t.rows.append(({0: 1.0, 1: 1.0}, 7.0, float("inf")))   # sessions of the two months: 7
+    release.protect(t, K)
+    assert any(c.status == "wh" for c in t.cells)
+    for target in t.cells:
+        vals = set()
+        for a in range(13):
+            for b in range(13):
+                if a + b >= 7 and all(c.status == "wh" or (c.status == "pri" and 1 <= v <= K - 1)
+                                      for c, v in zip(t.cells, (a, b))):
+                    vals.add(a if target.key[1] == (0, 0) else b)
+        assert max(vals) - min(vals) >= 2, (target.key, sorted(vals))
 
 
 def test_nothing_hidden_when_nothing_is_small():

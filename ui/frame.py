@@ -237,7 +237,8 @@ def banner(ctx: Context) -> None:
                  "Do not show on a projector or hand out.", icon=":material/lock:")
     else:
         st.info(f"**External view.** Counts of people and their contacts under {suppress.threshold()} are "
-                "shown as <10 and related cells as x, so that no one can be identified.",
+                f"shown as {suppress.primary_mark()}, related cells as x, and any that would narrow one of "
+                f"them down as {suppress.WITHHELD}, so that no one can be identified.",
                 icon=":material/visibility:")
 
 
