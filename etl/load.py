@@ -17,8 +17,8 @@ from shop import settings
 
 from . import privacy, schema
 from .read import RawTable, Refused, Skip, read
-from .store import (LoadError, Unchanged, backups_dir, in_place, load_lock, read_only, snapshot, unforeseen,
-                    working_copy)
+from .store import (LoadError, Unchanged, backups_dir, in_place, load_lock, read_only, rewrite_on_swap, snapshot,
+                    unforeseen, working_copy)
 from .validate import Validated, release, validate
 
 SHOWN_REJECTS = 20
@@ -87,6 +87,46 @@ def check_key(con, db: Path) -> bytes:
     return key
 
 
+def key_file_hashes(con, key: bytes) -> bool:
+    """Once per database: the plain SHA-256 digests that earlier versions kept of each file (in
+    meta.batches and in frozen reports' lists of files) become keyed ones (privacy.file_fingerprint);
+    True when it did so now. Comparisons stay exact: a new file's digest is keyed the same way."""
+    if schema.get_setting(con, "file_hashes") == "keyed":
+        return False
+    rows = con.execute("select batch_id, content_sha256 from meta.batches").fetchall()
+    if rows:
+        con.executemany("update meta.batches set content_sha256 = ? where batch_id = ?",
+                        [(privacy.file_fingerprint(h, key), b) for b, h in rows])
+        rewrite_on_swap(con)  # the old digests' bytes would stay in the copied file's free blocks
+    for rid, blob in con.execute("select report_id, batches from meta.frozen_reports").fetchall():
+        con.execute("update meta.frozen_reports set batches = ? where report_id = ?",
+                    [_keyed_batches_json(blob, key), rid])
+    con.execute("insert or replace into meta.settings values ('file_hashes', 'keyed')")
+    return True
+
+
+def _key_if_ours(con, db: Path) -> bytes | None:
+    """The key, when it is at hand and is this database's (a write that does not need the key
+    leaves the digests to the next load rather than key them with a wrong one)."""
+    key = privacy.load_key(db, create=False)
+    if key is None or schema.get_setting(con, "key_fingerprint") != privacy.fingerprint(key):
+        return None
+    return key
+
+
+def _keyed_batches_json(blob: str, key: bytes) -> str:
+    import json
+    try:
+        batches = json.loads(blob)
+    except (TypeError, ValueError):
+        return blob
+    if isinstance(batches, list):
+        for b in batches:
+            if isinstance(b, dict) and isinstance(b.get("sha256"), str):
+                b["sha256"] = privacy.file_fingerprint(b["sha256"], key)
+    return json.dumps(batches)
+
+
 def peek_key(db: Path) -> bytes:
     """The key to hash with before the database is opened for writing."""
     key = privacy.load_key(db, create=not db.exists())
@@ -119,7 +159,7 @@ def load(paths, db: str | Path, log_type: str | None = None, date_order: str | N
             kept = snapshot(db, backups_dir(db), f"before-schema-v{schema.SCHEMA_VERSION}", keep=10_000)
             say(f"upgraded the database from schema version {before} to {schema.SCHEMA_VERSION} "
                 f"(the old one is kept as {kept})")
-        check_key(con, db)
+        rekeyed = key_file_hashes(con, check_key(con, db))
         for path in files:
             try:
                 got = read(path, log_type)
@@ -135,6 +175,7 @@ def load(paths, db: str | Path, log_type: str | None = None, date_order: str | N
                     continue
                 o = Outcome(settings.file_name(path), t.sheet, unknown_columns=t.unknown_columns, how=t.how)
                 outcomes.append(o)
+                t.content_sha256 = privacy.file_fingerprint(t.content_sha256, key)
                 try:
                     v = validate(t, key, date_order, today, con=con)
                 except Refused as exc:
@@ -152,7 +193,7 @@ def load(paths, db: str | Path, log_type: str | None = None, date_order: str | N
                 _write(con, o, t, v)
                 release(con, t.log_type)
                 del v, t
-        if any(o.status in ("loaded", "replaced") for o in outcomes) or before < schema.SCHEMA_VERSION:
+        if any(o.status in ("loaded", "replaced") for o in outcomes) or before < schema.SCHEMA_VERSION or rekeyed:
             refresh_marts(con)
         else:
             raise Unchanged()
@@ -334,6 +375,10 @@ def migrate_only(db: Path, say=print) -> int:
         raise LoadError(f"no database at {db}")
     with load_lock(db, say=say), working_copy(db) as con:
         before = schema.migrate(con)
+        key = _key_if_ours(con, db)
+        if key is not None and key_file_hashes(con, key):
+            say("the files' digests are now keyed (a plain digest of a small file could be used to test "
+                "guesses at its client codes)")
         if before < schema.SCHEMA_VERSION:
             kept = snapshot(db, backups_dir(db), f"before-schema-v{schema.SCHEMA_VERSION}", keep=10_000)
             say(f"upgraded {db} from schema version {before} to {schema.SCHEMA_VERSION} (the old one is kept as {kept})")
@@ -351,7 +396,9 @@ def _small_write(db: Path, wait_s: float | None, say):
         current = False
         if db.exists():
             with read_only(db) as con:
-                current = schema.current_version(con) == schema.SCHEMA_VERSION
+                # a database whose file digests are still plain is keyed through a fresh copy
+                current = schema.current_version(con) == schema.SCHEMA_VERSION and (
+                    schema.get_setting(con, "file_hashes") == "keyed" or _key_if_ours(con, db) is None)
         with (in_place(db) if current else working_copy(db)) as con:
             if not current:
                 before = schema.migrate(con)
@@ -367,6 +414,9 @@ def freeze(db: Path, label: str, period_from, period_to, suppressed: bool, batch
     """Record a report's figures, period and batches in force, as submitted; returns its id."""
     db = Path(db)
     with _small_write(db, wait_s, say) as con:
+        key = _key_if_ours(con, db)
+        if key is not None and key_file_hashes(con, key):  # the caller's list has the old digests
+            batches_json = _keyed_batches_json(batches_json, key)
         rid = con.execute("select coalesce(max(report_id), 0) + 1 from meta.frozen_reports").fetchone()[0]
         con.execute("insert into meta.frozen_reports values (?, ?, ?, ?, ?, ?, ?, ?)",
                     [rid, label[:80], period_from, period_to, suppressed, settings.now(),
@@ -386,6 +436,7 @@ def add_annotation(db: Path, start, end, scope: str, note: str,
                    hashlib.sha256(f"{stamp}{cols}".encode()).hexdigest(), cols, [1], [], 1, 0)
     try:
         key = peek_key(Path(db))
+        raw.content_sha256 = privacy.file_fingerprint(raw.content_sha256, key)
         v = validate(raw, key)
     except (Refused, LoadError) as exc:
         return False, f"Not added: {exc}"
@@ -393,7 +444,7 @@ def add_annotation(db: Path, start, end, scope: str, note: str,
         return False, "Not added: " + "; ".join(f"{f}: {reason}" for _, f, reason in v.rejects)
     o = Outcome(raw.file, raw.sheet)
     with _small_write(Path(db), wait_s, lambda *_: None) as con:
-        check_key(con, Path(db))
+        key_file_hashes(con, check_key(con, Path(db)))
         v = validate(raw, key, con=con)
         _write(con, o, raw, v)
         release(con)

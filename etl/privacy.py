@@ -63,6 +63,13 @@ def fingerprint(key: bytes) -> str:
     return hmac.new(key, b"shop-key-fingerprint-v1", hashlib.sha256).hexdigest()[:16]
 
 
+def file_fingerprint(sha_hex: str, key: bytes) -> str:
+    """What the database keeps of a file's (or sheet's) SHA-256: keyed, HMAC-SHA-256(key, digest).
+    A plain digest of a one-row file is an oracle: every other cell of the row is stored typed,
+    so guesses at its client code could be tested against it without the key."""
+    return hmac.new(key, b"shop-file-v1:" + sha_hex.encode(), hashlib.sha256).hexdigest()
+
+
 _HASHED: dict[tuple[bytes, str], int] = {}
 
 

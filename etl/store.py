@@ -505,8 +505,11 @@ def working_copy(db: Path, new_bytes: int = 0):
             _unlink(tmp, str(tmp) + ".wal")
             shutil.rmtree(spill, ignore_errors=True)
             return
-        con.execute("checkpoint")
-        con.close()
+        if _REWRITE.pop(id(con), False):
+            _rewrite(con, tmp)
+        else:
+            con.execute("checkpoint")
+            con.close()
         os.chmod(tmp, mode)  # the live file's mode, not the umask's: owner-only stays owner-only
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
@@ -514,15 +517,40 @@ def working_copy(db: Path, new_bytes: int = 0):
         _fsync_dir(db.parent)
     except BaseException as exc:
         if con is not None:
+            _REWRITE.pop(id(con), None)
             with contextlib.suppress(Exception):
                 con.close()
-        _unlink(tmp, str(tmp) + ".wal")
+        _unlink(tmp, str(tmp) + ".wal", f"{tmp}.fresh", f"{tmp}.fresh.wal")
         fault = classify(exc, db, db.parent) if isinstance(exc, Exception) else None
         if fault is not None and fault is not exc:
             raise fault from None
         raise
     finally:
         shutil.rmtree(spill, ignore_errors=True)
+
+
+_REWRITE: dict[int, bool] = {}
+
+
+def rewrite_on_swap(con) -> None:
+    """Ask the working copy to be written afresh at the end instead of swapped in as it is: a
+    copied file keeps the bytes of what was updated or deleted in its free blocks (old plain
+    digests, say); a fresh file holds only what is in force."""
+    _REWRITE[id(con)] = True
+
+
+def _rewrite(con, tmp: Path) -> None:
+    """Copy every schema, table and view of the working copy into a fresh file, then put it in
+    the working copy's place (the caller swaps it in as usual)."""
+    fresh = Path(f"{tmp}.fresh")
+    _unlink(fresh, f"{fresh}.wal")
+    name = con.execute("select current_database()").fetchone()[0].replace('"', '""')
+    con.execute(f"attach '{str(fresh).replace(chr(39), chr(39) * 2)}' as shop_fresh")
+    con.execute(f'copy from database "{name}" to shop_fresh')
+    con.execute("detach shop_fresh")
+    con.close()
+    _unlink(tmp, str(tmp) + ".wal")
+    os.replace(fresh, tmp)
 
 
 def load_memory_mb() -> int:

@@ -317,3 +317,86 @@ def test_an_unforeseen_database_error_is_said_without_the_data_it_quotes():
         "Conversion Error: Type VARCHAR with value 'ZQ0001X 250-555-0199' can't be cast to DATE"))
     assert "Conversion Error" in said and "ZQ0001X" not in said and "555" not in said
     assert "ZQ0001X" not in unforeseen(KeyError("ZQ0001X"))
+
+
+def _batches(db: Path) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("select file_name, content_sha256, status from meta.batches order by batch_id").fetchall()
+    finally:
+        con.close()
+
+
+def test_a_one_row_files_digest_cannot_be_used_to_test_guesses_at_its_code(tmp_path, capsys):
+    """Every other cell of a one-row Safe Suite file is stored typed: a plain SHA-256 of the file
+    would let anyone holding the database try codes until the digest matched. The digest kept is
+    keyed; the same file is still known again, and a corrected copy still replaces it."""
+    f = tmp_path / "suite_stays_2025-03.csv"
+    head = ["client_code", "check_in", "check_out", "referral_source", "exit_destination"]
+    write_csv(f, head, [["QK37T", "2025-03-02", "2025-03-09", "outreach", "housing"]])
+    db = tmp_path / "shop.duckdb"
+    assert load(["load", str(f), "--db", str(db)], capsys)[0] == 0
+    [(name, digest, status)] = _batches(db)
+    data = f.read_bytes()
+    guesses = {hashlib.sha256(data).hexdigest(), hashlib.sha256(data.replace(b"QK37T", b"QK37T")).hexdigest()}
+    assert digest not in guesses and len(digest) == 64
+    assert hashlib.sha256(data).hexdigest()[:12] not in (db.read_bytes() + capsys.readouterr().out.encode()).hex()
+    # known again: the same bytes under another name are "already loaded"
+    g = tmp_path / "suite_stays_2025-03 (copy).csv"
+    g.write_bytes(data)
+    code, out = load(["load", str(g), "--db", str(db)], capsys)
+    assert code == 0 and "already loaded" in out
+    # a corrected copy under the same name replaces it
+    write_csv(f, head, [["QK37T", "2025-03-02", "2025-03-10", "outreach", "housing"]])
+    assert load(["load", str(f), "--db", str(db)], capsys)[0] == 0
+    assert [s for _, _, s in _batches(db)] == ["replaced", "in_force"]
+
+
+def test_plain_digests_of_an_older_database_are_keyed_by_its_next_load(tmp_path, capsys):
+    f = tmp_path / "outreach.csv"
+    big_outreach(f, 30)
+    db = tmp_path / "shop.duckdb"
+    assert load(["load", str(f), "--db", str(db)], capsys)[0] == 0
+    plain = hashlib.sha256(f.read_bytes()).hexdigest()
+    rid = freeze(db, "Before", dt.date(2024, 4, 1), dt.date(2025, 3, 31), True,
+                 '[{"file": "outreach.csv", "sheet": "", "sha256": "x"}]', "{}", say=lambda *a: None)
+    con = duckdb.connect(str(db))   # as an earlier version left it: plain digests, no setting
+    con.execute("update meta.batches set content_sha256 = ?", [plain])
+    con.execute("update meta.frozen_reports set batches = ? where report_id = ?",
+                [f'[{{"file": "outreach.csv", "sheet": "", "sha256": "{plain}"}}]', rid])
+    con.execute("delete from meta.settings where key = 'file_hashes'")
+    con.close()
+    g = tmp_path / "outreach_copy.csv"
+    g.write_bytes(f.read_bytes())
+    code, out = load(["load", str(g), "--db", str(db)], capsys)
+    assert code == 0 and "already loaded" in out, out   # the keyed digests still match
+    [(_, digest, _)] = _batches(db)
+    assert digest != plain
+    from metrics import frozen
+    from etl.store import close_shared
+    close_shared(db)
+    header, _ = frozen.compare(rid, db)
+    assert header["files replaced or removed since"] == [] and header["files added since"] == 0
+    assert plain not in db.read_bytes().hex() and plain.encode() not in db.read_bytes()
+
+
+def test_plain_digests_are_keyed_by_a_frozen_report_too_and_its_own_list_with_them(tmp_path, capsys):
+    f = tmp_path / "outreach.csv"
+    big_outreach(f, 30)
+    db = tmp_path / "shop.duckdb"
+    assert load(["load", str(f), "--db", str(db)], capsys)[0] == 0
+    plain = hashlib.sha256(f.read_bytes()).hexdigest()
+    con = duckdb.connect(str(db))
+    con.execute("update meta.batches set content_sha256 = ?", [plain])
+    con.execute("delete from meta.settings where key = 'file_hashes'")
+    con.close()
+    # the dashboard lists the files in force as it reads them (plain here), then freezes
+    listed = f'[{{"file": "outreach.csv", "sheet": "", "sha256": "{plain}"}}]'
+    rid = freeze(db, "Year end", dt.date(2024, 4, 1), dt.date(2025, 3, 31), True, listed, "{}", say=lambda *a: None)
+    from metrics import frozen
+    from etl.store import close_shared
+    close_shared(db)
+    header, _ = frozen.compare(rid, db)
+    assert header["files replaced or removed since"] == [] and header["files added since"] == 0
+    assert plain.encode() not in db.read_bytes()
+    assert [p.name for p in tmp_path.iterdir() if ".loading-" in p.name or p.name.endswith(".fresh")] == []
