@@ -352,20 +352,27 @@ def test_a_one_row_files_digest_cannot_be_used_to_test_guesses_at_its_code(tmp_p
     assert [s for _, _, s in _batches(db)] == ["replaced", "in_force"]
 
 
-def test_plain_digests_of_an_older_database_are_keyed_by_its_next_load(tmp_path, capsys):
+def _as_an_older_version_left_it(tmp_path, capsys, report: bool):
+    """A database with one file loaded, its digest plain and no 'file_hashes' setting (and a frozen
+    report listing that digest): (the file, the database, the plain digest, the report's id)."""
     f = tmp_path / "outreach.csv"
     big_outreach(f, 30)
     db = tmp_path / "shop.duckdb"
     assert load(["load", str(f), "--db", str(db)], capsys)[0] == 0
     plain = hashlib.sha256(f.read_bytes()).hexdigest()
     rid = freeze(db, "Before", dt.date(2024, 4, 1), dt.date(2025, 3, 31), True,
-                 '[{"file": "outreach.csv", "sheet": "", "sha256": "x"}]', "{}", say=lambda *a: None)
-    con = duckdb.connect(str(db))   # as an earlier version left it: plain digests, no setting
+                 '[{"file": "outreach.csv", "sheet": "", "sha256": "x"}]', "{}", say=lambda *a: None) if report else None
+    con = duckdb.connect(str(db))
     con.execute("update meta.batches set content_sha256 = ?", [plain])
     con.execute("update meta.frozen_reports set batches = ? where report_id = ?",
                 [f'[{{"file": "outreach.csv", "sheet": "", "sha256": "{plain}"}}]', rid])
     con.execute("delete from meta.settings where key = 'file_hashes'")
     con.close()
+    return f, db, plain, rid
+
+
+def test_plain_digests_of_an_older_database_are_keyed_by_its_next_load(tmp_path, capsys):
+    f, db, plain, rid = _as_an_older_version_left_it(tmp_path, capsys, report=True)
     g = tmp_path / "outreach_copy.csv"
     g.write_bytes(f.read_bytes())
     code, out = load(["load", str(g), "--db", str(db)], capsys)
@@ -381,15 +388,7 @@ def test_plain_digests_of_an_older_database_are_keyed_by_its_next_load(tmp_path,
 
 
 def test_plain_digests_are_keyed_by_a_frozen_report_too_and_its_own_list_with_them(tmp_path, capsys):
-    f = tmp_path / "outreach.csv"
-    big_outreach(f, 30)
-    db = tmp_path / "shop.duckdb"
-    assert load(["load", str(f), "--db", str(db)], capsys)[0] == 0
-    plain = hashlib.sha256(f.read_bytes()).hexdigest()
-    con = duckdb.connect(str(db))
-    con.execute("update meta.batches set content_sha256 = ?", [plain])
-    con.execute("delete from meta.settings where key = 'file_hashes'")
-    con.close()
+    f, db, plain, _ = _as_an_older_version_left_it(tmp_path, capsys, report=False)
     # the dashboard lists the files in force as it reads them (plain here), then freezes
     listed = f'[{{"file": "outreach.csv", "sheet": "", "sha256": "{plain}"}}]'
     rid = freeze(db, "Year end", dt.date(2024, 4, 1), dt.date(2025, 3, 31), True, listed, "{}", say=lambda *a: None)
