@@ -343,7 +343,7 @@ def report(outcomes: list[Outcome], say=print) -> int:
             say(f"  {o.how}")
         if o.unknown_columns and o.status != "already loaded":
             more = len(o.unknown_columns) - 5
-            say("  ignored columns not in the contract: " + ", ".join(o.unknown_columns[:5])
+            say("  ignored columns not in the contract: " + ", ".join(map(privacy.header_said, o.unknown_columns[:5]))
                 + (f" and {more} more" if more > 0 else ""))
         for r, f, reason in o.rejects[:SHOWN_REJECTS]:
             say(f"  row {r}, {f}: {reason}")
@@ -413,6 +413,9 @@ def freeze(db: Path, label: str, period_from, period_to, suppressed: bool, batch
            figures_json: str, say=print, wait_s: float | None = None) -> int:
     """Record a report's figures, period and batches in force, as submitted; returns its id."""
     db = Path(db)
+    why = privacy.looks_identifying(label)
+    if why:  # the label is stored, and listed outside the staff view
+        raise LoadError(f"the report's label {why}: not frozen; give it a label without it")
     with _small_write(db, wait_s, say) as con:
         key = _key_if_ours(con, db)
         if key is not None and key_file_hashes(con, key):  # the caller's list has the old digests

@@ -139,6 +139,13 @@ def _without_dates(text: str) -> str:
     return _DATE_TIME.sub(lambda m: " ; " if _plausible_date(m) else m.group(), text)
 
 
+def header_said(header) -> str:
+    """A column header as a message may quote it: cut to 40 characters, and not at all when it
+    looks like an identifier itself (a phone number typed as a header)."""
+    why = looks_identifying(str(header))
+    return f"a column whose header {why} (not shown)" if why else str(header)[:40]
+
+
 def looks_identifying(text: str) -> str | None:
     """Why a text looks like a direct identifier, else None: the one screen for free text.
 

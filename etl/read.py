@@ -22,7 +22,7 @@ from shop import settings
 
 from .contract import (DATE, LOG_TYPES, LogType, header_map, identifier_header, log_types_named,
                        norm_header, split_unit)
-from .privacy import looks_identifying
+from .privacy import header_said, looks_identifying
 
 HEADER_SCAN_ROWS = 30
 _TOTAL = re.compile(r"^\s*(grand\s+|sub\s*-?\s*)?totals?\b", re.I)
@@ -546,10 +546,10 @@ def _find_header(rows: list[list[str]], lt: LogType) -> tuple[int, dict[int, str
     for j, c in enumerate(rows[i]):
         field_part, unit = split_unit(c)
         if (j not in mapping and identifier_header(c)) or (unit and identifier_header(unit)):
-            raise Refused(f"has a column {str(c)[:40]!r} that names a direct identifier: the whole "
+            raise Refused(f"has {_column(c)} that names a direct identifier: the whole "
                           "file is refused and nothing was stored; delete that column and load again")
         if j in mapping and lt.field(mapping[j]).unit == "minutes" and set(re.findall(r"[a-z]+", unit.lower())) & _HOURS:
-            raise Refused(f"has a column {str(c)[:40]!r} in hours: the contract's {mapping[j]} field is in "
+            raise Refused(f"has {_column(c)} in hours: the contract's {mapping[j]} field is in "
                           "minutes; convert the column to minutes (or h:mm) and load again")
     if missing:
         raise Refused(f"has no column for required field {', '.join(missing)} "
@@ -612,3 +612,9 @@ def _no_date(r, mapping, date_fields) -> bool:
         if fname in date_fields and j < len(r) and r[j].strip() and not _TOTAL.match(r[j]):
             return False
     return True
+
+
+def _column(header) -> str:
+    """'a column 'Phone'' as a message says it, never quoting a header that is an identifier."""
+    said = header_said(header)
+    return said if said != str(header)[:40] else f"a column {said!r}"

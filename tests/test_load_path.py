@@ -399,3 +399,26 @@ def test_plain_digests_are_keyed_by_a_frozen_report_too_and_its_own_list_with_th
     assert header["files replaced or removed since"] == [] and header["files added since"] == 0
     assert plain.encode() not in db.read_bytes()
     assert [p.name for p in tmp_path.iterdir() if ".loading-" in p.name or p.name.endswith(".fresh")] == []
+
+
+def test_a_header_or_a_label_that_is_a_phone_number_is_never_repeated(tmp_path, capsys):
+    f = tmp_path / "outreach.csv"
+    write_csv(f, HEAD + ["250-555-0188"], [["2025-01-06", "ZQ0001X", "street", "", "no", "one_to_one", "30", "x"]])
+    db = tmp_path / "shop.duckdb"
+    code, out = load(["load", str(f), "--db", str(db)], capsys)
+    assert code == 0 and "ignored columns not in the contract: a column whose header looks like" in out
+    assert "0188" not in out
+    g = tmp_path / "outreach_2.csv"
+    write_csv(g, HEAD + ["Phone 250-555-0177"], [["2025-01-07", "ZQ0001X", "street", "", "no", "one_to_one", "30", "x"]])
+    code = main(["load", str(g), "--db", str(db)])
+    said = capsys.readouterr()
+    assert "refused" in said.out and "0177" not in said.out + said.err
+    with pytest.raises(Exception) as exc:
+        freeze(db, "For QK call 250-555-0199", dt.date(2024, 4, 1), dt.date(2025, 3, 31), True, "[]", "{}",
+               say=lambda *a: None)
+    assert "0199" not in str(exc.value) and "not frozen" in str(exc.value)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("select count(*) from meta.frozen_reports").fetchone()[0] == 0
+    finally:
+        con.close()
