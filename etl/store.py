@@ -474,7 +474,26 @@ class Unchanged(Exception):
 
 
 @contextlib.contextmanager
+def _owner_only_files():
+    """Files DuckDB creates during a write (the working copy, its .wal, a fresh copy, spilled
+    temp files) are owner-only from the start, whatever the process's umask: they hold person
+    keys, file names and, spilled, raw cells. Only ever narrows what another thread creates."""
+    old = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+@contextlib.contextmanager
 def working_copy(db: Path, new_bytes: int = 0):
+    """See `_working_copy`; every file it creates is owner-only from the start (`_owner_only_files`)."""
+    with _owner_only_files(), _working_copy(db, new_bytes) as con:
+        yield con
+
+
+@contextlib.contextmanager
+def _working_copy(db: Path, new_bytes: int = 0):
     """A writable copy of the database; swapped in atomically only if the block succeeds.
 
     Checks first that the live file is readable and that the disk has room (`new_bytes` is
@@ -575,6 +594,13 @@ def _connect_for_write(path: Path, spill: Path):
 
 @contextlib.contextmanager
 def in_place(db: Path, tries: int = 40):
+    """See `_in_place`; every file it creates is owner-only from the start (`_owner_only_files`)."""
+    with _owner_only_files(), _in_place(db, tries) as con:
+        yield con
+
+
+@contextlib.contextmanager
+def _in_place(db: Path, tries: int = 40):
     """A small write on the live file in one transaction (the caller holds the load lock).
 
     DuckDB's write-ahead log makes the transaction all or nothing, even across a crash; a

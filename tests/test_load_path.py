@@ -422,3 +422,27 @@ def test_a_header_or_a_label_that_is_a_phone_number_is_never_repeated(tmp_path, 
         assert con.execute("select count(*) from meta.frozen_reports").fetchone()[0] == 0
     finally:
         con.close()
+
+
+def test_every_file_a_write_creates_is_owner_only_whatever_the_umask(tmp_path):
+    """The working copy, its .wal and spilled temp files (person keys, raw cells) are 0600 from the
+    moment DuckDB creates them: a killed load's leftovers are seen here before anything cleans up."""
+    import os
+    import signal
+    f = tmp_path / "outreach.csv"
+    big_outreach(f, 400_000, seed=11)
+    db = tmp_path / "shop.duckdb"
+    env = dict(os.environ, SHOP_LOAD_MEMORY_MB="64", SHOP_FAST_CSV_BYTES="0")
+    p = subprocess.Popen([sys.executable, "-m", "etl", "load", str(f), "--db", str(db)], cwd=ROOT, env=env,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=lambda: os.umask(0o022))
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob("shop.duckdb.loading-*.wal")) and time.monotonic() < deadline and p.poll() is None:
+        time.sleep(0.01)
+    time.sleep(0.2)
+    p.send_signal(signal.SIGKILL)
+    p.wait(30)
+    left = [q for q in tmp_path.rglob("*") if ".loading-" in str(q)]
+    assert any(q.name.endswith(".wal") for q in left), "the load was killed before it wrote"
+    for q in left:
+        mode = stat.S_IMODE(q.stat().st_mode)
+        assert mode & 0o077 == 0, (q.name, oct(mode))
