@@ -18,6 +18,7 @@ the lock proves no other write is under way).
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
 import errno
 import fcntl
@@ -271,6 +272,7 @@ class _Shared:
         self.version = None
         self.users = 0
         self.gen = 0  # which idle timer may close it
+        self.timer = None
 
 
 _SHARED: dict[str, _Shared] = {}
@@ -336,9 +338,22 @@ def shared_reader(db: Path):
             if failed:
                 sh.version = None  # opened again (or the fault said again) by the next read
             if sh.users == 0 and sh.con is not None:
-                t = threading.Timer(SHARED_IDLE_S, _close_if_idle, (sh, sh.gen))
-                t.daemon = True
-                t.start()
+                if sh.timer is not None:
+                    sh.timer.cancel()
+                sh.timer = threading.Timer(SHARED_IDLE_S, _close_if_idle, (sh, sh.gen))
+                sh.timer.daemon = True
+                sh.timer.start()
+
+
+@atexit.register
+def _close_all_shared() -> None:
+    """At exit, before the interpreter goes: an idle timer closing DuckDB from a dying daemon
+    thread aborts the process (and a command's exit code with it)."""
+    for sh in list(_SHARED.values()):
+        with sh.lock:
+            if sh.timer is not None:
+                sh.timer.cancel()
+            _close_shared(sh)
 
 
 def close_shared(db: Path) -> None:

@@ -103,3 +103,15 @@ def test_a_plain_read_after_a_swap_reads_the_new_file_not_the_shared_ones(tmp_pa
     with store.read_only(path) as con:
         assert con.execute("select count(*) from core.outreach").fetchone()[0] == 7
     store.close_shared(path)
+
+
+def test_a_process_that_ends_just_as_its_reader_idles_out_exits_cleanly(tmp_path):
+    """An idle timer closing DuckDB while the interpreter shuts down aborted the process ('terminate
+    called after throwing'): a command's exit code must not depend on when it read last."""
+    path = _outreach_db(tmp_path, 5)
+    script = ("import sys, time; from metrics import db; "
+              "db.query('select count(*) from core.outreach', None, sys.argv[1]); time.sleep(float(sys.argv[2]))")
+    for delay in (0.245, 0.248, 0.25, 0.2505, 0.251, 0.252, 0.249, 0.2495, 0.253, 0.247):
+        p = subprocess.run([sys.executable, "-c", script, str(path), str(delay)], cwd=ROOT, capture_output=True,
+                           text=True, timeout=60, env=dict(os.environ))
+        assert p.returncode == 0 and "terminate" not in p.stderr, (delay, p.returncode, p.stderr[-300:])
