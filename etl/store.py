@@ -23,6 +23,7 @@ import contextlib
 import errno
 import fcntl
 import os
+import re
 import shutil
 import stat
 import threading
@@ -201,8 +202,8 @@ def unforeseen(exc: BaseException) -> str:
     """An unforeseen error in words that quote nothing of the data: DuckDB's and Python's own
     messages can hold a cell's value (a client code, a phone number), so only their kind is said."""
     if isinstance(exc, duckdb.Error):
-        kind = str(exc).split(":", 1)[0].strip() if ":" in str(exc)[:40] else type(exc).__name__
-        return f"database error ({kind})"
+        m = re.match(r"[A-Z][A-Za-z ]{0,30} Error(?=:)", str(exc))  # DuckDB's "Conversion Error: ..."
+        return f"database error ({m.group(0) if m else type(exc).__name__})"
     return f"unexpected {type(exc).__name__}"
 
 
@@ -220,7 +221,8 @@ def _open_read_only(db: Path, tries: int = 20):
         try:
             return duckdb.connect(str(db), read_only=True)
         except duckdb.Error as exc:
-            if not _busy(exc):
+            # "a different configuration": this very process is writing the file (a note): wait
+            if not (_busy(exc) or "different configuration" in str(exc).lower()):
                 fault = classify(exc, db)
                 if fault is None and db.exists():  # an existing file DuckDB cannot open is damaged for us
                     first = str(exc).splitlines()[0].replace(str(db), db.name)[:120]
@@ -321,8 +323,8 @@ def shared_reader(db: Path):
         if sh.con is None:
             sh.con = _open_read_only(db)
             sh.version = now
-        sh.users += 1
         cur = sh.con.cursor()
+        sh.users += 1
     failed = False
     try:
         with _faults_said(db):
@@ -433,10 +435,12 @@ def leftovers(db: Path) -> list[Path]:
     return out
 
 
-def cleanup_stale(db: Path) -> None:
+def cleanup_stale(db: Path, keep_reader_temp: bool = False) -> None:
     """Remove leftovers of earlier writes. The caller holds the lock, which every writer takes,
     so none of them belongs to a write still under way."""
     for p in leftovers(db):
+        if keep_reader_temp and p.name == f"{db.name}.tmp":
+            continue
         with contextlib.suppress(OSError):
             if p.is_dir():  # a killed load's temp folder (spilled temp tables)
                 shutil.rmtree(p)
@@ -450,7 +454,8 @@ def sweep(db: Path) -> None:
     folder holds raw cells (client codes among them) until it is removed. Does nothing when the
     lock is held (a write is running) or cannot be opened (a read-only folder)."""
     db = Path(db)
-    if not leftovers(db):
+    # not `<db>.tmp`: DuckDB's own temp folder for a reader that spills; only a writer clears it
+    if not [p for p in leftovers(db) if p.name != f"{db.name}.tmp"]:
         return
     try:
         fd = os.open(Path(str(db) + ".lock"), os.O_RDWR)
@@ -462,7 +467,7 @@ def sweep(db: Path) -> None:
         os.close(fd)
         return
     try:
-        cleanup_stale(db)
+        cleanup_stale(db, keep_reader_temp=True)
     finally:
         os.close(fd)
 
@@ -579,9 +584,10 @@ def _rewrite(con, tmp: Path) -> None:
     fresh = Path(f"{tmp}.fresh")
     _unlink(fresh, f"{fresh}.wal")
     name = con.execute("select current_database()").fetchone()[0].replace('"', '""')
-    con.execute(f"attach '{str(fresh).replace(chr(39), chr(39) * 2)}' as shop_fresh")
-    con.execute(f'copy from database "{name}" to shop_fresh')
-    con.execute("detach shop_fresh")
+    alias = f"shop_rewrite_{os.getpid()}_{id(con)}"  # never the working copy's own name
+    con.execute(f"attach '{str(fresh).replace(chr(39), chr(39) * 2)}' as {alias}")
+    con.execute(f'copy from database "{name}" to {alias}')
+    con.execute(f"detach {alias}")
     con.close()
     _unlink(tmp, str(tmp) + ".wal")
     os.replace(fresh, tmp)

@@ -326,8 +326,8 @@ class Auditor:
             return float(c.value), float(c.value)
         if c.status == "pri":
             return 1.0, float(self.k - 1)
-        if c.status == "wh":
-            return 0.0, self.hs.kHighsInf
+        if c.status == "wh":  # never a zero (a zero is shown as 0): at least 1, as an attacker knows
+            return 1.0, self.hs.kHighsInf
         return float(self.k), self.hs.kHighsInf
 
     def update(self, c: Cell):
@@ -443,8 +443,9 @@ def _withhold(t: Linked, aud: "Auditor", targets: list) -> None:
     """The last resort, when hiding counts of k or more cannot protect a small count: it is pinned
     by its own `<k` and its small neighbours (eight months of `<10` each at least 1 under a
     year's `<10`), or by a public floor (a year to date's sessions under its hidden quarters).
-    Then a cell that pins it is withheld (shown as WITHHELD, which says nothing): the small count
-    itself first, else a released cell that binds it, until every small count is protected."""
+    Then a cell that pins it is withheld (shown as WITHHELD): the small count itself first, else a
+    released cell that binds it, until every small count is protected. A zero is never withheld,
+    so WITHHELD says "at least 1", and that is how it is audited here."""
     by_key = {c.key: c for c in t.cells}
     for _ in range(len(t.cells) + 1):
         for c in targets:
@@ -457,8 +458,8 @@ def _withhold(t: Linked, aud: "Auditor", targets: list) -> None:
         if own is not None and own.status != "wh":
             victim = own
         else:
-            cands = [by_key[b] for b in binding if by_key[b].status != "wh"] or \
-                    [x for x in t.cells if x.status != "wh"]
+            cands = [by_key[b] for b in binding if by_key[b].status != "wh" and by_key[b].value >= 1] or \
+                    [x for x in t.cells if x.status != "wh" and x.value >= 1]
             if not cands:
                 return  # nothing released is left: nothing can pin it
             victim = min(cands, key=lambda x: (_cost(x.key), _related(c.key, x.key), x.value, str(x.key)))

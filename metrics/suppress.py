@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 
 SECONDARY = "x"  # the mark of a complementary (secondary) suppression
-WITHHELD = "–"   # a figure withheld: with the figures around it, it would narrow a small count down
+WITHHELD = "w"   # a count withheld (never a zero): with the figures around it, it would narrow a small count down
 
 
 def threshold() -> int:
@@ -27,5 +27,5 @@ def footnote(k: int | None = None) -> str:
     k = k or threshold()
     return (f"<{k}: a count of people or their contacts from 1 to {k - 1}, suppressed to protect "
             f"privacy. x: a count of {k} or more, hidden so that a suppressed count cannot be worked out from "
-            f"totals, or a rate or share of a small or hidden count. –: not shown, because with the figures "
-            f"around it, it would narrow a small count down. 0 is a true zero.")
+            f"totals, or a rate or share of a small or hidden count. w: a count of 1 or more, withheld because "
+            f"with the figures around it, it would narrow a small count down. 0 is a true zero.")

@@ -32,7 +32,7 @@ from metrics import periods, release
 TODAY = dt.date.today()
 K = 10
 SMALL = f"<{K}"
-WITHHELD = "–"  # not shown: no constraint at all
+WITHHELD = "w"  # withheld: a count of at least 1 (a zero is always shown as 0)
 
 # What each released figure counts, from the contract: (family, dimension, category); None = all.
 INDICATORS = {
@@ -139,7 +139,7 @@ def _bounds(v):
     if v == SMALL:
         return 1.0, K - 1.0
     if v == WITHHELD:
-        return 0.0, highspy.kHighsInf
+        return 1.0, highspy.kHighsInf
     if v == "x":
         return float(K), highspy.kHighsInf
     return float(v), float(v)

@@ -115,3 +115,24 @@ def test_a_process_that_ends_just_as_its_reader_idles_out_exits_cleanly(tmp_path
         p = subprocess.run([sys.executable, "-c", script, str(path), str(delay)], cwd=ROOT, capture_output=True,
                            text=True, timeout=60, env=dict(os.environ))
         assert p.returncode == 0 and "terminate" not in p.stderr, (delay, p.returncode, p.stderr[-300:])
+
+
+def test_a_page_read_during_a_note_of_the_same_process_waits_instead_of_calling_the_file_damaged(tmp_path):
+    import threading
+    path = _outreach_db(tmp_path, 5)
+    started, done = threading.Event(), threading.Event()
+
+    def note():
+        with store.load_lock(path, say=lambda *_: None), store.in_place(path) as con:
+            con.execute("select count(*) from core.outreach").fetchall()  # the file is open for writing
+            started.set()
+            time.sleep(0.6)
+        done.set()
+
+    t = threading.Thread(target=note)
+    t.start()
+    started.wait(10)
+    assert _count(path) == 5, "the read waited for the write and then read"
+    t.join(10)
+    assert done.is_set()
+    store.close_shared(path)

@@ -39,7 +39,7 @@ def feasible_values(t: Linked, target, limit: int):
         for c in t.cells:
             v = sum(xs[i] for i in c.coef)
             if c.status == "pub" and v != c.value or c.status == "pri" and not 1 <= v <= K - 1 \
-                    or c.status == "sec" and v < K:  # withheld (wh): no constraint
+                    or c.status == "sec" and v < K or c.status == "wh" and v < 1:  # withheld: never a zero
                 ok = False
                 break
         if ok:
@@ -65,7 +65,7 @@ def test_every_primary_cell_keeps_three_values(body):
         elif c.status == "pri":
             assert 1 <= c.value <= K - 1
         else:
-            assert c.status == "wh"  # withheld: says nothing, whatever its value
+            assert c.status == "wh" and c.value >= 1  # withheld: never a zero
     limit = max(8, sum(map(sum, body)))
     for c in t.cells:
         if 1 <= c.value <= K - 1:  # every small count, shown as <k or withheld: even in a table of
@@ -100,7 +100,7 @@ def test_a_public_floor_under_hidden_parts_withholds_what_pins_them():
         vals = set()
         for a in range(13):
             for b in range(13):
-                if a + b >= 7 and all(c.status == "wh" or (c.status == "pri" and 1 <= v <= K - 1)
+                if a + b >= 7 and all((c.status == "wh" and v >= 1) or (c.status == "pri" and 1 <= v <= K - 1)
                                       for c, v in zip(t.cells, (a, b))):
                     vals.add(a if target.key[1] == (0, 0) else b)
         assert max(vals) - min(vals) >= 2, (target.key, sorted(vals))
@@ -117,3 +117,38 @@ def test_threshold_is_configurable_but_never_below_5(monkeypatch):
     assert suppress.threshold() == 5
     monkeypatch.setenv("SHOP_SUPPRESS_K", "20")
     assert suppress.primary_mark() == "<20"
+
+
+def test_a_withheld_count_is_at_least_one_and_its_neighbours_stay_protected():
+    """Months 0-7 of 1 and 8-11 of 0, with quarters and the year (the helper's case): withholding
+    a month is not enough when a withheld count is known to be at least 1 (zeros are shown)."""
+    months = [1] * 8 + [0] * 4
+    t = Linked(12)
+    for i, v in enumerate(months):
+        t.cells.append(Cell(("f", (i, i), None, None), {i: 1.0}, v))
+    for q in range(4):
+        t.cells.append(Cell(("f", (3 * q, 3 * q + 2), None, None), {i: 1.0 for i in range(3 * q, 3 * q + 3)},
+                            sum(months[3 * q:3 * q + 3])))
+    t.cells.append(Cell(("f", (0, 11), None, None), {i: 1.0 for i in range(12)}, sum(months)))
+    release.protect(t, 10)
+    assert all(c.value >= 1 for c in t.cells if c.status == "wh")
+    # independent check by HiGHS: each month's feasible range, withheld meaning at least 1
+    import highspy
+    import numpy as np
+    for target in range(8):
+        out = []
+        for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
+            h = highspy.Highs()
+            h.setOptionValue("output_flag", False)
+            h.addVars(12, np.zeros(12), np.full(12, highspy.kHighsInf))
+            for c in t.cells:
+                lo, hi = {"pub": (c.value, c.value), "pri": (1, 9), "sec": (10, highspy.kHighsInf),
+                          "wh": (1, highspy.kHighsInf)}[c.status]
+                idx = np.array(list(c.coef), dtype=np.int32)
+                h.addRow(lo, hi, len(idx), idx, np.ones(len(idx)))
+            h.changeColCost(target, 1.0)
+            h.changeObjectiveSense(sense)
+            h.run()
+            out.append(h.getInfo().objective_function_value if h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+                       else float("inf"))
+        assert out[1] == float("inf") or out[1] - out[0] >= 2 - 1e-6, (target, out)
