@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,7 +116,6 @@ def _key_if_ours(con, db: Path) -> bytes | None:
 
 
 def _keyed_batches_json(blob: str, key: bytes) -> str:
-    import json
     try:
         batches = json.loads(blob)
     except (TypeError, ValueError):

@@ -425,22 +425,22 @@ def write_failure(exc: BaseException) -> str:
     return str(exc)
 
 
-def leftovers(db: Path) -> list[Path]:
-    """Files a failed or killed write can leave: working copies, restores, partial backups."""
+def leftovers(db: Path, reader_temp: bool = True) -> list[Path]:
+    """Files a failed or killed write can leave: working copies, restores, partial backups; and
+    `<db>.tmp` unless `reader_temp` is False (DuckDB's own temp folder, a spilling reader's too)."""
     out = []
-    for pattern in (f"{db.name}.loading-*", f"{db.name}.restoring", f"{db.name}.restoring.part", f"{db.name}.tmp"):
+    patterns = [f"{db.name}.loading-*", f"{db.name}.restoring", f"{db.name}.restoring.part"]
+    for pattern in patterns + ([f"{db.name}.tmp"] if reader_temp else []):
         out += db.parent.glob(pattern)
     with contextlib.suppress(OSError):
         out += backups_dir(db).glob(f"{db.stem}-*.duckdb.part")
     return out
 
 
-def cleanup_stale(db: Path, keep_reader_temp: bool = False) -> None:
+def cleanup_stale(db: Path, reader_temp: bool = True) -> None:
     """Remove leftovers of earlier writes. The caller holds the lock, which every writer takes,
     so none of them belongs to a write still under way."""
-    for p in leftovers(db):
-        if keep_reader_temp and p.name == f"{db.name}.tmp":
-            continue
+    for p in leftovers(db, reader_temp):
         with contextlib.suppress(OSError):
             if p.is_dir():  # a killed load's temp folder (spilled temp tables)
                 shutil.rmtree(p)
@@ -454,8 +454,7 @@ def sweep(db: Path) -> None:
     folder holds raw cells (client codes among them) until it is removed. Does nothing when the
     lock is held (a write is running) or cannot be opened (a read-only folder)."""
     db = Path(db)
-    # not `<db>.tmp`: DuckDB's own temp folder for a reader that spills; only a writer clears it
-    if not [p for p in leftovers(db) if p.name != f"{db.name}.tmp"]:
+    if not leftovers(db, reader_temp=False):  # `<db>.tmp` may be a spilling reader's: writers clear it
         return
     try:
         fd = os.open(Path(str(db) + ".lock"), os.O_RDWR)
@@ -467,7 +466,7 @@ def sweep(db: Path) -> None:
         os.close(fd)
         return
     try:
-        cleanup_stale(db, keep_reader_temp=True)
+        cleanup_stale(db, reader_temp=False)
     finally:
         os.close(fd)
 

@@ -427,7 +427,7 @@ def protect(t: Linked, k: int, max_rounds: int = 60) -> None:
                 cands = [x for x in t.cells if x.status == "pub" and x.value >= k]
             if not cands:
                 continue
-            best = min(cands, key=lambda x: (_cost(x.key), _related(c.key, x.key), x.value, str(x.key)))
+            best = _cheapest(cands, c)
             best.status = "sec"
             added.add(best.key)
             aud.update(best)
@@ -462,9 +462,14 @@ def _withhold(t: Linked, aud: "Auditor", targets: list) -> None:
                     [x for x in t.cells if x.status != "wh" and x.value >= 1]
             if not cands:
                 return  # nothing released is left: nothing can pin it
-            victim = min(cands, key=lambda x: (_cost(x.key), _related(c.key, x.key), x.value, str(x.key)))
+            victim = _cheapest(cands, c)
         victim.status = "wh"
         aud.update(victim)
+
+
+def _cheapest(cands: list, target: Cell) -> Cell:
+    """The cell to hide for `target`: the cheapest to the reader, then the most related to it."""
+    return min(cands, key=lambda x: (_cost(x.key), _related(target.key, x.key), x.value, str(x.key)))
 
 
 def _cost(key: tuple) -> tuple:
