@@ -10,6 +10,7 @@ import os
 import resource
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -203,8 +204,21 @@ def _as_nobody(code: str, env_extra=None):
     if os.geteuid() != 0 or not shutil.which("setpriv"):
         pytest.skip("acting as another user needs root and setpriv (util-linux)")
     env = dict(os.environ, SHOP_HASH_KEY=TEST_KEY, PYTHONPATH=str(ROOT), **(env_extra or {}))
-    return subprocess.run(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
-                           sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env, timeout=120)
+    # The checkout may be an owner-only folder (`mktemp -d`): `nobody` needs to pass through the
+    # folders above it and to list it (imports do), for this call only.
+    opened = []
+    for folder, need in [*((f, stat.S_IXOTH) for f in ROOT.parents), (ROOT, stat.S_IXOTH | stat.S_IROTH)]:
+        mode = stat.S_IMODE(folder.stat().st_mode)
+        if mode & need != need:
+            os.chmod(folder, mode | need)
+            opened.append((folder, mode))
+    try:
+        return subprocess.run(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+                               sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env,
+                              timeout=120)
+    finally:
+        for folder, mode in reversed(opened):
+            os.chmod(folder, mode)
 
 
 @pytest.fixture
