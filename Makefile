@@ -48,6 +48,7 @@ test: test-tools setup-dev
 
 bench: setup-dev
 	$(PY) -m bench.run
+	$(PY) -m bench.info_loss
 
 clean-demo:
 	rm -f "$(DB)" "$(DB).wal" "$(DB).lock" "$(DB).key"

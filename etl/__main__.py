@@ -40,7 +40,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_summary(args) -> int:
-    from metrics import indicators, release
+    from metrics import indicators, ledger, release
     today = settings.today()
     try:
         period = _period(args, today, args.exact)
@@ -51,7 +51,11 @@ def cmd_summary(args) -> int:
     if not db.exists():
         print(f"error: no database at {db}: load files first (python -m etl load data/inbox)", file=sys.stderr)
         return 1
-    result = release.summary(period, suppressed=not args.exact, path=db, today=today)
+    try:
+        result = release.summary(period, suppressed=not args.exact, path=db, today=today)
+    except ledger.LedgerError as exc:
+        print(f"error: {exc}; nothing released", file=sys.stderr)
+        return 1
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
@@ -101,7 +105,12 @@ def cmd_export(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     db = _db(args)
-    rep = report.build(period, suppressed=not args.exact, path=db, today=today)
+    from metrics import ledger
+    try:
+        rep = report.build(period, suppressed=not args.exact, path=db, today=today)
+    except ledger.LedgerError as exc:
+        print(f"error: {exc}; nothing exported", file=sys.stderr)
+        return 1
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
     import getpass

@@ -31,6 +31,8 @@ def backup(db: Path, to: Path | None = None, keep: int = 10, say=print) -> Path:
             reason = str(exc).rsplit("(", 1)[-1].rstrip(")")
             raise damaged(db, reason, ": nothing was backed up and every backup was kept") from None
         dest = snapshot(db, Path(to) if to else backups_dir(db), "backup", max(1, keep))
+        from metrics import ledger  # what was released: a copy travels with the backup
+        ledger.copy_to(db, dest)
     say(str(dest))
     say(f"the key is not in the backup: it lives in {privacy.key_source(db)}; back it up separately, "
         "or the backup cannot be loaded into")
@@ -60,4 +62,8 @@ def restore(file: Path, db: Path, say=print) -> None:
         except BaseException:
             _unlink(tmp)
             raise
+    # The ledger beside the database is never replaced: what was released stays released. A
+    # backup's copy only adds (a restore onto a new machine brings the releases back with it).
+    from metrics import ledger
+    ledger.merge(ledger.path(file), db)
     say(f"restored {file} as {db} ({info['batches']} files in force)")

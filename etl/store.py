@@ -760,4 +760,5 @@ def snapshot(db: Path, folder: Path, label: str, keep: int = 0, verify: bool = T
         copies = sorted(folder.glob(f"{db.stem}-*-{label}.duckdb"), key=lambda p: p.name)
         for old in copies[:-keep]:
             _unlink(old)
+            _unlink(old.with_name(old.name + ".released.jsonl"))  # its copy of the release ledger
     return dest

@@ -1,484 +1,42 @@
 """The release engine: the only code that turns exact figures into released ones.
 
-Outside the staff view every disclosive figure of a fiscal year comes from one linked table
-per family of figures (outreach contacts with every breakdown of them, referrals with theirs,
-people reached, ...): the whole months that have ended, the fiscal quarters and the year
-made of them, this year's whole months to date, and every breakdown of each. Suppression is
-decided over the whole table at once, deterministically, and cached per (database version,
-fiscal year, k, day), so a cell shows the same released value on every page, chart, download,
-export and in the CLI.
+Outside the staff view every disclosive figure of a fiscal year comes from one linked table per
+family of figures (metrics/linked.py), decided over the whole table at once, deterministically,
+so a cell shows the same released value on every page, chart, download, export and in the CLI.
+Its periods are the External spans (metrics/spans.py); what to hide is decided by the
+attacker's linear program and the cost of each cell (metrics/protect.py); and every table is
+audited against everything released on earlier days and recorded before it leaves
+(metrics/ledger.py), so a year to date given in November and another in December never give
+December's small count by subtraction.
 
-Protection, not only hiding: after primary suppression (1..k-1 shown as `<k`) the table is
-audited by linear programming (HiGHS) the way an attacker would: `<k` is 1..k-1, `x` is at
-least k, every released number holds, nothing is negative. Complementary cells (`x`) are added
-until every primary cell can still take at least 3 values.
-
-Periods: `external_span(period, today)` says whether a period is one the External audience
-may see (a month, a fiscal quarter, a fiscal year that has ended, or this fiscal year's whole
-months to date); any other period is staff-only.
+A year's table is built in three steps: each family alone (with the ledger's rows); then the
+people counts, bounded by what the families released (people are at most their identified
+contacts, ...); then each family again with the floors the released people counts set (only
+hiding more, so the people counts' audit still holds). This module is the figures API on top.
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import threading
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
-from pathlib import Path
+from functools import lru_cache
 
-import numpy as np
 import pandas as pd
 
 from shop import settings
-from . import db, indicators, periods, release_cache, suppress
+from . import db, indicators, ledger, periods, release_cache, suppress
 from .indicators import REGISTRY
+from .linked import (ALL, FAMILIES, INDICATOR_CELLS, KEEP, MEASURE_CELLS, OTHERS, PEOPLE, PUBLIC_FLOORS,  # noqa: F401
+                     RATE_PARTS, Family, add_row, bounds_of, family_rows, family_table, people_table,
+                     _people_counts)
 from .periods import Period
+from .protect import Auditor, Cell, Linked, mark, protect  # noqa: F401
+from .spans import (NotExternal, Span, comparisons, current_fy, external_rule, external_span,  # noqa: F401
+                    months_done, span_or_raise, spans, ytd)
 
-FAMILY_SQL = Path(__file__).parent / "sql" / "families"
 NOT_RELEASED = "n/a"     # a figure the External audience never gets for this period (bad dates by month)
-OTHERS, ALL = "all others", "all"
 
-
-# ------------------------------------------------------------------ periods the External audience sees
-
-@dataclass(frozen=True)
-class Span:
-    """Whole months a..b (0 = the fiscal year's first month) of the fiscal year starting in `fy`."""
-    fy: int
-    a: int
-    b: int
-
-    @property
-    def period(self) -> Period:
-        return _period_of(self)
-
-    def _dates(self):
-        start = periods.add_months(periods.fiscal_year(self.fy).start, self.a)
-        return start, periods.month_end(periods.add_months(start, self.b - self.a))
-
-    @property
-    def quarter_aligned(self) -> bool:
-        return self.a % 3 == 0 and self.b % 3 == 2
-
-
-def months_done(fy: int, today: dt.date) -> int:
-    """Whole months of fiscal year `fy` that have ended before `today`'s month began."""
-    first_open = today.replace(day=1)
-    start = periods.fiscal_year(fy).start
-    n = (first_open.year - start.year) * 12 + first_open.month - start.month
-    return max(0, min(12, n))
-
-
-def current_fy(today: dt.date) -> int:
-    return periods.fy_start_year(today)
-
-
-def spans(fy: int, today: dt.date, quarters_only: bool = False) -> list[Span]:
-    """Every span of fiscal year `fy` in its External table (ended months only)."""
-    m = months_done(fy, today)
-    ytd = months_done(current_fy(today), today)  # this year's whole months: its year-earlier twin too
-    out = [(i, i) for i in range(m)]
-    out += [(3 * q, 3 * q + 2) for q in range(4) if 3 * q + 2 < m]
-    if m == 12:
-        out.append((0, 11))
-    if 0 < ytd < 12 and ytd <= m:
-        out.append((0, ytd - 1))
-        if ytd % 3:
-            out.append((3 * (ytd // 3), ytd - 1))
-    if quarters_only and ytd >= 3 and 3 * (ytd // 3) <= m:  # this year's whole quarters to date, and its twin
-        out.append((0, 3 * (ytd // 3) - 1))
-    seen, res = set(), []
-    for a, b in out:
-        if (a, b) not in seen and (not quarters_only or (a % 3 == 0 and b % 3 == 2)):
-            seen.add((a, b))
-            res.append(Span(fy, a, b))
-    return res
-
-
-def external_span(period: Period, today: dt.date, quarters_only: bool = False) -> Span | None:
-    """The span of the External table that `period` is, or None (then it is staff-only)."""
-    if not periods.is_whole_months(period):
-        return None
-    fy = periods.fy_start_year(period.start)
-    if periods.fy_start_year(period.end) != fy:
-        return None
-    start = periods.fiscal_year(fy).start
-    a = (period.start.year - start.year) * 12 + period.start.month - start.month
-    b = (period.end.year - start.year) * 12 + period.end.month - start.month
-    s = Span(fy, a, b)
-    return s if s in spans(fy, today, quarters_only) else None
-
-
-def ytd(today: dt.date) -> Period | None:
-    """This fiscal year's whole months to date (never the current month), or None in its first month."""
-    fy = current_fy(today)
-    m = months_done(fy, today)
-    if m == 0:
-        return None
-    s = Span(fy, 0, m - 1)
-    start, end = s._dates()
-    return Period(start, end, f"{periods.fy_label(fy)} to date ({end:%b %Y})")
-
-
-def comparisons(period: Period, today: dt.date, suppressed: bool) -> tuple[Period | None, Period | None]:
-    """(previous, a year earlier) for `period`. Outside the staff view both are spans of the
-    linked tables: the month or quarter before, the year before, and for the year to date
-    the same months a year earlier."""
-    if not suppressed:
-        return periods.previous(period), periods.year_earlier(period)
-    s = external_span(period, today)
-    if s is None:
-        return None, None
-    earlier = _period_of(Span(s.fy - 1, s.a, s.b))
-    n = s.b - s.a + 1
-    if n in (1, 3, 12) and (n != 3 or s.a % 3 == 0):
-        prev = periods.previous(period)
-    else:  # the year to date, or its last unfinished quarter: the same months a year earlier
-        prev = earlier
-    return prev, earlier
-
-
-def _period_of(s: Span) -> Period:
-    start, end = s._dates()
-    n = s.b - s.a + 1
-    if s.a == 0 and n not in (3, 12):
-        return Period(start, end, f"{periods.fy_label(s.fy)} first {n} month{'s' if n > 1 else ''}")
-    return periods.labelled(start, end)
-
-
-# ------------------------------------------------------------------ families: what is linked with what
-
-@dataclass(frozen=True)
-class Family:
-    """Figures that are parts of one another: released from one linked table."""
-    name: str
-    sql: str                 # file in sql/families: columns d, the dims, and the weight
-    dims: tuple[str, ...]
-    weight: str = "w"
-    disclosive: bool = True
-    quarters_only: bool = False   # bad date reports: whole fiscal quarters and years only
-
-
-FAMILIES: dict[str, Family] = {f.name: f for f in [
-    Family("contacts", "contacts", ("mode", "worker_group", "kind")),
-    Family("services", "services", ("service",)),
-    Family("new_people", "new_people", ()),
-    Family("supplies", "supplies", ("item", "channel", "reach"), disclosive=False),
-    Family("referrals", "referrals", ("referral_type", "status", "outcome_time")),
-    Family("stays", "stays", ("length", "referral_source")),
-    Family("exits", "exits", ("exit_destination",)),
-    Family("nights", "nights", ("night",)),
-    Family("requests", "requests", ("outcome",)),
-    Family("attendance", "attendance", ("attendee_group",)),
-    Family("bad_dates", "bad_dates", ("type", "police", "alert"), quarters_only=True),
-    Family("education_sessions", "education", ("topic",), disclosive=False),
-    Family("education_attendees", "education", ("audience",), weight="attendees", disclosive=False),
-]}
-
-# measure (series.MEASURES) -> (family, dimension)
-MEASURE_CELLS = {
-    "contacts_by_mode": ("contacts", "mode"), "contacts_by_worker_group": ("contacts", "worker_group"),
-    "contacts_by_kind": ("contacts", "kind"), "services_by_type": ("services", "service"),
-    "units_by_item": ("supplies", "item"), "units_by_channel": ("supplies", "channel"),
-    "units_by_reach": ("supplies", "reach"), "referrals_by_type": ("referrals", "referral_type"),
-    "referrals_by_status": ("referrals", "status"), "referrals_by_outcome_time": ("referrals", "outcome_time"),
-    "nights_by_period": ("nights", "night"), "stays_by_length": ("stays", "length"),
-    "stays_by_referral_source": ("stays", "referral_source"),
-    "stays_by_exit_destination": ("exits", "exit_destination"), "requests_by_outcome": ("requests", "outcome"),
-    "attendance_by_group": ("attendance", "attendee_group"), "reports_by_type": ("bad_dates", "type"),
-    "reports_by_police": ("bad_dates", "police"), "reports_by_alert": ("bad_dates", "alert"),
-    "sessions_by_topic": ("education_sessions", "topic"), "attendees_by_audience": ("education_attendees", "audience"),
-}
-
-# disclosive indicator -> its cell (family, dimension, category); None = the family's total
-INDICATOR_CELLS = {
-    "outreach.contacts": ("contacts", None, None), "outreach.anonymous_contacts": ("contacts", "kind", "anonymous"),
-    "outreach.new_people": ("new_people", None, None), "referrals.made": ("referrals", None, None),
-    "referrals.attended": ("referrals", "status", "attended"), "suite.stays": ("stays", None, None),
-    "suite.guest_nights": ("nights", None, None), "suite.turnaways_full": ("requests", "outcome", "full"),
-    "friday.attendance": ("attendance", None, None),
-    "friday.alumni_attendance": ("attendance", "attendee_group", "alumni"),
-    "bad_dates.reports": ("bad_dates", None, None),
-    "bad_dates.reported_to_police": ("bad_dates", "police", "reported to police"),
-}
-# people: distinct counts, not sums; linked over time by max(parts) <= whole <= sum(parts)
-PEOPLE = ["outreach.people", "referrals.people", "suite.people", "friday.people", "program.people"]
-# categories an indicator or a rate needs: never merged into "all others"
-KEEP = {("referrals", "status"): {"attended", "not_attended", "declined"}}
-for _fam, _dim, _cat in INDICATOR_CELLS.values():
-    if _dim:
-        KEEP.setdefault((_fam, _dim), set()).add(_cat)
-# rates and averages: released only when the counts they are made of are
-RATE_PARTS = {"referrals.completion_rate": [("referrals", "status", "attended"), ("referrals", "status", "not_attended"),
-                                            ("referrals", "status", "declined")],
-              "suite.occupancy_rate": [("nights", None, None)], "friday.avg_attendance": [("attendance", None, None)],
-              "outreach.support_hours": [("contacts", None, None)]}
-
-
-# What is public bounds what is not: a Friday session has at least one attendee, so attendance is
-# at least the number of sessions. Session counts are not disclosive and are released; one shown
-# as `<k` beside a hidden attendance can still be worked out by subtracting released periods (a
-# quarter's 29 sessions minus May's 10 and June's 10 gives April's 9, so April's `<10` attendance
-# is 9). So the audit takes every span's exact session count as the floor an attacker holds.
-PUBLIC_FLOORS = {"attendance": lambda ex, k: {span: f.get("friday.sessions", 0) for span, f in ex.items()}}
-
-
-@cache
-def family_source(name: str) -> str:
-    return (FAMILY_SQL / f"{FAMILIES[name].sql}.sql").read_text()
-
-
-def family_rows(con, name: str, start: dt.date, end: dt.date, today: dt.date, group: tuple[str, ...],
-                bucket: str = "date_trunc('month', d)::date") -> pd.DataFrame:
-    """Exact sums of one family in start..end grouped by a bucket of its date and `group`."""
-    fam = FAMILIES[name]
-    src = family_source(name)
-    cols = "".join(f", {g}" for g in group)
-    sql = (f"with src as ({src}), inside as (select * from src where d between $from and $to) "
-           f"select {bucket} as bucket{cols}, sum({fam.weight}) as value from inside group by all order by all")
-    params = {"from": start, "to": end, "today": today, "fsm": periods.fiscal_start_month()}
-    params = {k: v for k, v in params.items() if f"${k}" in sql}
-    df = con.execute(sql, params).df()
-    df["value"] = pd.to_numeric(df["value"]).fillna(0).astype("int64")
-    for g in group:
-        df[g] = df[g].astype(str)
-    return df
-
-
-# ------------------------------------------------------------------ the linked table and its audit
-
-@dataclass
-class Cell:
-    key: tuple                      # (family, span (a, b), dim, category)
-    coef: dict                      # variable -> coefficient
-    value: int                      # exact
-    status: str = "pub"             # pub | pri | sec | wh (withheld)
-
-
-@dataclass
-class Linked:
-    """Cells as linear expressions over non-negative variables, plus extra rows (lo <= expr <= hi)."""
-    n_vars: int
-    cells: list[Cell] = field(default_factory=list)
-    rows: list[tuple[dict, float, float]] = field(default_factory=list)
-    latent: list[Cell] = field(default_factory=list)   # never released, but must stay protected
-
-
-_BANNER_LOCK = threading.Lock()
-
-
-def _highs():
-    """A silent HiGHS instance (its one-time banner would land in the CLI's JSON on stdout)."""
-    import os
-    import highspy
-    with _BANNER_LOCK:
-        if not getattr(_highs, "quiet", False):
-            import sys
-            sys.stdout.flush()
-            saved = os.dup(1)
-            try:
-                devnull = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(devnull, 1)
-                os.close(devnull)
-                h = highspy.Highs()
-            finally:
-                os.dup2(saved, 1)
-                os.close(saved)
-            _highs.quiet = True
-        else:
-            h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("presolve", "off")  # many small solves of one model: warm starts beat presolve
-    return h
-
-
-class Auditor:
-    """The attacker's linear program over one linked table: feasible min and max of a cell."""
-
-    def __init__(self, t: Linked, k: int):
-        import highspy
-        self.hs = highspy
-        self.k = k
-        self.t = t
-        h = _highs()
-        inf = highspy.kHighsInf
-        n = t.n_vars
-        h.addVars(n, np.zeros(n), np.full(n, inf))
-        self.cell_row = {}
-        for c in t.cells:
-            lo, hi = self._bounds(c)
-            self._add_row(h, c.coef, lo, hi)
-            self.cell_row[c.key] = h.getNumRow() - 1
-        self.row_key = {r: key for key, r in self.cell_row.items()}
-        for coef, lo, hi in t.rows:
-            self._add_row(h, coef, lo, hi)
-        self.h = h
-        self.inf = inf
-        self.cost_idx: np.ndarray = np.array([], dtype=np.int32)
-
-    @staticmethod
-    def _add_row(h, coef, lo, hi):
-        idx = np.array(list(coef), dtype=np.int32)
-        val = np.array([coef[i] for i in idx], dtype=np.float64)
-        h.addRow(lo, hi, len(idx), idx, val)
-
-    def _bounds(self, c: Cell):
-        if c.status == "pub":
-            return float(c.value), float(c.value)
-        if c.status == "pri":
-            return 1.0, float(self.k - 1)
-        if c.status == "wh":  # never a zero (a zero is shown as 0): at least 1, as an attacker knows
-            return 1.0, self.hs.kHighsInf
-        return float(self.k), self.hs.kHighsInf
-
-    def update(self, c: Cell):
-        lo, hi = self._bounds(c)
-        self.h.changeRowBounds(self.cell_row[c.key], lo, hi)
-
-    def range(self, coef: dict) -> tuple[float, float, set]:
-        """(feasible min, feasible max, rows of released cells that bind either bound)."""
-        h = self.h
-        if len(self.cost_idx):
-            h.changeColsCost(len(self.cost_idx), self.cost_idx, np.zeros(len(self.cost_idx)))
-        idx = np.array(list(coef), dtype=np.int32)
-        h.changeColsCost(len(idx), idx, np.array([float(coef[i]) for i in idx]))
-        self.cost_idx = idx
-        out, binding = [], set()
-        for sense in (self.hs.ObjSense.kMinimize, self.hs.ObjSense.kMaximize):
-            h.changeObjectiveSense(sense)
-            h.run()
-            st = h.getModelStatus()
-            if st == self.hs.HighsModelStatus.kOptimal:
-                out.append(h.getInfo().objective_function_value)
-                duals = np.asarray(h.getSolution().row_dual)
-                binding |= set(np.nonzero(np.abs(duals) > 1e-9)[0].tolist())
-            elif st == self.hs.HighsModelStatus.kUnbounded:
-                out.append(float("inf"))
-            else:  # cannot tell: treat as exposed, so that more is hidden
-                out.append(float("nan"))
-        return out[0], out[1], binding
-
-    def check(self, coef: dict, value: int) -> tuple[bool, set]:
-        """(protected?, keys of the released cells that pin it). The exact value is feasible, so a
-        maximum 2 above it (or a minimum 2 below) is enough: often one solve instead of two."""
-        hi, rows = self._solve(coef, self.hs.ObjSense.kMaximize)
-        if hi == float("inf") or (not np.isnan(hi) and np.floor(hi + 1e-6) >= value + 2):
-            return True, set()
-        lo, rows_lo = self._solve(coef, self.hs.ObjSense.kMinimize)
-        ok = not (np.isnan(lo) or np.isnan(hi)) and np.floor(hi + 1e-6) - np.ceil(lo - 1e-6) >= 2
-        return ok, {self.row_key[r] for r in rows | rows_lo if r in self.row_key}
-
-    def _solve(self, coef: dict, sense) -> tuple[float, set]:
-        h = self.h
-        idx = np.array(list(coef), dtype=np.int32)
-        if len(self.cost_idx) and not np.array_equal(idx, self.cost_idx):
-            h.changeColsCost(len(self.cost_idx), self.cost_idx, np.zeros(len(self.cost_idx)))
-        h.changeColsCost(len(idx), idx, np.ones(len(idx)))
-        self.cost_idx = idx
-        h.changeObjectiveSense(sense)
-        h.run()
-        st = h.getModelStatus()
-        if st == self.hs.HighsModelStatus.kOptimal:
-            duals = np.asarray(h.getSolution().row_dual)
-            return h.getInfo().objective_function_value, set(np.nonzero(np.abs(duals) > 1e-9)[0].tolist())
-        if st == self.hs.HighsModelStatus.kUnbounded:
-            return float("inf"), set()
-        return float("nan"), set()  # cannot tell: treated as exposed, so that more is hidden
-
-
-def _related(target: tuple, cand: tuple) -> int:
-    """How good a complement `cand` is for `target` (lower is better): a sibling category in the
-    same span first, then the same category in a neighbouring span, then a total, then the rest."""
-    _, (a, b), dim, cat = target
-    _, (c, d), dim2, cat2 = cand
-    if (c, d) == (a, b) and dim2 == dim and cat2 != cat:
-        return 0
-    if dim2 == dim and cat2 == cat and (c, d) != (a, b):
-        same_len = (d - c) == (b - a)
-        overlaps = not (d < a or c > b)
-        return 1 if same_len and not overlaps else 2 if overlaps else 3
-    if (c, d) == (a, b):
-        return 4
-    return 5
-
-
-def protect(t: Linked, k: int, max_rounds: int = 60) -> None:
-    """Primary suppression, then complementary cells until every primary cell is protected."""
-    for c in t.cells:
-        if 1 <= c.value <= k - 1:
-            c.status = "pri"
-    targets = [c for c in t.cells if c.status == "pri"] + [c for c in t.latent if 1 <= c.value <= k - 1]
-    if not targets:
-        return
-    aud = Auditor(t, k)
-    by_key = {c.key: c for c in t.cells}
-    pending = targets
-    for _ in range(max_rounds):
-        added = set()
-        failing = []
-        for c in pending:
-            ok, binding = aud.check(c.coef, c.value)
-            if ok:
-                continue
-            failing.append(c)
-            if binding & added:
-                continue  # something pinning it was just hidden: look again next round
-            cands = [by_key[b] for b in binding if by_key[b].status == "pub" and by_key[b].value >= k]
-            if not cands:  # nothing binding can be hidden: the nearest cell that can
-                cands = [x for x in t.cells if x.status == "pub" and x.value >= k]
-            if not cands:
-                continue
-            best = _cheapest(cands, c)
-            best.status = "sec"
-            added.add(best.key)
-            aud.update(best)
-        if not failing:
-            return  # all protected
-        if not added:
-            break  # nothing left to hide behind x (every other cell is a zero, small or hidden)
-        pending = failing
-    _withhold(t, aud, targets)
-
-
-def _withhold(t: Linked, aud: "Auditor", targets: list) -> None:
-    """The last resort, when hiding counts of k or more cannot protect a small count: it is pinned
-    by its own `<k` and its small neighbours (eight months of `<10` each at least 1 under a
-    year's `<10`), or by a public floor (a year to date's sessions under its hidden quarters).
-    Then a cell that pins it is withheld (shown as WITHHELD): the small count itself first, else a
-    released cell that binds it, until every small count is protected. A zero is never withheld,
-    so WITHHELD says "at least 1", and that is how it is audited here."""
-    by_key = {c.key: c for c in t.cells}
-    for _ in range(len(t.cells) + 1):
-        for c in targets:
-            ok, binding = aud.check(c.coef, c.value)
-            if not ok:
-                break
-        else:
-            return
-        own = by_key.get(c.key)
-        if own is not None and own.status != "wh":
-            victim = own
-        else:
-            cands = [by_key[b] for b in binding if by_key[b].status != "wh" and by_key[b].value >= 1] or \
-                    [x for x in t.cells if x.status != "wh" and x.value >= 1]
-            if not cands:
-                return  # nothing released is left: nothing can pin it
-            victim = _cheapest(cands, c)
-        victim.status = "wh"
-        aud.update(victim)
-
-
-def _cheapest(cands: list, target: Cell) -> Cell:
-    """The cell to hide for `target`: the cheapest to the reader, then the most related to it."""
-    return min(cands, key=lambda x: (_cost(x.key), _related(target.key, x.key), x.value, str(x.key)))
-
-
-def _cost(key: tuple) -> tuple:
-    """How much hiding a cell costs the reader: a total over a long span most, a month's category least."""
-    _, (a, b), dim, _ = key
-    return (dim is None, b - a)
-
-
-# ------------------------------------------------------------------ one fiscal year, released
 
 @dataclass
 class Released:
@@ -489,121 +47,232 @@ class Released:
     categories: dict      # (family, dim) -> released categories, in order
     people: dict          # (indicator, (a, b)) -> released distinct count
     regular: list         # the spans (a, b) every indicator is released for
+    revised: list = field(default_factory=list)   # cells released earlier with another value
 
 
-def _fold(df: pd.DataFrame, fam: str, dim: str, k: int) -> tuple[dict, list]:
-    """Categories to merge into 'all others' for the whole year: most of their quarters are small."""
-    keep = KEEP.get((fam, dim), set())
-    by = df.assign(q=df["mi"] // 3).groupby(["q", dim])["value"].sum().reset_index()
-    merged = []
-    for cat, g in by.groupby(dim):
-        nz = g[g["value"] > 0]["value"]
-        if cat not in keep and len(nz) and (nz < k).sum() * 2 > len(nz):
-            merged.append(cat)
-    cats = sorted(set(by[dim]))
-    if len(merged) == 1 and len([c for c in cats if c not in merged]) == 0:
-        merged = []  # one category: nothing to merge it with
-    mapping = {c: (OTHERS if c in merged else c) for c in cats}
-    if merged and all(c in merged for c in cats):
-        mapping = {c: ALL for c in cats}
-    return mapping, sorted(merged)
+_RELEASED_FIELDS = ("fy", "cells", "merged", "categories", "people", "regular", "revised")
 
 
-def _build(fy: int, path, today: dt.date, k: int) -> Released:
-    fyp = periods.fiscal_year(fy)
+# Bounds across tables, from the definitions: (people indicator, family, its dimension and
+# categories whose count the people are at most; None = the family's total). An identified
+# contact is every contact that is not anonymous.
+PEOPLE_AT_MOST = {"outreach.people": ("contacts", "kind", ["new person", "returning person"]),
+                  "referrals.people": ("referrals", None, None), "suite.people": ("nights", None, None),
+                  "friday.people": ("attendance", None, None)}
+
+
+class _null:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *a):
+        return False
+
+
+def _past(entries: list[dict], fy: int, table: str, what: str) -> list[dict]:
+    return [e for e in entries if e["table"] == table and e["what"] == what
+            and ledger.index_of(fy, e["from"]) is not None and ledger.index_of(fy, e["to"]) is not None]
+
+
+def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None) -> Released:
+    """The released table of one fiscal year, protected against itself and `past` (ledger lines)."""
+    past = ledger.entries(path) if past is None else past
     regular = spans(fy, today)
-    month0 = fyp.start
-    cells: dict = {}
-    merged: dict = {}
-    categories: dict = {}
-    m = months_done(fy, today)
-    end = periods.month_end(periods.add_months(month0, m - 1)) if m else month0 - dt.timedelta(days=1)
-    has = m > 0 and db.has_data(path)
+    cells, merged, categories, revised = {}, {}, {}, []
+    has = months_done(fy, today) > 0 and db.has_data(path)
     with (db.connect(path) if has else _null()) as con:
-        exact_by_span = _people_counts(con, regular, today) if has else {(s.a, s.b): {} for s in regular}
+        # 1. each family alone, against its own cells and every earlier release
+        tables = {}
+        people_spans = {(s.a, s.b): s for s in regular}
+        for e in past:
+            if e["table"] == "people":
+                a, b = ledger.index_of(fy, e["from"]), ledger.index_of(fy, e["to"])
+                if a is not None and b is not None and a <= b:
+                    people_spans.setdefault((a, b), Span(fy, a, b))
+        exact_by_span = _people_counts(con, list(people_spans.values()), today) if has else \
+            {key: {} for key in people_spans}
         for name, fam in FAMILIES.items():
             fam_spans = spans(fy, today, fam.quarters_only)
             if not has or not fam_spans:
                 for d in fam.dims:
-                    categories[(name, d)] = []
-                    merged[(name, d)] = []
+                    categories[(name, d)], merged[(name, d)] = [], []
                 for s in fam_spans:
                     cells[(name, (s.a, s.b), None, None)] = 0
                 continue
-            df = family_rows(con, name, month0, end, today, fam.dims)
-            df["mi"] = [(pd.Timestamp(b).year - month0.year) * 12 + pd.Timestamp(b).month - month0.month
-                        for b in df["bucket"]]
-            suppressed = fam.disclosive
-            for d in fam.dims:
-                if suppressed:
-                    mapping, mg = _fold(df, name, d, k)
-                    df[d] = df[d].map(mapping)
-                else:
-                    mg = []
-                merged[(name, d)] = mg
-                cats = sorted(set(df[d]), key=lambda c: (c in (OTHERS,), c))
-                categories[(name, d)] = cats
-            # Variables: each month's total and each month's count per category of each dimension.
-            # Nothing finer is needed: any released margins of a month can come from some
-            # non-negative cross-table, so this is exactly what an attacker can know.
-            months = list(range(max(m, 1)))
-            var = {("T", i): i for i in months}
-            for d in fam.dims:
-                for c in categories[(name, d)]:
-                    for i in months:
-                        var[(d, c, i)] = len(var)
-            exact = {("T", i): 0 for i in months}
-            tot = df.groupby("mi")["value"].sum()
-            for i, v in tot.items():
-                exact[("T", int(i))] = int(v)
-            for d in fam.dims:
-                g = df.groupby([d, "mi"])["value"].sum()
-                for (c, i), v in g.items():
-                    exact[(d, c, int(i))] = exact.get((d, c, int(i)), 0) + int(v)
-            t = Linked(len(var))
-            for d in fam.dims:
-                for i in months:
-                    coef = {var[(d, c, i)]: 1.0 for c in categories[(name, d)]}
-                    coef[var[("T", i)]] = -1.0
-                    t.rows.append((coef, 0.0, 0.0))
-
-            def cell(key, names):
-                return Cell(key, {var[n]: 1.0 for n in names}, sum(exact.get(n, 0) for n in names))
-
-            for s in fam_spans:
-                span = range(s.a, s.b + 1)
-                t.cells.append(cell((name, (s.a, s.b), None, None), [("T", i) for i in span]))
-                for d in fam.dims:
-                    cats = categories[(name, d)]
-                    for c in cats:
-                        t.cells.append(cell((name, (s.a, s.b), d, c), [(d, c, i) for i in span]))
-                        if len(cats) > 2:  # the whole minus this part: a count too, never shown, protected
-                            t.latent.append(cell((name, (s.a, s.b), d, f"not {c}"),
-                                                 [(d, o, i) for o in cats if o != c for i in span]))
+            ft = family_table(con, name, fy, today, k, _past(past, fy, "family", name))
+            n = sum(1 for v in ft.var if v[0] == "T")
             for key, lo in PUBLIC_FLOORS.get(name, lambda ex, k: {})(exact_by_span, k).items():
-                t.rows.append(({var[("T", i)]: 1.0 for i in range(key[0], key[1] + 1)}, float(lo), np.inf))
-            if suppressed:
-                protect(t, k)
+                if key[1] < n:
+                    add_row(ft.table, ft.expr(*key), float(lo), float("inf"))
+            if fam.disclosive:
+                protect(ft.table, k)
+            tables[name] = ft
+        # 2. people, bounded by what the families released
+        shown = {c.key: mark(c, k) for ft in tables.values() for c in ft.table.cells}
+        people = {}
+        keys = [(s.a, s.b) for s in regular]
+        for ind in PEOPLE:
+            t, pos = people_table(ind, keys, exact_by_span, _past(past, fy, "people", ind), fy)
+            for key in keys:
+                _cross_people(t, pos, ind, key, shown, people, exact_by_span, k)
+            protect(t, k)
             for c in t.cells:
-                cells[c.key] = _mark(c, k)
-    people = _people(regular, exact_by_span, k)
-    return Released(fy, cells, merged, categories, people, [(s.a, s.b) for s in regular])
+                people[(ind, c.key[1])] = mark(c, k)
+        # 3. each family again, with the floors the released people counts set: only hides more
+        for name, ft in tables.items():
+            if FAMILIES[name].disclosive and _cross_family(ft, people, past, fy, exact_by_span, k):
+                protect(ft.table, k, incremental=True)
+        for name, ft in tables.items():
+            for d in FAMILIES[name].dims:
+                categories[(name, d)] = ft.categories[d]
+                merged[(name, d)] = ft.merged[d]
+            for c in ft.table.cells:
+                cells[c.key] = mark(c, k) if FAMILIES[name].disclosive else c.value
+            revised += ft.revised
+    if not has:
+        people = {(i, key): 0 for i in PEOPLE for key in [(s.a, s.b) for s in regular]}
+    return Released(fy, cells, merged, categories, people, [(s.a, s.b) for s in regular], revised)
 
 
-def _people_counts(con, regular: list[Span], today: dt.date) -> dict:
-    """{(a, b): {people indicator: distinct people, 'friday.sessions': sessions}} for every span."""
-    for s in regular:  # people.sql counts by month: every span must be whole months
-        if s.period.start.day != 1 or (s.period.end + dt.timedelta(days=1)).day != 1:
-            raise AssertionError(f"a released span that is not whole months: {s.period}")
-    sql = (FAMILY_SQL / "people.sql").read_text()
-    df = con.execute(sql, {"starts": [s.period.start for s in regular], "ends": [s.period.end for s in regular],
-                           "today": today}).df()
-    out = {(s.a, s.b): {i: 0 for i in PEOPLE} | {"friday.sessions": 0} for s in regular}
-    by_dates = {(s.period.start, s.period.end): (s.a, s.b) for s in regular}
-    for r in df.itertuples():
-        key = by_dates[(pd.Timestamp(r.s).date(), pd.Timestamp(r.e).date())]
-        out[key][r.ind] = int(r.days if r.ind == "friday.sessions" else r.people)
+def exact_cells(con, fy: int, today: dt.date) -> dict:
+    """The exact value of every cell and people count of a year's External table (staff figures,
+    for measuring what protection costs: never released)."""
+    out = {}
+    for name in FAMILIES:
+        if spans(fy, today, FAMILIES[name].quarters_only):
+            out |= {c.key: c.value for c in family_table(con, name, fy, today, suppress.threshold(), []).table.cells}
+    regular = spans(fy, today)
+    for key, f in _people_counts(con, regular, today).items():
+        out |= {(i, key): int(f.get(i) or 0) for i in PEOPLE}
     return out
+
+
+def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, people: dict, exact: dict, k: int):
+    """Rows of a people table from other tables' released values: at most its identified events,
+    at least its new people (outreach), at least each service's people (the program's)."""
+    v = int(exact[key].get(ind) or 0)
+    if ind in PEOPLE_AT_MOST:
+        fam, dim, cats = PEOPLE_AT_MOST[ind]
+        parts = [shown.get((fam, key, dim, c)) for c in cats] if dim else [shown.get((fam, key, None, None))]
+        if dim and any(p is None for p in parts):  # a merged category: the total bounds them
+            parts = [shown.get((fam, key, None, None))]
+        if all(p is not None for p in parts):
+            hi = sum(bounds_of(p, k)[1] for p in parts)
+            if v <= hi:
+                add_row(t, {pos[key]: 1.0}, 0.0, hi)
+    floors = []
+    if ind == "outreach.people" and ("new_people", key, None, None) in shown:
+        floors.append(shown[("new_people", key, None, None)])
+    if ind == "program.people":
+        floors += [people[(i, key)] for i in PEOPLE[:-1] if (i, key) in people]
+    for f in floors:
+        lo = bounds_of(f, k)[0] if f != 0 else 0.0
+        if lo <= v:
+            add_row(t, {pos[key]: 1.0}, lo, float("inf"))
+
+
+def _cross_family(ft, people: dict, past: list[dict], fy: int, exact: dict, k: int) -> bool:
+    """Floors (and the new people's cap) that released people counts set on a family's cells,
+    today's and earlier releases'; True when a row was added."""
+    added = False
+    relations = dict((ind, rel) for ind, rel in PEOPLE_AT_MOST.items() if rel[0] == ft.name)
+    known = {(ind, key): bounds_of(v, k) for (ind, key), v in people.items()}
+    for e in past:
+        if e["table"] == "people":
+            a, b = ledger.index_of(fy, e["from"]), ledger.index_of(fy, e["to"])
+            if a is not None and b is not None and a <= b:
+                known.setdefault((e["what"], (a, b)), (float(e["lo"]), float("inf") if e["hi"] is None else e["hi"]))
+    n = sum(1 for v in ft.var if v[0] == "T")
+    for (ind, (a, b)), (p_lo, p_hi) in known.items():
+        if b >= n:
+            continue
+        if ft.name == "new_people" and ind == "outreach.people":  # new people are at most people
+            coef, lo, hi = ft.expr(a, b), 0.0, p_hi
+        elif ind in relations:
+            _, dim, cats = relations[ind]
+            coef = ft.expr(a, b, dim, cats) if dim else ft.expr(a, b)
+            lo, hi = (p_lo if p_hi > 0 else 0.0), float("inf")
+        else:
+            continue
+        if coef and lo <= ft.value(coef) <= hi:
+            add_row(ft.table, coef, lo, hi)
+            added = True
+    return added
+
+
+def _record_items(rel: Released, k: int) -> list[dict]:
+    """The released table as ledger lines: released values only, as the ranges they say."""
+    out = []
+    for (fam, (a, b), dim, cat), v in rel.cells.items():
+        if not FAMILIES[fam].disclosive:
+            continue
+        lo, hi = bounds_of(v, k)
+        if dim is None:
+            members = None
+        elif cat in (OTHERS, ALL):
+            members = rel.merged.get((fam, dim), [])
+        else:
+            members = [cat]
+        out.append({"table": "family", "what": fam, "from": ledger.month_of(rel.fy, a), "to": ledger.month_of(rel.fy, b),
+                    "dim": dim, "members": members, "lo": lo, "hi": None if hi == float("inf") else hi})
+    for (ind, (a, b)), v in rel.people.items():
+        lo, hi = bounds_of(v, k)
+        out.append({"table": "people", "what": ind, "from": ledger.month_of(rel.fy, a), "to": ledger.month_of(rel.fy, b),
+                    "dim": None, "members": None, "lo": lo, "hi": None if hi == float("inf") else hi})
+    return out
+
+
+_CACHE: dict = {}
+_LOCK = threading.Lock()
+
+
+def year(fy: int, path=None, today: dt.date | None = None) -> Released:
+    """The released table of fiscal year `fy` (cached per database version, year, k, day and the
+    ledger's lines of other releases), recorded in the ledger before it is returned: LedgerError
+    (nothing released) when the ledger cannot be written."""
+    today = today or settings.today()
+    path = str(path or db.db_path())
+    k = suppress.threshold()
+    key = (path, db.version(path), fy, k, today, periods.fiscal_start_month(), db.suite_units())
+    rid = hashlib.sha256(repr(key[1:]).encode()).hexdigest()[:12]
+    entries, by_rid = ledger.of_year(path, fy)
+    full = key + (len(entries) - by_rid[rid],)  # its own lines do not make it rebuild
+    with _LOCK:
+        hit = _CACHE.get(full)
+        if hit is None:
+            saved = release_cache.load(path, full[1:])
+            if saved is not None:
+                hit = Released(**saved)
+            else:
+                hit = _build(fy, path, today, k, entries)
+            ledger.record(path, today, [dict(it, rid=rid) for it in _record_items(hit, k)])
+            if saved is None and key[1] == db.version(path):  # not a file swapped in while it was built
+                release_cache.save(path, full[1:], {f: getattr(hit, f) for f in _RELEASED_FIELDS})
+            if len(_CACHE) > 64:
+                _CACHE.clear()
+            _CACHE[full] = hit
+    return hit
+
+
+# ------------------------------------------------------------------ what callers use
+
+def _span_or_raise(period: Period, today: dt.date, quarters_only: bool = False) -> Span:
+    return span_or_raise(period, today, quarters_only)
+
+
+def figures(period: Period, suppressed: bool, path=None, today: dt.date | None = None) -> dict:
+    """Every indicator for the period: exact for staff; released (from the linked table) otherwise.
+    Raises NotExternal for a period outside the External table."""
+    today = today or settings.today()
+    path = path or db.db_path()
+    if not suppressed:
+        exact = indicators.compute(period, path, today) if db.has_data(path) else indicators.empty_figures()
+        return {i: exact.get(i) for i in REGISTRY}
+    s = external_span(period, today) or _span_or_raise(period, today, quarters_only=True)
+    rel = year(s.fy, path, today)
+    exact = (_exact(str(path), db.version(path), s.period.start, s.period.end, today, db.suite_units())
+             if db.has_data(path) else {})
+    return _indicators(rel, s, exact, suppress.threshold())
 
 
 def _indicators(rel: Released, s: Span, exact: dict, k: int) -> dict:
@@ -638,142 +307,7 @@ def _indicators(rel: Released, s: Span, exact: dict, k: int) -> dict:
     sessions = out.get("friday.sessions")
     if isinstance(sessions, int) and 1 <= sessions <= k - 1 and isinstance(out.get("friday.attendance"), str):
         out["friday.sessions"] = suppress.primary_mark(k)  # see PUBLIC_FLOORS
-    _hide_cross_bounds(out)
     return out
-
-
-# Bounds across linked tables, which each table's own audit does not see: a service's people are
-# at most its identified events (people <= contacts - anonymous, <= referrals, <= nights,
-# <= attendance), new people are at most people, and the program's people are at most the sum of
-# the services' people. A released count on the small side of such a bound would floor or cap a
-# hidden one (Friday people 16 beside hidden August attendance pins July at 1). So a people
-# count beside any hidden count it bounds is hidden too (`x`: at least k, which says nothing new),
-# and so is everything it bounds in turn. Hiding more never narrows a hidden cell.
-PEOPLE_BOUNDS = {"outreach.people": ["outreach.contacts", "outreach.anonymous_contacts"],
-                 "outreach.new_people": ["outreach.people", "outreach.contacts", "outreach.anonymous_contacts"],
-                 "referrals.people": ["referrals.made"],
-                 "suite.people": ["suite.guest_nights"],
-                 "friday.people": ["friday.attendance"],
-                 "program.people": ["outreach.people", "referrals.people", "suite.people", "friday.people"]}
-
-
-def _hide_cross_bounds(out: dict) -> None:
-    for person, bounded in PEOPLE_BOUNDS.items():  # in order: program.people sees the services' result
-        v = out.get(person)
-        if isinstance(v, str) or not v:  # hidden already, or a true 0 (x would claim at least k)
-            continue
-        if any(isinstance(out.get(b), str) and out.get(b) != NOT_RELEASED for b in bounded):
-            out[person] = suppress.SECONDARY
-
-
-class _null:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *a):
-        return False
-
-
-def _people(all_spans: list[Span], exact: dict, k: int) -> dict:
-    """People counts per span, each indicator its own linked table of distinct counts."""
-    out = {}
-    keys = [(s.a, s.b) for s in all_spans]
-    pos = {key: j for j, key in enumerate(keys)}
-    for i in PEOPLE:
-        t = Linked(len(keys))
-        for key in keys:
-            t.cells.append(Cell((i, key, None, None), {pos[key]: 1.0}, int(exact[key].get(i) or 0)))
-        for (a, b) in keys:
-            if a == b:
-                continue
-            parts = [[(j, j) for j in range(a, b + 1)]]
-            quarters = [(q, q + 2) for q in range(a, b + 1, 3) if q + 2 <= b and (q, q + 2) in pos]
-            if sum(q[1] - q[0] + 1 for q in quarters) == b - a + 1:
-                parts.append(quarters)
-            elif quarters and (quarters[-1][1] + 1, b) in pos:
-                parts.append(quarters + [(quarters[-1][1] + 1, b)])
-            for part in parts:
-                if not all(p in pos for p in part):
-                    continue
-                coef = {pos[(a, b)]: 1.0}
-                for p in part:  # whole <= sum of parts
-                    coef[pos[p]] = coef.get(pos[p], 0.0) - 1.0
-                t.rows.append((coef, -np.inf, 0.0))
-                for p in part:  # each part <= whole
-                    t.rows.append(({pos[p]: 1.0, pos[(a, b)]: -1.0}, -np.inf, 0.0))
-        protect(t, k)
-        for c in t.cells:
-            out[(i, c.key[1])] = _mark(c, k)
-    return out
-
-
-def _mark(c: Cell, k: int):
-    """What a cell of a linked table shows: its value, or the mark of how it is hidden."""
-    return {"pub": c.value, "pri": suppress.primary_mark(k), "sec": suppress.SECONDARY,
-            "wh": suppress.WITHHELD}[c.status]
-
-
-_CACHE: dict = {}
-_LOCK = threading.Lock()
-
-
-def year(fy: int, path=None, today: dt.date | None = None) -> Released:
-    """The released table of fiscal year `fy` (cached per database version, year, k and day)."""
-    today = today or settings.today()
-    path = str(path or db.db_path())
-    k = suppress.threshold()
-    key = (path, db.version(path), fy, k, today, periods.fiscal_start_month(), db.suite_units())
-    with _LOCK:
-        hit = _CACHE.get(key)
-        if hit is None:
-            # Another process may have built it for this very database file, year, k and day.
-            saved = release_cache.load(path, key[1:])
-            if saved is not None:
-                hit = Released(**saved)
-            else:
-                hit = _build(fy, path, today, k)
-                if key[1] == db.version(path):  # not a file swapped in while it was built
-                    release_cache.save(path, key[1:], {f: getattr(hit, f) for f in _RELEASED_FIELDS})
-            if len(_CACHE) > 64:
-                _CACHE.clear()
-            _CACHE[key] = hit
-    return hit
-
-
-_RELEASED_FIELDS = ("fy", "cells", "merged", "categories", "people", "regular")
-
-
-# ------------------------------------------------------------------ what callers use
-
-class NotExternal(ValueError):
-    """A period the External audience cannot see (staff only)."""
-
-
-def _span_or_raise(period: Period, today: dt.date, quarters_only: bool = False) -> Span:
-    s = external_span(period, today, quarters_only)
-    if s is None:
-        raise NotExternal(external_rule())
-    return s
-
-
-def external_rule() -> str:
-    return ("outside the staff view a period is a month, a fiscal quarter or a fiscal year that has ended, "
-            "or this fiscal year's whole months to date (whole months only, never the current month)")
-
-
-def figures(period: Period, suppressed: bool, path=None, today: dt.date | None = None) -> dict:
-    """Every indicator for the period: exact for staff; released (from the linked table) otherwise.
-    Raises NotExternal for a period outside the External table."""
-    today = today or settings.today()
-    path = path or db.db_path()
-    if not suppressed:
-        exact = indicators.compute(period, path, today) if db.has_data(path) else indicators.empty_figures()
-        return {i: exact.get(i) for i in REGISTRY}
-    s = external_span(period, today) or _span_or_raise(period, today, quarters_only=True)
-    rel = year(s.fy, path, today)
-    exact = (_exact(str(path), db.version(path), s.period.start, s.period.end, today, db.suite_units())
-             if db.has_data(path) else {})
-    return _indicators(rel, s, exact, suppress.threshold())
 
 
 @lru_cache(maxsize=256)

@@ -25,7 +25,8 @@ _HERE = Path(__file__).parent
 
 def _code_fingerprint() -> str:
     h = hashlib.sha256()
-    for p in [_HERE / "release.py", _HERE / "suppress.py", _HERE / "indicators.py", *sorted((_HERE / "sql" / "families").glob("*.sql"))]:
+    for p in [*(_HERE / f for f in ("release.py", "linked.py", "protect.py", "spans.py", "ledger.py")),
+              _HERE / "suppress.py", _HERE / "indicators.py", *sorted((_HERE / "sql" / "families").glob("*.sql"))]:
         with contextlib.suppress(OSError):
             h.update(p.read_bytes())
     return h.hexdigest()[:16]

@@ -31,6 +31,15 @@ st.markdown(
     "quarter or year before, and the year to date with the same months a year earlier. Targets' actuals cover "
     "whole months that have ended. Bad date reports are given by whole fiscal quarter or year and broad type "
     "only. Charts say when a category was merged into *all others* or a month was left out.")
+st.markdown(
+    "**Releases over time, and revisions.** Whatever the external view has shown on any day stays public: a "
+    "board member keeps every monthly deck. So every figure that leaves the staff view is written, as shown "
+    "(a number, `<10`, `x` or a withheld mark), into a release ledger kept beside the database, and every later "
+    "release is checked against all of it: a year to date shown in November and another in December must not "
+    "give December's small count by subtraction, so one of them is hidden. A figure once shown as a number "
+    "keeps being shown while it stays true. Late or corrected data that change a figure already shown make a "
+    "**revision**: the new value is shown from then on, the earlier one stays on record in the ledger, and both "
+    "count as public in the checks.")
 for service, name in SERVICES.items():
     inds = [i for i in REGISTRY.values() if i.service == service]
     if not inds:

@@ -89,28 +89,36 @@ class Attacker:
                        "friday.sessions"):
                 self.see(("rate", i), start, end, v)
 
-    def see_table(self, measure: str, rows: dict, bucket_of):
+    def see_table(self, measure: str, rows: dict, bucket_of, merged=None):
         """rows: {bucket label: {category: value}}; bucket_of(label) -> (start, end). A released
-        table lists every category of its fiscal year (zeros as 0), so they add up to the total."""
+        table lists every category of its fiscal year (zeros as 0), so they add up to the total.
+        merged: the categories its caption says were merged into "all others" (over time the
+        merged set changes, so the cell is then the sum of those categories, not a category)."""
         fam, dim = TABLES[measure]
         for label, vals in rows.items():
             start, end = bucket_of(label)
             for c, v in vals.items():
                 if c == "Total":
                     self.see(("cell", fam, None, None), start, end, v)
+                    continue
+                if merged is not None and c in ("all others", "all"):
+                    c = ("members",) + tuple(sorted(merged))
+                    self.categories[(fam, dim, periods.fy_start_year(start))].update(c[1:])
                 else:
                     self.categories[(fam, dim, periods.fy_start_year(start))].add(c)
-                    self.see(("cell", fam, dim, c), start, end, v)
+                self.see(("cell", fam, dim, c), start, end, v)
 
 
-def audit(att: Attacker) -> list[str]:
-    """Every `<10` cell whose feasible values span fewer than 3; [] when all are protected."""
+def audit(att: Attacker, over_time: bool = False) -> list[str]:
+    """Every `<10` cell whose feasible values span fewer than 3; [] when all are protected.
+    over_time: the observations were gathered on several days, so one cell may have been shown
+    as `x` one day and as its number later; every value seen is a constraint, all at once."""
     problems = []
     for key, vals in att.obs.items():
         nums = [v for v in vals if not isinstance(v, str)]
         if key[0] == "cell" and any(1 <= v <= K - 1 for v in nums):
             problems.append(f"a small count released as a number: {key} {vals}")
-        if len(vals) > 1:
+        if len(vals) > 1 and not over_time:
             problems.append(f"one cell, several released values: {key} {vals}")
     for fam, fy in sorted({(k[1], fy_of(k[4])) for k in att.obs if k[0] == "cell"}):
         problems += _audit_family(att, fam, fy)
@@ -172,7 +180,7 @@ def _audit_family(att: Attacker, fam: str, fy: int) -> list[str]:
     cats = defaultdict(set)
     for k in keys:
         if k[2]:
-            cats[k[2]].add(k[3])
+            cats[k[2]].update(k[3][1:] if isinstance(k[3], tuple) else [k[3]])
     for (f, d, y), cs in att.categories.items():
         if f == fam and y == fy:
             cats[d] |= cs
@@ -191,10 +199,11 @@ def _audit_family(att: Attacker, fam: str, fy: int) -> list[str]:
     exprs = {}
     for k in keys:
         _, _, d, c, a, b = k
-        coef = {var[("T", m)] if d is None else var[(d, c, m)]: 1.0 for m in range(a, b + 1)}
+        members = c[1:] if isinstance(c, tuple) else [c]
+        coef = {var[("T", m)] if d is None else var[(d, cm, m)]: 1.0 for m in range(a, b + 1) for cm in members}
         exprs[k] = coef
-        (v,) = tuple(att.obs[k])[:1]
-        _row(h, coef, *_bounds(v))
+        for v in att.obs[k]:  # every value it was ever released as
+            _row(h, coef, *_bounds(v))
     _rates(att, h, exprs, fam)
     problems = []
     for k in keys:
@@ -249,7 +258,8 @@ def _audit_people(att: Attacker, i: str) -> list[str]:
     h = _lp(len(keys))
     spans = {(k[2], k[3]): k for k in keys}
     for k in keys:
-        _row(h, {pos[k]: 1.0}, *_bounds(next(iter(att.obs[k]))))
+        for v in att.obs[k]:
+            _row(h, {pos[k]: 1.0}, *_bounds(v))
         a, b = k[2], k[3]
         parts = [spans.get((m, m)) for m in range(a, b + 1)]
         if a != b and all(parts):  # no more people than in its months together, no fewer than in any

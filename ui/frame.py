@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from shop import settings
-from metrics import db, indicators, periods, quality, release, suppress
+from metrics import db, indicators, ledger, periods, quality, release, suppress
 from metrics.periods import Period
 
 EXTERNAL, STAFF = "External (suppressed)", "Staff (exact, confidential)"
@@ -284,13 +284,25 @@ def released(ctx: Context, period: Period | None = None) -> dict:
         return _figures(ctx.version, str(db.db_path()), p.start, p.end, ctx.today, ctx.suppressed)
     except release.NotExternal:
         return {i: release.NOT_RELEASED for i in indicators.REGISTRY}
+    except ledger.LedgerError as exc:
+        _unrecorded(exc)
 
 
 def breakdown(ctx: Context, name: str, grain: str | None = None, period: Period | None = None):
     """A measure by bucket and category (a release.Breakdown), as this audience may see it."""
     p = period or ctx.period
-    return _breakdown(ctx.version, str(db.db_path()), name, p.start, p.end, grain or ctx.grain, ctx.today,
-                      ctx.suppressed)
+    try:
+        return _breakdown(ctx.version, str(db.db_path()), name, p.start, p.end, grain or ctx.grain, ctx.today,
+                          ctx.suppressed)
+    except ledger.LedgerError as exc:
+        _unrecorded(exc)
+
+
+def _unrecorded(exc) -> None:
+    """Fails closed: a figure the release ledger cannot record is not shown outside the staff view."""
+    st.error(f"No figures outside the staff view: {exc}. Ask whoever runs the dashboard to check "
+             "that the folder of the database can be written.", icon=":material/block:")
+    st.stop()
 
 
 def comparisons(ctx: Context) -> tuple[Period | None, Period | None]:

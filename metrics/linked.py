@@ -1,0 +1,328 @@
+"""The linked tables: which released figures are parts of one another, and what an attacker knows.
+
+A family is figures that add up (outreach contacts with every breakdown of them, referrals with
+theirs, ...). Its table's variables are each month's count and each month's count per raw
+category; a cell (a span's total, or a span's count of one released category, where a released
+category may be several raw ones merged as "all others") is a sum of them. Rows say what else is
+known: breakdowns add up to their month, each earlier release still true of today's data, a
+public floor (a Friday session has an attendee), and bounds across tables (people are at most
+their identified contacts, ...). People counts are distinct, not additive: each indicator is a
+table of spans, linked by "no more than its parts together, no fewer than any part".
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import ledger, periods
+from .protect import Cell, Linked
+from .spans import Span, months_done, spans
+
+FAMILY_SQL = Path(__file__).parent / "sql" / "families"
+OTHERS, ALL = "all others", "all"
+INF = float("inf")
+
+
+@dataclass(frozen=True)
+class Family:
+    """Figures that are parts of one another: released from one linked table."""
+    name: str
+    sql: str                 # file in sql/families: columns d, the dims, and the weight
+    dims: tuple[str, ...]
+    weight: str = "w"
+    disclosive: bool = True
+    quarters_only: bool = False   # bad date reports: whole fiscal quarters and years only
+
+
+FAMILIES: dict[str, Family] = {f.name: f for f in [
+    Family("contacts", "contacts", ("mode", "worker_group", "kind")),
+    Family("services", "services", ("service",)),
+    # an outreach contact whose service is a bad date report is a bad date report: quarters only
+    Family("service_bad_dates", "service_bad_dates", (), quarters_only=True),
+    Family("new_people", "new_people", ()),
+    Family("supplies", "supplies", ("item", "channel", "reach"), disclosive=False),
+    Family("referrals", "referrals", ("referral_type", "status", "outcome_time")),
+    Family("stays", "stays", ("length", "referral_source")),
+    Family("exits", "exits", ("exit_destination",)),
+    Family("nights", "nights", ("night",)),
+    Family("requests", "requests", ("outcome",)),
+    Family("attendance", "attendance", ("attendee_group",)),
+    Family("bad_dates", "bad_dates", ("type", "police", "alert"), quarters_only=True),
+    Family("education_sessions", "education", ("topic",), disclosive=False),
+    Family("education_attendees", "education", ("audience",), weight="attendees", disclosive=False),
+]}
+
+# measure (series.MEASURES) -> (family, dimension)
+MEASURE_CELLS = {
+    "contacts_by_mode": ("contacts", "mode"), "contacts_by_worker_group": ("contacts", "worker_group"),
+    "contacts_by_kind": ("contacts", "kind"), "services_by_type": ("services", "service"),
+    "units_by_item": ("supplies", "item"), "units_by_channel": ("supplies", "channel"),
+    "units_by_reach": ("supplies", "reach"), "referrals_by_type": ("referrals", "referral_type"),
+    "referrals_by_status": ("referrals", "status"), "referrals_by_outcome_time": ("referrals", "outcome_time"),
+    "nights_by_period": ("nights", "night"), "stays_by_length": ("stays", "length"),
+    "stays_by_referral_source": ("stays", "referral_source"),
+    "stays_by_exit_destination": ("exits", "exit_destination"), "requests_by_outcome": ("requests", "outcome"),
+    "attendance_by_group": ("attendance", "attendee_group"), "reports_by_type": ("bad_dates", "type"),
+    "reports_by_police": ("bad_dates", "police"), "reports_by_alert": ("bad_dates", "alert"),
+    "sessions_by_topic": ("education_sessions", "topic"), "attendees_by_audience": ("education_attendees", "audience"),
+}
+
+# disclosive indicator -> its cell (family, dimension, category); None = the family's total
+INDICATOR_CELLS = {
+    "outreach.contacts": ("contacts", None, None), "outreach.anonymous_contacts": ("contacts", "kind", "anonymous"),
+    "outreach.new_people": ("new_people", None, None), "referrals.made": ("referrals", None, None),
+    "referrals.attended": ("referrals", "status", "attended"), "suite.stays": ("stays", None, None),
+    "suite.guest_nights": ("nights", None, None), "suite.turnaways_full": ("requests", "outcome", "full"),
+    "friday.attendance": ("attendance", None, None),
+    "friday.alumni_attendance": ("attendance", "attendee_group", "alumni"),
+    "bad_dates.reports": ("bad_dates", None, None),
+    "bad_dates.reported_to_police": ("bad_dates", "police", "reported to police"),
+}
+# people: distinct counts, not sums; linked over time by max(parts) <= whole <= sum(parts)
+PEOPLE = ["outreach.people", "referrals.people", "suite.people", "friday.people", "program.people"]
+# categories an indicator or a rate needs: never merged into "all others"
+KEEP = {("referrals", "status"): {"attended", "not_attended", "declined"}}
+for _fam, _dim, _cat in INDICATOR_CELLS.values():
+    if _dim:
+        KEEP.setdefault((_fam, _dim), set()).add(_cat)
+# rates and averages: released only when the counts they are made of are
+RATE_PARTS = {"referrals.completion_rate": [("referrals", "status", "attended"), ("referrals", "status", "not_attended"),
+                                            ("referrals", "status", "declined")],
+              "suite.occupancy_rate": [("nights", None, None)], "friday.avg_attendance": [("attendance", None, None)],
+              "outreach.support_hours": [("contacts", None, None)]}
+
+
+# What is public bounds what is not: a Friday session has at least one attendee, so attendance is
+# at least the number of sessions. Session counts are not disclosive and are released; one shown
+# as `<k` beside a hidden attendance can still be worked out by subtracting released periods (a
+# quarter's 29 sessions minus May's 10 and June's 10 gives April's 9, so April's `<10` attendance
+# is 9). So the audit takes every span's exact session count as the floor an attacker holds.
+PUBLIC_FLOORS = {"attendance": lambda ex, k: {span: f.get("friday.sessions", 0) for span, f in ex.items()}}
+
+
+@cache
+def family_source(name: str) -> str:
+    return (FAMILY_SQL / f"{FAMILIES[name].sql}.sql").read_text()
+
+
+def family_rows(con, name: str, start: dt.date, end: dt.date, today: dt.date, group: tuple[str, ...],
+                bucket: str = "date_trunc('month', d)::date") -> pd.DataFrame:
+    """Exact sums of one family in start..end grouped by a bucket of its date and `group`."""
+    fam = FAMILIES[name]
+    src = family_source(name)
+    cols = "".join(f", {g}" for g in group)
+    sql = (f"with src as ({src}), inside as (select * from src where d between $from and $to) "
+           f"select {bucket} as bucket{cols}, sum({fam.weight}) as value from inside group by all order by all")
+    params = {"from": start, "to": end, "today": today, "fsm": periods.fiscal_start_month()}
+    params = {k: v for k, v in params.items() if f"${k}" in sql}
+    df = con.execute(sql, params).df()
+    df["value"] = pd.to_numeric(df["value"]).fillna(0).astype("int64")
+    for g in group:
+        df[g] = df[g].astype(str)
+    return df
+
+
+def _fold(df: pd.DataFrame, fam: str, dim: str, k: int) -> tuple[dict, list]:
+    """Categories to merge into 'all others' for the whole year: most of their quarters are small."""
+    keep = KEEP.get((fam, dim), set())
+    by = df.assign(q=df["mi"] // 3).groupby(["q", dim])["value"].sum().reset_index()
+    merged = []
+    for cat, g in by.groupby(dim):
+        nz = g[g["value"] > 0]["value"]
+        if cat not in keep and len(nz) and (nz < k).sum() * 2 > len(nz):
+            merged.append(cat)
+    cats = sorted(set(by[dim]))
+    if len(merged) == 1 and len([c for c in cats if c not in merged]) == 0:
+        merged = []  # one category: nothing to merge it with
+    mapping = {c: (OTHERS if c in merged else c) for c in cats}
+    if merged and all(c in merged for c in cats):
+        mapping = {c: ALL for c in cats}
+    return mapping, sorted(merged)
+
+
+def _people_counts(con, regular: list[Span], today: dt.date) -> dict:
+    """{(a, b): {people indicator: distinct people, 'friday.sessions': sessions}} for every span."""
+    for s in regular:  # people.sql counts by month: every span must be whole months
+        if s.period.start.day != 1 or (s.period.end + dt.timedelta(days=1)).day != 1:
+            raise AssertionError(f"a released span that is not whole months: {s.period}")
+    sql = (FAMILY_SQL / "people.sql").read_text()
+    df = con.execute(sql, {"starts": [s.period.start for s in regular], "ends": [s.period.end for s in regular],
+                           "today": today}).df()
+    out = {(s.a, s.b): {i: 0 for i in PEOPLE} | {"friday.sessions": 0} for s in regular}
+    by_dates = {(s.period.start, s.period.end): (s.a, s.b) for s in regular}
+    for r in df.itertuples():
+        key = by_dates[(pd.Timestamp(r.s).date(), pd.Timestamp(r.e).date())]
+        out[key][r.ind] = int(r.days if r.ind == "friday.sessions" else r.people)
+    return out
+
+
+@dataclass
+class FamilyTable:
+    """One family's linked table for a fiscal year, with what the release needs to show it."""
+    name: str
+    table: Linked
+    var: dict              # ("T", i) | (dim, raw category, i) -> variable
+    exact: dict            # the same keys -> exact count
+    categories: dict       # dim -> released categories, in order
+    members: dict          # (dim, released category) -> raw categories
+    merged: dict           # dim -> raw categories merged into "all others"
+    revised: list          # keys of cells released earlier with another value
+
+    def expr(self, a: int, b: int, dim=None, raws=None) -> dict:
+        """The variables of a span's total, or of its count of some raw categories of dim."""
+        if dim is None:
+            return {self.var[("T", i)]: 1.0 for i in range(a, b + 1)}
+        return {self.var[(dim, c, i)]: 1.0 for c in raws for i in range(a, b + 1) if (dim, c, i) in self.var}
+
+    def value(self, coef: dict) -> int:
+        inv = getattr(self, "_inv", None)
+        if inv is None:
+            inv = self._inv = {v: self.exact.get(n, 0) for n, v in self.var.items()}
+        return int(sum(inv[v] * w for v, w in coef.items()))
+
+
+def bounds_of(v, k: int) -> tuple[float, float]:
+    """What a released value tells an attacker: (lowest, highest)."""
+    if isinstance(v, str):
+        return {"x": (float(k), INF), "w": (1.0, INF)}.get(v, (1.0, float(k - 1)))
+    return float(v), float(v)
+
+
+def add_row(t: Linked, coef: dict, lo: float, hi: float) -> None:
+    t.rows.append((coef, lo if lo != INF else np.inf, hi if hi != INF else np.inf))
+
+
+def family_table(con, name: str, fy: int, today: dt.date, k: int, past: list[dict]) -> FamilyTable:
+    """The linked table of one family: cells for its External spans, rows for what is known,
+    earlier releases (`past`, the ledger's lines of this family) among them."""
+    fam = FAMILIES[name]
+    month0 = periods.fiscal_year(fy).start
+    m = months_done(fy, today)
+    fam_spans = spans(fy, today, fam.quarters_only)
+    seen = [ledger.index_of(fy, e["to"]) for e in past]
+    n = min(12, max([m, 1] + [i + 1 for i in seen if i is not None]))
+    end = periods.month_end(periods.add_months(month0, n - 1))
+    df = family_rows(con, name, month0, end, today, fam.dims)
+    df["mi"] = [(pd.Timestamp(b).year - month0.year) * 12 + pd.Timestamp(b).month - month0.month for b in df["bucket"]]
+    categories, members, merged, raw = {}, {}, {}, {}
+    for d in fam.dims:
+        mapping, mg = _fold(df[df["mi"] < m], name, d, k) if fam.disclosive else ({}, [])
+        data_cats = sorted(set(df.loc[df["mi"] < m, d]))
+        mapped = {c: mapping.get(c, c) for c in data_cats}
+        merged[d] = mg
+        categories[d] = sorted(set(mapped.values()), key=lambda c: (c in (OTHERS, ALL), c))
+        for c in categories[d]:
+            members[(d, c)] = [r for r in data_cats if mapped[r] == c]
+        past_raw = {r for e in past if e.get("dim") == d for r in e.get("members") or ()}
+        raw[d] = sorted(set(df[d]) | past_raw)
+    months = range(n)
+    var = {("T", i): i for i in months}
+    for d in fam.dims:
+        for c in raw[d]:
+            for i in months:
+                var[(d, c, i)] = len(var)
+    exact = {("T", int(i)): int(v) for i, v in df.groupby("mi")["value"].sum().items()}
+    for d in fam.dims:
+        for (c, i), v in df.groupby([d, "mi"])["value"].sum().items():
+            exact[(d, c, int(i))] = exact.get((d, c, int(i)), 0) + int(v)
+    t = Linked(len(var))
+    ft = FamilyTable(name, t, var, exact, categories, members, merged, [])
+    for d in fam.dims:  # every breakdown of a month adds up to the month
+        for i in months:
+            coef = {var[(d, c, i)]: 1.0 for c in raw[d]}
+            coef[var[("T", i)]] = -1.0
+            t.rows.append((coef, 0.0, 0.0))
+    for s in fam_spans:
+        coef = ft.expr(s.a, s.b)
+        t.cells.append(Cell((name, (s.a, s.b), None, None), coef, ft.value(coef)))
+        for d in fam.dims:
+            cats = categories[d]
+            for c in cats:
+                coef = ft.expr(s.a, s.b, d, members[(d, c)])
+                t.cells.append(Cell((name, (s.a, s.b), d, c), coef, ft.value(coef)))
+                if len(cats) > 2:  # the whole minus this part: a count too, never shown, protected
+                    rest = [r for o in cats if o != c for r in members[(d, o)]]
+                    coef = ft.expr(s.a, s.b, d, rest)
+                    t.latent.append(Cell((name, (s.a, s.b), d, f"not {c}"), coef, ft.value(coef)))
+    _past_rows(ft, fy, past)
+    return ft
+
+
+def _past_rows(ft: FamilyTable, fy: int, past: list[dict]) -> None:
+    """Each earlier release still true of today's data is a row; a cell shown then as the number
+    it still is stays shown (hiding it now would hide nothing). One that late data changed is a
+    revision: both values are public, and the old one is a fact about older data, not a row."""
+    by_expr = {}
+    for c in ft.table.cells:
+        by_expr.setdefault(tuple(sorted(c.coef)), c)
+    for e in past:
+        a, b = ledger.index_of(fy, e["from"]), ledger.index_of(fy, e["to"])
+        if a is None or b is None or a > b:
+            continue  # another fiscal year's span (the fiscal start changed): not this table's
+        if e.get("dim") and e["dim"] not in FAMILIES[ft.name].dims:
+            continue
+        coef = ft.expr(a, b, e.get("dim"), e.get("members"))
+        if not coef:
+            continue
+        lo, hi = float(e["lo"]), INF if e["hi"] is None else float(e["hi"])
+        v = ft.value(coef)
+        cell = by_expr.get(tuple(sorted(coef)))
+        if not lo <= v <= hi:
+            if cell is not None and lo == hi:
+                ft.revised.append(cell.key)
+            continue
+        add_row(ft.table, coef, lo, hi)
+        if cell is not None and lo == hi:
+            cell.locked = True
+        elif cell is None and hi < INF:  # a small count released then (a quarter to date): still protected
+            ft.table.latent.append(Cell((ft.name, (a, b), e.get("dim"), "released " + e["from"]), coef, v))
+
+
+def people_table(ind: str, keys: list[tuple], exact: dict, past: list[dict], fy: int) -> tuple[Linked, dict]:
+    """A people indicator's table over spans (released ones and earlier releases' spans): each
+    whole has no more people than its parts together, and no fewer than any part."""
+    past_keys = []
+    for e in past:
+        a, b = ledger.index_of(fy, e["from"]), ledger.index_of(fy, e["to"])
+        if a is not None and b is not None and a <= b:
+            past_keys.append(((a, b), e))
+    all_keys = list(dict.fromkeys(keys + [key for key, _ in past_keys]))
+    pos = {key: j for j, key in enumerate(all_keys)}
+    t = Linked(len(all_keys))
+    for key in keys:
+        t.cells.append(Cell((ind, key, None, None), {pos[key]: 1.0}, int(exact[key].get(ind) or 0)))
+    for (a, b) in all_keys:
+        if a == b:
+            continue
+        parts = [[(j, j) for j in range(a, b + 1)]]
+        quarters = [(q, q + 2) for q in range(a, b + 1, 3) if q + 2 <= b and (q, q + 2) in pos]
+        if sum(q[1] - q[0] + 1 for q in quarters) == b - a + 1:
+            parts.append(quarters)
+        elif quarters and (quarters[-1][1] + 1, b) in pos:
+            parts.append(quarters + [(quarters[-1][1] + 1, b)])
+        for part in parts:
+            if not all(p in pos for p in part):
+                continue
+            coef = {pos[(a, b)]: 1.0}
+            for p in part:  # whole <= sum of parts
+                coef[pos[p]] = coef.get(pos[p], 0.0) - 1.0
+            t.rows.append((coef, -np.inf, 0.0))
+        for (c, d) in all_keys:  # each part <= whole
+            if a <= c and d <= b and (c, d) != (a, b):
+                t.rows.append(({pos[(c, d)]: 1.0, pos[(a, b)]: -1.0}, -np.inf, 0.0))
+    cells = {c.key[1]: c for c in t.cells}
+    for key, e in past_keys:
+        lo, hi = float(e["lo"]), INF if e["hi"] is None else float(e["hi"])
+        v = int(exact.get(key, {}).get(ind) or 0)
+        if lo <= v <= hi:
+            add_row(t, {pos[key]: 1.0}, lo, hi)
+            if lo == hi and key in cells:
+                cells[key].locked = True
+            elif key not in cells and hi < INF:  # a small count released then: still protected
+                t.latent.append(Cell((ind, key, None, "released"), {pos[key]: 1.0}, v))
+    return t, pos

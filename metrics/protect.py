@@ -1,0 +1,309 @@
+"""Protection: the attacker's linear program over one linked table, and the choice of what to hide.
+
+A linked table is cells (linear expressions over non-negative variables: a month's count, a
+month's count of one category) plus rows an attacker also knows (breakdowns add up to their
+month; what earlier releases said; floors and caps from other tables). After primary
+suppression (1..k-1 shown as `<k`) the table is audited the way an attacker would: `<k` is
+1..k-1, `x` at least k, a withheld count at least 1, every released number holds. A small count
+must keep at least 3 feasible values; complementary cells (`x`) are added until it does.
+
+Which cells to hide is a question of cost, as in tau-ARGUS and sdcTable: the fiscal year and
+its quarters open every grant report and board slide and cost most; months and breakdown
+categories least. `protect` first looks for a pattern that leaves every year and quarter total
+shown, then one that leaves the year's totals shown, and only then hides what it must. Within a
+pattern, a pinned cell is protected by the cheapest single cell that does it, tried in order of
+cost (a sound greedy heuristic: the audit decides, never the heuristic).
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import suppress
+
+
+@dataclass
+class Cell:
+    key: tuple                      # (family, span (a, b), dim, category)
+    coef: dict                      # variable -> coefficient
+    value: int                      # exact
+    status: str = "pub"             # pub | pri | sec | wh (withheld)
+    locked: bool = False            # public already (an earlier release): never a complement
+
+
+@dataclass
+class Linked:
+    """Cells as linear expressions over non-negative variables, plus extra rows (lo <= expr <= hi)."""
+    n_vars: int
+    cells: list[Cell] = field(default_factory=list)
+    rows: list[tuple[dict, float, float]] = field(default_factory=list)
+    latent: list[Cell] = field(default_factory=list)   # never released, but must stay protected
+
+
+_BANNER_LOCK = threading.Lock()
+
+
+def _highs():
+    """A silent HiGHS instance (its one-time banner would land in the CLI's JSON on stdout)."""
+    import os
+    import highspy
+    with _BANNER_LOCK:
+        if not getattr(_highs, "quiet", False):
+            import sys
+            sys.stdout.flush()
+            saved = os.dup(1)
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, 1)
+                os.close(devnull)
+                h = highspy.Highs()
+            finally:
+                os.dup2(saved, 1)
+                os.close(saved)
+            _highs.quiet = True
+        else:
+            h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("presolve", "off")  # many small solves of one model: warm starts beat presolve
+    return h
+
+
+class Auditor:
+    """The attacker's linear program over one linked table: feasible min and max of a cell."""
+
+    def __init__(self, t: Linked, k: int):
+        import highspy
+        self.hs = highspy
+        self.k = k
+        self.t = t
+        h = _highs()
+        inf = highspy.kHighsInf
+        n = t.n_vars
+        h.addVars(n, np.zeros(n), np.full(n, inf))
+        self.cell_row = {}
+        for c in t.cells:
+            lo, hi = self._bounds(c)
+            self._add_row(h, c.coef, lo, hi)
+            self.cell_row[c.key] = h.getNumRow() - 1
+        self.row_key = {r: key for key, r in self.cell_row.items()}
+        for coef, lo, hi in t.rows:
+            self._add_row(h, coef, lo, hi)
+        self.h = h
+        self.inf = inf
+        self.cost_idx: np.ndarray = np.array([], dtype=np.int32)
+
+    @staticmethod
+    def _add_row(h, coef, lo, hi):
+        idx = np.array(list(coef), dtype=np.int32)
+        val = np.array([coef[i] for i in idx], dtype=np.float64)
+        h.addRow(lo, hi, len(idx), idx, val)
+
+    def _bounds(self, c: Cell):
+        if c.status == "pub":
+            return float(c.value), float(c.value)
+        if c.status == "pri":
+            return 1.0, float(self.k - 1)
+        if c.status == "wh":  # never a zero (a zero is shown as 0): at least 1, as an attacker knows
+            return 1.0, self.hs.kHighsInf
+        return float(self.k), self.hs.kHighsInf
+
+    def update(self, c: Cell):
+        lo, hi = self._bounds(c)
+        self.h.changeRowBounds(self.cell_row[c.key], lo, hi)
+
+    def range(self, coef: dict) -> tuple[float, float, set]:
+        """(feasible min, feasible max, rows of released cells that bind either bound)."""
+        h = self.h
+        if len(self.cost_idx):
+            h.changeColsCost(len(self.cost_idx), self.cost_idx, np.zeros(len(self.cost_idx)))
+        idx = np.array(list(coef), dtype=np.int32)
+        h.changeColsCost(len(idx), idx, np.array([float(coef[i]) for i in idx]))
+        self.cost_idx = idx
+        out, binding = [], set()
+        for sense in (self.hs.ObjSense.kMinimize, self.hs.ObjSense.kMaximize):
+            h.changeObjectiveSense(sense)
+            h.run()
+            st = h.getModelStatus()
+            if st == self.hs.HighsModelStatus.kOptimal:
+                out.append(h.getInfo().objective_function_value)
+                duals = np.asarray(h.getSolution().row_dual)
+                binding |= set(np.nonzero(np.abs(duals) > 1e-9)[0].tolist())
+            elif st == self.hs.HighsModelStatus.kUnbounded:
+                out.append(float("inf"))
+            else:  # cannot tell: treat as exposed, so that more is hidden
+                out.append(float("nan"))
+        return out[0], out[1], binding
+
+    def check(self, coef: dict, value: int) -> tuple[bool, set]:
+        """(protected?, keys of the released cells that pin it). The exact value is feasible, so a
+        maximum 2 above it (or a minimum 2 below) is enough: often one solve instead of two."""
+        hi, rows = self._solve(coef, self.hs.ObjSense.kMaximize)
+        if hi == float("inf") or (not np.isnan(hi) and np.floor(hi + 1e-6) >= value + 2):
+            return True, set()
+        lo, rows_lo = self._solve(coef, self.hs.ObjSense.kMinimize)
+        ok = not (np.isnan(lo) or np.isnan(hi)) and np.floor(hi + 1e-6) - np.ceil(lo - 1e-6) >= 2
+        return ok, {self.row_key[r] for r in rows | rows_lo if r in self.row_key}
+
+    def _solve(self, coef: dict, sense) -> tuple[float, set]:
+        h = self.h
+        idx = np.array(list(coef), dtype=np.int32)
+        if len(self.cost_idx) and not np.array_equal(idx, self.cost_idx):
+            h.changeColsCost(len(self.cost_idx), self.cost_idx, np.zeros(len(self.cost_idx)))
+        h.changeColsCost(len(idx), idx, np.ones(len(idx)))
+        self.cost_idx = idx
+        h.changeObjectiveSense(sense)
+        h.run()
+        st = h.getModelStatus()
+        if st == self.hs.HighsModelStatus.kOptimal:
+            duals = np.asarray(h.getSolution().row_dual)
+            return h.getInfo().objective_function_value, set(np.nonzero(np.abs(duals) > 1e-9)[0].tolist())
+        if st == self.hs.HighsModelStatus.kUnbounded:
+            return float("inf"), set()
+        return float("nan"), set()  # cannot tell: treated as exposed, so that more is hidden
+
+
+def cost(key: tuple) -> int:
+    """What hiding a cell costs the reader: the year's totals most, then quarters, a span to date,
+    months; a breakdown category less than the total of its span."""
+    _, (a, b), dim, _ = key
+    n = b - a + 1
+    if n == 12:
+        return 6 if dim else 1000
+    if n == 3 and a % 3 == 0:
+        return 4 if dim else 60
+    if n == 1:
+        return 1 if dim else 3
+    return 5 if dim else 20
+
+
+YEAR, QUARTER = 1000, 60
+
+
+def _related(target: tuple, cand: tuple) -> int:
+    """How good a complement `cand` is for `target` (lower is better): a sibling category in the
+    same span first, then the same category in a neighbouring span, then a total, then the rest."""
+    _, (a, b), dim, cat = target
+    _, (c, d), dim2, cat2 = cand
+    if (c, d) == (a, b) and dim2 == dim and cat2 != cat:
+        return 0
+    if dim2 == dim and cat2 == cat and (c, d) != (a, b):
+        same_len = (d - c) == (b - a)
+        overlaps = not (d < a or c > b)
+        return 1 if same_len and not overlaps else 2 if overlaps else 3
+    if (c, d) == (a, b):
+        return 4
+    return 5
+
+
+def _order(target: Cell):
+    return lambda x: (cost(x.key), _related(target.key, x.key), x.value, str(x.key))
+
+
+def protect(t: Linked, k: int, incremental: bool = False) -> None:
+    """Primary suppression, then the cheapest complementary cells that protect every small count.
+
+    incremental: keep the statuses the cells have (a second pass after rows were added) and only
+    hide more; otherwise start afresh and prefer patterns that leave the year and quarters shown."""
+    if not incremental:
+        for c in t.cells:
+            c.status = "pri" if 1 <= c.value <= k - 1 else "pub"
+    targets = [c for c in t.cells if c.status == "pri" and not c.locked] + \
+              [c for c in t.latent if 1 <= c.value <= k - 1]
+    if not targets:
+        return
+    if incremental:
+        _complete(t, k, targets, Auditor(t, k), ceiling=None)
+        return
+    start = {c.key: c.status for c in t.cells}
+    for ceiling in (QUARTER, YEAR):  # cells that cost this much or more are not hidden in this pass
+        aud = Auditor(t, k)
+        if _complete(t, k, targets, aud, ceiling, final=False):
+            return
+        for c in t.cells:
+            c.status = start[c.key]
+    _complete(t, k, targets, Auditor(t, k), ceiling=None)
+
+
+def _complete(t: Linked, k: int, targets: list, aud: "Auditor", ceiling, final: bool = True,
+              max_rounds: int = 60) -> bool:
+    """Hide complements (cost below `ceiling`) until every target is protected: True when done.
+    In the final pass, what no complement can protect is withheld (`_withhold`)."""
+    by_key = {c.key: c for c in t.cells}
+
+    def hideable(x):
+        return x.status == "pub" and x.value >= k and not x.locked and (ceiling is None or cost(x.key) < ceiling)
+
+    pending = targets
+    for _ in range(max_rounds):
+        added, failing = set(), []
+        for c in pending:
+            ok, binding = aud.check(c.coef, c.value)
+            if ok:
+                continue
+            failing.append(c)
+            if binding & added:
+                continue  # something pinning it was just hidden: look again next round
+            cands = sorted((by_key[b] for b in binding if hideable(by_key[b])), key=_order(c))
+            chosen = None
+            for x in cands[:8]:  # the cheapest cell that alone protects it
+                x.status = "sec"
+                aud.update(x)
+                if aud.check(c.coef, c.value)[0]:
+                    chosen = x
+                    break
+                x.status = "pub"
+                aud.update(x)
+            if chosen is None:  # none alone: the cheapest that binds, else the cheapest anywhere
+                rest = cands or sorted((x for x in t.cells if hideable(x)), key=_order(c))[:1]
+                if not rest:
+                    continue
+                chosen = rest[0]
+                chosen.status = "sec"
+                aud.update(chosen)
+            added.add(chosen.key)
+        if not failing:
+            return True
+        if not added:
+            break
+        pending = failing
+    if not final:
+        return False
+    _withhold(t, aud, targets)
+    return True
+
+
+def _withhold(t: Linked, aud: "Auditor", targets: list) -> None:
+    """The last resort, when hiding counts of k or more cannot protect a small count: it is pinned
+    by its own `<k` and its small neighbours (eight months of `<10` each at least 1 under a
+    year's `<10`), or by a public floor (a year to date's sessions under its hidden quarters).
+    Then a cell that pins it is withheld (shown as WITHHELD): the small count itself first, else a
+    released cell that binds it, until every small count is protected. A zero is never withheld,
+    so WITHHELD says "at least 1", and that is how it is audited here. A cell public through an
+    earlier release is never withheld: that would hide nothing."""
+    by_key = {c.key: c for c in t.cells}
+    for _ in range(len(t.cells) + 1):
+        for c in targets:
+            ok, binding = aud.check(c.coef, c.value)
+            if not ok:
+                break
+        else:
+            return
+        own = by_key.get(c.key)
+        if own is not None and own.status != "wh" and not own.locked:
+            victim = own
+        else:
+            ok_cell = lambda x: x.status != "wh" and x.value >= 1 and not x.locked  # noqa: E731
+            cands = [by_key[b] for b in binding if ok_cell(by_key[b])] or [x for x in t.cells if ok_cell(x)]
+            if not cands:
+                return  # nothing released is left: nothing can pin it
+            victim = min(cands, key=_order(c))
+        victim.status = "wh"
+        aud.update(victim)
+
+
+def mark(c: Cell, k: int):
+    """What a cell of a linked table shows: its value, or the mark of how it is hidden."""
+    return {"pub": c.value, "pri": suppress.primary_mark(k), "sec": suppress.SECONDARY,
+            "wh": suppress.WITHHELD}[c.status]
