@@ -67,7 +67,7 @@ def main() -> int:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        recs = demo.generate(seed=7, years=2, today=today)
+        recs = demo.generate(seed=7, years=2, today=dt.date(2026, 4, 30))
         demo.write_files(recs, tmp / "demo")
         load([tmp / "demo"], tmp / "demo.duckdb", say=lambda *_: None)
         for name, db in (("demo", tmp / "demo.duckdb"), ("small program", small_program.build(tmp / "small", today))):

@@ -306,8 +306,10 @@ def write_files(records: dict[str, list[dict]], folder: Path) -> list[Path]:
     folder = Path(folder)
     by_month = defaultdict(list)
     L = C.LOG_TYPES
-    for r in records.get("outreach", []):
-        by_month[r["contact_date"].strftime("%Y-%m")].append(r)
+    outreach = records.get("outreach", [])
+    last = max((r["contact_date"] for r in outreach if not r.get("bad")), default=None)
+    for r in outreach:  # the future-dated bad row goes in the last month's file, as staff would type it
+        by_month[min(r["contact_date"], last or r["contact_date"]).strftime("%Y-%m")].append(r)
     files = []
     for i, (ym, recs) in enumerate(sorted(by_month.items())):
         p = folder / f"outreach_{ym}.csv"

@@ -230,7 +230,7 @@ def family_table(con, name: str, fy: int, today: dt.date, k: int, past: list[dic
     for d in fam.dims:
         for (c, i), v in df.groupby([d, "mi"])["value"].sum().items():
             exact[(d, c, int(i))] = exact.get((d, c, int(i)), 0) + int(v)
-    t = Linked(len(var))
+    t = Linked(len(var), headlines=frozenset((d, c) for f, d, c in INDICATOR_CELLS.values() if f == name and d))
     ft = FamilyTable(name, t, var, exact, categories, members, merged, [])
     for d in fam.dims:  # every breakdown of a month adds up to the month
         for i in months:

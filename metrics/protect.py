@@ -40,6 +40,7 @@ class Linked:
     cells: list[Cell] = field(default_factory=list)
     rows: list[tuple[dict, float, float]] = field(default_factory=list)
     latent: list[Cell] = field(default_factory=list)   # never released, but must stay protected
+    headlines: frozenset = frozenset()  # (dim, category) cells that are indicators: cost as totals
 
 
 _BANNER_LOCK = threading.Lock()
@@ -164,10 +165,13 @@ class Auditor:
         return float("nan"), set()  # cannot tell: treated as exposed, so that more is hidden
 
 
-def cost(key: tuple) -> int:
+def cost(key: tuple, headlines: frozenset = frozenset()) -> int:
     """What hiding a cell costs the reader: the year's totals most, then quarters, a span to date,
-    months; a breakdown category less than the total of its span."""
-    _, (a, b), dim, _ = key
+    months; a breakdown category less than the total of its span, unless it is an indicator
+    (anonymous contacts, referrals attended, turn-aways, ...): those cost as totals."""
+    _, (a, b), dim, cat = key
+    if (dim, cat) in headlines:
+        dim = None
     n = b - a + 1
     if n == 12:
         return 6 if dim else 1000
@@ -197,8 +201,8 @@ def _related(target: tuple, cand: tuple) -> int:
     return 5
 
 
-def _order(target: Cell):
-    return lambda x: (cost(x.key), _related(target.key, x.key), x.value, str(x.key))
+def _order(target: Cell, headlines: frozenset = frozenset()):
+    return lambda x: (cost(x.key, headlines), _related(target.key, x.key), x.value, str(x.key))
 
 
 def protect(t: Linked, k: int, incremental: bool = False) -> None:
@@ -233,7 +237,8 @@ def _complete(t: Linked, k: int, targets: list, aud: "Auditor", ceiling, final: 
     by_key = {c.key: c for c in t.cells}
 
     def hideable(x):
-        return x.status == "pub" and x.value >= k and not x.locked and (ceiling is None or cost(x.key) < ceiling)
+        return x.status == "pub" and x.value >= k and not x.locked and \
+            (ceiling is None or cost(x.key, t.headlines) < ceiling)
 
     pending = targets
     for _ in range(max_rounds):
@@ -245,7 +250,7 @@ def _complete(t: Linked, k: int, targets: list, aud: "Auditor", ceiling, final: 
             failing.append(c)
             if binding & added:
                 continue  # something pinning it was just hidden: look again next round
-            cands = sorted((by_key[b] for b in binding if hideable(by_key[b])), key=_order(c))
+            cands = sorted((by_key[b] for b in binding if hideable(by_key[b])), key=_order(c, t.headlines))
             chosen = None
             for x in cands[:8]:  # the cheapest cell that alone protects it
                 x.status = "sec"
@@ -256,7 +261,7 @@ def _complete(t: Linked, k: int, targets: list, aud: "Auditor", ceiling, final: 
                 x.status = "pub"
                 aud.update(x)
             if chosen is None:  # none alone: the cheapest that binds, else the cheapest anywhere
-                rest = cands or sorted((x for x in t.cells if hideable(x)), key=_order(c))[:1]
+                rest = cands or sorted((x for x in t.cells if hideable(x)), key=_order(c, t.headlines))[:1]
                 if not rest:
                     continue
                 chosen = rest[0]
@@ -298,7 +303,7 @@ def _withhold(t: Linked, aud: "Auditor", targets: list) -> None:
             cands = [by_key[b] for b in binding if ok_cell(by_key[b])] or [x for x in t.cells if ok_cell(x)]
             if not cands:
                 return  # nothing released is left: nothing can pin it
-            victim = min(cands, key=_order(c))
+            victim = min(cands, key=_order(c, t.headlines))
         victim.status = "wh"
         aud.update(victim)
 

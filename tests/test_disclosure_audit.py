@@ -205,6 +205,7 @@ def _audit_family(att: Attacker, fam: str, fy: int) -> list[str]:
         for v in att.obs[k]:  # every value it was ever released as
             _row(h, coef, *_bounds(v))
     _rates(att, h, exprs, fam)
+    _cross_floors(att, h, var, cats, fam, fy)
     problems = []
     for k in keys:
         if SMALL in att.obs[k]:
@@ -250,12 +251,67 @@ def _rates(att: Attacker, h, exprs: dict, fam: str) -> None:
                     _row(h, dict(coef), lo, hi)
 
 
+# Bounds between tables, from the definitions: a person has at least one identified contact (one
+# referral, one night, one attendance) in a period they are counted in, and a new person is a person.
+PEOPLE_OF = {"outreach.people": "contacts", "referrals.people": "referrals", "suite.people": "nights",
+             "friday.people": "attendance"}
+
+
+def _known(vals) -> tuple[float, float]:
+    """The tightest range all the values seen for one figure give."""
+    bs = [_bounds(v) for v in vals]
+    return max(b[0] for b in bs), min(b[1] for b in bs)
+
+
+def _cross_floors(att: Attacker, h, var: dict, cats: dict, fam: str, fy: int) -> None:
+    """Rows a family's LP gets from released people counts: its identified events are at least the
+    people (a floor on hidden counts); new people are at most the people."""
+    for key, vals in list(att.obs.items()):
+        if key[0] != "people":
+            continue
+        _, i, a, b = key
+        if fy_of(a) != fy or not all(("T", m) in var for m in range(a, b + 1)):
+            continue
+        lo, hi = _known(vals)
+        coef = {var[("T", m)]: 1.0 for m in range(a, b + 1)}
+        if PEOPLE_OF.get(i) == fam:
+            if fam == "contacts" and "anonymous" in cats.get("kind", ()):
+                for m in range(a, b + 1):
+                    coef[var[("kind", "anonymous", m)]] = -1.0
+            _row(h, coef, lo, highspy.kHighsInf)
+        elif fam == "new_people" and i == "outreach.people":
+            _row(h, coef, 0.0, hi)
+
+
+def _cross_people(att: Attacker, h, pos: dict, i: str) -> None:
+    """Rows a people table gets from other released figures: at most its family's identified
+    events, at least its new people (outreach), at least each service's people (the program)."""
+    for key, j in pos.items():
+        _, _, a, b = key
+        fam = PEOPLE_OF.get(i)
+        if fam:
+            total = att.obs.get(("cell", fam, None, None, a, b))
+            anon = att.obs.get(("cell", "contacts", "kind", "anonymous", a, b)) if fam == "contacts" else None
+            if total:
+                hi = _known(total)[1] - (_known(anon)[0] if anon else 0.0)
+                _row(h, {j: 1.0}, 0.0, hi)
+        floors = []
+        if i == "outreach.people":
+            floors.append(att.obs.get(("cell", "new_people", None, None, a, b)))
+        if i == "program.people":
+            floors += [att.obs.get(("people", p, a, b)) for p in PEOPLE_OF]
+        for f in floors:
+            if f:
+                _row(h, {j: 1.0}, _known(f)[0], highspy.kHighsInf)
+
+
 def _audit_people(att: Attacker, i: str) -> list[str]:
     keys = sorted(k for k in att.obs if k[0] == "people" and k[1] == i)
     if not keys:
         return []
     pos = {k: j for j, k in enumerate(keys)}
     h = _lp(len(keys))
+    _cross_people(att, h, pos, i)
     spans = {(k[2], k[3]): k for k in keys}
     for k in keys:
         for v in att.obs[k]:
