@@ -216,9 +216,8 @@ def build(path=None, today: dt.date | None = None, month: dt.date | None = None)
     gaps = quality.missing_months(year, path)
     logged = {lt for lt, _ in rv.recorded}
     for g in gaps.to_dict("records"):
-        gap = dt.datetime.strptime(g["month"], "%b %Y").date()
-        if g["log type"] in logged and not _quiet(rv, g["log type"], gap):
-            rv.missing.setdefault(g["log type"], []).append(gap)
+        if g["log type"] in logged:  # a quiet month of bad dates or education is a 0, not listed
+            rv.missing.setdefault(g["log type"], []).append(dt.datetime.strptime(g["month"], "%b %Y").date())
     rv.columns = [rv.month] + [periods.month(periods.add_months(m, -k)) for k in (1, 2, 3)]
     rv.columns += [periods.month(periods.add_months(m, -12 * y)) for y in (1, 2, 3)
                    if periods.add_months(m, -12 * y) >= started]

@@ -213,3 +213,35 @@ def test_a_code_only_a_later_file_reveals_stops_the_load(tmp_path, capsys):
     assert "WX42P" not in captured.out + captured.err
     assert "has a client code in its name" in captured.err and "nothing was loaded" in captured.err
     assert not db.exists() or query(db, "select count(*) from meta.batches")[0][0] == 0
+
+
+def test_names_that_hold_a_code_are_refused_before_anything_prints_them(tmp_path, capsys):
+    """A lock file named with a known code, a workbook named with a code its own sheet holds (and
+    an empty sheet, whose line would print the name), a folder named with a phone number."""
+    from openpyxl import Workbook
+    rng = random.Random(7)
+    db = tmp_path / "shop.duckdb"
+    known = write_csv(tmp_path / "supplies_known.csv", SUPPLY_FIELDS, supply_rows(rng, 2, ["2024-04-02"], ["KQ77M"]))
+    assert main(["load", str(known), "--db", str(db)]) == 0
+    box = tmp_path / "inbox"
+    box.mkdir()
+    (box / "~$supplies KQ77M.xlsx").write_bytes(b"\x00lock")
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "supplies"
+    ws.append(SUPPLY_FIELDS)
+    for r in supply_rows(rng, 3, ["2024-05-02"], ["RT55W"]):
+        ws.append(r)
+    wb.create_sheet("notes")
+    wb.save(box / "supplies RT55W.xlsx")
+    write_csv(box / "250-555-0199" / "supplies.csv", SUPPLY_FIELDS, supply_rows(rng, 2, ["2024-06-02"], CODES))
+    capsys.readouterr()
+    assert main(["load", str(box), "--db", str(db)]) == 1
+    captured = capsys.readouterr()
+    out = captured.out + captured.err
+    for secret in ("KQ77M", "RT55W", "250", "0199"):
+        assert secret not in out
+    refused = sorted(l for l in out.splitlines() if ": refused:" in l)
+    assert [l.split(": refused: ")[0] for l in refused] == ["supplies….csv", "supplies….xlsx", "supplies….xlsx"]
+    assert sum("its name holds a client code" in l for l in refused) == 2
+    assert query(db, "select count(*) from meta.batches")[0][0] == 1
