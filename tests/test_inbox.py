@@ -3,6 +3,7 @@ copies, lock and temporary files, a client code in a name. Each line names its f
 in the folder; figures are checked against a truth computed here from the rows written."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import random
@@ -68,6 +69,7 @@ def inbox(tmp_path):
     (box / "files" / ".~lock.supplies_2024-25.csv#").write_text("lock")
     (box / ".DS_Store").write_bytes(b"\x00")
     (box / "supplies_2024-25.csv.tmp").write_text("x")
+    (box / "files" / "supplies_2024-25.csv~").write_text("x")
     # a client code in a file name, the code also in the file (as staff do: one file per person)
     coded = supply_rows(rng, 3, ["2025-03-03"], [NAME_CODE])
     write_csv(box / "clients" / f"supplies {NAME_CODE} Jane.csv", SUPPLY_FIELDS, coded)
@@ -77,6 +79,21 @@ def inbox(tmp_path):
              "fy_units": sum(int(r[3]) for r in newer + jan + feb),
              "replaced_rows": len(older), "unchanged": len(older) - 4}
     return box, truth
+
+
+def data_quality_page(db):
+    from streamlit.testing.v1 import AppTest
+    from conftest import ROOT
+    from metrics import periods
+    from ui.frame import STAFF
+    at = AppTest.from_file(str(ROOT / "pages" / "data_quality.py"), default_timeout=60)
+    at.session_state["audience"] = STAFF
+    fy = periods.fiscal_year(2024)
+    at.query_params["from"], at.query_params["to"] = fy.start.isoformat(), fy.end.isoformat()
+    os.environ["SHOP_DB"] = str(db)
+    at.run()
+    assert not at.exception, at.exception
+    return at
 
 
 def lines_of(out):
@@ -107,6 +124,7 @@ def test_an_inbox_loads_as_a_careful_user_expects(tmp_path, capsys, inbox):
     assert "files/.~lock.supplies_2024-25.csv#: skipped: LibreOffice's lock file" in out
     assert ".DS_Store: skipped: hidden file" in out
     assert "supplies_2024-25.csv.tmp: skipped: temporary file" in out
+    assert "files/supplies_2024-25.csv~: skipped: temporary file" in out
     # the code in a name: refused, the name never echoed, not a letter of the code
     assert NAME_CODE not in out and "Jane" not in out and "ZZ" not in out
     refused = [l for l in out.splitlines() if ": refused:" in l]
@@ -125,6 +143,13 @@ def test_an_inbox_loads_as_a_careful_user_expects(tmp_path, capsys, inbox):
     assert main(["status", "--db", str(db), "--json"]) == 0
     files = sorted(b["file"] for b in json.loads(capsys.readouterr().out)["batches"])
     assert files == names
+    # the review's latest load and the Data quality page name them by path too
+    from metrics import review
+    loaded = review.view(review.build(db, dt.date(2025, 6, 20)), False)["loaded"]["files"]
+    assert {f["file"] for f in loaded} == set(names) | {"files/supplies_2024-25.csv"}
+    at = data_quality_page(db)
+    shown = set().union(*(set(df.value["file"]) for df in at.dataframe if "file" in df.value.columns))
+    assert shown >= set(names) | {"files/supplies_2024-25.csv"}
     # loading the inbox again changes nothing and says why each file is not loaded again
     assert main(["load", str(box), "--db", str(db)]) == 1
     again = capsys.readouterr().out
@@ -140,7 +165,6 @@ def test_the_fiscal_year_figure_is_the_corrected_one(tmp_path, inbox):
     box, truth = inbox
     db = tmp_path / "shop.duckdb"
     load([box], db, say=lambda *_: None)
-    import datetime as dt
     fig = indicators.compute(periods.fiscal_year(2024), db, dt.date(2025, 6, 1))
     assert fig["supplies.units"] == truth["fy_units"]
 
