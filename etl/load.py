@@ -419,6 +419,16 @@ def _overlaps(con, t: RawTable) -> list[tuple]:
     return con.execute(sql, {"log_type": lt.name}).fetchall()
 
 
+def _mostly_same_dates(con, t: RawTable, old_id: int, shared: int) -> bool:
+    """True when the dates two files share are most of either's: versions of one file, not
+    `2025-01/outreach.csv` and `2025-02/outreach.csv` meeting on a late-entered day."""
+    d = t.log_type.date_field.name
+    mine = con.execute(f'select count(distinct "{d}") from incoming').fetchone()[0]
+    theirs = con.execute(f'select count(distinct "{d}") from core.{t.log_type.name} where batch_id = ?',
+                         [old_id]).fetchone()[0]
+    return shared * 2 > min(mine, theirs)
+
+
 def _write(con, o: Outcome, t: RawTable, v: Validated, siblings=(), tie: str = "") -> None:
     same = con.execute("select file_name, sheet from meta.batches where status = 'in_force' "
                        "and content_sha256 = ? and log_type = ?", [t.content_sha256, t.log_type.name]).fetchone()
@@ -444,7 +454,8 @@ def _write(con, o: Outcome, t: RawTable, v: Validated, siblings=(), tie: str = "
         # otherwise both stay, with a warning naming both.
         base = t.file.split("/")[-1].lower()
         for old_id, ofile, osheet, orows, same_rows, ndates, first, last in _overlaps(con, t):
-            if ofile.split("/")[-1].lower() == base and ofile != t.file and t.sheet == osheet:
+            if ofile.split("/")[-1].lower() == base and ofile != t.file and t.sheet == osheet \
+                    and _mostly_same_dates(con, t, old_id, ndates):
                 if tie == ofile:
                     o.status = "refused"
                     o.reason = (f"has the name and the modification time of {_label(ofile, osheet)}, loaded, and "
@@ -470,7 +481,7 @@ def _write(con, o: Outcome, t: RawTable, v: Validated, siblings=(), tie: str = "
     apart = [n for n in siblings if n not in gone and con.execute(
         "select count(*) from meta.batches where status = 'in_force' and file_name = ?", [n]).fetchone()[0]]
     if apart and v.good:
-        o.warnings.append((None, None, f"has the file name of {', '.join(apart)} too, with no dates in common: "
+        o.warnings.append((None, None, f"has the file name of {', '.join(apart)} too, but not its dates: "
                            "each is loaded as a file of its own"))
     for old_id, old_type in old:
         con.execute(f"delete from core.{old_type} where batch_id = ?", [old_id])

@@ -54,7 +54,8 @@ def inbox(tmp_path):
     touch(box / "corrected" / "supplies_2024-25.csv", 1_700_086_400)
     # two files of one name with no dates in common: two months, not two versions
     jan = supply_rows(rng, 7, ["2025-01-06", "2025-01-20"], CODES)
-    feb = supply_rows(rng, 5, ["2025-02-03", "2025-02-17"], CODES)
+    feb = supply_rows(rng, 5, ["2025-02-03", "2025-02-17"], CODES) + supply_rows(rng, 1, ["2025-01-20"], CODES)
+    assert "2025-01-20" in {r[0] for r in jan}
     write_csv(box / "2025-01" / "supplies.csv", SUPPLY_FIELDS, jan)
     write_csv(box / "2025-02" / "supplies.csv", SUPPLY_FIELDS, feb)
     # old/: a copy of a file in force, an earlier version never loaded, and an unreadable leftover
@@ -111,9 +112,9 @@ def test_an_inbox_loads_as_a_careful_user_expects(tmp_path, capsys, inbox):
     assert (f"replaces files/supplies_2024-25.csv (older, {truth['replaced_rows']} rows): "
             f"{truth['unchanged']} rows unchanged") in line["corrected/supplies_2024-25.csv"]
     assert "files/supplies_2024-25.csv: loaded" in out
-    # one name, two months: both load, said
+    # one name, two months (meeting on one late-entered day): both load, said
     assert "2025-01/supplies.csv: loaded" in out and "2025-02/supplies.csv: loaded" in out
-    assert "has the file name of 2025-01/supplies.csv too, with no dates in common" in out
+    assert "has the file name of 2025-01/supplies.csv too, but not its dates" in out
     # old/ copies: a copy of a file in force is already loaded; the rest of the past is kept out
     assert "old/supplies.csv: already loaded (same content as 2025-01/supplies.csv)" in out
     assert line["archive/supplies_2023.csv"].endswith("skipped: in archive/, a folder that keeps the past: "
