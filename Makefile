@@ -40,7 +40,7 @@ test-tools:
 # pass reads the tests' small files with the slow reader): each reader path passes the same tests.
 READER_TESTS := tests/test_load.py tests/test_read.py tests/test_validate.py tests/test_formats.py \
 	tests/test_account.py tests/test_sheets.py tests/test_overlap.py tests/test_values.py \
-	tests/test_privacy_screen.py tests/test_load_path.py tests/test_reliability.py
+	tests/test_privacy_screen.py tests/test_load_path.py tests/test_reliability.py tests/test_inbox.py
 
 test: test-tools setup-dev
 	$(PY) -m pytest -q

@@ -17,7 +17,8 @@ import duckdb
 from shop import settings
 
 from . import privacy, schema
-from .read import RawTable, Refused, Skip, read
+from .contract import CODE, LOG_TYPES
+from .read import RawTable, Refused, Skip, code_masked_name, read
 from .store import (LoadError, Unchanged, backups_dir, in_place, load_lock, read_only, rewrite_on_swap, snapshot,
                     unforeseen, working_copy)
 from .validate import Validated, release, validate
@@ -59,16 +60,160 @@ def version_key(path: Path) -> tuple:
     return (str(path.parent), stem.strip().lower(), marks, number, path.name)
 
 
-def expand(paths) -> list[Path]:
-    """Files to load: a folder gives every file in it (each gets a line, read or not); a file is
-    ordered before its corrected copies."""
-    out = []
+# Folders that keep the past in a shared inbox: their files are earlier versions or copies.
+ARCHIVE_FOLDERS = {"old", "archive", "archives", "archived", "backup", "backups"}
+
+
+@dataclass
+class Entry:
+    """A file to load and the name it is stored and shown by: its path relative to the folder
+    loaded (`corrected/supplies_2024-25.csv`), or its own name when given as a file."""
+    path: Path
+    name: str
+    archived: str = ""            # the folder that keeps the past it sits in (`old`), if any
+    siblings: tuple = ()          # other files of this load with the same file name
+    tie: str = ""                 # a same-named file with the same modification time
+
+
+def _rel_name(f: Path, folder: Path) -> str:
+    return "/".join(settings.file_name(Path(part)) for part in f.relative_to(folder).parts)
+
+
+def expand(paths) -> list[Entry]:
+    """Files to load: a folder gives every file in it and its subfolders (each gets a line, read
+    or not), named by its path in the folder; a file is ordered before its corrected copies.
+
+    Files of one name in different folders are versions of one file when their dates meet: they
+    load oldest first by modification time, so the newest replaces the others (said in its line),
+    never by sort order. Files in a folder that keeps the past (old/, archive/, backup/) load last."""
+    out: dict[Path, Entry] = {}
     for p in map(Path, paths):
         if p.is_dir():
-            out += [f for f in p.rglob("*") if f.is_file()]
-        else:
-            out.append(p)
-    return sorted(dict.fromkeys(out), key=version_key)
+            for f in p.rglob("*"):
+                if f.is_file() and f not in out:
+                    name = _rel_name(f, p)
+                    kept = [d for d in name.split("/")[:-1] if d.lower() in ARCHIVE_FOLDERS]
+                    out[f] = Entry(f, name, kept[0] if kept else "")
+        elif p not in out:
+            out[p] = Entry(p, settings.file_name(p))
+    entries = sorted(out.values(), key=lambda e: (bool(e.archived), version_key(e.path)))
+    groups: dict[str, list[int]] = {}
+    for i, e in enumerate(entries):
+        if not e.archived:
+            groups.setdefault(e.name.split("/")[-1].lower(), []).append(i)
+    for slots in groups.values():
+        if len(slots) < 2:
+            continue
+        members = sorted((entries[i] for i in slots), key=lambda e: (_mtime(e.path), e.name))
+        for i, e in zip(slots, members):
+            e.siblings = tuple(m.name for m in members if m is not e)
+            same = [m for m in members if m is not e and _mtime(m.path) == _mtime(e.path)
+                    and not _same_bytes(m.path, e.path)]
+            e.tie = same[0].name if same else ""
+            entries[i] = e
+    return entries
+
+
+def _mtime(p: Path) -> int:
+    try:
+        return p.stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    try:
+        return a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False
+
+
+NAME_CODE = ("its name holds a client code: file and sheet names are stored and printed in reports, so "
+             "rename it (a log's name says its log type and period, never a code or a person's name) and "
+             "load again")
+
+
+class _NameCodes:
+    """Which names of a load hold a client code: a word of the name (or two or three joined, as
+    staff type a code) whose keyed hash is a known person key: in the database, in a file of this
+    load read so far (the load's temp `person_keys`), or in the file itself. Only keyed hashes are
+    compared; no code is written anywhere. First names are not looked for: no list tells a name
+    from a word (`Hope`, `Friday`, `May`), so the refusal says what a name should hold instead."""
+
+    def __init__(self, con, key: bytes, files):
+        self.con, self.key = con, key
+        self._keys: dict[str, int] = {}
+        for e in files:
+            self._candidates(e.name)
+        self.checked = set(self._keys.values())
+        self.known = self._in_core(self.checked)
+
+    def _candidates(self, text: str) -> set[int]:
+        cands = privacy.name_code_candidates(text or "")
+        new = [c for c in cands if c not in self._keys]
+        if new:
+            self._keys.update(privacy.hash_codes(new, self.key))
+        return {self._keys[c] for c in cands}
+
+    def _in_core(self, keys: set[int]) -> set[int]:
+        if not keys:
+            return set()
+        tables = [lt.name for lt in LOG_TYPES.values() if any(f.column == "person_key" for f in lt.fields)]
+        sql = " union ".join(f"select person_key from core.{n} where person_key in (select unnest($k))"
+                             for n in tables)
+        return {r[0] for r in self.con.execute(sql, {"k": sorted(keys)}).fetchall()}
+
+    def _in_load(self, keys: set[int]) -> set[int]:
+        if not keys or not self.con.execute("select count(*) from duckdb_tables() where temporary "
+                                            "and table_name = 'person_keys'").fetchone()[0]:
+            return set()
+        return {r[0] for r in self.con.execute("select person_key from person_keys where person_key in "
+                                               "(select unnest(?))", [sorted(keys)]).fetchall()}
+
+    def held(self, name: str, sheet: str = "") -> bool:
+        keys = self._candidates(name) | self._candidates(sheet)
+        if keys - self.checked:  # a sheet's name, known only once its workbook is read
+            self.known |= self._in_core(keys - self.checked)
+            self.checked |= keys
+        return bool(keys & self.known or self._in_load(keys - self.known))
+
+    def held_in_tables(self, name: str, tables) -> bool:
+        """The file's name against the codes its tables hold, before anything of it is written (a
+        large CSV read by DuckDB is checked after its validation instead: it is one table)."""
+        keys = self._candidates(name)
+        codes = {privacy.normalise_code(c) for t in tables if t.plan is None
+                 for f in t.log_type.fields if f.kind == CODE for c in t.columns.get(f.name, ()) if c}
+        return bool(keys & set(privacy.hash_codes(codes, self.key).values())) if keys and codes else False
+
+    def written_late(self, outcomes) -> str:
+        """A name shown unmasked that holds a code only a later file of the load revealed."""
+        keys = set()
+        for o in outcomes:
+            keys |= self._candidates(o.file) | self._candidates(o.sheet)
+        known = self._in_core(keys) | self._in_load(keys)
+        for o in outcomes:
+            if (self._candidates(o.file) | self._candidates(o.sheet)) & known:
+                return code_masked_name(o.file)
+        return ""
+
+
+def _kept(e: Entry) -> str:
+    return (f"in {e.archived}/, a folder that keeps the past: not loaded (to load it, move it out of "
+            f"{e.archived}/ or name it on the command line)")
+
+
+def _archived(con, o: Outcome, t: RawTable, e: Entry) -> None:
+    """A table of a file in old/, archive/ or backup/: a copy of a file in force, or an earlier
+    version of one, is already loaded; anything else is kept out (it is the past), and said."""
+    same = con.execute("select file_name, sheet from meta.batches where status = 'in_force' "
+                       "and content_sha256 = ? and log_type = ?", [t.content_sha256, t.log_type.name]).fetchone()
+    newer = None if same else _superseded_by(con, t)
+    if same:
+        o.status, o.reason = "already loaded", f"same content as {_label(*same)}"
+    elif newer:
+        o.status, o.reason = "already loaded", f"an earlier version of {newer}, which replaced it"
+    else:
+        o.status, o.reason = "skipped", _kept(e)
 
 
 def check_key(con, db: Path) -> bytes:
@@ -152,7 +297,7 @@ def load(paths, db: str | Path, log_type: str | None = None, date_order: str | N
     key = peek_key(db)
     outcomes: list[Outcome] = []
     # One file at a time, straight into the working copy: memory holds one file, never the batch.
-    new_bytes = sum(f.stat().st_size for f in files if f.is_file())
+    new_bytes = sum(e.path.stat().st_size for e in files if e.path.is_file())
     with load_lock(db, say=say), working_copy(db, new_bytes) as con:
         before = schema.migrate(con)
         if 0 < before < schema.SCHEMA_VERSION:
@@ -160,22 +305,36 @@ def load(paths, db: str | Path, log_type: str | None = None, date_order: str | N
             say(f"upgraded the database from schema version {before} to {schema.SCHEMA_VERSION} "
                 f"(the old one is kept as {kept})")
         rekeyed = key_file_hashes(con, check_key(con, db))
-        for path in files:
+        codes = _NameCodes(con, key, files)
+        for e in files:
+            if codes.held(e.name):
+                outcomes.append(Outcome(code_masked_name(e.name), status="refused", reason=NAME_CODE))
+                continue
             try:
-                got = read(path, log_type)
+                got = read(e.path, log_type, e.name)
             except Skip as exc:
                 outcomes.append(Outcome(exc.masked, status="skipped", reason=str(exc)))
                 continue
             except Refused as exc:
-                outcomes.append(Outcome(getattr(exc, "masked", settings.file_name(path)), status="refused", reason=str(exc)))
+                name = getattr(exc, "masked", e.name)
+                outcomes.append(Outcome(name, status="skipped", reason=_kept(e)) if e.archived else
+                                Outcome(name, status="refused", reason=str(exc)))
+                continue
+            if codes.held_in_tables(e.name, got.tables):
+                outcomes.append(Outcome(code_masked_name(e.name), status="refused", reason=NAME_CODE))
                 continue
             for t in got.items:
                 if not isinstance(t, RawTable):
-                    outcomes.append(Outcome(t.file, t.sheet, status=t.status, reason=t.reason))
+                    sheet = code_masked_name(t.sheet) if codes.held(t.sheet) else t.sheet
+                    outcomes.append(Outcome(t.file, sheet, status=t.status,
+                                            reason=NAME_CODE if sheet != t.sheet else t.reason))
                     continue
-                o = Outcome(settings.file_name(path), t.sheet, unknown_columns=t.unknown_columns, how=t.how)
+                o = Outcome(e.name, t.sheet, unknown_columns=t.unknown_columns, how=t.how)
                 outcomes.append(o)
                 t.content_sha256 = privacy.file_fingerprint(t.content_sha256, key)
+                if e.archived:
+                    _archived(con, o, t, e)
+                    continue
                 try:
                     v = validate(t, key, date_order, today, con=con)
                 except Refused as exc:
@@ -184,15 +343,29 @@ def load(paths, db: str | Path, log_type: str | None = None, date_order: str | N
                 except duckdb.Error as exc:  # checking failed (nothing of this table is written yet): the rest loads
                     o.status, o.reason = "refused", f"could not be checked: {unforeseen(exc)}; nothing of it was loaded"
                     continue
+                if codes.held(e.name, t.sheet):
+                    # a code this very file holds: refused before anything of it is written
+                    release(con, t.log_type)
+                    if codes.held(e.name):
+                        o.file = code_masked_name(e.name)
+                    if t.sheet and codes.held("", t.sheet):
+                        o.sheet = code_masked_name(t.sheet)
+                    o.status, o.reason, o.unknown_columns, o.how = "refused", NAME_CODE, [], ""
+                    continue
                 o.rejects, o.warnings = v.rejects, list(v.warnings)
                 rejected = len({r for r, _, _ in v.rejects})
                 o.account = {"rows_read": t.rows_in_table, "good": v.good, "rejected": rejected,
                              "skipped": t.skipped}
                 if _fail_after is not None and len(outcomes) > _fail_after:
                     raise RuntimeError("injected failure (test)")
-                _write(con, o, t, v)
+                _write(con, o, t, v, e.siblings, e.tie)
                 release(con, t.log_type)
                 del v, t
+        late = codes.written_late(outcomes)
+        if late:
+            raise LoadError(f"{late} has a client code in its name (a code that another file of this load "
+                            "holds): file names are stored and printed in reports, so rename it and load "
+                            "again; nothing was loaded")
         if any(o.status in ("loaded", "replaced") for o in outcomes) or before < schema.SCHEMA_VERSION or rekeyed:
             refresh_marts(con)
         else:
@@ -246,7 +419,17 @@ def _overlaps(con, t: RawTable) -> list[tuple]:
     return con.execute(sql, {"log_type": lt.name}).fetchall()
 
 
-def _write(con, o: Outcome, t: RawTable, v: Validated) -> None:
+def _mostly_same_dates(con, t: RawTable, old_id: int, shared: int) -> bool:
+    """True when the dates two files share are most of either's: versions of one file, not
+    `2025-01/outreach.csv` and `2025-02/outreach.csv` meeting on a late-entered day."""
+    d = t.log_type.date_field.name
+    mine = con.execute(f'select count(distinct "{d}") from incoming').fetchone()[0]
+    theirs = con.execute(f'select count(distinct "{d}") from core.{t.log_type.name} where batch_id = ?',
+                         [old_id]).fetchone()[0]
+    return shared * 2 > min(mine, theirs)
+
+
+def _write(con, o: Outcome, t: RawTable, v: Validated, siblings=(), tie: str = "") -> None:
     same = con.execute("select file_name, sheet from meta.batches where status = 'in_force' "
                        "and content_sha256 = ? and log_type = ?", [t.content_sha256, t.log_type.name]).fetchone()
     if same:
@@ -265,9 +448,26 @@ def _write(con, o: Outcome, t: RawTable, v: Validated) -> None:
     old = con.execute("select batch_id, log_type from meta.batches where status = 'in_force' "
                       "and file_name = ? and sheet = ?", [t.file, t.sheet]).fetchall()
     if not old and v.good:
-        # Another file in force with the same dates: most rows the same -> this is its new version
-        # (a corrected copy under a new name); otherwise both stay, with a warning naming both.
+        # Another file in force with the same dates: one of the same file name in another folder
+        # (`files/x.csv`, `corrected/x.csv`) is an earlier version (this load takes same-named files
+        # oldest first); one with most rows the same is too (a corrected copy under a new name);
+        # otherwise both stay, with a warning naming both.
+        base = t.file.split("/")[-1].lower()
         for old_id, ofile, osheet, orows, same_rows, ndates, first, last in _overlaps(con, t):
+            if ofile.split("/")[-1].lower() == base and ofile != t.file and t.sheet == osheet \
+                    and _mostly_same_dates(con, t, old_id, ndates):
+                if tie == ofile:
+                    o.status = "refused"
+                    o.reason = (f"has the name and the modification time of {_label(ofile, osheet)}, loaded, and "
+                                f"shares {ndates} date(s) with it: which is newer cannot be told, so this one "
+                                "is not loaded; delete the older one (or save the newer again) and load again")
+                    o.rejects, o.warnings, o.account = [], [], None
+                    return
+                old.append((old_id, t.log_type.name))
+                older = " (older" if ofile in siblings else " (loaded before"
+                o.reason = "; ".join(filter(None, [o.reason, f"replaces {_label(ofile, osheet)}{older}, {orows} "
+                                                   f"rows): {same_rows} rows unchanged"]))
+                continue
             if not old and same_rows * 2 > orows and same_rows * 2 > v.good:
                 old = [(old_id, t.log_type.name)]
                 o.reason = f"replaces {_label(ofile, osheet)}: {same_rows} of its {orows} rows unchanged"
@@ -276,6 +476,13 @@ def _write(con, o: Outcome, t: RawTable, v: Validated) -> None:
             o.warnings.append((None, None, f"shares {ndates} date(s) ({span}) with {_label(ofile, osheet)}, "
                                f"also in force ({same_rows} identical rows): rows in both are counted twice; "
                                "if one corrects the other, give it the same name and load it again"))
+    gone = {r[0] for r in con.execute("select file_name from meta.batches where batch_id in (select unnest(?))",
+                                      [[i for i, _ in old]]).fetchall()} if old else set()
+    apart = [n for n in siblings if n not in gone and con.execute(
+        "select count(*) from meta.batches where status = 'in_force' and file_name = ?", [n]).fetchone()[0]]
+    if apart and v.good:
+        o.warnings.append((None, None, f"has the file name of {', '.join(apart)} too, but not its dates: "
+                           "each is loaded as a file of its own"))
     for old_id, old_type in old:
         con.execute(f"delete from core.{old_type} where batch_id = ?", [old_id])
         con.execute("update meta.batches set status = 'replaced', replaced_by = ? where batch_id = ?",

@@ -92,6 +92,28 @@ def hash_codes(codes, key: bytes) -> dict[str, int]:
     return out
 
 
+_MONTH_WORDS = {m[:3].upper() for m in ("january february march april may june july august september "
+                                           "october november december").split()} | {
+    m.upper() for m in ("january february march april june july august september october november "
+                        "december sept").split()}
+
+
+def name_code_candidates(name: str) -> set[str]:
+    """The words of a file, folder or sheet name that could be a client code as staff type one
+    (`ZZQX01`, `ZZ-QX01`, `zz qx01`): each word and each run of two or three adjacent words
+    joined, normalised, 2-20 letters or digits. A year, a one- or two-digit number and a
+    month's name are dates in a file name, never taken for a code."""
+    words = [w for w in re.split(r"[^A-Za-z0-9]+", name) if w]
+    out = set()
+    for i in range(len(words)):
+        for j in range(i + 1, min(i + 3, len(words)) + 1):
+            c = "".join(words[i:j]).upper()
+            if 2 <= len(c) <= 20 and not (c.isdigit() and (len(c) <= 2 or re.fullmatch(r"(19|20)\d\d", c))) \
+                    and c not in _MONTH_WORDS:
+                out.add(c)
+    return out
+
+
 def normalise_code(code: str) -> str:
     """Upper case, spaces and hyphens removed (the contract's normalisation)."""
     return re.sub(r"[\s\-]+", "", str(code)).upper()

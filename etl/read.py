@@ -48,6 +48,14 @@ def masked_name(name: str) -> str:
     return re.sub(r"\d", "#", first) + "…" + path.suffix
 
 
+def code_masked_name(name: str) -> str:
+    """A file (or sheet) name fit to print when it holds a client code: its log type, if its name
+    starts with one, and its suffix; no letter of the rest (the code could start right after)."""
+    path = Path(name.split("/")[-1])
+    named = log_types_named(path.stem)
+    return (named[0] if named else "file") + "…" + path.suffix
+
+
 class Skip(Exception):
     """A file that is not a log file (not a spreadsheet, an Excel lock file): noted, not an error."""
 
@@ -138,16 +146,44 @@ def read_file(path: str | Path, log_type: str | None = None) -> list[RawTable]:
     return read(path, log_type).tables
 
 
-def read(path: str | Path, log_type: str | None = None) -> Read:
+def _skip_reason(name: str) -> str | None:
+    """Why a file of a folder is not a log file at all, from its name (its path in the folder)."""
+    parts = name.split("/")
+    base = parts[-1]
+    if base.startswith("~$"):
+        return "Excel's lock file for a workbook that is open: close the workbook"
+    if base.startswith(".~lock.") and base.endswith("#"):
+        return "LibreOffice's lock file for a workbook that is open: close the workbook"
+    if base.startswith("."):
+        return "hidden file"
+    if any(p.startswith(".") or p == "__MACOSX" for p in parts[:-1]):
+        return "in a hidden folder"
+    if base.startswith("~") or base.endswith(("~", "#")) or Path(base).suffix.lower() in (".tmp", ".bak", ".part"):
+        return "temporary file"
+    if Path(base).suffix.lower() not in BOOKS + TEXTS:
+        return "not a spreadsheet"
+    return None
+
+
+def name_identifying(name: str) -> str | None:
+    """Why a file's name (each folder of its path, and its stem) looks like an identifier, else None.
+    Folders are screened one by one: `2024/2025/03` together would read as a phone number."""
+    parts = name.split("/")
+    return next(filter(None, (looks_identifying(p) for p in parts[:-1] + [Path(parts[-1]).stem])), None)
+
+
+def read(path: str | Path, log_type: str | None = None, name: str | None = None) -> Read:
     """Every loadable table of a file and a note per sheet not read; Refused for the whole file
-    when it can't be read, Skip when it is not a log file at all."""
+    when it can't be read, Skip when it is not a log file at all.
+
+    `name` is the file's path relative to the folder loaded (`corrected/supplies.csv`), the
+    name it is stored and shown by; by default its own name."""
     path = Path(path)
-    name = settings.file_name(path)  # bytes on disk: never fail on a name the locale cannot decode
+    # bytes on disk: never fail on a name the locale cannot decode
+    name = name or settings.file_name(path)
     suffix = path.suffix.lower()
-    why = looks_identifying(Path(name).stem)
-    skip = ("Excel's lock file for a workbook that is open: close the workbook" if name.startswith("~$")
-            else "hidden file" if name.startswith(".") else
-            "not a spreadsheet" if suffix not in BOOKS + TEXTS else None)
+    why = name_identifying(name)
+    skip = _skip_reason(name)
     if skip:
         exc = Skip(skip)
         exc.masked = masked_name(name) if why else name

@@ -10,6 +10,9 @@ from . import db
 from .periods import Period, add_months
 
 SERVICE_LOGS = [n for n in LOG_TYPES if n not in ("targets", "annotations")]
+# Events that may not happen in a month (DATA-CONTRACT, "A month with no rows"): once the log has
+# rows for a later month, a month with none counts 0; the other logs' quiet months stay "not recorded".
+EVENT_LOGS = ("bad_dates", "education")
 
 
 def status(path) -> dict:
@@ -53,7 +56,8 @@ def freshness(path=None) -> pd.DataFrame:
 
 
 def missing_months(period: Period, path=None) -> pd.DataFrame:
-    """Months of the period (up to its end) in which a service log has no rows at all."""
+    """Months of the period (up to its end) in which a service log has no rows at all (a month of
+    bad dates or education with none, before a month that has some, counts 0 and is not listed)."""
     months = []
     d = period.start.replace(day=1)
     while d <= period.end:
@@ -66,7 +70,13 @@ def missing_months(period: Period, path=None) -> pd.DataFrame:
                      f"from core.{name} where {col} between $from and $to")
     have = db.query(" union all ".join(parts), {"from": period.start, "to": period.end}, path)
     present = {(r.log_type, pd.Timestamp(r.month).date()) for r in have.itertuples()}
-    rows = [{"log type": n, "month": f"{m:%b %Y}"} for n in SERVICE_LOGS for m in months if (n, m) not in present]
+    # a quiet month of an event log before its latest month with rows counts 0: it is not missing
+    latest = db.query(" union all ".join(
+        f"select '{n}' as log_type, date_trunc('month', max({LOG_TYPES[n].date_field.name}))::date as month "
+        f"from core.{n}" for n in EVENT_LOGS), {}, path)
+    quiet_before = {r.log_type: pd.Timestamp(r.month).date() for r in latest.itertuples() if not pd.isna(r.month)}
+    rows = [{"log type": n, "month": f"{m:%b %Y}"} for n in SERVICE_LOGS for m in months
+            if (n, m) not in present and not (n in quiet_before and m < quiet_before[n])]
     return pd.DataFrame(rows)
 
 

@@ -141,7 +141,8 @@ def rule_sql(rule: Rule) -> str:
     """The statement of a rule, with the shared relations it builds on filled in."""
     text = _sql_text(rule.sql)
     return text.replace("{monthly_volumes}", _sql_text("monthly_volumes")) \
-               .replace("{log_months}", _log_months_sql()).replace("{blanks}", _blanks_sql())
+               .replace("{log_months}", _log_months_sql()).replace("{blanks}", _blanks_sql()) \
+               .replace("{event_logs}", ", ".join(f"'{n}'" for n in quality.EVENT_LOGS))
 
 
 SHOWN_PER_RULE = 200  # rows a rule lists; the rest are counted by month
@@ -215,7 +216,7 @@ def build(path=None, today: dt.date | None = None, month: dt.date | None = None)
     gaps = quality.missing_months(year, path)
     logged = {lt for lt, _ in rv.recorded}
     for g in gaps.to_dict("records"):
-        if g["log type"] in logged:
+        if g["log type"] in logged:  # a quiet month of bad dates or education is a 0, not listed
             rv.missing.setdefault(g["log type"], []).append(dt.datetime.strptime(g["month"], "%b %Y").date())
     rv.columns = [rv.month] + [periods.month(periods.add_months(m, -k)) for k in (1, 2, 3)]
     rv.columns += [periods.month(periods.add_months(m, -12 * y)) for y in (1, 2, 3)
@@ -348,9 +349,18 @@ def _loaded(rv: Review, suppressed: bool, complete: dt.date) -> dict:
                       for lt, ms in by_log.items() if ms]}
 
 
+def _quiet(rv: Review, log: str, month: dt.date) -> bool:
+    """A month with no rows of a log of events that may not happen (bad dates, education) that
+    counts 0: the log has rows for a later month, so the month was recorded as having none."""
+    return log in quality.EVENT_LOGS and any(lt == log and mo > month for lt, mo in rv.recorded)
+
+
 def _recorded(rv: Review, ind_id: str, p: Period) -> bool:
-    """False when the indicator's log has no rows for the month (a stay can span months)."""
+    """False when the indicator's log has no rows for the month (a stay can span months); a quiet
+    month of bad dates or education is recorded (0) once a later month has rows."""
     service = ind_id.split(".")[0]
+    if LOG_OF_SERVICE.get(service) in quality.EVENT_LOGS:
+        return (LOG_OF_SERVICE[service], p.start) in rv.recorded or _quiet(rv, LOG_OF_SERVICE[service], p.start)
     if ind_id == "suite.turnaways_full":
         return ("suite_requests", p.start) in rv.recorded
     if service == "suite":

@@ -551,3 +551,33 @@ def test_external_people_pace_hides_a_small_growth(tmp_path):
     assert review.view(rv, False)["targets"][0]["recent_a_month"] == 1          # 3 people in 3 months
     ext = review.view(rv, True)["targets"][0]
     assert ext["actual"] == 63 and ext["recent_a_month"] is None and ext["needed_a_month"] == pytest.approx(57 / 6)
+
+
+def test_a_month_with_no_rows_is_0_for_events_once_a_later_month_has_rows_else_not_recorded(tmp_path):
+    """DATA-CONTRACT, "A month with no rows": bad dates and education sessions may not happen in a
+    month (0 once their log has a later month); a quiet month of another log is "not recorded"
+    and flagged by the completeness rule."""
+    ms = months(dt.date(2024, 1, 1), 15)                       # Jan 2024 - Mar 2025
+    feb, dec = dt.date(2025, 2, 1), dt.date(2024, 12, 1)
+    bad_dates = [{"report_date": (m + dt.timedelta(days=i)).isoformat(), "incident_type": "robbery_theft"}
+                 for m in ms if m != feb for i in range(6)]
+    education = [{"session_date": (m + dt.timedelta(days=2)).isoformat(), "audience": "police",
+                  "topic": "safer_sex", "attendees": 12} for m in ms[:13] if m != dec]   # up to Jan 2025
+    db = load_logs(tmp_path, {"outreach": contacts({m: 20 for m in ms}), "bad_dates": bad_dates,
+                              "education": education, "supplies": supplies({m: 8 for m in ms if m != feb})})
+    rv = review.build(db, TODAY)
+    v = review.view(rv, False)
+    cols = {c.start: c.label for c in rv.columns}
+    row = {r["indicator"]: r for r in v["compare"]["rows"]}
+    # events: a quiet month before a month with rows is 0
+    assert row["bad_dates.reports"][cols[feb]] == 0
+    assert row["bad_dates.reports"][cols[dt.date(2025, 1, 1)]] == 6
+    assert row["education.sessions"][cols[dec]] == 0
+    # events after the log's last month, and other logs' quiet months: not recorded
+    assert row["education.sessions"][cols[feb]] is None and row["education.sessions"][cols[dt.date(2025, 3, 1)]] is None
+    assert row["supplies.units"][cols[feb]] is None
+    assert review.fmt_value(indicators.REGISTRY["supplies.units"], None) == "not recorded"
+    assert "bad_dates" not in rv.missing
+    assert rv.missing["education"] == [feb, dt.date(2025, 3, 1)] and rv.missing["supplies"] == [feb]
+    got = [(f["month"], f["item"]) for f in rv.findings if f["rule"] == "completeness.missing_month"]
+    assert got == [(feb, "supplies")]   # bad dates average 6 a month, but a quiet month is a 0
