@@ -1,0 +1,222 @@
+"""The deploy recipe as people use it: Chromium through Caddy (HTTPS, Caddy's local CA) to the app
+on 127.0.0.1 with sign-in (the mock OpenID provider), started by deploy/serve.py as `make serve`
+starts it; and what a request that bypasses the proxy gets."""
+from __future__ import annotations
+
+import base64
+import csv
+import datetime as dt
+import hashlib
+import http.client
+import io
+import shutil
+import socket
+import ssl
+
+import pytest
+
+from apps import CHROMIUM, SHOTS, free_port
+from etl.load import load
+from helpers import write_rows
+from metrics import audit, periods
+from shop import settings
+
+NAME = "dashboard.shop.test"
+STAFF, BOARD = "manager@shop.test", "chair@board.test"
+# One month of last fiscal year, with counts far under the suppression threshold: staff see them
+# exactly, the board never.
+STREET, DROP_IN = 3, 2
+
+pytestmark = pytest.mark.skipif(shutil.which("caddy") is None, reason="caddy is missing: .ci/setup installs it")
+
+
+def the_month() -> periods.Period:
+    return periods.month(periods.fiscal_year(periods.fy_start_year(settings.today()) - 1).start)
+
+
+@pytest.fixture(scope="module")
+def small_db(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("served")
+    m = the_month()
+    rows = ([{"contact_date": (m.start + dt.timedelta(days=i)).isoformat(), "client_code": f"DP{i:02d}X",
+              "contact_mode": "street", "worker_group": "outdoor", "services": "one_to_one", "minutes": "30"}
+             for i in range(STREET)] +
+            [{"contact_date": (m.start + dt.timedelta(days=10 + i)).isoformat(), "client_code": "",
+              "contact_mode": "drop_in", "worker_group": "indoor", "services": "one_to_one", "minutes": "20"}
+             for i in range(DROP_IN)])
+    f = write_rows(folder / "logs" / "outreach_served.csv", "outreach", rows)
+    db = folder / "shop.duckdb"
+    assert all(o.status == "loaded" for o in load([f], db, say=lambda *_: None))
+    return db
+
+
+@pytest.fixture(scope="module")
+def served(small_db, tmp_path_factory):
+    from oidc_provider_mock import User, run_server_in_thread
+    from deploy import serve
+    state = tmp_path_factory.mktemp("serve")
+    site = f"https://{NAME}:{free_port()}"
+    users = [User(sub="staff-1", claims={"email": STAFF, "email_verified": True}),
+             User(sub="board-1", claims={"email": BOARD, "email_verified": True})]
+    with run_server_in_thread(port=free_port(), user_claims=users) as srv:
+        secrets_file, roles = serve.mock_sign_in(state, site, f"http://localhost:{srv.server_port}")
+        with serve.stack(small_db, state, site, free_port(), free_port(), secrets_file, roles) as s:
+            yield s
+
+
+def leaf_spki(port: int, ca) -> str:
+    """The served certificate's key hash, verified against Caddy's local CA first."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    ctx = ssl.create_default_context(cafile=str(ca))
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s, ctx.wrap_socket(s, server_hostname=NAME) as t:
+        der = t.getpeercert(binary_form=True)
+    spki = x509.load_der_x509_certificate(der).public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return base64.b64encode(hashlib.sha256(spki).digest()).decode()
+
+
+@pytest.fixture(scope="module")
+def chromium(served, browser):
+    """Chromium that finds the site's name on this machine and accepts exactly Caddy's certificate
+    (its key pinned after the chain was checked against the local CA), not any certificate."""
+    port = int(served.url.rsplit(":", 1)[1])
+    b = browser.browser_type.launch(executable_path=CHROMIUM, args=[
+        "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", f"--host-resolver-rules=MAP {NAME} 127.0.0.1",
+        f"--ignore-certificate-errors-spki-list={leaf_spki(port, served.root_ca)}"])
+    yield b
+    b.close()
+
+
+def sign_in(chromium, served, sub, then: str | None = None, expect="[data-testid=stMetric]", **ctx_args):
+    """Sign in as `sub` at the site's address (the provider sends the browser back there), then open `then`."""
+    ctx = chromium.new_context(viewport={"width": 1500, "height": 1000}, accept_downloads=True, **ctx_args)
+    page = ctx.new_page()
+    sockets = []
+    page.on("websocket", lambda ws: sockets.append(ws.url))
+    page.goto(served.url, wait_until="domcontentloaded")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector(f"button[value='{sub}']", timeout=30000)
+    page.click(f"button[value='{sub}']")
+    page.wait_for_url(served.url + "/**", timeout=30000)
+    page.wait_for_selector(expect, timeout=45000)
+    if then:
+        page.goto(then, wait_until="domcontentloaded")
+        page.wait_for_selector(expect, timeout=45000)
+    settled(page)
+    return ctx, page, sockets
+
+
+def settled(page):
+    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=45000)
+    page.wait_for_timeout(1000)
+
+
+def tile(page, label: str) -> str:
+    return page.locator("[data-testid=stMetric]").filter(has_text=label).first \
+        .locator("[data-testid=stMetricValue]").inner_text().strip()
+
+
+def month_url(served, path="outreach") -> str:
+    m = the_month()
+    return f"{served.url}/{path}?from={m.start}&to={m.end}"
+
+
+def test_staff_sign_in_through_the_proxy_exact_figures_and_download(served, chromium):
+    # a client that claims another address: the proxy replaces it, and the app believes only the proxy
+    ctx, page, sockets = sign_in(chromium, served, "staff-1", month_url(served),
+                                 extra_http_headers={"X-Forwarded-For": "203.0.113.9"})
+    assert page.url.startswith(f"https://{NAME}:")
+    assert any(u.startswith(f"wss://{NAME}:") and u.endswith("/_stcore/stream") for u in sockets), sockets
+    page.get_by_text("Staff (exact, confidential)").click()
+    page.wait_for_selector("text=Staff view: exact figures", timeout=45000)
+    settled(page)
+    assert tile(page, "Outreach contacts") == str(STREET + DROP_IN)
+    assert tile(page, "Anonymous contacts") == str(DROP_IN)
+    page.get_by_text("Table: outreach contacts by mode").click()
+    with page.expect_download(timeout=30000) as dl:
+        page.get_by_role("button", name="Download this table (CSV)").first.click()
+    assert "_EXACT_" in dl.value.suggested_filename
+    rows = list(csv.DictReader(io.StringIO(open(dl.value.path(), encoding="utf-8").read())))
+    month = next(r for r in rows if r["period"] != "Total")
+    by_mode = {k.lower(): v for k, v in month.items()}
+    street = next(v for k, v in by_mode.items() if "street" in k)
+    drop_in = next(v for k, v in by_mode.items() if "drop" in k)
+    assert (street, drop_in, month["Total"]) == (str(STREET), str(DROP_IN), str(STREET + DROP_IN))
+    page.screenshot(path=str(SHOTS / "served_staff.png"), full_page=True)
+    ctx.close()
+    log = audit.read(served.db)
+    mine = log[log.user_email == STAFF]
+    assert {"sign_in", "page_view", "download"} <= set(mine.event)
+    assert (mine.client == "127.0.0.1").all(), mine.client.unique()  # the address Caddy saw, nothing claimed
+
+
+def test_board_gets_the_external_view_and_is_refused_audit(served, chromium):
+    ctx, page, _ = sign_in(chromium, served, "board-1", month_url(served))
+    assert page.get_by_text("External view").count() >= 1
+    assert page.get_by_text("Staff (exact, confidential)").count() == 0
+    assert tile(page, "Outreach contacts") != str(STREET + DROP_IN)
+    assert tile(page, "Anonymous contacts") != str(DROP_IN)
+    page.goto(f"{served.url}/audit", wait_until="domcontentloaded")
+    page.wait_for_selector("text=The audit log is for program staff only", timeout=45000)
+    settled(page)
+    assert page.locator("[data-testid=stDataFrame]").count() == 0
+    ctx.close()
+    log = audit.read(served.db)
+    assert ((log.user_email == BOARD) & (log.event == "refused") & (log.page == "audit")).any()
+
+
+def test_sign_out_through_the_proxy_revokes_the_cookie(served, chromium):
+    ctx, page, _ = sign_in(chromium, served, "staff-1")
+    stolen = ctx.cookies()
+    assert any(c["secure"] for c in stolen if c["name"].startswith("_streamlit")), stolen
+    page.get_by_role("button", name="Sign out").click()
+    db = served.db
+    for _ in range(60):
+        if ((audit.read(db).user_email == STAFF) & (audit.read(db).event == "sign_out")).any():
+            break
+        page.wait_for_timeout(500)
+    page.wait_for_timeout(1000)
+    ctx.close()
+    thief = chromium.new_context()
+    thief.add_cookies(stolen)
+    page = thief.new_page()
+    page.goto(served.url, wait_until="domcontentloaded")
+    page.wait_for_selector("text=This sign-in has ended", timeout=45000)
+    settled(page)
+    assert page.locator("[data-testid=stMetric]").count() == 0
+    thief.close()
+
+
+FORGED = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https", "X-Forwarded-Host": NAME,
+          "X-Real-IP": "203.0.113.9", "X-Shop-Proxy-Key": "0" * 64}
+
+
+def test_straight_to_the_apps_port_with_forged_headers_gets_the_refused_page(served, chromium):
+    db = served.db
+    page = chromium.new_page(extra_http_headers=FORGED)
+    answer = page.goto(f"http://127.0.0.1:{served.app_port}/outreach", wait_until="domcontentloaded")
+    assert answer.status == 403
+    page.get_by_text("This dashboard is not served here").wait_for(timeout=1000)
+    assert page.get_by_text("Serving it to colleagues and the board").count() == 1
+    page.close()
+    # the name people use, the proxy's header with a wrong key, and a websocket: all refused
+    for path, extra in (("/", {}), ("/_stcore/stream", {"Upgrade": "websocket", "Connection": "Upgrade",
+                                                        "Sec-WebSocket-Version": "13",
+                                                        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="})):
+        c = http.client.HTTPConnection("127.0.0.1", served.app_port, timeout=5)
+        c.request("GET", path, headers={**FORGED, "Host": NAME, "Origin": served.url, **extra})
+        r = c.getresponse()
+        body = r.read().decode(errors="replace")
+        c.close()
+        assert r.status == 403, (path, r.status)
+        assert served.proxy_key not in body and "duckdb" not in body.lower() and "/" + "tmp" not in body
+    # the real key over the proxy's path is what makes the difference (so the refusals above are the key's)
+    c = http.client.HTTPConnection("127.0.0.1", served.app_port, timeout=5)
+    c.request("GET", "/", headers={"Host": NAME, "X-Shop-Proxy-Key": served.proxy_key})
+    assert c.getresponse().status == 200
+    c.close()
+    refused = audit.read(db)
+    refused = refused[(refused.event == "refused") & refused.detail.str.contains("through this server's proxy")]
+    assert len(refused) >= 1 and refused.client.str.contains("forwarded for 203.0.113.9").all()
