@@ -40,6 +40,35 @@ class Stack:
     proxy_key: str
     state: Path       # logs and Caddy's data
     db: Path
+    app_pid: int
+
+    @property
+    def name(self) -> str:
+        return urlsplit(self.url).hostname
+
+    @property
+    def port(self) -> int:
+        return urlsplit(self.url).port or 443
+
+    def chromium_args(self) -> list[str]:
+        """Chromium flags that find the site on this machine and accept exactly Caddy's certificate:
+        its key is pinned after its chain was checked against Caddy's local CA (not any certificate)."""
+        return [f"--host-resolver-rules=MAP {self.name} 127.0.0.1",
+                f"--ignore-certificate-errors-spki-list={leaf_spki(self.port, self.name, self.root_ca)}"]
+
+
+def leaf_spki(port: int, name: str, ca: Path) -> str:
+    """The base64 SHA-256 of the served certificate's key, once its chain verifies against `ca`."""
+    import base64
+    import hashlib
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    ctx = ssl.create_default_context(cafile=str(ca))
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s, ctx.wrap_socket(s, server_hostname=name) as t:
+        der = t.getpeercert(binary_form=True)
+    spki = x509.load_der_x509_certificate(der).public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return base64.b64encode(hashlib.sha256(spki).digest()).decode()
 
 
 def _wait(what: str, ready, procs, timeout: float = 90.0) -> None:
@@ -64,6 +93,13 @@ def _tls_ready(host: str, port: int, name: str, ca: Path) -> bool:
     ctx = ssl.create_default_context(cafile=str(ca))
     with socket.create_connection((host, port), timeout=2) as s, ctx.wrap_socket(s, server_hostname=name):
         return True
+
+
+def mock_users():
+    """The mock provider's made-up accounts: staff-1 (staff) and board-1 (board)."""
+    from oidc_provider_mock import User
+    return [User(sub="staff-1", claims={"email": STAFF, "email_verified": True}),
+            User(sub="board-1", claims={"email": BOARD, "email_verified": True})]
 
 
 def mock_sign_in(state: Path, url: str, provider: str) -> tuple[Path, Path]:
@@ -113,7 +149,7 @@ def stack(db: Path, state: Path, site: str, app_port: int, http_port: int, secre
             f"http://127.0.0.1:{app_port}/_stcore/health", timeout=1).status == 200, procs)
         ca = state / "caddy-data" / "caddy" / "pki" / "authorities" / "local" / "root.crt"
         _wait("caddy served HTTPS", lambda: _tls_ready("127.0.0.1", https_port, name, ca), procs)
-        yield Stack(site.rstrip("/"), app_port, ca, key, state, Path(db))
+        yield Stack(site.rstrip("/"), app_port, ca, key, state, Path(db), procs[0][1].pid)
     finally:
         for _, p in reversed(procs):
             p.terminate()
@@ -148,13 +184,11 @@ def main(argv: list[str] | None = None) -> int:
             who = "your provider (.streamlit/secrets.toml), roles from " + str(roles.name)
         else:
             try:
-                from oidc_provider_mock import User, run_server_in_thread
+                from oidc_provider_mock import run_server_in_thread
             except ImportError:
                 print("no [auth] in .streamlit/secrets.toml and no mock provider: run make setup-dev", file=sys.stderr)
                 return 1
-            users = [User(sub="staff-1", claims={"email": STAFF, "email_verified": True}),
-                     User(sub="board-1", claims={"email": BOARD, "email_verified": True})]
-            srv = stack_.enter_context(run_server_in_thread(port=args.provider_port, user_claims=users))
+            srv = stack_.enter_context(run_server_in_thread(port=args.provider_port, user_claims=mock_users()))
             secrets_file, roles = mock_sign_in(state, site, f"http://localhost:{srv.server_port}")
             who = f"the mock provider: sign in as staff-1 ({STAFF}, staff) or board-1 ({BOARD}, board)"
         try:

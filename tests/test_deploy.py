@@ -3,32 +3,25 @@ on 127.0.0.1 with sign-in (the mock OpenID provider), started by deploy/serve.py
 starts it; and what a request that bypasses the proxy gets."""
 from __future__ import annotations
 
-import base64
 import csv
 import datetime as dt
-import hashlib
 import http.client
 import io
 import shutil
-import socket
-import ssl
 
 import pytest
 
 from apps import CHROMIUM, SHOTS, free_port
+from deploy.serve import BOARD, STAFF
 from etl.load import load
 from helpers import write_rows
 from metrics import audit, periods
 from shop import settings
 
 NAME = "dashboard.shop.test"
-STAFF, BOARD = "manager@shop.test", "chair@board.test"
 # One month of last fiscal year, with counts far under the suppression threshold: staff see them
 # exactly, the board never.
 STREET, DROP_IN = 3, 2
-
-pytestmark = pytest.mark.skipif(shutil.which("caddy") is None, reason="caddy is missing: .ci/setup installs it")
-
 
 def the_month() -> periods.Period:
     return periods.month(periods.fiscal_year(periods.fy_start_year(settings.today()) - 1).start)
@@ -52,39 +45,24 @@ def small_db(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def served(small_db, tmp_path_factory):
-    from oidc_provider_mock import User, run_server_in_thread
+    from oidc_provider_mock import run_server_in_thread
     from deploy import serve
+    if shutil.which("caddy") is None:
+        pytest.fail("caddy is missing: apt-get install caddy (.ci/setup does)")
     state = tmp_path_factory.mktemp("serve")
     site = f"https://{NAME}:{free_port()}"
-    users = [User(sub="staff-1", claims={"email": STAFF, "email_verified": True}),
-             User(sub="board-1", claims={"email": BOARD, "email_verified": True})]
-    with run_server_in_thread(port=free_port(), user_claims=users) as srv:
+    with run_server_in_thread(port=free_port(), user_claims=serve.mock_users()) as srv:
         secrets_file, roles = serve.mock_sign_in(state, site, f"http://localhost:{srv.server_port}")
         with serve.stack(small_db, state, site, free_port(), free_port(), secrets_file, roles) as s:
             yield s
 
 
-def leaf_spki(port: int, ca) -> str:
-    """The served certificate's key hash, verified against Caddy's local CA first."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
-    ctx = ssl.create_default_context(cafile=str(ca))
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as s, ctx.wrap_socket(s, server_hostname=NAME) as t:
-        der = t.getpeercert(binary_form=True)
-    spki = x509.load_der_x509_certificate(der).public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return base64.b64encode(hashlib.sha256(spki).digest()).decode()
-
-
 @pytest.fixture(scope="module")
 def chromium(served, browser):
-    """Chromium that finds the site's name on this machine and accepts exactly Caddy's certificate
-    (its key pinned after the chain was checked against the local CA), not any certificate."""
-    port = int(served.url.rsplit(":", 1)[1])
+    """Chromium that finds the site's name here and accepts exactly Caddy's certificate."""
     b = browser.browser_type.launch(executable_path=CHROMIUM, args=[
         "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", f"--host-resolver-rules=MAP {NAME} 127.0.0.1",
-        f"--ignore-certificate-errors-spki-list={leaf_spki(port, served.root_ca)}"])
+        "--disable-sync", "--no-first-run", *served.chromium_args()])
     yield b
     b.close()
 
@@ -219,4 +197,84 @@ def test_straight_to_the_apps_port_with_forged_headers_gets_the_refused_page(ser
     c.close()
     refused = audit.read(db)
     refused = refused[(refused.event == "refused") & refused.detail.str.contains("through this server's proxy")]
-    assert len(refused) >= 1 and refused.client.str.contains("forwarded for 203.0.113.9").all()
+    # the connection's own address (uvicorn's trust of X-Forwarded-For from 127.0.0.1 is off), and the claim
+    assert len(refused) >= 1 and (refused.client == "127.0.0.1 (forwarded for 203.0.113.9)").all(), refused.client
+
+
+# ---------------------------------------------------------------- without a browser
+
+KEY = "k" * 40
+LOCAL = {"host": "127.0.0.1:8501"}
+
+
+@pytest.fixture
+def server_options(monkeypatch):
+    """The committed config's loopback server, the site's name allowed; restored afterwards."""
+    from streamlit import config
+    from ui import access
+    wanted = {"server.port": 8501, "server.address": "127.0.0.1",
+              "server.allowedHosts": ["localhost", "127.0.0.1", "::1", NAME]}
+    before = {k: config.get_option(k) for k in wanted}
+    for k, v in wanted.items():
+        config.set_option(k, v)
+    monkeypatch.delenv("SHOP_TRUSTED_PROXY_KEY", raising=False)
+    monkeypatch.setattr(access, "auth_configured", lambda: False)
+    yield monkeypatch
+    for k, v in before.items():
+        config.set_option(k, v)
+
+
+@pytest.mark.parametrize("key, signed_in, websocket, headers, refused", [
+    ("", False, False, LOCAL, None),
+    ("", False, False, {"host": "evil.example.org:8501"}, "a name this server does not serve"),
+    ("", False, False, {"host": "localhost:8502"}, "another name or port"),
+    ("", False, False, {**LOCAL, "x-forwarded-for": "203.0.113.9"}, "through a proxy"),
+    ("", False, False, {**LOCAL, "via": "1.1 squid"}, "through a proxy"),
+    ("", True, False, {"host": NAME, "x-forwarded-for": "203.0.113.9"}, None),
+    (KEY, True, False, {"host": NAME, "x-forwarded-for": "127.0.0.1"}, "did not come through this server's proxy"),
+    (KEY, True, False, {"host": NAME, "x-shop-proxy-key": KEY[:-1] + "x"}, "did not come through this server's proxy"),
+    (KEY, True, True, {"host": NAME, "x-shop-proxy-key": ""}, "did not come through this server's proxy"),
+    (KEY, True, False, {"host": NAME, "x-shop-proxy-key": KEY, "x-forwarded-for": "127.0.0.1"}, None),
+    (KEY, True, True, {"host": NAME, "x-shop-proxy-key": KEY}, None),
+    (KEY, True, False, {"host": "evil.example.org", "x-shop-proxy-key": KEY}, "a name this server does not serve"),
+    (KEY, False, False, {**LOCAL, "x-shop-proxy-key": KEY, "x-forwarded-for": "127.0.0.1"}, "through a proxy"),
+])
+def test_what_is_refused_before_the_app(server_options, key, signed_in, websocket, headers, refused):
+    from ui import access, server
+    if key:
+        server_options.setenv("SHOP_TRUSTED_PROXY_KEY", key)
+    server_options.setattr(access, "auth_configured", lambda: signed_in)
+    why = server.refusal(headers, websocket=websocket)
+    assert (why is None) if refused is None else (refused in (why or "")), why
+
+
+@pytest.mark.parametrize("given, forwarded, client", [
+    (KEY, "198.51.100.7, 203.0.113.9", "203.0.113.9"),  # the proxy's own entry is the last one
+    (KEY, "", None),
+    ("not-the-key", "203.0.113.9", None),
+    (None, "203.0.113.9", None),
+])
+def test_the_client_address_comes_from_the_proxy_only(monkeypatch, given, forwarded, client):
+    from ui import access, server
+    monkeypatch.setenv("SHOP_TRUSTED_PROXY_KEY", KEY)
+    h = {"x-forwarded-for": forwarded, **({"x-shop-proxy-key": given} if given is not None else {})}
+    assert server.proxied_client(h) == client
+    if client:
+        assert access.client_address(h) == client
+
+
+def test_the_refused_page_names_a_readme_section_that_exists_and_nothing_else():
+    from conftest import ROOT
+    from ui import server
+    readme = (ROOT / "README.md").read_text()
+    assert f"### {server.README_SECTION}\n" in readme
+    page = server.refused_page("it <came> through a proxy")
+    assert server.README_SECTION in page and "&lt;came&gt;" in page and "<came>" not in page
+    assert ".toml" not in page and ".duckdb" not in page and "/" + "opt" not in page and "data/" not in page
+
+
+def test_a_short_proxy_key_is_refused_at_start(monkeypatch, capsys):
+    from ui import server
+    monkeypatch.setenv("SHOP_TRUSTED_PROXY_KEY", "short")
+    assert server.main([]) == 2
+    assert "shorter than" in capsys.readouterr().err
