@@ -34,6 +34,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def rss_mb(pid: int) -> float:
     try:
         with open(f"/proc/{pid}/status") as f:
@@ -48,7 +57,8 @@ async def settle(page, timeout_ms: int = 30000) -> None:
                                  timeout=timeout_ms)
 
 
-async def session(browser, stack, sub: str, staff: bool, seconds: float, times: list, errors: list, seed: int):
+async def session(browser, stack, sub: str, staff: bool, seconds: float, times: list, errors: list, seed: int,
+                  seen: set):
     ctx = await browser.new_context(viewport={"width": 1400, "height": 900})
     page = await ctx.new_page()
     page.on("pageerror", lambda exc: errors.append(f"{sub}: page error {str(exc)[:120]}"))
@@ -76,7 +86,9 @@ async def session(browser, stack, sub: str, staff: bool, seconds: float, times: 
             await page.get_by_role("link", name=name, exact=True).first.click()
             await page.wait_for_selector(f"h1:has-text('{PAGES[name]}')", timeout=30000)
             await settle(page)
-            times.append(time.perf_counter() - t)
+            # first: nobody with this audience had opened the page yet (its figures not cached)
+            times.append((time.perf_counter() - t, (staff, name) in seen))
+            seen.add((staff, name))
             if await page.locator("[data-testid=stException]").count():
                 errors.append(f"{sub}: an exception on {name}")
         except Exception as exc:  # noqa: BLE001
@@ -87,18 +99,28 @@ async def session(browser, stack, sub: str, staff: bool, seconds: float, times: 
 
 async def drive(stack, users: int, seconds: float) -> tuple[list, list]:
     from playwright.async_api import async_playwright
-    times, errors = [], []
+    times, errors, seen = [], [], set()
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
             "--disable-sync", "--no-first-run", *stack.chromium_args()])
         await asyncio.gather(*[session(browser, stack, "staff-1" if k % 2 == 0 else "board-1", k % 2 == 0,
-                                       seconds, times, errors, k) for k in range(users)])
+                                       seconds, times, errors, k, seen) for k in range(users)])
         await browser.close()
     return times, errors
 
 
+def spread(times: list[float]) -> dict:
+    if not times:
+        return {"n": 0}
+    times = sorted(times)
+    return {"n": len(times), "p50": round(statistics.median(times), 2),
+            "p95": round(times[max(0, int(round(0.95 * len(times))) - 1)], 2), "max": round(times[-1], 2)}
+
+
 def main(argv: list[str] | None = None) -> int:
+    import logging
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the mock provider's request lines
     from oidc_provider_mock import run_server_in_thread
 
     from deploy import serve
@@ -125,21 +147,21 @@ def main(argv: list[str] | None = None) -> int:
                     peak.append(rss_mb(stack.app_pid))
 
             threading.Thread(target=sample, daemon=True).start()
-            t = time.monotonic()
+            t, cpu0 = time.monotonic(), cpu_s(stack.app_pid)
             times, errors = asyncio.run(drive(stack, args.users, args.seconds))
-            wall = time.monotonic() - t
+            wall, app_cpu = time.monotonic() - t, cpu_s(stack.app_pid) - cpu0
             stop.set()
     shutil.rmtree(state, ignore_errors=True)
-    times.sort()
-    p95 = times[max(0, int(round(0.95 * len(times))) - 1)] if times else float("nan")
+    p95 = spread([t for t, _ in times]).get("p95")
     out = {"users": args.users, "seconds": args.seconds, "wall_s": round(wall, 1), "pages": len(times),
-           "errors": len(errors), "error_examples": errors[:5],
-           "page_s": {"p50": round(statistics.median(times), 2) if times else None, "p95": round(p95, 2),
-                      "max": round(times[-1], 2) if times else None},
-           "app_peak_mb": round(max(peak)), "cpus": os.cpu_count()}
+           "errors": len(errors), "error_examples": errors[:5], "page_s": spread([t for t, _ in times]),
+           "page_s_revisited": spread([t for t, again in times if again]),
+           "page_s_first": spread([t for t, again in times if not again]),
+           "app_peak_mb": round(max(peak)), "app_cpu_s": round(app_cpu, 1), "cpus": os.cpu_count(),
+           "load_average_after": round(os.getloadavg()[0], 1)}
     (ROOT / "bench" / "serve_results.json").write_text(json.dumps(out, indent=1) + "\n")
     print(json.dumps(out, indent=1))
-    ok = not errors and p95 <= 1.5 and max(peak) <= 600
+    ok = not errors and (p95 or 99) <= 1.5 and max(peak) <= 600
     print("within the targets (no error, p95 <= 1.5 s, app <= 600 MB)" if ok else "OUTSIDE the targets")
     return 0 if ok else 1
 
