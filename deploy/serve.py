@@ -14,6 +14,7 @@ import contextlib
 import os
 import secrets
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -160,6 +161,10 @@ def stack(db: Path, state: Path, site: str, app_port: int, http_port: int, secre
                 p.kill()
 
 
+def _interrupt(*_) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     """`make serve`: the dashboard behind Caddy with sign-in, on this machine, until Ctrl-C."""
     ap = argparse.ArgumentParser(prog="python -m deploy.serve", description=main.__doc__)
@@ -169,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--provider-port", type=int, default=8444,
                     help="the mock sign-in provider's port, when .streamlit/secrets.toml has no [auth]")
     args = ap.parse_args(argv)
+    # stopped with SIGTERM (kill, timeout) as with Ctrl-C: Caddy and the app are stopped too
+    signal.signal(signal.SIGTERM, _interrupt)
     db = Path(os.environ.get("SHOP_DB") or ROOT / "data" / "shop.duckdb")
     state = Path(tempfile.mkdtemp(prefix="shop-serve-"))
     site = args.site.rstrip("/")
@@ -204,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
                 time.sleep(3600)
         except KeyboardInterrupt:
             pass
+    shutil.rmtree(state, ignore_errors=True)  # this run's CA, secrets and logs
     return 0
 
 
