@@ -278,3 +278,47 @@ def test_a_short_proxy_key_is_refused_at_start(monkeypatch, capsys):
     monkeypatch.setenv("SHOP_TRUSTED_PROXY_KEY", "short")
     assert server.main([]) == 2
     assert "shorter than" in capsys.readouterr().err
+
+
+def asgi(scope_type: str, path: str, headers: dict[str, str]) -> tuple[list[dict], bool]:
+    """One request through RefuseFirst in front of a stand-in app: (what was sent, whether the app ran)."""
+    import asyncio
+    from ui import server
+    sent, ran = [], []
+
+    async def app(scope, receive, send):
+        ran.append(scope["path"])
+
+    async def receive():
+        return {"type": "websocket.connect"} if scope_type == "websocket" else {"type": "http.request", "body": b""}
+
+    async def send(msg):
+        sent.append(msg)
+
+    scope = {"type": scope_type, "path": path, "client": ("127.0.0.1", 50000),
+             "headers": [(k.encode(), v.encode()) for k, v in headers.items()]}
+    asyncio.run(server.RefuseFirst(app)(scope, receive, send))
+    return sent, bool(ran)
+
+
+def test_refusals_are_logged_once_a_minute_and_never_with_a_visitors_text(server_options, tmp_path):
+    from ui import server
+    db = tmp_path / "shop.duckdb"
+    server_options.setenv("SHOP_DB", str(db))
+    server_options.setattr(server, "_logged", {})
+    forged = {"host": "127.0.0.1:8501", "x-forwarded-for": "203.0.113.9"}
+    for path in ("/outreach", "/outreach", "/SP01Q-looked-up"):
+        sent, ran = asgi("http", path, forged)
+        assert not ran and sent[0]["status"] == 403 and b"not served here" in sent[1]["body"]
+    log = audit.read(db)
+    assert len(log) == 1 and log.page.tolist() == ["outreach"]
+    assert log.client.tolist() == ["127.0.0.1 (forwarded for 203.0.113.9)"]
+    server_options.setattr(server, "_logged", {})
+    asgi("http", "/SP01Q-looked-up", forged)
+    assert "SP01Q" not in " ".join(audit.read(db).fillna("").astype(str).values.ravel())
+    assert asgi("http", "/outreach", {"host": "127.0.0.1:8501"})[1]  # the same without the header: served
+    assert asgi("http", "/_stcore/metrics", {"host": "127.0.0.1:8501"})[0][0]["status"] == 404
+    server_options.setenv("SHOP_TRUSTED_PROXY_KEY", KEY)
+    sent, ran = asgi("websocket", "/_stcore/stream", {"host": NAME})
+    assert not ran and sent == [{"type": "websocket.close", "code": 1008}]
+    assert asgi("websocket", "/_stcore/stream", {"host": NAME, "x-shop-proxy-key": KEY})[1]

@@ -126,6 +126,11 @@ def _log_refusal(why: str, client: str, page: str) -> None:
         pass  # refused anyway
 
 
+def _pages() -> set[str]:
+    from ui.access import ROOT
+    return {p.stem for p in (ROOT / "pages").glob("*.py")}
+
+
 class RefuseFirst:
     """ASGI middleware: a refused request gets the page above (HTTP 403) or a closed websocket."""
 
@@ -146,7 +151,8 @@ class RefuseFirst:
         if why is None:
             return await self.app(scope, receive, send)
         import anyio
-        page = path.strip("/").split("/")[0][:40] if kind == "http" else ""
+        page = path.strip("/").split("/")[0]
+        page = page if kind == "http" and page in _pages() else ""  # never a visitor's own text in the log
         await anyio.to_thread.run_sync(_log_refusal, why, _client(scope, headers), page)
         if kind == "websocket":
             return await send({"type": "websocket.close", "code": 1008})
