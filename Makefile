@@ -1,5 +1,7 @@
 # make run: set up, build the demo database if there is none, start the dashboard on 127.0.0.1
 # and print the link (with this install's token) that opens the staff view.
+# make serve: the deploy recipe on a test machine: Caddy (HTTPS, its own local CA) in front of the app
+# on 127.0.0.1, with sign-in (your provider in .streamlit/secrets.toml, else a mock one).
 # make test: install what is missing (.ci/setup), set up (with test tools) and run every test.
 PYTHON ?= python3
 VENV := .venv
@@ -7,7 +9,7 @@ PY := $(VENV)/bin/python
 DB ?= data/shop.duckdb
 PORT ?= 8501
 
-.PHONY: setup setup-dev test-tools run demo test bench clean-demo
+.PHONY: setup setup-dev test-tools run serve demo test bench bench-serve clean-demo
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +34,12 @@ demo: | $(VENV)/.runtime
 run: setup demo
 	SHOP_DB="$(DB)" $(PY) -m ui.access --port $(PORT)
 
+# https://localhost:8443 until Ctrl-C (SITE=https://name:port to choose); needs caddy (apt) and setup-dev.
+SITE ?= https://localhost:8443
+serve: setup-dev demo
+	@command -v caddy >/dev/null || { echo "caddy is missing: sudo apt-get install caddy" >&2; exit 1; }
+	SHOP_DB="$(DB)" $(PY) -m deploy.serve --site "$(SITE)"
+
 # chromium, fonts, python3-venv (apt, when root; else the exact command and exit 1) and axe-core (npm)
 test-tools:
 	.ci/setup
@@ -49,6 +57,10 @@ test: test-tools setup-dev
 bench: setup-dev
 	$(PY) -m bench.run
 	$(PY) -m bench.info_loss
+
+# 10 browser sessions (staff and board) through Caddy for a minute: errors, p95 page time, app memory.
+bench-serve: setup-dev
+	$(PY) -m bench.serve
 
 clean-demo:
 	rm -f "$(DB)" "$(DB).wal" "$(DB).lock" "$(DB).key"

@@ -31,8 +31,8 @@ def streamlit_app(db, *args, port: int | None = None, env_extra=None):
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (the CI script does)")
     port = port or free_port()
     env = dict(os.environ, SHOP_DB=str(db), **(env_extra or {}))
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-                             "--server.headless", "true", *args], cwd=ROOT, env=env,
+    # as make run and the systemd unit start it: dashboard.py with ui.server's refusals in front
+    proc = subprocess.Popen([sys.executable, "-m", "ui.server", "--server.port", str(port), *args], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     for _ in range(120):
         try:

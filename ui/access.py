@@ -163,6 +163,10 @@ def request_problem(headers: dict[str, str], port: int) -> str | None:
 def client_address(headers: dict[str, str] | None = None) -> str:
     """The address the websocket came from, and what a proxy says it forwarded, for the audit log."""
     h = _headers() if headers is None else headers
+    from ui import server
+    real = server.proxied_client(h)  # through the configured proxy: the client it forwarded, only
+    if real:
+        return real
     try:
         ip = st.context.ip_address
     except Exception:
@@ -416,6 +420,8 @@ def main(argv: list[str] | None = None) -> int:
         return [Route(path, lambda request: Response(status_code=404), methods=["GET", "OPTIONS"])]
 
     starlette_app.create_metrics_routes = no_metrics
+    from ui import server
+    server.install()  # a refused request gets a page that explains, not a page that never loads
     threading.Thread(target=announce, daemon=True).start()
     return cli.main(["run", str(ROOT / "dashboard.py"), "--server.address", "127.0.0.1",
                      "--server.port", str(args.port), "--server.headless", "true"], standalone_mode=False) or 0

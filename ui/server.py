@@ -1,0 +1,220 @@
+"""In front of the app: every HTTP request the dashboard refuses gets a short page that explains.
+
+Without this, a request the app refuses (a name the server does not serve, proxy headers without
+sign-in, a bypass of the configured proxy) got Streamlit's page skeleton with HTTP 200, whose
+websocket was then refused: a grey page, forever. Here the same checks as `ui.access.gate` run on
+the HTTP request itself, before Streamlit answers it, and a refusal is a 403 with a page that
+names no figure, file or path, and a row in the audit log (at most one a minute per reason and
+client, so a scanner cannot flood the log).
+
+The trusted proxy (deploy/): with `SHOP_TRUSTED_PROXY_KEY` set, the app serves only requests that
+carry that key in `X-Shop-Proxy-Key`, which the proxy (Caddy) adds to every request it forwards;
+a request straight to the app's port, whatever headers it forges, is refused, and the client
+address in the audit log is the one that proxy forwarded. A key rather than an address: the proxy
+and anyone with a shell on the server both reach the app from 127.0.0.1.
+
+`python -m ui.server [streamlit options]` is `streamlit run dashboard.py` with all this in front
+(the systemd unit and the tests start it so); `make run` installs it too (`ui.access.main`).
+"""
+from __future__ import annotations
+
+import hmac
+import html
+import os
+import sys
+import threading
+import time
+
+from streamlit import config
+
+KEY_HEADER = "x-shop-proxy-key"
+KEY_MIN_CHARS = 32
+README_SECTION = "Serving it to colleagues and the board"
+TITLE = "This dashboard is not served here"
+_LOG_EVERY_S = 60.0
+
+
+def trusted_proxy_key() -> str:
+    """The key the trusted proxy sends (SHOP_TRUSTED_PROXY_KEY), or "" when there is no proxy."""
+    return (os.environ.get("SHOP_TRUSTED_PROXY_KEY") or "").strip()
+
+
+def from_trusted_proxy(headers: dict[str, str]) -> bool:
+    key = trusted_proxy_key()
+    given = headers.get(KEY_HEADER) or ""
+    return bool(key) and hmac.compare_digest(given.strip().encode(), key.encode())
+
+
+def proxied_client(headers: dict[str, str]) -> str | None:
+    """The client address the trusted proxy forwarded (the last X-Forwarded-For entry, the one it
+    added itself), or None when the request did not come through it."""
+    if not from_trusted_proxy(headers):
+        return None
+    hops = [h.strip() for h in (headers.get("x-forwarded-for") or "").split(",") if h.strip()]
+    return hops[-1][:64] if hops else None
+
+
+def refusal(headers: dict[str, str], websocket: bool = False) -> str | None:
+    """Why this request is refused before it reaches the app, or None. `headers` lower-cased.
+
+    A page load carries no Origin, so only a websocket's is checked (by the app's gate, which
+    shows its own page there); a websocket is refused here only when it bypassed the proxy.
+    """
+    from streamlit.web.server.starlette.starlette_websocket import is_host_allowed
+    from ui import access
+    if trusted_proxy_key() and not from_trusted_proxy(headers):
+        return "it did not come through this server's proxy"
+    if websocket:
+        return None
+    if not is_host_allowed(headers.get("host")):
+        return "it was addressed to a name this server does not serve"
+    if access.auth_configured():
+        return None
+    if not access.on_loopback():
+        return "it is served on a network address"
+    host = (headers.get("host") or "").strip().lower()
+    return access.request_problem({**headers, "origin": f"http://{host}"}, int(config.get_option("server.port")))
+
+
+def refused_page(why: str) -> str:
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{TITLE}</title>
+<style>body{{font-family:sans-serif;color:#111;max-width:40rem;margin:4rem auto;padding:0 1rem;line-height:1.5}}
+h1{{font-size:1.6rem}} .why{{background:#fdecea;border-left:4px solid #9e1c2a;padding:.6rem 1rem}}</style>
+</head><body><main>
+<h1>{TITLE}</h1>
+<p>The SHOP program dashboard serves figures only to a browser on the computer it runs on, unless
+sign-in is set up for it. It shows no data here.</p>
+<p class="why">This request was refused: {html.escape(why)}.</p>
+<p>To open it on that computer, use the link that <code>make run</code> prints there. To serve it to
+colleagues and the board, read the section <em>{README_SECTION}</em> in the dashboard's README.</p>
+</main></body></html>
+"""
+
+
+def _client(scope: dict, headers: dict[str, str]) -> str:
+    """The address for the audit row: the proxy's forwarded one when trusted, else the socket's."""
+    real = proxied_client(headers)
+    if real:
+        return real
+    peer = (scope.get("client") or ("", 0))[0] or ""
+    claimed = headers.get("x-forwarded-for") or headers.get("x-real-ip") or headers.get("forwarded")
+    return peer + (f" (forwarded for {claimed.strip()[:120]})" if claimed else "")
+
+
+# Refusals that sign-in does not lift; the others are logged as the app's gate logs them.
+_PROXY_REASONS = {"it did not come through this server's proxy", "it was addressed to a name this server does not serve"}
+_logged: dict[tuple[str, str], float] = {}
+_logged_lock = threading.Lock()
+
+
+def _log_refusal(why: str, client: str, page: str) -> None:
+    from metrics import audit
+    now = time.monotonic()
+    with _logged_lock:
+        if now - _logged.get((why, client), -_LOG_EVERY_S) < _LOG_EVERY_S:
+            return
+        _logged[(why, client)] = now
+        if len(_logged) > 10000:  # a scanner from many addresses: forget the oldest half
+            for k in sorted(_logged, key=_logged.get)[:5000]:
+                del _logged[k]
+    detail = f"{'without sign-in' if why not in _PROXY_REASONS else 'before the app'}: {why}"
+    try:
+        audit.record("(anonymous)", None, "refused", page, detail, client=client or None)
+    except audit.AuditError:
+        pass  # refused anyway
+
+
+def _pages() -> set[str]:
+    from ui.access import ROOT
+    return {p.stem for p in (ROOT / "pages").glob("*.py")}
+
+
+class RefuseFirst:
+    """ASGI middleware: a refused request gets the page above (HTTP 403) or a closed websocket."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        kind = scope.get("type")
+        if kind not in ("http", "websocket"):
+            return await self.app(scope, receive, send)
+        path = scope.get("path") or "/"
+        if kind == "http" and path.rstrip("/").endswith("/_stcore/metrics"):
+            return await _send(send, 404, b"", "text/plain")  # sessions and cache sizes: to no one
+        if kind == "http" and path.rstrip("/").endswith("/_stcore/health"):
+            return await self.app(scope, receive, send)  # says only "ok": the proxy and make run poll it
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers") or []}
+        why = refusal(headers, websocket=kind == "websocket")
+        if why is None:
+            return await self.app(scope, receive, send)
+        import anyio
+        page = path.strip("/").split("/")[0]
+        page = page if kind == "http" and page in _pages() else ""  # never a visitor's own text in the log
+        await anyio.to_thread.run_sync(_log_refusal, why, _client(scope, headers), page)
+        if kind == "websocket":
+            return await send({"type": "websocket.close", "code": 1008})
+        await _send(send, 403, refused_page(why).encode(), "text/html; charset=utf-8")
+
+
+async def _send(send, status: int, body: bytes, ctype: str) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", ctype.encode()), (b"content-length", str(len(body)).encode()),
+                            (b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def install() -> None:
+    """Put RefuseFirst in front of the server this process is about to start (Streamlit 1.67 has no
+    option for middleware under `streamlit run`)."""
+    from starlette.middleware import Middleware
+    from streamlit.web.server.starlette import starlette_app
+    # uvicorn believes X-Forwarded-For from 127.0.0.1 by default, so anyone with a shell here could
+    # write any address into the audit log; the proxy is proven by its key instead (proxied_client).
+    os.environ["FORWARDED_ALLOW_IPS"] = ""
+    made = starlette_app.create_streamlit_middleware
+    if getattr(made, "_refuse_first", False):
+        return
+
+    def with_refusals():
+        return [Middleware(RefuseFirst), *made()]
+
+    with_refusals._refuse_first = True
+    starlette_app.create_streamlit_middleware = with_refusals
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m ui.server [streamlit options]`: `streamlit run dashboard.py` with the refusals in front."""
+    from streamlit.web import cli
+    from ui.access import ROOT
+    argv = list(sys.argv[1:] if argv is None else argv)
+    key = trusted_proxy_key()
+    if key and len(key) < KEY_MIN_CHARS:
+        print(f"SHOP_TRUSTED_PROXY_KEY is shorter than {KEY_MIN_CHARS} characters: make one with "
+              "python3 -c 'import secrets; print(secrets.token_hex(32))'", file=sys.stderr)
+        return 2
+    install()
+    return cli.main(["run", str(ROOT / "dashboard.py"), "--server.headless", "true", *_from_env(argv), *argv],
+                    standalone_mode=False) or 0
+
+
+def _from_env(argv: list[str]) -> list[str]:
+    """Options from the proxy's settings (/etc/shop/proxy.env), unless given on the command line:
+    the app's port (SHOP_APP_PORT) and, as its only allowed host, the site's name (SHOP_SITE)."""
+    from urllib.parse import urlsplit
+    out = []
+    port = (os.environ.get("SHOP_APP_PORT") or "").strip()
+    if port and not any(a.startswith("--server.port") for a in argv):
+        out += ["--server.port", port]
+    site = (os.environ.get("SHOP_SITE") or "").strip()
+    if site and not any(a.startswith("--server.allowedHosts") for a in argv):
+        name = urlsplit(site if "//" in site else "//" + site).hostname
+        if name:
+            out += ["--server.allowedHosts", name]
+    return out
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
