@@ -29,8 +29,9 @@ demo: | $(VENV)/.runtime
 	@test -f "$(DB)" || SHOP_DB="$(DB)" $(PY) -m etl demo --db "$(DB)"
 
 # Prints (and opens, where a desktop is found) the link with this install's token for the staff view.
+# Each run draws a new token (links handed out before stop working); KEEP_TOKEN=1 keeps the old one.
 run: setup demo
-	SHOP_DB="$(DB)" $(PY) -m ui.access --port $(PORT)
+	SHOP_DB="$(DB)" $(PY) -m ui.access --port $(PORT) $(if $(KEEP_TOKEN),--keep-token)
 
 # chromium, fonts, python3-venv (apt, when root; else the exact command and exit 1) and axe-core (npm)
 test-tools:
