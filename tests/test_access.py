@@ -43,6 +43,8 @@ server_metadata_url = "{provider}/.well-known/openid-configuration"
 ''')
     roles = tmp / "roles.toml"
     roles.write_text(ROLES)
+    for f in (secrets, roles):  # refused otherwise: others could read the cookie secret or edit the roles
+        f.chmod(0o600)
     with streamlit_app(db, "--server.address", "127.0.0.1", "--secrets.files", str(secrets), port=port,
                        env_extra={"SHOP_ROLES_FILE": str(roles)}):
         yield f"http://localhost:{port}", db, roles
@@ -220,6 +222,38 @@ def test_a_cookie_copied_before_sign_out_is_refused_afterwards(signed_app, brows
     log = audit.read(db)
     assert ((log.user_email == STAFF) & (log.event == "sign_out")).any()
     assert ((log.user_email == STAFF) & (log.event == "refused")).any()
+
+
+def test_a_sign_out_at_the_auth_logout_address_is_recorded_and_ends_the_cookie(signed_app, browser):
+    """Streamlit's own /auth/logout (typed, or a link) signs out as the button does."""
+    url, db, _ = signed_app
+    ctx, page = sign_in(browser, url, "board-1")
+    stolen = ctx.cookies()
+    before = ((audit.read(db).user_email == BOARD) & (audit.read(db).event == "sign_out")).sum()
+    page.goto(f"{url}/auth/logout", wait_until="domcontentloaded")
+    page.wait_for_timeout(2000)
+    ctx.close()
+    log = audit.read(db)
+    outs = log[(log.user_email == BOARD) & (log.event == "sign_out")]
+    assert len(outs) == before + 1 and (outs.role == "board").all() and outs.client.notna().all()
+    thief = browser.new_context()
+    thief.add_cookies(stolen)
+    page = thief.new_page()
+    page.goto(url, wait_until="domcontentloaded")
+    page.wait_for_selector("text=This sign-in has ended", timeout=45000)
+    assert page.locator("[data-testid=stMetric]").count() == 0
+    thief.close()
+
+
+def test_the_sign_out_button_is_recorded_once(signed_app, browser):
+    url, db, _ = signed_app
+    ctx, page = sign_in(browser, url, "board-1")
+    before = ((audit.read(db).user_email == BOARD) & (audit.read(db).event == "sign_out")).sum()
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_timeout(4000)
+    ctx.close()
+    log = audit.read(db)
+    assert ((log.user_email == BOARD) & (log.event == "sign_out")).sum() == before + 1
 
 
 # ---------------------------------------------------------------- without a browser
