@@ -10,7 +10,13 @@
   the app's port, come from the app's own page (websocket Origin) and carry no proxy header.
   Anything else gets the page that explains sign-in, with no figure. Even then the staff view
   needs the per-install token (`<db>.token`, 0600) that `make run` puts in the link it prints,
-  as Jupyter does; without it a local visitor gets the external view.
+  as Jupyter does; without it a local visitor gets the external view. `make run` draws a new
+  token each time, prints the link only once its own server answers at the port, and opens
+  the browser through an owner-only file (never the link on a command line).
+- On a shared computer, sign-in is refused while secrets.toml or the roles file are readable by
+  other accounts or the cookie secret is a placeholder; the audit records the connection's own
+  address (a forwarding header only from SHOP_TRUSTED_PROXIES), the handshake's refusals and
+  every sign-out through /auth/logout.
 """
 from __future__ import annotations
 
