@@ -31,8 +31,9 @@ demo: | $(VENV)/.runtime
 	@test -f "$(DB)" || SHOP_DB="$(DB)" $(PY) -m etl demo --db "$(DB)"
 
 # Prints (and opens, where a desktop is found) the link with this install's token for the staff view.
+# Each run draws a new token (links handed out before stop working); KEEP_TOKEN=1 keeps the old one.
 run: setup demo
-	SHOP_DB="$(DB)" $(PY) -m ui.access --port $(PORT)
+	SHOP_DB="$(DB)" $(PY) -m ui.access --port $(PORT) $(if $(KEEP_TOKEN),--keep-token)
 
 # https://localhost:8443 until Ctrl-C (SITE=https://name:port to choose); needs caddy (apt) and setup-dev.
 SITE ?= https://localhost:8443

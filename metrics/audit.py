@@ -138,6 +138,22 @@ def signed_out_at(identity: str, database=None) -> float | None:
     return cached.get(identity)
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
+
+
+def for_spreadsheet(log: pd.DataFrame) -> pd.DataFrame:
+    """The log with every text cell a spreadsheet would run as a formula made inert (a leading ').
+
+    Some cells hold what a visitor chose (an email at a refused sign-in, a client address), and
+    Excel or LibreOffice run a CSV cell that starts with = + - @ (and a few others) as a formula.
+    """
+    out = log.copy()
+    for col in out.columns:
+        if not (pd.api.types.is_numeric_dtype(out[col]) or pd.api.types.is_datetime64_any_dtype(out[col])):
+            out[col] = out[col].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v)
+    return out
+
+
 def read(database=None) -> pd.DataFrame:
     p = path_for(database)
     if not p.exists():

@@ -28,5 +28,5 @@ else:
     events = st.multiselect("Events", sorted(log["event"].unique()), default=sorted(log["event"].unique()))
     shown = log[log["event"].isin(events)]
     st.dataframe(shown, hide_index=True, width="stretch")
-    downloads.offer("Download the audit log (CSV)", shown.to_csv(index=False).encode(), "shop_audit_log.csv",
-                    "text/csv", viewer=ctx.viewer, page="audit", detail="csv, the audit log")
+    downloads.offer("Download the audit log (CSV)", audit.for_spreadsheet(shown).to_csv(index=False).encode(),
+                    "shop_audit_log.csv", "text/csv", viewer=ctx.viewer, page="audit", detail="csv, the audit log")

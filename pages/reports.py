@@ -17,6 +17,13 @@ if widgets.page_header("Reports", "The grant workbook, the board deck and CSV, w
     st.markdown(f"Files for **{ctx.period}** ({ctx.period.start} to {ctx.period.end}), "
                 + ("**exact and marked CONFIDENTIAL** (staff view)." if ctx.staff else
                    "suppressed for sharing (external view)."))
+    # A file is made for one audience, period and viewer: switching any of them (staff to External
+    # for the board, say) drops it, so the exact file is never offered under a suppressed heading.
+    made_for = (ctx.staff, ctx.period.start, ctx.period.end, getattr(ctx.viewer, "email", None),
+                getattr(ctx.viewer, "role", None))
+    for fmt in ("xlsx", "pptx", "csv"):
+        if st.session_state.get(f"file_{fmt}", (None,))[0] != made_for:
+            st.session_state.pop(f"file_{fmt}", None)
     if not ctx.staff and not whole:
         st.warning(f"No report for this period: {release.external_rule()}.")
     else:
@@ -35,15 +42,15 @@ if widgets.page_header("Reports", "The grant workbook, the board deck and CSV, w
                     try:  # fails closed: an export the log cannot record is not handed out
                         access.record(ctx.viewer, "export", "reports", f"{p.name}: {fmt}, "
                                       f"{'exact' if ctx.staff else 'suppressed'}, {ctx.period.start} to {ctx.period.end}")
-                        st.session_state[f"file_{fmt}"] = made
+                        st.session_state[f"file_{fmt}"] = (made_for, *made)
                     except audit.AuditError as exc:
                         st.session_state.pop(f"file_{fmt}", None)
                         st.error(f"The export is refused because {exc}.")
                 if f"file_{fmt}" in st.session_state:
-                    name, data = st.session_state[f"file_{fmt}"]
+                    (exact, *_), name, data = st.session_state[f"file_{fmt}"]
                     downloads.offer(f"Download {labels[fmt]}", data, file_name=name, mime=mimes[fmt],
                                     key=f"dl_{fmt}", viewer=ctx.viewer, page="reports",
-                                    detail=f"{fmt}, {'exact' if ctx.staff else 'suppressed'}")
+                                    detail=f"{fmt}, {'exact' if exact else 'suppressed'}")  # the file's own
         if ctx.staff:
             with st.form("freeze"):
                 label = st.text_input("Freeze these figures as submitted, under a label",

@@ -43,6 +43,8 @@ server_metadata_url = "{provider}/.well-known/openid-configuration"
 ''')
     roles = tmp / "roles.toml"
     roles.write_text(ROLES)
+    for f in (secrets, roles):  # refused otherwise: others could read the cookie secret or edit the roles
+        f.chmod(0o600)
     with streamlit_app(db, "--server.address", "127.0.0.1", "--secrets.files", str(secrets), port=port,
                        env_extra={"SHOP_ROLES_FILE": str(roles)}):
         yield f"http://localhost:{port}", db, roles
@@ -223,6 +225,38 @@ def test_a_cookie_copied_before_sign_out_is_refused_afterwards(signed_app, brows
     assert ((log.user_email == STAFF) & (log.event == "refused")).any()
 
 
+def test_a_sign_out_at_the_auth_logout_address_is_recorded_and_ends_the_cookie(signed_app, browser):
+    """Streamlit's own /auth/logout (typed, or a link) signs out as the button does."""
+    url, db, _ = signed_app
+    ctx, page = sign_in(browser, url, "board-1")
+    stolen = ctx.cookies()
+    before = ((audit.read(db).user_email == BOARD) & (audit.read(db).event == "sign_out")).sum()
+    page.goto(f"{url}/auth/logout", wait_until="domcontentloaded")
+    page.wait_for_timeout(2000)
+    ctx.close()
+    log = audit.read(db)
+    outs = log[(log.user_email == BOARD) & (log.event == "sign_out")]
+    assert len(outs) == before + 1 and (outs.role == "board").all() and outs.client.notna().all()
+    thief = browser.new_context()
+    thief.add_cookies(stolen)
+    page = thief.new_page()
+    page.goto(url, wait_until="domcontentloaded")
+    page.wait_for_selector("text=This sign-in has ended", timeout=45000)
+    assert page.locator("[data-testid=stMetric]").count() == 0
+    thief.close()
+
+
+def test_the_sign_out_button_is_recorded_once(signed_app, browser):
+    url, db, _ = signed_app
+    ctx, page = sign_in(browser, url, "board-1")
+    before = ((audit.read(db).user_email == BOARD) & (audit.read(db).event == "sign_out")).sum()
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_timeout(4000)
+    ctx.close()
+    log = audit.read(db)
+    assert ((log.user_email == BOARD) & (log.event == "sign_out")).sum() == before + 1
+
+
 # ---------------------------------------------------------------- without a browser
 
 @pytest.mark.parametrize("headers, ok", [
@@ -241,6 +275,10 @@ def test_a_cookie_copied_before_sign_out_is_refused_afterwards(signed_app, brows
     ({"host": "127.0.0.1:8501", "origin": "http://127.0.0.1:8501", "via": "1.1 nginx"}, False),
     ({"host": "127.0.0.1.example.org:8501", "origin": "http://127.0.0.1.example.org:8501"}, False),
     ({"host": "localhost@evil:8501", "origin": "http://localhost@evil:8501"}, False),
+    *(({"host": "127.0.0.1:8501", "origin": "http://127.0.0.1:8501", h: v}, False) for h, v in [
+        ("x-original-url", "/outreach"), ("x-forwarded", "for=203.0.113.9"), ("forwarded-for", "203.0.113.9"),
+        ("x-originating-ip", "203.0.113.9"), ("x-remote-addr", "203.0.113.9"),
+        ("tailscale-user-login", "someone@example.org")]),
 ])
 def test_only_a_browser_on_this_computer_at_its_own_address_passes(headers, ok):
     from ui.access import request_problem
@@ -356,3 +394,180 @@ def test_every_download_goes_through_the_one_guard():
     files = [ROOT / "dashboard.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py")]
     bare = [f.name for f in files if f.name != "downloads.py" and "download_button(" in f.read_text()]
     assert bare == []
+
+
+# ---------------------------------------------------------------- a shared computer (issue 27)
+
+def test_a_file_made_for_the_staff_view_is_dropped_when_the_audience_changes(demo_db, tmp_path, monkeypatch):
+    """Staff make the tables, switch to External for the board: the exact zip is no longer offered."""
+    from streamlit.testing.v1 import AppTest
+    from conftest import ROOT
+    from ui.frame import EXTERNAL, STAFF as STAFF_VIEW
+    db = tmp_path / "shop.duckdb"
+    shutil.copyfile(demo_db, db)
+    monkeypatch.setenv("SHOP_DB", str(db))
+    at = AppTest.from_file(str(ROOT / "pages" / "reports.py"), default_timeout=120)
+    at.session_state["audience"] = STAFF_VIEW
+    at.run()
+
+    def offered():
+        return [e.proto.label for e in at.get("download_button")]
+
+    [b for b in at.button if b.label == "Make the tables"][0].click()
+    at.run()
+    assert offered() == ["Download Tables (CSV, zipped)"]  # the control: the exact file is offered here
+    at.radio(key="audience").set_value(EXTERNAL).run()
+    assert not at.exception
+    assert any("suppressed for sharing" in m.value for m in at.markdown)
+    assert offered() == []
+    at.radio(key="audience").set_value(STAFF_VIEW).run()
+    assert offered() == []  # dropped, not hidden: switching back does not bring it back
+
+
+def test_an_audit_cell_a_spreadsheet_would_run_is_made_inert(tmp_path):
+    import csv
+    import io
+    db = tmp_path / "shop.duckdb"
+    evil = ['=1+N("x")', "+SUM(A1)", "-2+3", "@cmd", "\t=1", "=HYPERLINK(\"http://x.test\")"]
+    for i, v in enumerate(evil):
+        audit.record(v, None, "refused", "", v, database=db, client=v)
+    audit.record("manager@shop.test", "staff", "page_view", "overview", "2025-04-01 to 2026-03-31, exact",
+                 database=db, client="127.0.0.1")
+    rows = list(csv.reader(io.StringIO(audit.for_spreadsheet(audit.read(db)).to_csv(index=False))))
+    cells = [c for r in rows[1:] for c in r]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t")], cells
+    assert cells.count("'" + evil[0]) == 3  # kept, readable, inert (user, detail and client)
+    assert "manager@shop.test" in cells and "127.0.0.1" in cells  # ordinary cells untouched
+
+
+@pytest.mark.parametrize("peer, headers, trusted, want", [
+    ("127.0.0.1", {}, set(), "127.0.0.1"),
+    # what a client says about itself is never its address, nor copied into the log
+    ("127.0.0.1", {"x-forwarded-for": '=1+N("'}, set(), "127.0.0.1 (a forwarding header from an untrusted client, "
+                                                        "ignored)"),
+    ("127.0.0.1", {"x-forwarded-for": "203.0.113.9"}, set(), "127.0.0.1 (a forwarding header from an untrusted "
+                                                            "client, ignored)"),
+    ("198.51.100.4", {"x-forwarded-for": "203.0.113.9"}, {"127.0.0.1"}, "198.51.100.4 (a forwarding header from an "
+                                                                          "untrusted client, ignored)"),
+    # a configured proxy: its own last hop only, and only an address
+    ("127.0.0.1", {"x-forwarded-for": "10.9.9.9, 203.0.113.9"}, {"127.0.0.1"}, "127.0.0.1 (forwarded for 203.0.113.9)"),
+    ("127.0.0.1", {"x-forwarded-for": '=1+N("'}, {"127.0.0.1"}, "127.0.0.1 (forwarded for an address that is not one)"),
+    ('=1+N("', {}, set(), "(unknown)"),
+])
+def test_the_audit_records_the_connections_address_and_believes_only_a_configured_proxy(peer, headers, trusted,
+                                                                                           want):
+    from ui.access import audit_address
+    assert audit_address(peer, headers, trusted) == want
+
+
+def test_the_trusted_proxy_comes_from_the_environment_only(monkeypatch):
+    from ui.access import trusted_proxies
+    monkeypatch.delenv("SHOP_TRUSTED_PROXIES", raising=False)
+    assert trusted_proxies() == set()
+    monkeypatch.setenv("SHOP_TRUSTED_PROXIES", "127.0.0.1, ::1, not-an-address")
+    assert trusted_proxies() == {"127.0.0.1", "::1"}
+
+
+def test_secrets_and_roles_others_can_read_and_a_weak_cookie_secret_are_refused(tmp_path):
+    import secrets as pysecrets
+    from ui.access import ROOT as APP_ROOT, secrets_problem
+    import tomllib
+    good = pysecrets.token_hex(32)
+    s, r = tmp_path / "secrets.toml", tmp_path / "roles.toml"
+    s.write_text("[auth]\n")
+    r.write_text(ROLES)
+    for f in (s, r):
+        f.chmod(0o600)
+    assert secrets_problem([s, tmp_path / "absent.toml"], r, good) is None  # the control
+    for f, mode in ((s, 0o644), (s, 0o640), (r, 0o644), (r, 0o620)):
+        f.chmod(mode)
+        why = secrets_problem([s], r, good)
+        assert why and f.name in why and "chmod 600" in why, (f.name, oct(mode))
+        f.chmod(0o600)
+    placeholder = tomllib.loads((APP_ROOT / ".streamlit" / "secrets.example.toml").read_text())["auth"]["cookie_secret"]
+    for weak in (placeholder, "", "short", "x" * 31, "a long random string with spaces in it, long enough"):
+        assert secrets_problem([s], r, weak), weak
+    assert secrets_problem([s], r, "x" * 32) is None
+
+
+def test_sign_in_with_the_examples_cookie_secret_shows_no_sign_in(tmp_path, monkeypatch):
+    import tomllib
+    from streamlit.testing.v1 import AppTest
+    from conftest import ROOT
+    example = tomllib.loads((ROOT / ".streamlit" / "secrets.example.toml").read_text())["auth"]
+    roles = tmp_path / "roles.toml"
+    roles.write_text(ROLES)
+    roles.chmod(0o600)
+    monkeypatch.setenv("SHOP_ROLES_FILE", str(roles))
+    monkeypatch.setenv("SHOP_DB", str(tmp_path / "shop.duckdb"))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.secrets["auth"] = dict(example)
+    at.run()
+    assert not at.exception
+    assert at.title and at.title[0].value == "Sign-in is set up unsafely"
+    assert not [b for b in at.button if b.label == "Sign in"] and len(at.metric) == 0
+    log = audit.read(tmp_path / "shop.duckdb")
+    assert (log.event == "refused").any() and log.detail.str.contains("placeholder").any()
+
+
+def test_rotating_the_token_replaces_it_owner_only(tmp_path):
+    from ui.access import install_token, rotate_token, token_path
+    db = tmp_path / "shop.duckdb"
+    first = install_token(db)
+    second = rotate_token(db)
+    assert second != first and token_path(db).read_text().strip() == second == install_token(db)
+    assert token_path(db).stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == [token_path(db).name]  # no temporary file left
+
+
+def test_make_run_rotate_token_draws_a_new_one(tmp_path, monkeypatch):
+    from ui.access import install_token, main
+    db = tmp_path / "shop.duckdb"
+    monkeypatch.setenv("SHOP_DB", str(db))
+    old = install_token(db)
+    assert main(["--rotate-token"]) == 0
+    assert install_token(db) != old
+
+
+def test_the_browser_is_opened_without_the_link_on_its_command_line(tmp_path, monkeypatch):
+    """`ps` shows every process's arguments to every account: the browser gets an owner-only file."""
+    import webbrowser
+    from ui.access import open_browser
+    got = []
+    monkeypatch.setattr(webbrowser, "open", lambda arg, *a, **k: got.append(arg))  # the browser, not the app
+    url = "http://127.0.0.1:8501/?token=s3cret-token-value"
+    page = open_browser(url)
+    assert len(got) == 1 and "s3cret" not in got[0] and got[0] == page.as_uri()
+    assert page.stat().st_mode & 0o777 == 0o600 and page.parent.stat().st_mode & 0o777 == 0o700
+    assert url in page.read_text()
+
+
+def test_a_resumed_session_id_gets_a_new_session():
+    """A websocket naming another session's id must not inherit its staff view."""
+    from ui.access import no_session_resume
+
+    class Runtime:  # the one method the websocket handler calls on Streamlit's runtime
+        def __init__(self):
+            self.calls = []
+
+        def connect_session(self, client, user_info, existing_session_id=None, session_id_override=None):
+            self.calls.append(existing_session_id)
+            return "new"
+
+    rt = Runtime()
+    no_session_resume(rt)
+    no_session_resume(rt)  # idempotent: harden_server runs once per process, main may too
+    assert rt.connect_session(client=None, user_info={}, existing_session_id="a-staff-session") == "new"
+    assert rt.calls == [None]
+
+
+def test_the_data_folders_are_made_owner_only(tmp_path):
+    from ui.access import private_folders
+    inbox = tmp_path / "data" / "inbox"
+    inbox.mkdir(parents=True)
+    for d in (inbox, inbox.parent):
+        d.chmod(0o755)
+    assert sorted(private_folders(tmp_path)) == sorted([inbox.parent, inbox])
+    for d in (inbox, inbox.parent):
+        assert d.stat().st_mode & 0o777 == 0o700
+    assert private_folders(tmp_path) == []

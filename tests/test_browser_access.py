@@ -109,6 +109,7 @@ def test_a_foreign_name_for_127_0_0_1_gets_no_figure(request, rebinding_browser,
 
 
 @pytest.mark.parametrize("headers", [{"X-Forwarded-For": "203.0.113.9"}, {"X-Real-IP": "203.0.113.9"},
+                                     {"X-Original-URL": "/outreach"}, {"Tailscale-User-Login": "someone@example.org"},
                                      {"Forwarded": "for=203.0.113.9;proto=https"},
                                      {"X-Forwarded-Host": FOREIGN, "X-Forwarded-Proto": "https"}])
 def test_a_request_through_a_proxy_gets_no_figure(any_host_app, rebinding_browser, headers):
@@ -125,8 +126,9 @@ def test_a_request_through_a_proxy_gets_no_figure(any_host_app, rebinding_browse
     refused = log[log.event == "refused"]
     assert refused.detail.str.contains("through a proxy").any()
     assert (refused.user_email == "(anonymous)").all() and (log.event == "page_view").sum() == views_before
-    if "X-Forwarded-For" in headers:
-        assert refused.client.fillna("").str.contains("forwarded for 203.0.113.9").any()
+    if "X-Forwarded-For" in headers:  # what the client says about itself is not its address, nor copied
+        assert refused.client.fillna("").str.contains("from an untrusted client, ignored").any()
+        assert not log.client.fillna("").str.contains("203.0.113.9").any()
 
 
 ATTACK = """<!doctype html><title>some other local app</title><script>
@@ -272,18 +274,51 @@ def test_metrics_endpoint_is_closed(local_app, browser):
     assert "session" not in body and "cache" not in body, body[:300]
 
 
+def _recording_browser(tmp_path) -> dict:
+    """A BROWSER command (Python's webbrowser obeys it) that keeps its arguments and the file it was given."""
+    rec = tmp_path / "browser"
+    rec.mkdir()
+    script = rec / "browser.sh"
+    script.write_text(f"""#!/bin/sh
+printf '%s\\n' "$@" > {rec}/argv
+f=$(printf '%s' "$1" | sed 's|^file://||')
+cp "$f" {rec}/page.html 2>/dev/null
+stat -c %a "$f" > {rec}/mode 2>/dev/null
+""")
+    script.chmod(0o700)
+    return {"BROWSER": f"{script} %s", "DISPLAY": ":99", "_dir": str(rec)}
+
+
+def _handshake(port: int, origin: str) -> int:
+    """The status of a websocket handshake to the dashboard from `origin`."""
+    import http.client
+    import os
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    c.request("GET", "/_stcore/stream", headers={
+        "Host": f"127.0.0.1:{port}", "Origin": origin, "Upgrade": "websocket", "Connection": "Upgrade",
+        "Sec-WebSocket-Key": base64.b64encode(os.urandom(16)).decode(), "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Protocol": "streamlit"})
+    status = c.getresponse().status
+    c.close()
+    return status
+
+
 def test_make_run_prints_the_token_link_and_serves_no_metrics_from_the_start(demo_db, tmp_path, browser):
     import os
     import subprocess
     import sys
     import time
+    from pathlib import Path
     from conftest import ROOT
     db = tmp_path / "shop.duckdb"
     shutil.copyfile(demo_db, db)
+    old = install_token(db)  # a token from an earlier run, perhaps in the browser's history
+    (ROOT / "data").chmod(0o755)  # as a checkout leaves it
     port = free_port()
+    rec = _recording_browser(tmp_path)
     proc = subprocess.Popen([sys.executable, "-m", "ui.access", "--port", str(port)], cwd=ROOT,
-                            env=dict(os.environ, SHOP_DB=str(db)), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
+                            env=dict(os.environ, SHOP_DB=str(db), **{k: v for k, v in rec.items() if k != "_dir"}),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         link, deadline = None, time.time() + 120
         while link is None and time.time() < deadline:
@@ -292,12 +327,33 @@ def test_make_run_prints_the_token_link_and_serves_no_metrics_from_the_start(dem
             link = m.group(1) if m else None
         assert link, "make run printed no link"
         tok = db.with_name(db.name + ".token")
-        assert link.endswith("token=" + tok.read_text().strip()) and tok.stat().st_mode & 0o777 == 0o600
+        new = tok.read_text().strip()
+        assert link.endswith("token=" + new) and tok.stat().st_mode & 0o777 == 0o600
+        assert new != old  # each make run draws a new token: an old link no longer opens the staff view
+        assert (ROOT / "data").stat().st_mode & 0o077 == 0
         try:  # before anyone has opened the dashboard
             status = urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/metrics", timeout=5).status
         except urllib.error.HTTPError as exc:
             status = exc.code
         assert status == 404
+        # the browser was started without the link on its command line (which `ps` shows to all)
+        argv = Path(rec["_dir"], "argv")
+        for _ in range(40):
+            if Path(rec["_dir"], "mode").exists():
+                break
+            time.sleep(0.25)
+        assert argv.exists(), "the browser was not opened"
+        assert new not in argv.read_text() and link in Path(rec["_dir"], "page.html").read_text()
+        assert Path(rec["_dir"], "mode").read_text().strip() == "600"
+        # [::1], where a localhost link may go, is held by this process and sends on to 127.0.0.1
+        try:
+            urllib.request.build_opener(NoRedirect).open(f"http://[::1]:{port}/outreach", timeout=5)
+            moved = None
+        except urllib.error.HTTPError as exc:
+            moved = (exc.code, exc.headers.get("Location"))
+        assert moved == (307, f"http://127.0.0.1:{port}/outreach")
+        # a websocket Streamlit refuses at its handshake is audited, with the connection's address
+        assert _handshake(port, "http://evil.example") == 403
         page = browser.new_page()
         settle(page, link, expect="Staff (exact, confidential)")
         assert "token" not in page.url
@@ -305,7 +361,121 @@ def test_make_run_prints_the_token_link_and_serves_no_metrics_from_the_start(dem
         page.wait_for_timeout(2000)
         assert page.get_by_text("Staff view: exact figures").count() >= 1
         page.close()
+        settle(browser.new_page(), f"http://127.0.0.1:{port}/?token={old}", expect="External view")
     finally:
         proc.terminate()
         out = proc.communicate(timeout=20)[0]
     assert out.count(link.split("token=")[1]) == 0  # the token is printed once (read above), never logged
+    log = audit.read(db)
+    refused = log[(log.event == "refused") & log.detail.str.contains("at the connection")]
+    assert len(refused) == 1 and (refused.client == "127.0.0.1").all()
+    assert not ((log.user_email == "local user") & (log.role == "staff") & log.detail.str.contains("exact")).empty
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *a, **k):
+        return None
+
+
+SQUATTER = r"""
+import http.server, socket, sys
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        print("GET", self.path, flush=True)
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+    def log_message(self, *a):
+        pass
+class Server(http.server.HTTPServer):
+    address_family = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
+print("listening", flush=True)
+Server((sys.argv[1], int(sys.argv[2])), Handler).serve_forever()
+"""
+
+
+@contextlib.contextmanager
+def squatter(address: str, port: int):
+    """Another account (nobody) listening first at the dashboard's port; yields its request log."""
+    import os
+    import socket
+    import subprocess
+    import time
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("acting as another user needs root and setpriv (util-linux)")
+    proc = subprocess.Popen(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c",
+                             SQUATTER, address, str(port)], cwd="/", stdout=subprocess.PIPE, text=True)
+    fam = socket.AF_INET6 if ":" in address else socket.AF_INET
+    for _ in range(80):
+        with socket.socket(fam) as s:
+            if s.connect_ex((address, port)) == 0:
+                break
+        time.sleep(0.1)
+    got: list[str] = []
+    try:
+        yield got
+    finally:
+        proc.terminate()
+        got.extend(proc.communicate(timeout=10)[0].splitlines())
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "::1"])
+def test_make_run_hands_no_token_to_another_accounts_program_at_its_port(demo_db, tmp_path, address):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    from conftest import ROOT
+    db = tmp_path / "shop.duckdb"
+    shutil.copyfile(demo_db, db)
+    old = install_token(db)
+    port = free_port()
+    rec = _recording_browser(tmp_path)
+    with squatter(address, port) as got:
+        try:
+            out = subprocess.run([sys.executable, "-m", "ui.access", "--port", str(port)], cwd=ROOT, timeout=90,
+                                 env=dict(os.environ, SHOP_DB=str(db), **{k: v for k, v in rec.items() if k != "_dir"}),
+                                 capture_output=True, text=True)
+        except subprocess.TimeoutExpired as exc:  # it served: what did it print meanwhile?
+            pytest.fail(f"make run started despite the other program: {exc.stdout!r}")
+    tokens = {old, db.with_name(db.name + ".token").read_text().strip()}
+    assert out.returncode != 0
+    assert "another program" in out.stderr and "token=" not in out.stdout + out.stderr
+    assert not Path(rec["_dir"], "argv").exists()  # no browser sent there either
+    assert got and not [line for line in got if "token" in line or any(t in line for t in tokens)], got
+
+
+def test_a_new_token_ends_the_staff_view_of_sessions_opened_with_the_old(demo_db, tmp_path, browser):
+    from ui.access import rotate_token
+    db = tmp_path / "shop.duckdb"
+    shutil.copyfile(demo_db, db)
+    token = install_token(db)
+    with streamlit_app(db, "--server.address", "127.0.0.1") as port:
+        page = browser.new_page()
+        settle(page, f"http://127.0.0.1:{port}/?token={token}", expect="Staff (exact, confidential)")
+        page.get_by_text("Staff (exact, confidential)").click()
+        page.wait_for_selector("text=Staff view: exact figures", timeout=45000)
+        rotate_token(db)
+        page.get_by_text("Quarter").first.click()  # any rerun of this session
+        page.wait_for_timeout(3000)
+        page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=45000)
+        assert page.get_by_text("Staff view: exact figures").count() == 0
+        assert page.get_by_text("Staff (exact, confidential)").count() == 0
+        page.close()
+
+
+def test_the_audit_csv_download_runs_no_formula(local_app, browser):
+    import csv
+    import io
+    port, db, token = local_app
+    audit.record('=1+N("x")', None, "refused", "", "@SUM(1)", database=db, client="+1")
+    page = browser.new_page(accept_downloads=True)
+    settle(page, f"http://127.0.0.1:{port}/audit?token={token}", expect="[data-testid=stDataFrame]")
+    with page.expect_download(timeout=30000) as dl:
+        page.get_by_role("button", name="Download the audit log (CSV)").click()
+    rows = list(csv.reader(io.StringIO(open(dl.value.path(), encoding="utf-8").read())))
+    page.close()
+    cells = [c for r in rows[1:] for c in r]
+    assert """'=1+N("x")""" in cells and "'@SUM(1)" in cells and "'+1" in cells  # the row is there, inert
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@")], cells
