@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from clock import faked_env
 from conftest import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
@@ -26,11 +27,12 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def streamlit_app(db, *args, port: int | None = None, env_extra=None):
-    """Run dashboard.py on `port` (or a free one) with SHOP_DB=db; yields the port once healthy."""
+    """Run dashboard.py on `port` (or a free one) with SHOP_DB=db, its clock at the test's (libfaketime);
+    yields the port once healthy."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (the CI script does)")
     port = port or free_port()
-    env = dict(os.environ, SHOP_DB=str(db), **(env_extra or {}))
+    env = faked_env(dict(os.environ, SHOP_DB=str(db), **(env_extra or {})))
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
                              "--server.headless", "true", *args], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

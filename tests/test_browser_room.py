@@ -11,6 +11,7 @@ import pytest
 
 from apps import SHOTS, app_with_token
 from conftest import ROOT
+from shop import settings
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 PAGES = ["", "outreach", "supplies", "referrals", "safe_suite", "friday_network", "bad_dates", "education",
@@ -124,7 +125,7 @@ def test_a_one_month_period_has_no_time_of_day_and_no_one_point_line(app, browse
 
 def periods_month_with_data():
     from metrics import periods
-    today = dt.date.today()
+    today = settings.today()  # the test's clock (conftest's `clock`), as the dashboard's
     return periods.month(periods.fiscal_year(periods.fy_start_year(today) - 1).start + dt.timedelta(days=200))
 
 
