@@ -17,6 +17,8 @@ import clock as test_clock  # noqa: E402
 from etl import demo  # noqa: E402
 from etl.load import load  # noqa: E402
 
+pytest_plugins = ["reader_probe"]  # the second reader pass of `make test` (see reader_probe.py)
+
 TEST_KEY = "test-key-not-secret-0123456789abcdef"
 SEED = 7
 
@@ -71,7 +73,8 @@ def demo_on(tmp_path_factory):
             os.environ["SHOP_HASH_KEY"] = TEST_KEY
             demo.write_files(records, folder / "logs")
             db = folder / "shop.duckdb"
-            with time_machine.travel(_instant_on(day), tick=True):
+            import reader_probe  # registered above as a plugin
+            with time_machine.travel(_instant_on(day), tick=True), reader_probe.quiet():
                 outcomes = load([folder / "logs"], db, say=lambda *_: None)
             assert all(o.status == "loaded" for o in outcomes), [(o.label, o.status, o.reason) for o in outcomes]
             built[day] = records, db

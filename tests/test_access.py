@@ -3,11 +3,12 @@ Chromium signing in as staff, board, an unknown person, and not at all."""
 from __future__ import annotations
 
 import shutil
+import time
 
 import pytest
 
 from metrics import audit
-from apps import SHOTS, free_port, streamlit_app
+from apps import SHOTS, free_port, settled, streamlit_app
 
 STAFF, BOARD, STRANGER = "manager@shop.test", "chair@board.test", "someone@elsewhere.test"
 UNVERIFIED = "coordinator@shop.test"  # a staff email whose token carries no email_verified claim
@@ -58,8 +59,7 @@ def sign_in(browser, url, sub, expect="[data-testid=stMetric]"):
     page.wait_for_url(url + "/**", timeout=30000)
     page.wait_for_selector("h1", timeout=30000)
     page.wait_for_selector(expect, timeout=45000)
-    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=30000)
-    page.wait_for_timeout(1500)
+    settled(page)
     return ctx, page
 
 
@@ -69,7 +69,7 @@ def test_not_signed_in_sees_the_sign_in_page_only(signed_app, browser):
     for path in ("", "outreach", "reports?from=2025-04-01&to=2026-03-31"):
         page.goto(f"{url}/{path}", wait_until="domcontentloaded")
         page.wait_for_selector("h1", timeout=30000)
-        page.wait_for_timeout(1500)
+        settled(page)
         assert page.get_by_role("button", name="Sign in").count() == 1
         assert page.locator("[data-testid=stMetric]").count() == 0
         assert page.locator(".js-plotly-plot").count() == 0
@@ -114,7 +114,7 @@ def test_board_gets_no_staff_view_whatever_it_tries(signed_app, browser):
     # a crafted URL: a custom day range, an audience parameter, the audit page
     page.goto(f"{url}/reports?from=2025-04-03&to=2025-04-09&audience=staff&staff=1", wait_until="domcontentloaded")
     page.wait_for_selector("text=whole months only", timeout=45000)
-    page.wait_for_timeout(1500)
+    settled(page)
     assert page.get_by_text("Staff view: exact figures").count() == 0
     assert page.get_by_text("whole months only").count() >= 1
     page.get_by_role("button", name="Make the grant workbook").click()
@@ -154,7 +154,7 @@ def test_non_loopback_address_without_sign_in_serves_no_data(demo_db, tmp_path, 
         for path in ("", "outreach", "reports"):
             page.goto(f"{url}/{path}", wait_until="domcontentloaded")
             page.wait_for_selector("h1", timeout=30000)
-            page.wait_for_timeout(1500)
+            settled(page)
             assert page.get_by_text("Sign-in is not configured").count() >= 1
             assert page.locator("[data-testid=stMetric]").count() == 0
             assert page.locator(".js-plotly-plot").count() == 0
@@ -185,9 +185,14 @@ def test_a_sign_in_older_than_the_limit_signs_in_again(signed_app, browser):
     assert page.locator("[data-testid=stMetric]").count() >= 4
     try:
         roles.write_text(ROLES + "\n[sign_in]\nmax_session_hours = 0.0005\n")  # 1.8 seconds
-        page.wait_for_timeout(2500)
-        page.reload(wait_until="domcontentloaded")
-        page.wait_for_selector("text=Please sign in again", timeout=45000)
+        deadline = time.monotonic() + 60
+        while True:  # reload until the page asks again: the positive sign that the limit has passed
+            page.reload(wait_until="domcontentloaded")
+            page.wait_for_selector("h1", timeout=45000)
+            settled(page)
+            if page.get_by_text("Please sign in again").count() or time.monotonic() > deadline:
+                break
+        page.wait_for_selector("text=Please sign in again", timeout=1000)
         assert page.locator("[data-testid=stMetric]").count() == 0
     finally:
         roles.write_text(ROLES)
@@ -203,8 +208,7 @@ def test_a_cookie_copied_before_sign_out_is_refused_afterwards(signed_app, brows
     for _ in range(90):  # the sign-out is recorded before the browser leaves for the provider
         if ((audit.read(db).user_email == STAFF) & (audit.read(db).event == "sign_out")).any():
             break
-        page.wait_for_timeout(500)
-    page.wait_for_timeout(1500)
+        time.sleep(0.5)  # polling the log: the positive sign is the recorded sign-out
     ctx.close()
     thief = browser.new_context()
     thief.add_cookies(stolen)

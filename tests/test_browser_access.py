@@ -14,7 +14,7 @@ import urllib.request
 
 import pytest
 
-from apps import CHROMIUM, SHOTS, free_port, streamlit_app
+from apps import CHROMIUM, SHOTS, free_port, rerun_shows, settled, streamlit_app
 from metrics import audit
 
 FOREIGN = "dashboard.example.org"
@@ -68,8 +68,7 @@ def settle(page, url, expect: str | None = None):
         page.wait_for_selector(expect if expect.startswith("[") else f"text={expect}", timeout=45000)
     else:
         page.wait_for_selector("h1", timeout=45000)
-    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=45000)
-    page.wait_for_timeout(1500)
+    settled(page, 45000)
 
 
 def figures_shown(page) -> int:
@@ -86,7 +85,9 @@ def test_a_foreign_name_for_127_0_0_1_gets_no_figure(request, rebinding_browser,
             settle(page, f"http://{FOREIGN}:{port}/{path}", expect="Sign-in is not configured")
         else:  # the websocket is refused: nothing ever arrives
             page.goto(f"http://{FOREIGN}:{port}/{path}", wait_until="domcontentloaded")
-            page.wait_for_timeout(8000)
+            # the positive sign of the refusal: the page has given up on its socket and polls the server
+            page.wait_for_selector("[data-testid=stApp][data-test-connection-state=PINGING_SERVER], "
+                                   "[data-testid=stApp][data-test-connection-state=DISCONNECTED_FOREVER]", timeout=60000)
         assert figures_shown(page) == 0, path
         assert page.get_by_text("Staff view: exact figures").count() == 0
     page.screenshot(path=str(SHOTS / f"rebinding_{which.replace(' ', '_')}.png"), full_page=True)
@@ -202,7 +203,7 @@ def test_the_token_link_opens_the_staff_view_and_leaves_the_address_bar(local_ap
     settle(page, f"http://127.0.0.1:{port}/?token={token}", expect="Staff (exact, confidential)")
     assert "token" not in page.url
     page.get_by_text("Staff (exact, confidential)").click()
-    page.wait_for_timeout(2000)
+    rerun_shows(page, "Staff view: exact figures")
     assert page.get_by_text("Staff view: exact figures").count() >= 1
     page.close()
     assert token not in audit.path_for(db).read_bytes().decode("latin-1")
@@ -226,9 +227,9 @@ def test_download_links_cannot_be_reconstructed_from_their_content(local_app, br
     page = browser.new_page(accept_downloads=True)
     settle(page, f"http://127.0.0.1:{port}/safe_suite?token={token}", expect="Staff (exact, confidential)")
     page.get_by_text("Staff (exact, confidential)").click()
-    page.wait_for_timeout(3000)
+    rerun_shows(page, "Staff view: exact figures")
     page.get_by_text("Table: guest nights by month").click()
-    page.wait_for_timeout(1000)
+    page.get_by_role("button", name="Download this table (CSV)").first.wait_for(timeout=30000)
     with page.expect_download(timeout=30000) as dl:
         page.get_by_role("button", name="Download this table (CSV)").first.click()
     served, data = dl.value.suggested_filename, open(dl.value.path(), "rb").read()
@@ -243,7 +244,7 @@ def test_download_links_cannot_be_reconstructed_from_their_content(local_app, br
     # while the staff member still has the page open: a suppressed (external) table, which a board
     # member could list exactly, is not reachable either
     page.get_by_text("External (suppressed)").click()
-    page.wait_for_timeout(3000)
+    rerun_shows(page, "External view")
     page.close()
     log = audit.read(db)
     downloads = log[log.event == "download"]
@@ -289,7 +290,7 @@ def test_make_run_prints_the_token_link_and_serves_no_metrics_from_the_start(dem
         settle(page, link, expect="Staff (exact, confidential)")
         assert "token" not in page.url
         page.get_by_text("Staff (exact, confidential)").click()
-        page.wait_for_timeout(2000)
+        rerun_shows(page, "Staff view: exact figures")
         assert page.get_by_text("Staff view: exact figures").count() >= 1
         page.close()
     finally:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps import SHOTS, app_with_token, streamlit_app
+from apps import SHOTS, app_with_token, settled, streamlit_app
 
 TOKENS: dict = {}
 
@@ -26,8 +26,7 @@ def open_review(browser, url, name, query=""):
 
 
 def settle(page):
-    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=60000)
-    page.wait_for_timeout(1500)
+    settled(page)
 
 
 def test_review_in_both_audiences(app, browser):

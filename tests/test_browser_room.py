@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from apps import SHOTS, app_with_token
+from apps import DRAWN, SHOTS, app_with_token, settled
 from conftest import ROOT
 from shop import settings
 
@@ -43,21 +43,20 @@ def open_page(browser, url, path, size, staff=False, charts=False):
     settle(page, charts)
     if staff:
         page.get_by_text("Staff (exact, confidential)").click()
-        page.wait_for_timeout(800)
+        page.get_by_text("Staff view: exact figures").first.wait_for(timeout=60000)
         settle(page, charts)
         assert page.get_by_text("Staff view: exact figures").count() >= 1
     return page
 
 
 def settle(page, charts=False):
-    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=60000)
-    page.wait_for_timeout(1200)
+    settled(page)
     if charts:
         page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30000)
     # plotly draws after the element appears: wait until every chart has its axes
     page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')].every(p => p.querySelector('.main-svg'))",
                            timeout=30000)
-    page.wait_for_timeout(300)
+    page.evaluate(DRAWN)
 
 
 GEOMETRY = """() => [...document.querySelectorAll('.js-plotly-plot')].map(p => {
