@@ -38,13 +38,13 @@ SETTLED = """() => {
 DRAWN = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))"
 
 
-def settled(page, timeout: int = 60_000):
+def settled(page, timeout: int = 90_000):
     """Wait until the page shows the end of its run (SETTLED), then for layout (DRAWN)."""
     page.wait_for_function(SETTLED, timeout=timeout)
     page.evaluate(DRAWN)
 
 
-def rerun_shows(page, text: str, timeout: int = 60_000):
+def rerun_shows(page, text: str, timeout: int = 90_000):
     """After a click that reruns the page: wait for `text` (the positive sign of the new run), then settle."""
     page.get_by_text(text).first.wait_for(timeout=timeout)
     settled(page, timeout)

@@ -34,8 +34,8 @@ def _isolated_env(monkeypatch):
 
 @pytest.fixture(scope="module")
 def instant(request):
-    """The UTC instant the module's tests run at: clock.TEST_NOW, or each of clock.INSTANTS in a
-    module marked `pytestmark = clock.each_instant()`."""
+    """The UTC instant a test runs at: clock.TEST_NOW, or each of clock.INSTANTS for a test (or a
+    module, `pytestmark = ...`) marked `clock.each_instant()` or `clock.on_days(...)`."""
     return getattr(request, "param", test_clock.TEST_NOW)
 
 
@@ -54,8 +54,9 @@ def _module_clock(instant):
 
 @pytest.fixture(autouse=True)
 def clock(instant):
-    """Every test runs at its module's instant (ticking from there); the traveller lets a test
-    move on (`clock.move_to(...)`, `clock.shift(...)`)."""
+    """Every test runs at its instant (ticking from there). A test that takes this fixture gets
+    time-machine's traveller (`clock.move_to(...)`, `clock.shift(...)`); the name then hides the
+    tests' clock module inside that test (import its names: `from clock import TEST_TODAY`)."""
     with time_machine.travel(instant, tick=True) as traveller:
         yield traveller
 

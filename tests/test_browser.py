@@ -47,7 +47,7 @@ def running_app(db):
 def open_page(browser, url, path, name):
     page = browser.new_page(viewport={"width": 1600, "height": 1000})
     page.goto(f"{url}/{path}", wait_until="domcontentloaded")
-    page.wait_for_selector("h1", timeout=30000)
+    page.wait_for_selector("h1", timeout=90000)
     settled(page)
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
@@ -62,7 +62,7 @@ def test_every_page_opens_without_exception(app, browser, path):
     nav = page.locator("[data-testid=stSidebarNav]").inner_text()
     assert "Safe Suite" in nav and "Friday Network" in nav
     if path in SERVICE_PAGES:
-        page.wait_for_selector(".js-plotly-plot", timeout=30000)
+        page.wait_for_selector(".js-plotly-plot", timeout=90000)
         assert page.locator(".js-plotly-plot").count() >= 1
     assert page.get_by_text("External view").count() >= 1
     page.close()
@@ -75,8 +75,8 @@ def test_period_survives_a_page_change_and_the_staff_view_is_not_in_the_url(app,
     page.get_by_text("Staff (exact, confidential)").click()
     rerun_shows(page, "Staff view: exact figures")
     page.get_by_role("link", name="Supplies").click()
-    page.wait_for_selector("h1:has-text('supplies')", timeout=30000)
-    page.wait_for_url(re.compile(r"supplies\?.*from="), timeout=30000)  # the period written back
+    page.wait_for_selector("h1:has-text('supplies')", timeout=90000)
+    page.wait_for_url(re.compile(r"supplies\?.*from="), timeout=90000)  # the period written back
     settled(page)
     assert "from=2025-04-01" in page.url and "to=2025-06-30" in page.url
     assert "audience" not in page.url.lower() and "staff" not in page.url.lower()
@@ -101,7 +101,7 @@ def test_a_load_beside_the_open_dashboard_shows_on_the_next_click(tmp_path, brow
                              capture_output=True, text=True, timeout=120, env=faked_env())
         assert out.returncode == 0 and "lock" not in (out.stdout + out.stderr).lower(), out.stdout + out.stderr
         page.get_by_text("Quarter", exact=True).click()  # any interaction reruns the page
-        expect(tile.locator("[data-testid=stMetricValue]")).to_have_text(f"{before + 3:,}", timeout=60000)
+        expect(tile.locator("[data-testid=stMetricValue]")).to_have_text(f"{before + 3:,}", timeout=90000)
         after = int(tile.locator("[data-testid=stMetricValue]").inner_text().replace(",", ""))
         assert after == before + 3
         page.screenshot(path=str(SHOTS / "education_after_load.png"), full_page=True)

@@ -65,10 +65,10 @@ def settle(page, url, expect: str | None = None):
     """Open `url` and wait until the app has answered: `expect` shown (required), or the script done."""
     page.goto(url, wait_until="domcontentloaded")
     if expect:
-        page.wait_for_selector(expect if expect.startswith("[") else f"text={expect}", timeout=45000)
+        page.wait_for_selector(expect if expect.startswith("[") else f"text={expect}", timeout=90000)
     else:
-        page.wait_for_selector("h1", timeout=45000)
-    settled(page, 45000)
+        page.wait_for_selector("h1", timeout=90000)
+    settled(page)
 
 
 def figures_shown(page) -> int:
@@ -87,13 +87,13 @@ def test_a_foreign_name_for_127_0_0_1_gets_no_figure(request, rebinding_browser,
             page.goto(f"http://{FOREIGN}:{port}/{path}", wait_until="domcontentloaded")
             # the positive sign of the refusal: the page has given up on its socket and polls the server
             page.wait_for_selector("[data-testid=stApp][data-test-connection-state=PINGING_SERVER], "
-                                   "[data-testid=stApp][data-test-connection-state=DISCONNECTED_FOREVER]", timeout=60000)
+                                   "[data-testid=stApp][data-test-connection-state=DISCONNECTED_FOREVER]", timeout=90000)
         assert figures_shown(page) == 0, path
         assert page.get_by_text("Staff view: exact figures").count() == 0
     page.screenshot(path=str(SHOTS / f"rebinding_{which.replace(' ', '_')}.png"), full_page=True)
     # the control: the same browser at the app's own address is served (so the zeros above are refusals)
     page.goto(f"http://127.0.0.1:{port}/", wait_until="domcontentloaded")
-    page.wait_for_selector("[data-testid=stMetric]", timeout=45000)
+    page.wait_for_selector("[data-testid=stMetric]", timeout=90000)
     page.close()
     if which == "any host allowed":
         log = audit.read(db)
@@ -229,8 +229,8 @@ def test_download_links_cannot_be_reconstructed_from_their_content(local_app, br
     page.get_by_text("Staff (exact, confidential)").click()
     rerun_shows(page, "Staff view: exact figures")
     page.get_by_text("Table: guest nights by month").click()
-    page.get_by_role("button", name="Download this table (CSV)").first.wait_for(timeout=30000)
-    with page.expect_download(timeout=30000) as dl:
+    page.get_by_role("button", name="Download this table (CSV)").first.wait_for(timeout=90000)
+    with page.expect_download(timeout=90000) as dl:
         page.get_by_role("button", name="Download this table (CSV)").first.click()
     served, data = dl.value.suggested_filename, open(dl.value.path(), "rb").read()
     assert "_EXACT" in served and data.count(b"\n") >= 3

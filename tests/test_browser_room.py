@@ -39,11 +39,11 @@ def open_page(browser, url, path, size, staff=False, charts=False):
     if staff:
         path += ("&" if "?" in path else "?") + f"token={TOKENS[url]}"
     page.goto(f"{url}/{path}", wait_until="domcontentloaded")
-    page.wait_for_selector("h1", timeout=60000)
+    page.wait_for_selector("h1", timeout=90000)
     settle(page, charts)
     if staff:
         page.get_by_text("Staff (exact, confidential)").click()
-        page.get_by_text("Staff view: exact figures").first.wait_for(timeout=60000)
+        page.get_by_text("Staff view: exact figures").first.wait_for(timeout=90000)
         settle(page, charts)
         assert page.get_by_text("Staff view: exact figures").count() >= 1
     return page
@@ -52,10 +52,10 @@ def open_page(browser, url, path, size, staff=False, charts=False):
 def settle(page, charts=False):
     settled(page)
     if charts:
-        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30000)
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=90000)
     # plotly draws after the element appears: wait until every chart has its axes
     page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')].every(p => p.querySelector('.main-svg'))",
-                           timeout=30000)
+                           timeout=90000)
     page.evaluate(DRAWN)
 
 
