@@ -47,13 +47,23 @@ test-tools:
 
 # The loader's tests again with DuckDB's CSV reader forced for every CSV it can read (the first
 # pass reads the tests' small files with the slow reader): each reader path passes the same tests.
+# The first pass lists the tests of these files whose CSVs the two readers would read differently
+# (tests/reader_probe.py); only those run again. Two workers, a module's tests on one of them (its
+# dashboard and databases are built once).
 READER_TESTS := tests/test_load.py tests/test_read.py tests/test_validate.py tests/test_formats.py \
 	tests/test_account.py tests/test_sheets.py tests/test_overlap.py tests/test_values.py \
 	tests/test_privacy_screen.py tests/test_load_path.py tests/test_reliability.py tests/test_inbox.py
+READERS_LIST := .pytest-readers
+PYTEST_WORKERS ?= 2
 
 test: test-tools setup-dev
-	$(PY) -m pytest -q
-	SHOP_FAST_CSV_BYTES=0 $(PY) -m pytest -q $(READER_TESTS)
+	rm -f $(READERS_LIST)
+	SHOP_READER_TESTS_FILE="$(CURDIR)/$(READERS_LIST)" SHOP_READER_MODULES="$(READER_TESTS)" \
+		$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadscope
+	touch $(READERS_LIST) && sort -u -o $(READERS_LIST) $(READERS_LIST)
+	@echo "second pass, DuckDB's CSV reader forced: $$(wc -l < $(READERS_LIST)) tests"
+	if [ -s $(READERS_LIST) ]; then \
+		SHOP_FAST_CSV_BYTES=0 $(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadscope @$(READERS_LIST); fi
 
 bench: setup-dev
 	$(PY) -m bench.run

@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from etl import contract as C
 from metrics import periods
+from shop import settings
 
 SHARE = {"outreach": 0.60, "supplies": 0.30, "friday_network": 0.10,  # the issue's 3M / 1.5M / 0.5M at 5M
          "referrals": 0.02, "suite_requests": 0.004, "suite_stays": 0.002, "bad_dates": 0.001, "education": 0.0004}
@@ -23,7 +24,7 @@ def _codes(rng, n):
 
 
 def generate(total_rows: int, folder: Path, seed: int = 42, years: int = 10, today: dt.date | None = None) -> list[Path]:
-    today = today or dt.date.today()
+    today = today or settings.today()
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True, exist_ok=True)
     last_fy = periods.fy_start_year(today) - 1
@@ -44,7 +45,7 @@ def generate_month(total_rows: int, folder: Path, seed: int = 7, years: int = 10
                    today: dt.date | None = None) -> list[Path]:
     """One month of files (one per log type) as a program adds them to a database of `total_rows`
     over `years`: the first month of this fiscal year, which the yearly files do not cover."""
-    today = today or dt.date.today()
+    today = today or settings.today()
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True, exist_ok=True)
     start = periods.fiscal_year(periods.fy_start_year(today)).start

@@ -67,7 +67,8 @@ print(json.dumps({"note_s": round(note, 3), "freeze_s": round(frozen, 3)}))
 RELEASE = """
 import datetime as dt, json, time
 from metrics import periods, release
-fy = periods.fy_start_year(dt.date.today()) - 1
+from shop import settings
+fy = periods.fy_start_year(settings.today()) - 1
 t = time.perf_counter()
 for y in (fy, fy - 1):
     release.year(y)
@@ -82,13 +83,14 @@ import datetime as dt, json, os, resource, sys, time
 t = time.perf_counter()
 from streamlit.testing.v1 import AppTest
 from metrics import periods
+from shop import settings
 server = AppTest.from_string("import pandas, plotly.graph_objects\\n"
                              "from ui import access, downloads, frame, widgets\\n"
                              "from metrics import audit, charts, db, export, frozen, indicators, quality, release, report, review, targets",
                              default_timeout=120)
 server.run()
 out = {'start': round(time.perf_counter() - t, 3)}
-fy = periods.fiscal_year(periods.fy_start_year(dt.date.today()) - 1)
+fy = periods.fiscal_year(periods.fy_start_year(settings.today()) - 1)
 for attempt in ('cold', 'warm'):
     at = AppTest.from_file(sys.argv[1], default_timeout=120)
     # A server scans the installed packages for components once, at start; AppTest does it for

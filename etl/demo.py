@@ -313,7 +313,10 @@ def write_files(records: dict[str, list[dict]], folder: Path) -> list[Path]:
     files = []
     for i, (ym, recs) in enumerate(sorted(by_month.items())):
         p = folder / f"outreach_{ym}.csv"
-        if i % 3 == 1:   # a Windows laptop: semicolons, cp1252, pretty headers, day-first dates
+        # a Windows laptop: semicolons, cp1252, pretty headers, day-first dates; not for a month
+        # whose days are all 1-12 (the current month early on), which the loader rightly refuses
+        # as ambiguous without --date-order
+        if i % 3 == 1 and any(r["contact_date"].day > 12 for r in recs):
             write_csv(p, L["outreach"], recs, style="dmy", encoding="cp1252", delimiter=";",
                       title=f"SHOP outreach log – {ym}", pretty=True)
         elif i % 3 == 2:

@@ -9,6 +9,7 @@ import contextlib
 import datetime as dt
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -639,7 +640,8 @@ def add_annotation(db: Path, start, end, scope: str, note: str,
     """A program note entered in the dashboard, checked like any logged text; (ok, message)."""
     from .contract import LOG_TYPES
     import hashlib
-    stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S.%f")
+    # Kamloops's wall clock (one clock: shop.settings), to the microsecond so two notes differ
+    stamp = settings.now().strftime("%Y-%m-%d %H:%M:%S") + f".{time.time_ns() // 1000 % 1_000_000:06d}"
     cols = {"start_date": [start.isoformat() if start else ""], "end_date": [end.isoformat() if end else ""],
             "scope": [scope], "note": [note]}
     raw = RawTable("annotations (dashboard)", stamp, LOG_TYPES["annotations"],

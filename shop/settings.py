@@ -2,7 +2,8 @@
 
 Every "today" (fiscal year to date, the current month, a date in the future) is Kamloops's
 today, not the server's: a server in UTC turns the fiscal year over at 17:00 on 31 March
-Kamloops time. Tests replace `_utcnow` to move the clock.
+Kamloops time. Tests move the clock with time-machine (in-process) and Debian's libfaketime (a
+process they start): tests/clock.py.
 """
 from __future__ import annotations
 

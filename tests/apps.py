@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from clock import faked_env
 from conftest import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
@@ -24,25 +25,52 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# Positive signs that a page has finished, instead of a pause: its script has run to the end over
+# a live connection, nothing is stale or still running, every plotly chart has drawn its axes.
+SETTLED = """() => {
+  const app = document.querySelector('[data-testid=stApp]');
+  return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
+    && app.getAttribute('data-test-connection-state') === 'CONNECTED'
+    && !document.querySelector('[data-testid=stStatusWidget]') && !document.querySelector('[data-stale=true]')
+    && [...document.querySelectorAll('.js-plotly-plot')].every(p => p.querySelector('.main-svg'));
+}"""
+# Two animation frames: what was drawn has been laid out.
+DRAWN = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))"
+
+
+def settled(page, timeout: int = 90_000):
+    """Wait until the page shows the end of its run (SETTLED), then for layout (DRAWN)."""
+    page.wait_for_function(SETTLED, timeout=timeout)
+    page.evaluate(DRAWN)
+
+
+def rerun_shows(page, text: str, timeout: int = 90_000):
+    """After a click that reruns the page: wait for `text` (the positive sign of the new run), then settle."""
+    page.get_by_text(text).first.wait_for(timeout=timeout)
+    settled(page, timeout)
+
+
 @contextlib.contextmanager
 def streamlit_app(db, *args, port: int | None = None, env_extra=None):
-    """Run dashboard.py on `port` (or a free one) with SHOP_DB=db; yields the port once healthy."""
+    """Run dashboard.py on `port` (or a free one) with SHOP_DB=db, its clock at the test's (libfaketime);
+    yields the port once healthy."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (the CI script does)")
     port = port or free_port()
-    env = dict(os.environ, SHOP_DB=str(db), **(env_extra or {}))
+    env = faked_env(dict(os.environ, SHOP_DB=str(db), **(env_extra or {})))
     # as make run and the systemd unit start it: dashboard.py with ui.server's refusals in front
     proc = subprocess.Popen([sys.executable, "-m", "ui.server", "--server.port", str(port), *args], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    for _ in range(120):
+    deadline = time.monotonic() + 90  # a loaded machine starts Streamlit slowly
+    while True:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
             break
         except OSError:
-            time.sleep(0.25)
-    else:
-        proc.kill()
-        pytest.fail("the dashboard did not start: " + proc.stdout.read().decode()[-3000:])
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                pytest.fail("the dashboard did not start: " + proc.stdout.read().decode()[-3000:])
+            time.sleep(0.25)  # polling the health check: the positive sign is its answer
     try:
         yield port
     finally:

@@ -1,4 +1,5 @@
-"""Shared fixtures: a demo database built from synthetic logs with a fixed seed."""
+"""Shared fixtures: the tests' clock (see clock.py) and a demo database built from synthetic logs
+with a fixed seed, once per day for the session."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,12 +8,16 @@ import sys
 from pathlib import Path
 
 import pytest
+import time_machine
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import clock as test_clock  # noqa: E402
 from etl import demo  # noqa: E402
 from etl.load import load  # noqa: E402
+
+pytest_plugins = ["reader_probe"]  # the second reader pass of `make test` (see reader_probe.py)
 
 TEST_KEY = "test-key-not-secret-0123456789abcdef"
 SEED = 7
@@ -21,26 +26,80 @@ SEED = 7
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch):
     """Every test starts with a known key and no stray settings from the developer's shell."""
-    for var in ("SHOP_DB", "SHOP_SUPPRESS_K", "SHOP_FISCAL_START_MONTH", "SHOP_SUITE_UNITS", "SHOP_MAX_FILE_MB"):
+    for var in ("SHOP_DB", "SHOP_SUPPRESS_K", "SHOP_FISCAL_START_MONTH", "SHOP_SUITE_UNITS", "SHOP_MAX_FILE_MB",
+                "SHOP_TIMEZONE"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("SHOP_HASH_KEY", TEST_KEY)
 
 
-@pytest.fixture(scope="session")
-def demo_records():
-    return demo.generate(seed=SEED, years=2, today=dt.date.today())
+@pytest.fixture(scope="module")
+def instant(request):
+    """The UTC instant a test runs at: clock.TEST_NOW, or each of clock.INSTANTS for a test (or a
+    module, `pytestmark = ...`) marked `clock.each_instant()` or `clock.on_days(...)`."""
+    return getattr(request, "param", test_clock.TEST_NOW)
+
+
+@pytest.fixture(scope="module")
+def today(instant):
+    """Kamloops's date at the module's instant: the day expectations are computed for."""
+    return test_clock.day_of(instant)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _module_clock(instant):
+    """The module's own fixtures (a dashboard, a database) are made at its instant too."""
+    with time_machine.travel(instant, tick=True):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def clock(instant):
+    """Every test runs at its instant (ticking from there). A test that takes this fixture gets
+    time-machine's traveller (`clock.move_to(...)`, `clock.shift(...)`); the name then hides the
+    tests' clock module inside that test (import its names: `from clock import TEST_TODAY`)."""
+    with time_machine.travel(instant, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture(scope="session")
-def demo_db(tmp_path_factory, demo_records):
-    """A real DuckDB file loaded from the demo's files, as staff would load them."""
-    folder = tmp_path_factory.mktemp("demo")
-    os.environ["SHOP_HASH_KEY"] = TEST_KEY
-    demo.write_files(demo_records, folder / "logs")
-    db = folder / "shop.duckdb"
-    outcomes = load([folder / "logs"], db, say=lambda *_: None)
-    assert all(o.status == "loaded" for o in outcomes), [(o.label, o.status, o.reason) for o in outcomes]
-    return db
+def demo_on(tmp_path_factory):
+    """demo_on(day) -> (records, db): the demo program's logs up to `day`, loaded into a real
+    DuckDB file as staff would load them (the load stamped on that day), built once a session."""
+    built = {}
+
+    def make(day):
+        if day not in built:
+            records = demo.generate(seed=SEED, years=2, today=day)
+            folder = tmp_path_factory.mktemp(f"demo-{day}")
+            os.environ["SHOP_HASH_KEY"] = TEST_KEY
+            demo.write_files(records, folder / "logs")
+            db = folder / "shop.duckdb"
+            import reader_probe  # registered above as a plugin
+            with time_machine.travel(_instant_on(day), tick=True), reader_probe.quiet():
+                outcomes = load([folder / "logs"], db, say=lambda *_: None)
+            assert all(o.status == "loaded" for o in outcomes), [(o.label, o.status, o.reason) for o in outcomes]
+            built[day] = records, db
+        return built[day]
+    return make
+
+
+def _instant_on(day):
+    """An instant on Kamloops's `day`: one of the chosen instants if it falls on that day, else noon."""
+    for i in [test_clock.TEST_NOW, *test_clock.INSTANTS.values()]:
+        if test_clock.day_of(i) == day:
+            return i
+    return dt.datetime.combine(day, dt.time(12), test_clock.KAMLOOPS)
+
+
+@pytest.fixture(scope="module")
+def demo_records(demo_on, today):
+    return demo_on(today)[0]
+
+
+@pytest.fixture(scope="module")
+def demo_db(demo_on, today):
+    """A real DuckDB file loaded from the demo's files up to the module's today."""
+    return demo_on(today)[1]
 
 
 def good(records, log_type):
@@ -49,7 +108,8 @@ def good(records, log_type):
 
 @pytest.fixture(scope="session")
 def browser():
-    """Debian's Chromium driven by Playwright (no browser download)."""
+    """Debian's Chromium driven by Playwright (no browser download). It keeps the real clock
+    (Chromium does not run under libfaketime); cookies are given lifetimes, not dates."""
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path="/usr/bin/chromium", args=[

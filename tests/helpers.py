@@ -62,4 +62,6 @@ def all_text_in_db(db: Path) -> str:
 
 
 def future() -> str:
-    return (dt.date.today() + dt.timedelta(days=3)).isoformat()
+    """A date three days after the product's today (the test's clock), as logged text."""
+    from shop import settings
+    return (settings.today() + dt.timedelta(days=3)).isoformat()

@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 import shutil
 import subprocess
 import sys
 
 import pytest
+from playwright.sync_api import expect
 
-from apps import SHOTS, streamlit_app
+from apps import SHOTS, rerun_shows, settled, streamlit_app
+from clock import faked_env
 from conftest import ROOT
 
 SERVICE_PAGES = ["outreach", "supplies", "referrals", "safe_suite", "friday_network", "bad_dates", "education"]
@@ -44,9 +47,8 @@ def running_app(db):
 def open_page(browser, url, path, name):
     page = browser.new_page(viewport={"width": 1600, "height": 1000})
     page.goto(f"{url}/{path}", wait_until="domcontentloaded")
-    page.wait_for_selector("h1", timeout=30000)
-    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=30000)
-    page.wait_for_timeout(1500)
+    page.wait_for_selector("h1", timeout=90000)
+    settled(page)
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
     return page
@@ -60,7 +62,7 @@ def test_every_page_opens_without_exception(app, browser, path):
     nav = page.locator("[data-testid=stSidebarNav]").inner_text()
     assert "Safe Suite" in nav and "Friday Network" in nav
     if path in SERVICE_PAGES:
-        page.wait_for_selector(".js-plotly-plot", timeout=30000)
+        page.wait_for_selector(".js-plotly-plot", timeout=90000)
         assert page.locator(".js-plotly-plot").count() >= 1
     assert page.get_by_text("External view").count() >= 1
     page.close()
@@ -71,10 +73,11 @@ def test_period_survives_a_page_change_and_the_staff_view_is_not_in_the_url(app,
                      "outreach_quarter")
     assert "from=2025-04-01" in page.url and "to=2025-06-30" in page.url and "token" not in page.url
     page.get_by_text("Staff (exact, confidential)").click()
-    page.wait_for_timeout(1500)
+    rerun_shows(page, "Staff view: exact figures")
     page.get_by_role("link", name="Supplies").click()
-    page.wait_for_selector("h1:has-text('supplies')", timeout=30000)
-    page.wait_for_timeout(1500)
+    page.wait_for_selector("h1:has-text('supplies')", timeout=90000)
+    page.wait_for_url(re.compile(r"supplies\?.*from="), timeout=90000)  # the period written back
+    settled(page)
     assert "from=2025-04-01" in page.url and "to=2025-06-30" in page.url
     assert "audience" not in page.url.lower() and "staff" not in page.url.lower()
     assert page.get_by_text("Staff view: exact figures").count() >= 1
@@ -82,11 +85,11 @@ def test_period_survives_a_page_change_and_the_staff_view_is_not_in_the_url(app,
     page.close()
 
 
-def test_a_load_beside_the_open_dashboard_shows_on_the_next_click(tmp_path, browser, demo_db):
+def test_a_load_beside_the_open_dashboard_shows_on_the_next_click(tmp_path, browser, demo_db, today):
     from metrics import periods
     db = tmp_path / "live.duckdb"
     shutil.copyfile(demo_db, db)
-    fy = periods.fiscal_year(periods.fy_start_year(dt.date.today()) - 1)
+    fy = periods.fiscal_year(periods.fy_start_year(today) - 1)
     with running_app(db) as url:
         page = open_page(browser, url, f"education?from={fy.start}&to={fy.end}", "education_before")
         tile = page.locator("[data-testid=stMetric]").filter(has_text="Education sessions")
@@ -95,10 +98,10 @@ def test_a_load_beside_the_open_dashboard_shows_on_the_next_click(tmp_path, brow
         f.write_text("session_date,audience,topic,attendees\n" + "".join(
             f"{fy.start + dt.timedelta(days=30 + i)},police,human_trafficking,20\n" for i in range(3)))
         out = subprocess.run([sys.executable, "-m", "etl", "load", str(f), "--db", str(db)], cwd=ROOT,
-                             capture_output=True, text=True, timeout=120)
+                             capture_output=True, text=True, timeout=120, env=faked_env())
         assert out.returncode == 0 and "lock" not in (out.stdout + out.stderr).lower(), out.stdout + out.stderr
         page.get_by_text("Quarter", exact=True).click()  # any interaction reruns the page
-        page.wait_for_timeout(2500)
+        expect(tile.locator("[data-testid=stMetricValue]")).to_have_text(f"{before + 3:,}", timeout=90000)
         after = int(tile.locator("[data-testid=stMetricValue]").inner_text().replace(",", ""))
         assert after == before + 3
         page.screenshot(path=str(SHOTS / "education_after_load.png"), full_page=True)

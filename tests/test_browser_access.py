@@ -14,7 +14,7 @@ import urllib.request
 
 import pytest
 
-from apps import CHROMIUM, SHOTS, free_port, streamlit_app
+from apps import CHROMIUM, SHOTS, free_port, rerun_shows, settled, streamlit_app
 from metrics import audit
 
 FOREIGN = "dashboard.example.org"
@@ -65,11 +65,10 @@ def settle(page, url, expect: str | None = None):
     """Open `url` and wait until the app has answered: `expect` shown (required), or the script done."""
     page.goto(url, wait_until="domcontentloaded")
     if expect:
-        page.wait_for_selector(expect if expect.startswith("[") else f"text={expect}", timeout=45000)
+        page.wait_for_selector(expect if expect.startswith("[") else f"text={expect}", timeout=90000)
     else:
-        page.wait_for_selector("h1", timeout=45000)
-    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=45000)
-    page.wait_for_timeout(1500)
+        page.wait_for_selector("h1", timeout=90000)
+    settled(page)
 
 
 def figures_shown(page) -> int:
@@ -95,13 +94,12 @@ def test_a_foreign_name_for_127_0_0_1_gets_no_figure(request, rebinding_browser,
     page = rebinding_browser.new_page()
     for path in (f"?token={token}", "outreach", "data_quality", "audit"):
         refused_within_a_second(page, f"http://{FOREIGN}:{port}/{path}")
-        page.wait_for_timeout(500)
         assert figures_shown(page) == 0, path
         assert page.get_by_text("Staff view: exact figures").count() == 0
     page.screenshot(path=str(SHOTS / f"rebinding_{which.replace(' ', '_')}.png"), full_page=True)
     # the control: the same browser at the app's own address is served (so the zeros above are refusals)
     page.goto(f"http://127.0.0.1:{port}/", wait_until="domcontentloaded")
-    page.wait_for_selector("[data-testid=stMetric]", timeout=45000)
+    page.wait_for_selector("[data-testid=stMetric]", timeout=90000)
     page.close()
     log = audit.read(db)
     said = "another name or port" if which == "any host allowed" else "a name this server does not serve"
@@ -213,7 +211,7 @@ def test_the_token_link_opens_the_staff_view_and_leaves_the_address_bar(local_ap
     settle(page, f"http://127.0.0.1:{port}/?token={token}", expect="Staff (exact, confidential)")
     assert "token" not in page.url
     page.get_by_text("Staff (exact, confidential)").click()
-    page.wait_for_timeout(2000)
+    rerun_shows(page, "Staff view: exact figures")
     assert page.get_by_text("Staff view: exact figures").count() >= 1
     page.close()
     assert token not in audit.path_for(db).read_bytes().decode("latin-1")
@@ -237,10 +235,10 @@ def test_download_links_cannot_be_reconstructed_from_their_content(local_app, br
     page = browser.new_page(accept_downloads=True)
     settle(page, f"http://127.0.0.1:{port}/safe_suite?token={token}", expect="Staff (exact, confidential)")
     page.get_by_text("Staff (exact, confidential)").click()
-    page.wait_for_timeout(3000)
+    rerun_shows(page, "Staff view: exact figures")
     page.get_by_text("Table: guest nights by month").click()
-    page.wait_for_timeout(1000)
-    with page.expect_download(timeout=30000) as dl:
+    page.get_by_role("button", name="Download this table (CSV)").first.wait_for(timeout=90000)
+    with page.expect_download(timeout=90000) as dl:
         page.get_by_role("button", name="Download this table (CSV)").first.click()
     served, data = dl.value.suggested_filename, open(dl.value.path(), "rb").read()
     assert "_EXACT" in served and data.count(b"\n") >= 3
@@ -254,7 +252,7 @@ def test_download_links_cannot_be_reconstructed_from_their_content(local_app, br
     # while the staff member still has the page open: a suppressed (external) table, which a board
     # member could list exactly, is not reachable either
     page.get_by_text("External (suppressed)").click()
-    page.wait_for_timeout(3000)
+    rerun_shows(page, "External view")
     page.close()
     log = audit.read(db)
     downloads = log[log.event == "download"]
@@ -358,7 +356,7 @@ def test_make_run_prints_the_token_link_and_serves_no_metrics_from_the_start(dem
         settle(page, link, expect="Staff (exact, confidential)")
         assert "token" not in page.url
         page.get_by_text("Staff (exact, confidential)").click()
-        page.wait_for_timeout(2000)
+        rerun_shows(page, "Staff view: exact figures")
         assert page.get_by_text("Staff view: exact figures").count() >= 1
         page.close()
         settle(browser.new_page(), f"http://127.0.0.1:{port}/?token={old}", expect="External view")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps import SHOTS, app_with_token, streamlit_app
+from apps import SHOTS, app_with_token, settled, streamlit_app
 
 TOKENS: dict = {}
 
@@ -18,7 +18,7 @@ def app(demo_db):
 def open_review(browser, url, name, query=""):
     page = browser.new_page(viewport={"width": 1600, "height": 1000})
     page.goto(f"{url}/review{query}", wait_until="domcontentloaded")
-    page.wait_for_selector("h1:has-text('Monthly review')", timeout=60000)
+    page.wait_for_selector("h1:has-text('Monthly review')", timeout=90000)
     settle(page)
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
@@ -26,8 +26,7 @@ def open_review(browser, url, name, query=""):
 
 
 def settle(page):
-    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=60000)
-    page.wait_for_timeout(1500)
+    settled(page)
 
 
 def test_review_in_both_audiences(app, browser):
@@ -45,7 +44,7 @@ def test_review_in_both_audiences(app, browser):
 
     page = open_review(browser, app, "review_external_with_token", f"?token={TOKENS[app]}")
     page.get_by_text("Staff (exact, confidential)").click()
-    page.wait_for_selector("text=Staff view: exact figures", timeout=30000)
+    page.wait_for_selector("text=Staff view: exact figures", timeout=90000)
     settle(page)
     page.screenshot(path=str(SHOTS / "review_staff.png"), full_page=True)
     assert page.locator("[data-testid=stException]").count() == 0

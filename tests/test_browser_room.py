@@ -9,8 +9,9 @@ import json
 
 import pytest
 
-from apps import SHOTS, app_with_token
+from apps import DRAWN, SHOTS, app_with_token, settled
 from conftest import ROOT
+from shop import settings
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 PAGES = ["", "outreach", "supplies", "referrals", "safe_suite", "friday_network", "bad_dates", "education",
@@ -38,25 +39,24 @@ def open_page(browser, url, path, size, staff=False, charts=False):
     if staff:
         path += ("&" if "?" in path else "?") + f"token={TOKENS[url]}"
     page.goto(f"{url}/{path}", wait_until="domcontentloaded")
-    page.wait_for_selector("h1", timeout=60000)
+    page.wait_for_selector("h1", timeout=90000)
     settle(page, charts)
     if staff:
         page.get_by_text("Staff (exact, confidential)").click()
-        page.wait_for_timeout(800)
+        page.get_by_text("Staff view: exact figures").first.wait_for(timeout=90000)
         settle(page, charts)
         assert page.get_by_text("Staff view: exact figures").count() >= 1
     return page
 
 
 def settle(page, charts=False):
-    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=60000)
-    page.wait_for_timeout(1200)
+    settled(page)
     if charts:
-        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30000)
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=90000)
     # plotly draws after the element appears: wait until every chart has its axes
     page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')].every(p => p.querySelector('.main-svg'))",
-                           timeout=30000)
-    page.wait_for_timeout(300)
+                           timeout=90000)
+    page.evaluate(DRAWN)
 
 
 GEOMETRY = """() => [...document.querySelectorAll('.js-plotly-plot')].map(p => {
@@ -124,7 +124,7 @@ def test_a_one_month_period_has_no_time_of_day_and_no_one_point_line(app, browse
 
 def periods_month_with_data():
     from metrics import periods
-    today = dt.date.today()
+    today = settings.today()  # the test's clock (conftest's `clock`), as the dashboard's
     return periods.month(periods.fiscal_year(periods.fy_start_year(today) - 1).start + dt.timedelta(days=200))
 
 

@@ -25,11 +25,12 @@ import highspy
 import numpy as np
 import pytest
 
+import clock
 import small_program
 from etl.__main__ import main
 from metrics import periods, release
 
-TODAY = dt.date.today()
+TODAY = clock.TEST_TODAY  # the day of the module's clock (conftest's `clock`)
 K = 10
 SMALL = f"<{K}"
 WITHHELD = "w"  # withheld: a count of at least 1 (a zero is always shown as 0)

@@ -3,17 +3,17 @@ repeated, audience, period and suppression rule on every page, numbers stored as
 each deck chart draws the breakdown its table releases."""
 from __future__ import annotations
 
-import datetime as dt
 
 import pytest
 from openpyxl import load_workbook
 from pptx import Presentation
 
+import clock
 from etl.__main__ import main
 from metrics import periods, series, suppress
 from metrics.report import SHEETS, TABLES
 
-TODAY = dt.date.today()
+TODAY = clock.TEST_TODAY  # the day of the module's clock (conftest's `clock`)
 FY = periods.fiscal_year(periods.fy_start_year(TODAY) - 1)
 
 

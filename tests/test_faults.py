@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from clock import faked_env
 from conftest import ROOT, TEST_KEY
 from etl import store
 from etl.__main__ import main
@@ -49,8 +50,8 @@ def live(tmp_path, demo_db):
 
 def _cli(args, env_extra=None, **kw):
     env = dict(os.environ, SHOP_HASH_KEY=TEST_KEY, **(env_extra or {}))
-    return subprocess.run([sys.executable, "-m", "etl", *args], cwd=ROOT, capture_output=True, env=env,
-                          timeout=120, **kw)
+    return subprocess.run([sys.executable, "-m", "etl", *args], cwd=ROOT, capture_output=True,
+                          env=faked_env(env), timeout=120, **kw)
 
 
 # ------------------------------------------------------------------ a damaged database
@@ -348,9 +349,10 @@ def test_a_reports_form_on_a_full_disk_says_so(live, form):
 
 # ------------------------------------------------------------------ SHOP_TIMEZONE
 
-def _at(monkeypatch, utc: str, tz: str | None = None):
-    """Move the clock to `utc` (ISO, UTC) and the server's own zone to `tz`."""
-    monkeypatch.setattr(settings, "_utcnow", lambda: dt.datetime.fromisoformat(utc).replace(tzinfo=dt.timezone.utc))
+def _at(monkeypatch, utc: str, tz: str | None, time_machine):
+    """Move the clock to `utc` (ISO, UTC), stopped there (time-machine's fixture), and the server's
+    own zone to `tz`."""
+    time_machine.move_to(dt.datetime.fromisoformat(utc).replace(tzinfo=dt.timezone.utc), tick=False)
     if tz:
         monkeypatch.setenv("TZ", tz)
         time.tzset()
@@ -362,8 +364,8 @@ def _server_zone_back():
     time.tzset()
 
 
-def test_today_is_kamloops_today_whatever_the_server_zone(monkeypatch):
-    _at(monkeypatch, "2026-04-01T00:30:00", "UTC")  # 17:30 on 31 March in Kamloops
+def test_today_is_kamloops_today_whatever_the_server_zone(monkeypatch, time_machine):
+    _at(monkeypatch, "2026-04-01T00:30:00", "UTC", time_machine)  # 17:30 on 31 March in Kamloops
     assert settings.today() == dt.date(2026, 3, 31)
     assert settings.now() == dt.datetime(2026, 3, 31, 17, 30)
     monkeypatch.setenv("SHOP_TIMEZONE", "UTC")
@@ -373,8 +375,8 @@ def test_today_is_kamloops_today_whatever_the_server_zone(monkeypatch):
         settings.today()
 
 
-def test_a_server_in_honolulu_accepts_kamloops_today(tmp_path, monkeypatch):
-    _at(monkeypatch, "2026-04-01T08:00:00", "Pacific/Honolulu")  # 01:00 1 April in Kamloops, 22:00 31 March there
+def test_a_server_in_honolulu_accepts_kamloops_today(tmp_path, monkeypatch, time_machine):
+    _at(monkeypatch, "2026-04-01T08:00:00", "Pacific/Honolulu", time_machine)  # 01:00 1 April in Kamloops, 22:00 31 March there
     rows = [dict(good_row("education", i), session_date=d) for i, d in enumerate(["2026-04-01", "2026-04-02"])]
     f = write_rows(tmp_path / "education_apr.csv", "education", rows)
     [o] = load([f], tmp_path / "t.duckdb", **QUIET)
@@ -382,8 +384,8 @@ def test_a_server_in_honolulu_accepts_kamloops_today(tmp_path, monkeypatch):
     assert [(r, field, reason) for r, field, reason in o.rejects] == [(3, "session_date", "date is in the future")]
 
 
-def test_the_fiscal_year_turns_over_at_midnight_in_kamloops(demo_db, monkeypatch):
-    _at(monkeypatch, "2026-04-01T00:30:00", "UTC")
+def test_the_fiscal_year_turns_over_at_midnight_in_kamloops(demo_db, monkeypatch, time_machine):
+    _at(monkeypatch, "2026-04-01T00:30:00", "UTC", time_machine)
     os.environ["SHOP_DB"] = str(demo_db)
     at = AppTest.from_file(str(ROOT / "pages" / "overview.py"), default_timeout=60)
     at.session_state["audience"] = STAFF
@@ -427,6 +429,7 @@ def test_make_demo_into_a_folder_with_spaces_and_accents(tmp_path):
     target.parent.mkdir()
     env = dict(os.environ, SHOP_HASH_KEY=TEST_KEY)
     env.pop("MAKEFLAGS", None)
+    # the machine's clock here: make compares files' times with it (the demo needs no chosen day)
     out = subprocess.run(["make", "demo", f"DB={target}"], cwd=ROOT, capture_output=True, text=True, env=env,
                          timeout=600)
     assert out.returncode == 0, out.stdout + out.stderr

@@ -10,12 +10,13 @@ import zipfile
 import duckdb
 import pytest
 
+import clock
 import small_program
 from etl.__main__ import main
 from metrics import periods, release, report, targets
 from metrics.release import Cell, Linked
 
-TODAY = dt.date.today()
+TODAY = clock.TEST_TODAY  # the day of the module's clock (conftest's `clock`)
 K = 10
 
 

@@ -197,10 +197,10 @@ def test_a_load_killed_at_any_moment_leaves_the_database_whole(tmp_path, base_db
     assert not list(base_db.parent.glob("t.duckdb.loading-*"))
 
 
-def test_backup_and_restore_give_the_same_figures(tmp_path, demo_db, capsys):
+def test_backup_and_restore_give_the_same_figures(tmp_path, demo_db, capsys, today):
     db = tmp_path / "copy.duckdb"
     db.write_bytes(demo_db.read_bytes())
-    p = periods.fiscal_year(periods.fy_start_year(dt.date.today()) - 1)
+    p = periods.fiscal_year(periods.fy_start_year(today) - 1)
     before = indicators.compute(p, db)
     for _ in range(3):
         assert main(["backup", "--db", str(db), "--keep", "2"]) == 0

@@ -14,6 +14,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import clock
 from conftest import ROOT, SEED, good
 from etl import demo
 from etl.load import load
@@ -255,14 +256,15 @@ def test_a_status_date_is_not_expected_while_a_referral_is_pending(tmp_path):
 
 # ---------------------------------------------------------------- the demo and a clean year
 
-def test_monthly_figures_of_the_range_rule_are_the_registry_figures(demo_db):
+@clock.each_instant()
+def test_monthly_figures_of_the_range_rule_are_the_registry_figures(demo_db, today):
     vols = review.monthly_volumes(demo_db)
     by_month = {}
     for m, i, v in vols:
         by_month.setdefault(m, {})[i] = v
     some = sorted(by_month)[1::5]
     for m in some:
-        figs = indicators.compute(periods.month(m), demo_db, dt.date.today())
+        figs = indicators.compute(periods.month(m), demo_db, today)
         for i, v in by_month[m].items():
             assert figs[i] == pytest.approx(v), (m, i)
 
@@ -277,8 +279,8 @@ def _nights(stays, today):
     return n
 
 
-def test_the_demo_breaks_a_few_rules_on_purpose(demo_db, demo_records):
-    today = dt.date.today()
+@clock.each_instant()
+def test_the_demo_breaks_a_few_rules_on_purpose(demo_db, demo_records, today):
     rv = review.build(demo_db, today)
     got = {}
     for f in rv.findings:
@@ -309,17 +311,18 @@ def test_the_demo_breaks_a_few_rules_on_purpose(demo_db, demo_records):
 
 
 @pytest.fixture(scope="module")
-def clean_db(tmp_path_factory):
+def clean_db(tmp_path_factory, today):
     folder = tmp_path_factory.mktemp("clean")
-    records = demo.generate(seed=SEED + 4, years=3, today=dt.date.today(), breaches=False)
+    records = demo.generate(seed=SEED + 4, years=3, today=today, breaches=False)
     demo.write_files(records, folder / "logs")
     db = folder / "clean.duckdb"
     load([folder / "logs"], db, say=lambda *_: None)
     return str(db)
 
 
-def test_no_rule_fires_on_clean_synthetic_years(clean_db):
-    rv = review.build(clean_db, dt.date.today())
+@clock.each_instant()
+def test_no_rule_fires_on_clean_synthetic_years(clean_db, today):
+    rv = review.build(clean_db, today)
     assert rv.month is not None and rv.findings == [], rv.findings
 
 
@@ -381,8 +384,8 @@ def test_external_targets_are_built_only_from_released_figures(tmp_path):
 
 # ---------------------------------------------------------------- what the External audience sees
 
-def test_external_view_names_rules_and_months_only(demo_db):
-    today = dt.date.today()
+@clock.each_instant()
+def test_external_view_names_rules_and_months_only(demo_db, today):
     rv = review.build(demo_db, today)
     ext = review.view(rv, True)
     text = json.dumps(ext)
@@ -411,8 +414,8 @@ def test_external_view_names_rules_and_months_only(demo_db):
                 assert r[p.label] == shown[r["indicator"]], (p.label, r["indicator"])
 
 
-def test_staff_view_never_holds_a_client_code_or_key(demo_db, demo_records):
-    text = json.dumps(review.view(review.build(demo_db, dt.date.today()), False))
+def test_staff_view_never_holds_a_client_code_or_key(demo_db, demo_records, today):
+    text = json.dumps(review.view(review.build(demo_db, today), False))
     codes = {r["client_code"] for lt in ("outreach", "suite_stays", "referrals") for r in good(demo_records, lt)
              if r.get("client_code")}
     assert not [c for c in codes if f'"{c}' in text or f" {c}" in text]
@@ -424,8 +427,8 @@ def test_staff_view_never_holds_a_client_code_or_key(demo_db, demo_records):
     assert not any(str(k) in text for k in keys)
 
 
-def test_blank_is_not_zero_in_the_comparison(demo_db):
-    v = review.view(review.build(demo_db, dt.date.today()), False)
+def test_blank_is_not_zero_in_the_comparison(demo_db, today):
+    v = review.view(review.build(demo_db, today), False)
     missing = {(m["log_type"]) for m in v["missing"]}
     assert "suite_requests" in missing
     row = next(r for r in v["compare"]["rows"] if r["indicator"] == "suite.turnaways_full")
@@ -435,13 +438,16 @@ def test_blank_is_not_zero_in_the_comparison(demo_db):
 # ---------------------------------------------------------------- command line
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "etl", "review", *args], cwd=ROOT, capture_output=True, text=True)
+    """`python -m etl review` in its own process, its clock the test's (libfaketime)."""
+    return subprocess.run([sys.executable, "-m", "etl", "review", *args], cwd=ROOT, capture_output=True, text=True,
+                          env=clock.faked_env())
 
 
-def test_cli_prints_the_same_findings_and_exits_0(demo_db, clean_db):
+@clock.each_instant()
+def test_cli_prints_the_same_findings_and_exits_0(demo_db, clean_db, today):
     out = run_cli("--db", str(demo_db), "--json", "--exact")
     assert out.returncode == 0, out.stderr
-    want = json.loads(json.dumps(review.view(review.build(demo_db, dt.date.today()), False)))
+    want = json.loads(json.dumps(review.view(review.build(demo_db, today), False)))
     assert json.loads(out.stdout) == want
     ext = run_cli("--db", str(demo_db), "--json")
     assert ext.returncode == 0 and json.loads(ext.stdout)["suppressed"] is True
@@ -514,12 +520,12 @@ def test_external_never_shows_the_current_month(tmp_path):
     assert staff == ["Mar 2025", "Apr 2025"] and ext == ["Mar 2025"]
 
 
-def test_the_review_is_a_sheet_of_the_workbook_and_a_slide_of_the_deck(demo_db, tmp_path):
+@clock.each_instant()
+def test_the_review_is_a_sheet_of_the_workbook_and_a_slide_of_the_deck(demo_db, tmp_path, today):
     from openpyxl import load_workbook
     from pptx import Presentation
     from metrics import report
     from metrics.export import write_pptx, write_xlsx
-    today = dt.date.today()
     fy = periods.fiscal_year(periods.fy_start_year(today))
     ext = report.build(release.ytd(today) or periods.fiscal_year(periods.fy_start_year(today) - 1), True, demo_db, today)
     cells = [c for row in load_workbook(write_xlsx(ext, tmp_path / "e"))["Review"].iter_rows(values_only=True)

@@ -10,13 +10,14 @@ import os
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import clock
 from conftest import ROOT
 from metrics import periods, release
 from metrics.indicators import REGISTRY
 from ui.frame import EXTERNAL, STAFF
 
 BY_LABEL = {i.label: i for i in REGISTRY.values()}
-TODAY = dt.date.today()
+TODAY = clock.TEST_TODAY  # the day of the module's clock (conftest's `clock`)
 LAST_FY = periods.fiscal_year(periods.fy_start_year(TODAY) - 1)
 
 
@@ -45,16 +46,17 @@ def expected_delta(ind, now, before):
     return None if before == 0 else f"{(now - before) / before * 100:+.0f} %"
 
 
+@clock.each_instant()
 @pytest.mark.parametrize("audience", [EXTERNAL, STAFF])
 @pytest.mark.parametrize("page", ["outreach.py", "supplies.py", "overview.py"])
-def test_tile_arrows_compare_with_the_same_months_a_year_earlier_and_say_so(demo_db, page, audience):
-    q = periods.fiscal_quarter(periods.this_fy_to_date(TODAY).start)  # Q1: previous quarter != a year earlier
+def test_tile_arrows_compare_with_the_same_months_a_year_earlier_and_say_so(demo_db, page, audience, today):
+    q = periods.fiscal_quarter(periods.this_fy_to_date(today).start)  # Q1: previous quarter != a year earlier
     at = run_page(page, demo_db, audience, q)
     year_ago = periods.Period(dt.date(q.start.year - 1, q.start.month, 1),
                               dt.date(q.end.year - 1, q.end.month, q.end.day))
     suppressed = audience == EXTERNAL
-    now = release.figures(q, suppressed, demo_db, TODAY)
-    before = release.figures(year_ago, suppressed, demo_db, TODAY)
+    now = release.figures(q, suppressed, demo_db, today)
+    before = release.figures(year_ago, suppressed, demo_db, today)
     checked = 0
     for m in at.metric:
         ind = BY_LABEL[m.label]
