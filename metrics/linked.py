@@ -249,11 +249,11 @@ def family_table(con, name: str, fy: int, today: dt.date, k: int, past: list[dic
                     rest = [r for o in cats if o != c for r in members[(d, o)]]
                     coef = ft.expr(s.a, s.b, d, rest)
                     t.latent.append(Cell((name, (s.a, s.b), d, f"not {c}"), coef, ft.value(coef)))
-    _past_rows(ft, fy, past)
+    _past_rows(ft, fy, past, k)
     return ft
 
 
-def _past_rows(ft: FamilyTable, fy: int, past: list[dict]) -> None:
+def _past_rows(ft: FamilyTable, fy: int, past: list[dict], k: int) -> None:
     """Each earlier release still true of today's data is a row; a cell shown then as the number
     it still is stays shown (hiding it now would hide nothing). One that late data changed is a
     revision: both values are public, and the old one is a fact about older data, not a row."""
@@ -279,11 +279,12 @@ def _past_rows(ft: FamilyTable, fy: int, past: list[dict]) -> None:
         add_row(ft.table, coef, lo, hi)
         if cell is not None and lo == hi:
             cell.locked = True
-        elif cell is None and hi < INF:  # a small count released then (a quarter to date): still protected
+        elif cell is None and 1 <= v <= k - 1:  # a small count released then (a quarter to date): still protected
             ft.table.latent.append(Cell((ft.name, (a, b), e.get("dim"), "released " + e["from"]), coef, v))
 
 
-def people_table(ind: str, keys: list[tuple], exact: dict, past: list[dict], fy: int) -> tuple[Linked, dict]:
+def people_table(ind: str, keys: list[tuple], exact: dict, past: list[dict], fy: int,
+                 k: int = 10) -> tuple[Linked, dict]:
     """A people indicator's table over spans (released ones and earlier releases' spans): each
     whole has no more people than its parts together, and no fewer than any part."""
     past_keys = []
@@ -323,6 +324,6 @@ def people_table(ind: str, keys: list[tuple], exact: dict, past: list[dict], fy:
             add_row(t, {pos[key]: 1.0}, lo, hi)
             if lo == hi and key in cells:
                 cells[key].locked = True
-            elif key not in cells and hi < INF:  # a small count released then: still protected
+            elif key not in cells and 1 <= v <= k - 1:  # a small count released then: still protected
                 t.latent.append(Cell((ind, key, None, "released"), {pos[key]: 1.0}, v))
     return t, pos

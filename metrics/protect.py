@@ -213,7 +213,8 @@ def protect(t: Linked, k: int, incremental: bool = False) -> None:
     if not incremental:
         for c in t.cells:
             c.status = "pri" if 1 <= c.value <= k - 1 else "pub"
-    targets = [c for c in t.cells if c.status == "pri" and not c.locked] + \
+    # every small count: shown as `<k`, withheld in an earlier pass, or never shown (latent)
+    targets = [c for c in t.cells if c.status in ("pri", "wh") and 1 <= c.value <= k - 1 and not c.locked] + \
               [c for c in t.latent if 1 <= c.value <= k - 1]
     if not targets:
         return

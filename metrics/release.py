@@ -112,12 +112,16 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
         people = {}
         keys = [(s.a, s.b) for s in regular]
         for ind in PEOPLE:
-            t, pos = people_table(ind, keys, exact_by_span, _past(past, fy, "people", ind), fy)
+            t, pos = people_table(ind, keys, exact_by_span, _past(past, fy, "people", ind), fy, k)
             for key in keys:
                 _cross_people(t, pos, ind, key, shown, people, exact_by_span, k)
+            if ind == "outreach.people" and "new_people" in tables:
+                # new people are at most people, both ways at once: one table, decided together
+                t = _with_new_people(t, pos, tables["new_people"])
             protect(t, k)
             for c in t.cells:
-                people[(ind, c.key[1])] = mark(c, k)
+                if c.key[0] == ind:
+                    people[(ind, c.key[1])] = mark(c, k)
         # 3. each family again, with the floors the released people counts set: only hides more
         for name, ft in tables.items():
             if FAMILIES[name].disclosive and _cross_family(ft, people, past, fy, exact_by_span, k):
@@ -147,6 +151,26 @@ def exact_cells(con, fy: int, today: dt.date) -> dict:
     return out
 
 
+def _with_new_people(t: Linked, pos: dict, ftn) -> Linked:
+    """The outreach people table and the new people's family as one linked table, with a row
+    new people <= people for every span both know. The family's cells are the same objects, so
+    what this protection decides is what the family shows."""
+    off = t.n_vars
+    nt = ftn.table
+    joint = Linked(t.n_vars + nt.n_vars, cells=t.cells + nt.cells, latent=t.latent + nt.latent,
+                   rows=list(t.rows), headlines=nt.headlines)
+    for c in nt.cells + nt.latent:
+        c.coef = {v + off: w for v, w in c.coef.items()}
+    joint.rows += [({v + off: w for v, w in coef.items()}, lo, hi) for coef, lo, hi in nt.rows]
+    n = sum(1 for v in ftn.var if v[0] == "T")
+    for (a, b), j in pos.items():
+        if b < n:
+            coef = {v + off: w for v, w in ftn.expr(a, b).items()}
+            coef[j] = -1.0
+            joint.rows.append((coef, -float("inf"), 0.0))
+    return joint
+
+
 def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, people: dict, exact: dict, k: int):
     """Rows of a people table from other tables' released values: at most its identified events,
     at least its new people (outreach), at least each service's people (the program's)."""
@@ -161,8 +185,6 @@ def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, peopl
             if v <= hi:
                 add_row(t, {pos[key]: 1.0}, 0.0, hi)
     floors = []
-    if ind == "outreach.people" and ("new_people", key, None, None) in shown:
-        floors.append(shown[("new_people", key, None, None)])
     if ind == "program.people":
         floors += [people[(i, key)] for i in PEOPLE[:-1] if (i, key) in people]
     for f in floors:
@@ -186,9 +208,7 @@ def _cross_family(ft, people: dict, past: list[dict], fy: int, exact: dict, k: i
     for (ind, (a, b)), (p_lo, p_hi) in known.items():
         if b >= n:
             continue
-        if ft.name == "new_people" and ind == "outreach.people":  # new people are at most people
-            coef, lo, hi = ft.expr(a, b), 0.0, p_hi
-        elif ind in relations:
+        if ind in relations:
             _, dim, cats = relations[ind]
             coef = ft.expr(a, b, dim, cats) if dim else ft.expr(a, b)
             lo, hi = (p_lo if p_hi > 0 else 0.0), float("inf")
