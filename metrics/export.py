@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import charts, indicators, suppress, targets
+from . import charts, indicators, periods, suppress, targets
 from .indicators import REGISTRY
 from .report import SHEETS, HEADLINES, Report, notes, safe_text
 
@@ -175,6 +175,7 @@ def write_xlsx(r: Report, out_dir: Path) -> Path:
             if isinstance(j, int):
                 ws.column_dimensions[ws.cell(row=1, column=j).column_letter].width = min(w, 24)
         _print_setup(ws, r, "1:2")  # each table has its own header: the sheet's title and period repeat
+    _charts_sheet(wb, r)
     ws = wb.create_sheet("Targets")
     row = _banner(ws, r, "SHOP targets and actuals")
     if r.targets.empty:
@@ -228,6 +229,59 @@ def write_xlsx(r: Report, out_dir: Path) -> Path:
     return out
 
 
+def _charts_sheet(wb, r: Report) -> None:
+    """One native chart per table, drawn by the honest rule from the figures written beside it
+    (each bucket at its released total; a withheld breakdown a grey hatched "withheld" part)."""
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.drawing.fill import ColorChoice, PatternFillProperties
+    ws = wb.create_sheet("Charts")
+    row = _banner(ws, r, "SHOP charts: what each table shows, drawn")
+    for t in r.tables:
+        d = t.drawn
+        _set(ws, row, 1, f"{t.title} ({t.unit}), by {d.grain if d is not None else 'month'}", bold=True)
+        row += 1
+        if d is None:
+            _set(ws, row, 1, _nothing(t, r))
+            row += 3
+            continue
+        cats = _series_order(d)
+        _header(ws, row, [d.grain] + [_series_name(c) for c in cats])
+        head = row
+        for b, vals in d.parts[cats].iterrows():
+            row += 1
+            _set(ws, row, 1, _bucket(b, d.grain))
+            for j, v in enumerate(vals, 2):
+                _set(ws, row, j, None if pd.isna(v) else int(round(v)), "#,##0")
+        note = charts.withheld_note(d)
+        if note:
+            _set(ws, row + 1, 1, note)
+        ch = BarChart()
+        ch.type, ch.grouping, ch.overlap, ch.gapWidth = "col", "stacked" if len(cats) > 1 else "clustered", 100, 60
+        ch.title = f"{t.title} ({t.unit})"
+        ch.y_axis.numFmt = "#,##0"
+        ch.y_axis.majorGridlines = ch.y_axis.majorGridlines  # keep the default gridlines
+        ch.x_axis.delete = ch.y_axis.delete = False  # both axes drawn (openpyxl hides them by default)
+        ch.add_data(Reference(ws, min_col=2, max_col=1 + len(cats), min_row=head, max_row=row), titles_from_data=True)
+        ch.set_categories(Reference(ws, min_col=1, min_row=head + 1, max_row=row))
+        fills = charts.colours(cats)
+        for c, ser in zip(cats, ch.series):
+            if c == charts.WITHHELD:
+                ser.graphicalProperties.pattFill = PatternFillProperties(
+                    prst="wdUpDiag", fgClr=ColorChoice(srgbClr="6B6B6B"),
+                    bgClr=ColorChoice(srgbClr=charts.WITHHELD_FILL.lstrip("#")))
+            else:
+                ser.graphicalProperties.solidFill = fills[c].lstrip("#").upper()
+                ser.graphicalProperties.line.solidFill = fills[c].lstrip("#").upper()
+        ch.legend.position = "r"
+        ch.height, ch.width = 9, 22
+        ws.add_chart(ch, f"{ws.cell(row=head, column=len(cats) + 3).column_letter}{head}")
+        row = max(row + 3, head + 20)
+    ws.column_dimensions["A"].width = 16
+    for j in range(2, 10):
+        ws.column_dimensions[ws.cell(row=1, column=j).column_letter].width = 12
+    _print_setup(ws, r, "1:2")
+
+
 # ---------------------------------------------------------------- csv
 
 def write_csv_zip(r: Report, out_dir: Path) -> Path:
@@ -258,6 +312,35 @@ def write_csv_zip(r: Report, out_dir: Path) -> Path:
     return out
 
 
+# ---------------------------------------------------------------- charts (deck and workbook)
+
+def _bucket(b, grain: str) -> str:
+    d = pd.Timestamp(b).date()
+    return {"month": f"{d:%b %Y}", "quarter": periods.quarter_label(d),
+            "year": periods.fy_label(periods.fy_start_year(d))}.get(grain, f"week of {d:%d %b %Y}")
+
+
+def _series_order(d) -> list:
+    """Largest category at the bottom of the stack; merged, folded and withheld parts on top."""
+    tail = [c for c in (charts.OTHERS, charts.FOLDED, charts.WITHHELD) if c in d.parts.columns]
+    return sorted([c for c in d.parts.columns if c not in tail], key=lambda c: -d.parts[c].sum()) + tail
+
+
+def _series_name(c) -> str:
+    return "withheld (hidden counts)" if c == charts.WITHHELD else charts.label(c)
+
+
+def _nothing(t, r) -> str:
+    """The sentence that stands in for a chart with nothing to draw."""
+    if t.frame.empty:
+        return f"{t.title}: no data in this period."
+    total = t.frame.loc["Total", "Total"]
+    if isinstance(total, str):
+        return f"{t.title}, {r.period}: the total is hidden ({total}) to protect privacy, so there is no chart."
+    return (f"{t.title}, {r.period}: {int(total):,} {t.unit} in all. Every month, quarter and the year include "
+            "a hidden count, so there is no chart; the workbook has the table.")
+
+
 # ---------------------------------------------------------------- pptx
 
 def write_pptx(r: Report, out_dir: Path) -> Path:
@@ -285,35 +368,47 @@ def write_pptx(r: Report, out_dir: Path) -> Path:
         return tf
 
     def _chart(slide, t, x, y, w, h, r, blue):
-        """A native chart of the released breakdown: one series per category (stacked by month or
-        quarter), totals and subtotal rows left out; a suppressed cell is a gap, never a zero."""
-        cd = CategoryChartData()
-        cats = [c for c in t.frame.columns if c != "Total"] if not t.frame.empty else []
-        if t.frame.empty:
-            text(slide, x / 914400, y / 914400 + 1, w / 914400, 1, f"{t.title}: no data in this period.", 24)
+        """A native chart of the released breakdown drawn by the honest rule (charts.drawable): each
+        bucket at its released total, a withheld breakdown as a grey hatched "withheld" part, a hidden
+        total a gap; a chart with nothing to draw is a sentence with the total."""
+        from pptx.enum.dml import MSO_PATTERN
+        d = t.drawn
+        if d is None:
+            text(slide, x / 914400, y / 914400 + 1, w / 914400, 2, _nothing(t, r), 24)
             return None
-        body = t.frame[~t.frame.index.str.contains("total", case=False)]
-        cd.categories = list(body.index)
+        cd = CategoryChartData()
+        cd.categories = [_bucket(b, d.grain) for b in d.parts.index]
+        cats = _series_order(d)
+        fills = charts.colours(cats)
         for c in cats:
-            cd.add_series(charts.label(c), [None if isinstance(v, str) else int(v) for v in body[c]])
+            cd.add_series(_series_name(c), [None if pd.isna(v) else int(round(v)) for v in d.parts[c]])
         kind = XL_CHART_TYPE.COLUMN_STACKED if len(cats) > 1 else XL_CHART_TYPE.COLUMN_CLUSTERED
         ch = slide.shapes.add_chart(kind, x, y, w, h, cd).chart
         ch.has_title = True
-        ch.chart_title.text_frame.text = f"{t.title} ({t.unit})"
+        ch.chart_title.text_frame.text = f"{t.title} ({t.unit}), by {d.grain}"
         ch.chart_title.text_frame.paragraphs[0].font.size = Pt(20)
-        if "all others" in cats or cats == ["all"]:  # say where privacy merged the breakdown
+        notes = ([charts.OTHERS_NOTE if charts.OTHERS in cats else charts.ALL_NOTE]
+                 if charts.OTHERS in cats or [c for c in cats if c != charts.WITHHELD] == [charts.ALL] else [])
+        notes += [n for n in [charts.withheld_note(d)] if n]
+        for n in notes:  # say where privacy changed the drawing
             p = ch.chart_title.text_frame.add_paragraph()
-            p.text = charts.OTHERS_NOTE if "all others" in cats else charts.ALL_NOTE
-            p.font.size = Pt(14)
+            p.text = n
+            p.font.size = Pt(12)
             p.font.bold = False
         ch.has_legend = len(cats) > 1
         if ch.has_legend:
             ch.legend.position = XL_LEGEND_POSITION.RIGHT
             ch.legend.include_in_layout = False
             ch.legend.font.size = Pt(14)
-        for i, (c, ser) in enumerate(zip(cats, ch.plots[0].series)):
-            ser.format.fill.solid()
-            ser.format.fill.fore_color.rgb = RGBColor.from_string(charts.colour(c, i).lstrip("#").upper())
+        for c, ser in zip(cats, ch.plots[0].series):
+            if c == charts.WITHHELD:
+                ser.format.fill.patterned()
+                ser.format.fill.pattern = MSO_PATTERN.WIDE_UPWARD_DIAGONAL
+                ser.format.fill.fore_color.rgb = RGBColor(0x6B, 0x6B, 0x6B)
+                ser.format.fill.back_color.rgb = RGBColor.from_string(charts.WITHHELD_FILL.lstrip("#"))
+            else:
+                ser.format.fill.solid()
+                ser.format.fill.fore_color.rgb = RGBColor.from_string(fills[c].lstrip("#").upper())
         if len(cats) > 1:
             ch.plots[0].gap_width = 60
             ch.plots[0].overlap = 100

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from shop import settings
-from . import db, indicators, periods, release, series, targets
+from . import charts, db, indicators, periods, release, series, targets
 from .indicators import REGISTRY
 from .periods import Period
 
@@ -55,6 +55,7 @@ class Table:
     frame: pd.DataFrame             # rows: month / quarter subtotal / Total; values int or '<10' / 'x'
     unit: str
     definition: str
+    drawn: object = None            # charts.Drawable: what the deck and the workbook draw (the honest rule)
 
 
 @dataclass
@@ -157,7 +158,9 @@ def build(period: Period, suppressed: bool, path=None, today: dt.date | None = N
             definition += f" Merged into 'all others' for privacy: {', '.join(merged)}."
         if measure.startswith("reports_") and suppressed:
             definition += " Bad date reports: whole fiscal quarters and years only."
-        tables.append(Table(sheet, title, measure, frame, m.unit, definition))
+        tables.append(Table(sheet, title, measure, frame, m.unit, definition,
+                            charts.choose(lambda g: release.breakdown(measure, period, g, suppressed, path, today),
+                                          grain, suppressed) if has else None))
     ann, batches, fresh, events = [], [], "no data loaded", []
     if has:
         events = release.events(period, suppressed, path)

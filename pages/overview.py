@@ -35,18 +35,17 @@ if widgets.page_header("SHOP at a glance", "Who the program reached and what it 
               ("sessions_by_topic", "Education sessions", "sessions", "education")]
     for i, (measure, title, unit, scope) in enumerate(trends):
         with cols[i % 3]:
-            tbl = frame.breakdown(ctx, measure).table
-            if tbl.empty:
-                st.info(f"{title}: no data in this period.")
+            d, got = widgets.drawing(ctx, measure, totals_only=True)
+            if d is None:
+                st.info(widgets.nothing_to_draw(title, ctx, unit, got))
                 continue
-            total = tbl["Total"].drop(index="Total")
-            numeric = pd.to_numeric(total.where(total.map(lambda v: not isinstance(v, str))), errors="coerce")
-            fig = charts.line(numeric, f"{title} by {ctx.grain}", unit, frame.annotations(ctx, scope),
-                              grain=ctx.grain, through=min(ctx.period.end, ctx.today))
+            fig = charts.line(d.totals, f"{title} by {d.grain}", unit, frame.annotations(ctx, scope),
+                              grain=d.grain, through=min(ctx.period.end, ctx.today),
+                              meta={"measure": measure, "from": str(ctx.period.start), "to": str(ctx.period.end)})
             fig.update_layout(height=300, margin=dict(l=50, r=10, t=50, b=30), title_font_size=17)
             charts.show(fig, columns=3)
-            if numeric.isna().any():
-                st.caption(f"{int(numeric.isna().sum())} {ctx.grain}(s) suppressed: a gap in the line.")
+            if d.gaps or d.coarser:
+                st.caption(charts.withheld_note(d, totals_only=True))
 
     fy = periods.fiscal_year(periods.fy_start_year(ctx.period.start))
     st.subheader(f"Targets for {fy.label}")
