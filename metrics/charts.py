@@ -347,7 +347,7 @@ def stacked_bars(d: "Drawable", title: str, y_title: str, annotations=(), throug
         fig.add_annotation(x=_single_label(b, grain) if single else b, y=0, text="hidden", showarrow=False,
                            yanchor="bottom", textangle=-90, font=dict(size=13, color=MUTED))
     notes = []
-    if OTHERS in chart.columns:
+    if (OTHERS in chart.columns or d.merged) and [c for c in chart.columns if c != WITHHELD] != [ALL]:
         notes.append(OTHERS_NOTE)
     if [c for c in chart.columns if c != WITHHELD] == [ALL]:
         notes.append(ALL_NOTE)

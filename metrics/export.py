@@ -54,7 +54,9 @@ def _banner(ws, r: Report, title: str) -> int:
     """Title rows on a sheet; returns the next free row."""
     from openpyxl.styles import Font
     _set(ws, 1, 1, title).font = Font(bold=True, size=14)
-    _set(ws, 2, 1, f"{r.period} ({r.period.start} to {r.period.end})")
+    _set(ws, 2, 1, f"{r.period} ({r.period.start} to {r.period.end})" + (f" · {DEMO}" if r.demo else ""))
+    if r.demo:
+        ws.cell(row=2, column=1).font = Font(bold=True, color="C00000")
     if r.confidential:
         _set(ws, 3, 1, CONFIDENTIAL).font = Font(bold=True, color="C00000")
     else:
@@ -71,9 +73,12 @@ def _change_fmt(unit: str) -> str:
         unit, "+#,##0;-#,##0;0")
 
 
+DEMO = "DEMO DATA: made-up logs from python -m etl demo, not SHOP's figures."
+
+
 def _audience(r: Report) -> str:
-    return "CONFIDENTIAL: exact figures, SHOP program staff only" if r.confidential else \
-        "EXTERNAL: small counts suppressed"
+    return ("DEMO DATA · " if r.demo else "") + ("CONFIDENTIAL: exact figures, SHOP program staff only"
+                                                 if r.confidential else "EXTERNAL: small counts suppressed")
 
 
 def _hf(text: str) -> str:
@@ -387,8 +392,8 @@ def write_pptx(r: Report, out_dir: Path) -> Path:
         ch.has_title = True
         ch.chart_title.text_frame.text = f"{t.title} ({t.unit}), by {d.grain}"
         ch.chart_title.text_frame.paragraphs[0].font.size = Pt(20)
-        notes = ([charts.OTHERS_NOTE if charts.OTHERS in cats else charts.ALL_NOTE]
-                 if charts.OTHERS in cats or [c for c in cats if c != charts.WITHHELD] == [charts.ALL] else [])
+        notes = ([charts.ALL_NOTE] if [c for c in cats if c != charts.WITHHELD] == [charts.ALL] else
+                 [charts.OTHERS_NOTE] if d.merged else [])
         notes += [n for n in [charts.withheld_note(d)] if n]
         for n in notes:  # say where privacy changed the drawing
             p = ch.chart_title.text_frame.add_paragraph()
@@ -420,6 +425,8 @@ def write_pptx(r: Report, out_dir: Path) -> Path:
         return ch
 
     def stamp(slide):
+        if r.demo:  # every slide: a photo of one slide must not pass for SHOP's figures
+            text(slide, 8.3, 0.02, 4.9, 0.4, "DEMO DATA: synthetic, not SHOP's figures", 14, True, RGBColor(0xC0, 0, 0))
         if r.confidential:
             text(slide, 0.4, 6.9, 12.5, 0.5, CONFIDENTIAL, 16, True, RGBColor(0xC0, 0, 0))
         else:

@@ -73,6 +73,14 @@ class Report:
     figures: dict = field(default_factory=dict)
     events: list = field(default_factory=list)   # (month, Friday special event): text from a log
     review: list = field(default_factory=list)   # the monthly review as released rows (metrics/review.py)
+    demo: bool = False                            # built from the demo's synthetic logs: said on every page
+
+    @property
+    def audience(self) -> str:
+        """The audience and period mark every page, slide and printed sheet carries."""
+        who = "CONFIDENTIAL: exact figures, SHOP program staff only" if self.confidential else \
+            "EXTERNAL: small counts suppressed"
+        return ("DEMO DATA (synthetic) · " if self.demo else "") + f"{who} · {self.period}"
 
     @property
     def confidential(self) -> bool:
@@ -171,8 +179,10 @@ def build(period: Period, suppressed: bool, path=None, today: dt.date | None = N
         fresh = f"last load {pd.Timestamp(b['loaded_at'].max()):%Y-%m-%d %H:%M}" if len(b) else fresh
     prog = targets.progress(period.start, today, suppressed, path=path) if has else pd.DataFrame()
     from .review import released_rows
+    from .quality import status
     return Report(period, prev_p or period, suppressed, settings.now(), summary, tables, prog,
-                  ann, batches, fresh, now_r, events, released_rows(path, suppressed, today, period.end))
+                  ann, batches, fresh, now_r, events, released_rows(path, suppressed, today, period.end),
+                  status(path)["demo"])
 
 
 def notes(r: Report) -> list[tuple[str, str]]:

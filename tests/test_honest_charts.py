@@ -140,6 +140,8 @@ def test_every_drawn_bar_on_a_page_is_its_released_total(db, page, audience, per
     for f in at.get("plotly_chart"):
         spec = json.loads(f.proto.spec)
         meta = spec["layout"].get("meta") or {}
+        if any(t.get("type") == "heatmap" for t in spec["data"]):  # the staff's day-by-day calendar
+            continue
         heights, kind = _drawn(spec)
         assert any(h for h in heights), (page, spec["layout"]["title"]["text"])  # no chart without data
         if "measure" not in meta:
@@ -156,7 +158,7 @@ def test_every_drawn_bar_on_a_page_is_its_released_total(db, page, audience, per
             # drawn coarser only when most months of the released table are hidden
             assert kind == "line" or hidden_share(meta["measure"], p, "month", db) > 0.5, meta
         checked += 1
-    assert checked >= 1, page
+    assert checked >= 1 or (page == "friday_network.py" and not suppressed), page  # staff: sessions by day
 
 
 def test_the_unfinished_month_is_dotted_and_says_so_far_for_staff(db):

@@ -54,22 +54,74 @@ def tiles(ctx: Context, ids: list[str], compare: bool = True, columns: int | Non
     _, base = frame.comparisons(ctx) if compare else (None, None)  # the same period a year earlier
     before = released(ctx, base) if base is not None else {}
     firsts = _first_dates(ctx.version, str(db.db_path()))
+    flags = _flags(ctx)
     cols = st.columns(columns or len(ids))
+    notes = []
     for i, id_ in enumerate(ids):
         ind = REGISTRY[id_]
         empty = quality.before_data(ind.service, ctx.period, firsts)
         d = None if (base is None or empty or quality.before_data(ind.service, base, firsts)) else \
             _delta(ind, now.get(id_), before.get(id_))
+        if id_ == "outreach.new_people" and not empty and _first_year(ctx.period, firsts):
+            notes.append("New people: the first year loaded, so everyone counts as new.")
+        elif id_ == "outreach.new_people" and d and _first_year(base, firsts):
+            d = None  # against a first year, where everyone was new, any later year looks like a fall
+            notes.append(f"New people: not compared with {charts.period_name(base)}, the first year loaded "
+                         "(everyone was new then).")
+        if flags.get(id_):
+            notes.append(f"{ind.label}: the monthly review flags {', '.join(flags[id_])} as outside the usual "
+                         "range; see Monthly review.")
         help_ = f"{ind.definition} (`{ind.id}`)"
         if base is not None:
             help_ += f" Change: on the same period a year earlier, {base} ({base.start:%d %b %Y} – {base.end:%d %b %Y})."
         if now.get(id_) == release.NOT_RELEASED:
             help_ += " Outside the staff view bad date reports are given for whole fiscal quarters and years only."
-        cols[i % len(cols)].metric(ind.label, "no data" if empty else indicators.fmt(ind, now.get(id_)), delta=d,
-                                   delta_color="off" if ind.id.startswith("bad_dates") else
+        flat = d is not None and d.lstrip("+-").startswith(("0 %", "0.0 pts"))  # no change: neither green nor red
+        if flags.get(id_):
+            help_ += f" The monthly review flags {', '.join(flags[id_])}: outside the usual range."
+        cols[i % len(cols)].metric(ind.label,
+                                   "no data" if empty else indicators.fmt(ind, now.get(id_)),
+                                   delta=d.lstrip("+-") if flat else d,
+                                   delta_color="off" if ind.id.startswith("bad_dates") or flat else
                                    "inverse" if ind.id == "suite.turnaways_full" else "normal",
+                                   delta_arrow="off" if flat else "auto",
                                    delta_description=f"on {charts.period_name(base)}" if d else None,
                                    help=help_, border=True)
+    for n in notes:
+        st.caption(n)
+
+
+def target_bars(ctx: Context, progress: pd.DataFrame, fy) -> None:
+    """The year's targets as progress bars, two abreast: actual of target, and the status in words."""
+    if progress.empty:
+        st.caption(f"No targets loaded for {fy.label}: load a `targets` log (fiscal_year, indicator, target).")
+        return
+    cols = st.columns(2, gap="large")
+    for i, r in enumerate(progress.to_dict("records")):
+        ind = REGISTRY[r["id"]]
+        share = r["progress"] if r["progress"] is not None and pd.notna(r["progress"]) else None
+        text = (f"**{r['indicator']}**: {indicators.fmt(ind, r['actual'])} of {indicators.fmt(ind, r['target'])}"
+                + (f" ({share * 100:.0f} %)" if share is not None else "") + f" · {r['status']}"
+                + (f" · {r['flag']}" if r.get("flag") else ""))
+        cols[i % 2].progress(min(1.0, share or 0.0), text=text)
+
+
+def _first_year(p, firsts: dict) -> bool:
+    """True when `p` starts within a year of the first outreach contact loaded: everyone is new then."""
+    first = firsts.get("outreach")
+    return p is not None and first is not None and p.start < periods.add_months(first, 12)
+
+
+def _flags(ctx: Context) -> dict:
+    """{indicator id: [months]} the monthly review flags inside the context's period."""
+    return _review_flags(ctx.version, str(db.db_path()), ctx.period.start, ctx.period.end, ctx.today, ctx.suppressed)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _review_flags(version: str, path: str, start, end, today, suppressed: bool) -> dict:
+    del version
+    from metrics import targets
+    return targets.review_flags(periods.Period(start, end), today, suppressed, path) if has_data() else {}
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
