@@ -505,4 +505,9 @@ def write_pptx(r: Report, out_dir: Path) -> Path:
     return out
 
 
-WRITERS = {"xlsx": write_xlsx, "pptx": write_pptx, "csv": write_csv_zip}
+def write_pdf(r: Report, out_dir: Path) -> Path:
+    from .pdf import write_pdf as pack
+    return pack(r, out_dir)
+
+
+WRITERS = {"xlsx": write_xlsx, "pptx": write_pptx, "csv": write_csv_zip, "pdf": write_pdf}

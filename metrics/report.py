@@ -74,6 +74,7 @@ class Report:
     events: list = field(default_factory=list)   # (month, Friday special event): text from a log
     review: list = field(default_factory=list)   # the monthly review as released rows (metrics/review.py)
     demo: bool = False                            # built from the demo's synthetic logs: said on every page
+    headline: str = ""                            # the one sentence: targets, then outreach on a year earlier
 
     @property
     def audience(self) -> str:
@@ -182,7 +183,7 @@ def build(period: Period, suppressed: bool, path=None, today: dt.date | None = N
     from .quality import status
     return Report(period, prev_p or period, suppressed, settings.now(), summary, tables, prog,
                   ann, batches, fresh, now_r, events, released_rows(path, suppressed, today, period.end),
-                  status(path)["demo"])
+                  status(path)["demo"], targets.headline(prog, now_r, prev_r, charts.period_name(prev_p) if prev_p else None))
 
 
 def notes(r: Report) -> list[tuple[str, str]]:

@@ -3,7 +3,6 @@ slide and sheet; real logs loaded into it are refused with the command that star
 database (nothing of them is written), and the demo is never built into a database of real logs."""
 from __future__ import annotations
 
-import datetime as dt
 import os
 
 import duckdb
@@ -11,29 +10,20 @@ import pytest
 from pptx import Presentation
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, TEST_KEY
+from conftest import ROOT, TEST_KEY, pin_clock
 from etl.load import LoadError, load
-from shop import settings
 from ui.frame import EXTERNAL, STAFF
-
-DAY = dt.date(2026, 12, 3)
-
-
-def _pin(mp) -> None:
-    noon = dt.datetime(DAY.year, DAY.month, DAY.day, 20, 0, tzinfo=dt.timezone.utc)
-    mp.setattr(settings, "_utcnow", lambda: noon)
-
 
 @pytest.fixture(autouse=True)
 def _clock(monkeypatch):
-    _pin(monkeypatch)
+    pin_clock(monkeypatch)
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     from etl.demo import build_demo
     with pytest.MonkeyPatch.context() as mp:
-        _pin(mp)
+        pin_clock(mp)
         mp.setenv("SHOP_HASH_KEY", TEST_KEY)
         db = tmp_path_factory.mktemp("demo") / "shop.duckdb"
         assert build_demo(db, seed=7, years=1, say=lambda *_: None) == 0

@@ -14,39 +14,23 @@ import zipfile
 import pandas as pd
 import pytest
 
-from conftest import SEED, TEST_KEY
+from conftest import DAY, pin_clock
 from metrics import charts, periods, release
-from shop import settings
 from test_room import run_page
 from ui.frame import EXTERNAL, STAFF
 
-DAY = dt.date(2026, 12, 3)          # three days into December: an unfinished month for the staff view
 LAST_FY = periods.fiscal_year(2025)
 FYTD_EXT = periods.Period(dt.date(2026, 4, 1), dt.date(2026, 11, 30))
 
 
-def _pin(mp) -> None:
-    noon = dt.datetime(DAY.year, DAY.month, DAY.day, 20, 0, tzinfo=dt.timezone.utc)  # noon in Kamloops
-    mp.setattr(settings, "_utcnow", lambda: noon)
-
-
 @pytest.fixture(autouse=True)
 def _clock(monkeypatch):
-    _pin(monkeypatch)
+    pin_clock(monkeypatch)
 
 
-@pytest.fixture(scope="module")
-def db(tmp_path_factory):
-    from etl import demo
-    from etl.load import load
-    with pytest.MonkeyPatch.context() as mp:
-        _pin(mp)
-        mp.setenv("SHOP_HASH_KEY", TEST_KEY)
-        folder = tmp_path_factory.mktemp("honest")
-        demo.write_files(demo.generate(seed=SEED, years=2, today=DAY), folder / "logs")
-        path = folder / "shop.duckdb"
-        assert all(o.status == "loaded" for o in load([folder / "logs"], path, say=lambda *_: None))
-    return path
+@pytest.fixture
+def db(day_demo_db):
+    return day_demo_db
 
 
 def released_totals(measure, period, grain, suppressed, db) -> list:
