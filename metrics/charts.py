@@ -189,20 +189,24 @@ def choose(get, grain: str, suppressed: bool, totals_only: bool = False) -> Draw
     return d
 
 
-def withheld_note(d: Drawable, totals_only: bool = False) -> str:
-    """What the drawing leaves out, in words, for the caption or the slide."""
+def withheld_note(d: Drawable, totals_only: bool = False, short: bool = False) -> str:
+    """What the drawing leaves out, in words, for the caption or the slide (`short`: for a slide)."""
     out = []
+    n = len(d.totals)
     if d.withheld and not totals_only:
-        out.append(f"{len(d.withheld)} of {len(d.totals)} {d.grain}s drawn at their released total with a grey "
+        out.append(f"grey hatched: withheld parts ({len(d.withheld)} of {n} {d.grain}s)" if short else
+                   f"{len(d.withheld)} of {n} {d.grain}s drawn at their released total with a grey "
                    "\u201cwithheld\u201d part: their breakdown includes a hidden count.")
     if d.gaps:
-        out.append(f"{len(d.gaps)} {d.grain}(s) not drawn: the total itself is hidden.")
+        out.append(f"{len(d.gaps)} {d.grain}(s) hidden" if short else
+                   f"{len(d.gaps)} {d.grain}(s) not drawn: the total itself is hidden.")
     if d.folded:
-        out.append(f"{len(d.folded)} smaller categories drawn together as \u201cother categories\u201d "
+        out.append(f"{len(d.folded)} smaller categories together" if short else
+                   f"{len(d.folded)} smaller categories drawn together as \u201cother categories\u201d "
                    "(the table has each).")
     if d.coarser:
-        out.append(d.coarser)
-    return " ".join(out)
+        out.append(d.coarser.split(":")[0] + " (most months hidden)" if short else d.coarser)
+    return " · ".join(out) if short else " ".join(out)
 
 
 def colours(categories) -> dict:

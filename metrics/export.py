@@ -61,7 +61,17 @@ def _banner(ws, r: Report, title: str) -> int:
         _set(ws, 3, 1, CONFIDENTIAL).font = Font(bold=True, color="C00000")
     else:
         _set(ws, 3, 1, suppress.footnote()).font = Font(italic=True, color="555555")
+    for row in (2, 3):  # long lines wrapped inside the table's width: printing fits the width to them
+        _wrap_across(ws, row, 3 if row == 3 and not r.confidential else 1)
     return 5
+
+
+def _wrap_across(ws, row: int, lines: int, last: str = "G") -> None:
+    """Wrap the text of column A's cell in `row` across columns A..`last`, `lines` lines high."""
+    from openpyxl.styles import Alignment
+    ws.merge_cells(f"A{row}:{last}{row}")
+    ws.cell(row=row, column=1).alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[row].height = 15 * lines
 
 
 def _fmt_for(unit: str) -> str:
@@ -219,12 +229,15 @@ def write_xlsx(r: Report, out_dir: Path) -> Path:
     _print_setup(ws, r, f"{head}:{head}")
     ws = wb.create_sheet("Review")  # the monthly review, as released (metrics/review.py)
     row = _banner(ws, r, "SHOP monthly review: what changed, what looks wrong, the pace to the targets")
-    _header(ws, row, ["section", "what", "detail"])
+    wrong = [x for x in r.review if x["section"] == "What looks wrong" and x["what"] != "No rule fired."]
+    _set(ws, row, 1, f"{len(wrong)} finding{'s' if len(wrong) != 1 else ''} to look at", bold=True)
+    row += 1
+    _header(ws, row, ["section", "what", "detail", "what to do"])
     head = row
     for row, rec in enumerate(r.review, row + 1):
-        for j, k in enumerate(("section", "what", "detail"), 1):
-            _set(ws, row, j, rec[k]).alignment = wrap
-    for col, w in zip("ABC", [18, 60, 80]):
+        for j, k in enumerate(("section", "what", "detail", "to do"), 1):
+            _set(ws, row, j, rec.get(k, "")).alignment = wrap
+    for col, w in zip("ABCD", [16, 50, 50, 50]):
         ws.column_dimensions[col].width = w
     _print_setup(ws, r, f"{head}:{head}")
     wb.properties.title = f"SHOP grant report {r.period}"
@@ -260,6 +273,7 @@ def _charts_sheet(wb, r: Report) -> None:
         note = charts.withheld_note(d)
         if note:
             _set(ws, row + 1, 1, note)
+            _wrap_across(ws, row + 1, 2, "H")
         ch = BarChart()
         ch.type, ch.grouping, ch.overlap, ch.gapWidth = "col", "stacked" if len(cats) > 1 else "clustered", 100, 60
         ch.title = f"{t.title} ({t.unit})"
@@ -381,6 +395,8 @@ def write_pptx(r: Report, out_dir: Path) -> Path:
         if d is None:
             text(slide, x / 914400, y / 914400 + 1, w / 914400, 2, _nothing(t, r), 24)
             return None
+        notes = ([charts.ALL_NOTE] if list(d.parts.columns) in ([charts.ALL], [charts.ALL, charts.WITHHELD]) else
+                 [charts.OTHERS_NOTE] if d.merged else []) + [n for n in [charts.withheld_note(d, short=True)] if n]
         cd = CategoryChartData()
         cd.categories = [_bucket(b, d.grain) for b in d.parts.index]
         cats = _series_order(d)
@@ -392,13 +408,10 @@ def write_pptx(r: Report, out_dir: Path) -> Path:
         ch.has_title = True
         ch.chart_title.text_frame.text = f"{t.title} ({t.unit}), by {d.grain}"
         ch.chart_title.text_frame.paragraphs[0].font.size = Pt(20)
-        notes = ([charts.ALL_NOTE] if [c for c in cats if c != charts.WITHHELD] == [charts.ALL] else
-                 [charts.OTHERS_NOTE] if d.merged else [])
-        notes += [n for n in [charts.withheld_note(d)] if n]
-        for n in notes:  # say where privacy changed the drawing
+        if notes:  # what privacy changed in the drawing, in a line under the title
             p = ch.chart_title.text_frame.add_paragraph()
-            p.text = n
-            p.font.size = Pt(12)
+            p.text = " · ".join(notes)
+            p.font.size = Pt(14)
             p.font.bold = False
         ch.has_legend = len(cats) > 1
         if ch.has_legend:
@@ -491,7 +504,8 @@ def write_pptx(r: Report, out_dir: Path) -> Path:
     head = next((x["what"] for x in r.review if x["section"] == "Review"), "Monthly review")
     text(s, 0.5, 0.3, 12.3, 0.8, f"Monthly review, {head[0].lower()}{head[1:]}", 34, True, blue)
     tf = text(s, 0.5, 1.2, 12.3, 5.5, "What looks wrong, and what it takes to hit the targets:", 18, True)
-    lines = [x["detail"] if x["section"] == "Targets" else f"{x['what']} {x['detail']}".strip()
+    lines = [x["detail"] if x["section"] == "Targets" else
+             f"{x['what']} {x['detail']}".strip() + (f" To do: {x['to do']}" if x.get("to do") else "")
              for x in r.review if x["section"] in ("What looks wrong", "Targets")]
     for line in lines[:9] + ([f"... and {len(lines) - 9} more in the workbook's Review sheet."] if len(lines) > 9 else []):
         p = tf.add_paragraph()

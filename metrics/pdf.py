@@ -260,14 +260,16 @@ def _review_page(pdf, r: Report) -> None:
     head = next((x["what"] for x in r.review if x["section"] == "Review"), "")
     _title(pdf, f"Monthly review: {len(wrong)} finding{'s' if len(wrong) != 1 else ''} to look at"
            + (f" ({head[0].lower()}{head[1:]})" if head else ""), 18)
-    for x in wrong[:14]:
+    for x in wrong[:10]:
         _para(pdf, f"• {x['what']}", 10, True)
         if x["detail"]:
             _para(pdf, f"   {x['detail']}", 9, colour=MUTED)
+        if x.get("to do"):
+            _para(pdf, f"   What to do: {x['to do']}", 9)
         if pdf.get_y() > H - 30:
             break
-    if len(wrong) > 14:
-        _para(pdf, f"… and {len(wrong) - 14} more in the workbook's Review sheet.", 10)
+    if len(wrong) > 10:
+        _para(pdf, f"… and {len(wrong) - 10} more in the workbook's Review sheet.", 10)
     pace = [x for x in r.review if x["section"] == "Targets"]
     if pace and pdf.get_y() < H - 50:
         pdf.ln(3)

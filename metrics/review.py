@@ -64,6 +64,19 @@ RULES = [
          "warning", "data_quality", "blank_share", True),
 ]
 RULE = {r.id: r for r in RULES}
+# What the person who keeps the logs does about a flag: one step, in their words.
+WHAT_TO_DO = {
+    "suite.over_capacity": "Check the stays log for those nights: a stay logged twice, or a check-out date missed.",
+    "suite.guest_overlap": "Find the guest's two stays in the stays log and keep the one with the right dates.",
+    "suite.checkout_before_checkin": "Correct the swapped dates in the stays log and load the corrected file.",
+    "friday.not_a_friday": "Check the session dates in the Friday log (a typo in the day?) and reload the file.",
+    "referrals.outcome_before_referral": "Correct the referral or outcome date in the referrals log and reload it.",
+    "outreach.first_contact_after_later": "Untick 'first contact' on the later row of that person in the outreach log.",
+    "range.min_max": "Check that month's log for a typo or a row entered twice; if the figure is right, add a "
+                     "program note saying why (python -m etl note).",
+    "completeness.missing_month": "Load that month's file if it exists; if the service did not run, add a program note.",
+    "completeness.blank_share": "Ask whoever filled in that month's log to complete the blank fields, then reload it.",
+}
 
 # Optional fields whose blank is expected, or only counts where the field applies.
 BLANK_NOT_EXPECTED_WHERE = {("referrals", "status_date"): "status in ('attended', 'not_attended', 'declined')",
@@ -502,12 +515,13 @@ def rows(v: dict) -> list[dict]:
         rule = RULE[f["rule"]]
         what = rule.sentence + (f" {f['what']}." if f["what"] else "")
         detail = f"{f['month']}: {f['detail']}" if "detail" in f else ", ".join(f["months"])
-        rows.append({"section": "What looks wrong", "what": what, "detail": detail})
+        rows.append({"section": "What looks wrong", "what": what, "detail": detail,
+                     "to do": WHAT_TO_DO.get(f["rule"], "")})
     if not v["findings"]:
         rows.append({"section": "What looks wrong", "what": "No rule fired.", "detail": ""})
     for t in v["targets"]:
         rows.append({"section": "Targets", "what": t["label"], "detail": t["sentence"]})
-    return rows
+    return [r | {"to do": r.get("to do", "")} for r in rows]
 
 
 def fmt_value(ind, v) -> str:
