@@ -358,6 +358,7 @@ def stacked_bars(d: "Drawable", title: str, y_title: str, annotations=(), throug
         fig.update_layout(showlegend=WITHHELD in chart.columns)
     if single:
         fig.update_xaxes(type="category")
+        fig.update_traces(width=0.4)  # one bucket: a bar, not a wall
         if (n := _partial_single(chart.index[0], grain, through)):
             notes.append(n)
     else:

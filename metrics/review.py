@@ -71,8 +71,8 @@ WHAT_TO_DO = {
     "suite.checkout_before_checkin": "Correct the swapped dates in the stays log and load the corrected file.",
     "friday.not_a_friday": "Check the session dates in the Friday log (a typo in the day?) and reload the file.",
     "referrals.outcome_before_referral": "Correct the referral or outcome date in the referrals log and reload it.",
-    "outreach.first_contact_after_later": "Untick 'first contact' on the later row of that person in the outreach log.",
-    "range.min_max": "Check that month's log for a typo or a row entered twice; if the figure is right, add a "
+    "outreach.first_contact_after_later": "Untick 'first contact' on that person's later contact in the outreach log.",
+    "range.min_max": "Check that month's log for a typo or an entry made twice; if the figure is right, add a "
                      "program note saying why (python -m etl note).",
     "completeness.missing_month": "Load that month's file if it exists; if the service did not run, add a program note.",
     "completeness.blank_share": "Ask whoever filled in that month's log to complete the blank fields, then reload it.",

@@ -54,19 +54,17 @@ if widgets.page_header("Data quality", "Is every month loaded, what was rejected
     st.subheader("Freshness per log type")
     st.dataframe(readable(quality.freshness(path)), hide_index=True, width="stretch")
     # one above the other, full width: side by side, the reason column was cut off
-    st.subheader("Rejected rows by file and reason")
-    rj = quality.rejects(path)
-    if rj.empty:
-        st.success("No rejected rows in the files in force.")
-    else:
-        st.dataframe(readable(rj), hide_index=True, width="stretch")
-        st.caption("Row numbers are in `python -m etl status`. The rejected value is never stored.")
-    st.subheader("Warnings")
-    wn = quality.warnings(path)
-    if wn.empty:
-        st.success("No warnings.")
-    else:
-        st.dataframe(readable(wn), hide_index=True, width="stretch")
+    for title, df, none, note in (
+            ("Rejected rows by file and reason", quality.rejects(path), "No rejected rows in the files in force.",
+             "Row numbers are in `python -m etl status`. The rejected value is never stored."),
+            ("Warnings", quality.warnings(path), "No warnings.", "")):
+        st.subheader(title)
+        if df.empty:
+            st.success(none)
+            continue
+        st.dataframe(readable(df), hide_index=True, width="stretch")
+        if note:
+            st.caption(note)
     st.subheader(f"Optional fields left blank, {ctx.period}")
     st.dataframe(readable(quality.blanks(ctx.period, path)), hide_index=True, width="stretch")
     st.subheader("Files loaded")
