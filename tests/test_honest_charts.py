@@ -196,6 +196,8 @@ def test_every_bar_in_the_decks_chart_xml_is_its_released_total(db, tmp_path, ex
                     sums[int(idx)] = sums.get(int(idx), 0) + float(v)
             want = released_totals(measure, LAST_FY, grain, not exact, db)
             assert count == len(want), title
+            fills = [re.search(r'<a:(?:solidFill|fgClr)><a:srgbClr val="(\w+)"', x).group(1) for x in series]
+            assert len(set(fills)) == len(fills), (title, fills)  # one colour per category of the chart
             for k, w in enumerate(want):
                 assert sums.get(k) == (None if w is None else pytest.approx(w)), (title, k, sums.get(k), w)
 

@@ -55,10 +55,15 @@ def test_tile_arrows_compare_with_the_same_months_a_year_earlier_and_say_so(demo
     suppressed = audience == EXTERNAL
     now = release.figures(q, suppressed, demo_db, TODAY)
     before = release.figures(year_ago, suppressed, demo_db, TODAY)
+    import duckdb
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        first = con.execute("select min(contact_date) from core.outreach").fetchone()[0]
     checked = 0
     for m in at.metric:
         ind = BY_LABEL[m.label]
         want = expected_delta(ind, now[ind.id], before[ind.id])
+        if ind.id == "outreach.new_people" and year_ago.start < periods.add_months(first, 12):
+            want = None  # a year earlier is the first year loaded, when everyone was new: not compared
         assert (m.delta or None) == want, (m.label, m.delta, want)
         if want:
             checked += 1
