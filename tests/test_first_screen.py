@@ -61,3 +61,20 @@ def test_an_open_year_says_on_track_and_new_people_are_not_compared_with_the_fir
 def test_the_first_year_loaded_says_everyone_is_new(day_demo_db):
     at = run_page("outreach.py", day_demo_db, EXTERNAL, CLOSED)
     assert any("first year loaded, so everyone counts as new" in c.value for c in at.caption)
+
+
+def test_a_target_resting_on_a_figure_the_review_flags_carries_the_flag(day_demo_db):
+    from conftest import DAY
+    from metrics import review
+    tg = _targets(day_demo_db, "FY2026-27")
+    flagged = {(f["item"], f"{f['month']:%b %Y}") for f in review.build(day_demo_db, DAY).findings
+               if f["rule"] == "range.min_max" and f["item"] in tg and OPEN.start <= f["month"] <= OPEN.end}
+    assert flagged  # the demo's planted breach: naloxone kits out of their usual range
+    at = run_page("overview.py", day_demo_db, EXTERNAL, OPEN)
+    texts = [b.proto.text for b in at.get("progress")]
+    for i, month in flagged:
+        line = next(x for x in texts if x.startswith(f"**{REGISTRY[i].label}**"))
+        assert f"review flags {month}" in line or ("review flags" in line and month in line), line
+    for i in set(tg) - {i for i, _ in flagged}:
+        line = next(x for x in texts if x.startswith(f"**{REGISTRY[i].label}**"))
+        assert "review flags" not in line, line

@@ -41,8 +41,11 @@ def expected_delta(ind, now, before):
     if not all(isinstance(v, (int, float)) for v in (now, before)):
         return None
     if ind.unit == "rate":
-        return f"{(now - before) * 100:+.1f} pts"
-    return None if before == 0 else f"{(now - before) / before * 100:+.0f} %"
+        d = f"{(now - before) * 100:+.1f} pts"
+    else:
+        d = None if before == 0 else f"{(now - before) / before * 100:+.0f} %"
+    # no change reads "0 %", in grey: never "+0 %" in green
+    return d.lstrip("+-") if d and d.lstrip("+-") in ("0 %", "0.0 pts") else d
 
 
 @pytest.mark.parametrize("audience", [EXTERNAL, STAFF])
@@ -65,6 +68,8 @@ def test_tile_arrows_compare_with_the_same_months_a_year_earlier_and_say_so(demo
         if ind.id == "outreach.new_people" and year_ago.start < periods.add_months(first, 12):
             want = None  # a year earlier is the first year loaded, when everyone was new: not compared
         assert (m.delta or None) == want, (m.label, m.delta, want)
+        if want and want[0] not in "+-":
+            assert "color: GRAY" in str(m.proto), (m.label, str(m.proto))
         if want:
             checked += 1
             # named on the tile itself, not only in the tooltip
