@@ -194,6 +194,31 @@ def _month_of(d) -> dt.date:
     return d.replace(day=1)
 
 
+def _review_month(con, today: dt.date, month: dt.date | None = None) -> dt.date | None:
+    """The first day of the month the review is as of: the latest complete month with data (or
+    `month`, if earlier); None when nothing is logged."""
+    latest = con.execute("select max(d) from (" + " union all ".join(
+        f"select max({LOG_TYPES[n].date_field.name}) as d from core.{n}" for n in SERVICE_LOGS) + ")").fetchone()[0]
+    if latest is None:
+        return None
+    m = min(_month_of(latest), periods.add_months(today.replace(day=1), -1))
+    return m if month is None else min(m, _month_of(month))
+
+
+def range_flags(path=None, today: dt.date | None = None) -> list[dict]:
+    """The range rule's findings of the review (its last WINDOW complete months), alone: what a tile
+    or a target needs to carry a flag, without the cost of the whole review."""
+    today = today or settings.today()
+    path = path or db.db_path()
+    if not db.has_data(path):
+        return []
+    with db.connect(path) as con:
+        m = _review_month(con, today)
+        if m is None:
+            return []
+        return run_rule(con, RULE["range.min_max"], periods.add_months(m, -(WINDOW - 1)), m, today)
+
+
 def build(path=None, today: dt.date | None = None, month: dt.date | None = None) -> Review:
     """The exact review as of the latest complete month with data (or `month`, if earlier)."""
     today = today or settings.today()
@@ -201,15 +226,10 @@ def build(path=None, today: dt.date | None = None, month: dt.date | None = None)
     rv = Review(today, None, path=path)
     if not db.has_data(path):
         return rv
-    this_month = today.replace(day=1)
     with db.connect(path) as con:
-        latest = con.execute("select max(d) from (" + " union all ".join(
-            f"select max({LOG_TYPES[n].date_field.name}) as d from core.{n}" for n in SERVICE_LOGS) + ")").fetchone()[0]
-        if latest is None:
+        m = _review_month(con, today, month)
+        if m is None:
             return rv
-        m = min(_month_of(latest), periods.add_months(this_month, -1))
-        if month is not None:
-            m = min(m, _month_of(month))
         rv.recorded = {(lt, mo) for lt, mo, _ in con.execute(_log_months_sql()).fetchall()}
         if not any(mo <= m for _, mo in rv.recorded):
             return rv  # nothing logged up to that month: no review

@@ -73,8 +73,8 @@ def review_flags(period: periods.Period, today: dt.date, suppressed: bool, path=
     if not db.has_data(path):
         return {}
     out: dict = {}
-    for f in review.build(path, today).findings:
-        ind = REGISTRY.get(f["item"]) if f["rule"] == "range.min_max" else None
+    for f in review.range_flags(path, today):
+        ind = REGISTRY.get(f["item"])
         if ind is None or not period.start <= f["month"] <= period.end:
             continue
         if suppressed and (f["month"] >= today.replace(day=1) or ind.service == review.QUARTERLY_ONLY):
