@@ -489,6 +489,8 @@ def _values(tr, axis: str) -> list:
 def finish(fig: go.Figure, columns: int = 1) -> go.Figure:
     """Make any figure readable on a projector: the title wrapped to fit its column (with room
     for it above the plot), integer ticks for counts, bar labels in ink that contrasts with the bar."""
+    # the house template by name: importing streamlit after this module makes its own the default
+    fig.update_layout(template="shop")
     size = fig.layout.title.font.size or 20
     width = WIDTH_AT_1280.get(columns, 250)
     chars = int(width / (size * 0.62))
