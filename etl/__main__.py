@@ -224,8 +224,8 @@ def main(argv=None) -> int:
     sp = sub.add_parser("export", help="write the grant workbook, the board deck or CSV for a period")
     db_flag(sp)
     period_flags(sp)
-    sp.add_argument("--format", action="append", choices=["xlsx", "pptx", "csv"], required=True,
-                    help="xlsx (workbook), pptx (deck) or csv (zip); repeat for several")
+    sp.add_argument("--format", action="append", choices=["xlsx", "pptx", "csv", "pdf"], required=True,
+                    help="xlsx (workbook), pptx (deck), csv (zip) or pdf (board pack); repeat for several")
     sp.add_argument("--out", default="exports", help="folder to write into (default: exports/)")
     sp.add_argument("--exact", action="store_true", help="exact figures, marked CONFIDENTIAL (staff only)")
     sp.add_argument("--freeze", metavar="LABEL", help="also record the figures as submitted under LABEL")

@@ -368,7 +368,7 @@ def build_demo(db: Path, seed: int = 2025, years: int = 3, folder: Path | None =
     records = generate(seed, years)
     files = write_files(records, folder)
     say(f"wrote {len(files)} synthetic log files to {folder}")
-    outcomes = load([folder], db, say=lambda *_: None)
+    outcomes = load([folder], db, say=lambda *_: None, demo=True)
     loaded = sum(o.rows_loaded for o in outcomes)
     rejected = sum(len({r for r, _, _ in o.rejects}) for o in outcomes)
     say(f"loaded {loaded} rows into {db} ({rejected} rows rejected on purpose, see python -m etl status)")

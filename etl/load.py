@@ -288,9 +288,30 @@ def peek_key(db: Path) -> bytes:
     return key
 
 
+DEMO = "synthetic"   # meta.settings 'demo': a database built by `python -m etl demo`
+
+
+def demo_guard(con, db: Path, demo: bool) -> None:
+    """Synthetic and real logs never share a database: a real file in the demo would replace one month
+    of made-up figures and leave the others, silently. Marks a new demo database as one."""
+    is_demo = schema.get_setting(con, "demo") == DEMO
+    has_data = con.execute("select count(*) from meta.batches").fetchone()[0] > 0
+    if is_demo and not demo:
+        start = ("make clean-demo && python -m etl load data/inbox" if Path(db) == settings.DEFAULT_DB
+                 else f"python -m etl load data/inbox --db {settings.DEFAULT_DB}")
+        raise LoadError("this is the demo database (synthetic data), and real logs are never mixed into it; "
+                        f"start a real database with: {start}")
+    if demo and not is_demo:
+        if has_data:
+            raise LoadError("this database holds real logs, and the demo is never mixed into it; build the demo "
+                            "in a database of its own: python -m etl demo --db data/demo.duckdb")
+        con.execute("insert or replace into meta.settings values ('demo', ?)", [DEMO])
+
+
 def load(paths, db: str | Path, log_type: str | None = None, date_order: str | None = None,
-         say=print, today: dt.date | None = None, _fail_after: int | None = None) -> list[Outcome]:
-    """Load files into the database; every file is reported, and the whole load is one transaction."""
+         say=print, today: dt.date | None = None, _fail_after: int | None = None, demo: bool = False) -> list[Outcome]:
+    """Load files into the database; every file is reported, and the whole load is one transaction.
+    `demo`: the demo's synthetic logs (refused in a database of real ones, and real ones in it)."""
     db = Path(db)
     files = expand(paths)
     if not files:
@@ -301,6 +322,7 @@ def load(paths, db: str | Path, log_type: str | None = None, date_order: str | N
     new_bytes = sum(e.path.stat().st_size for e in files if e.path.is_file())
     with load_lock(db, say=say), working_copy(db, new_bytes) as con:
         before = schema.migrate(con)
+        demo_guard(con, db, demo)
         if 0 < before < schema.SCHEMA_VERSION:
             kept = snapshot(db, backups_dir(db), f"before-schema-v{schema.SCHEMA_VERSION}", keep=10_000)
             say(f"upgraded the database from schema version {before} to {schema.SCHEMA_VERSION} "

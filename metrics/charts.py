@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import numbers
 import textwrap
+from dataclasses import dataclass, field
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -77,8 +78,156 @@ pio.templates["shop"] = go.layout.Template(layout=go.Layout(
 ))
 pio.templates.default = "shop"
 
+OTHERS, ALL = "all others", "all"   # the release engine's merged categories
 OTHERS_NOTE = "Small categories merged into \u201cAll others\u201d for privacy"
 ALL_NOTE = "Categories merged for privacy: total only"
+
+
+# ------------------------------------------------------------------ the honest rule under suppression
+# Every chart of a released table, on a page, in the deck or in the workbook, draws what
+# `drawable` says: each bucket as high as its released total; the released parts of a bucket
+# stacked, and what its hidden parts add up to (released total minus released parts, which anyone
+# can work out from the table) as one grey "withheld" segment, never a shorter stack; a bucket
+# whose total is itself hidden is a gap, never a zero.
+
+WITHHELD = "withheld"            # the segment of a bucket whose breakdown is partly hidden
+FOLDED = "other categories"      # the smaller categories of a busy chart, drawn together (the table has each)
+WITHHELD_FILL = "#BDBDBD"
+MOST_PARTS = 7                   # categories drawn apart: more cannot each get a colour of their own
+PINNED = {"naloxone_kit", "attended", "full", "anonymous"}  # carry an indicator or a target: never folded
+GRAINS_UP = {"week": ["week"], "month": ["month", "quarter", "year"], "quarter": ["quarter", "year"],
+             "year": ["year"]}
+
+
+@dataclass
+class Drawable:
+    """What a chart of one released table draws. `parts` (bucket x category, with FOLDED and
+    WITHHELD where needed) adds up to `totals` in every drawn bucket; `gaps` are buckets whose
+    released total is hidden (not drawn); `withheld` the buckets drawn with a withheld segment."""
+    grain: str
+    parts: pd.DataFrame
+    totals: pd.Series
+    total: object                 # the period's released total: a number or a mark
+    withheld: list = field(default_factory=list)
+    gaps: list = field(default_factory=list)
+    merged: list = field(default_factory=list)   # merged by the release engine into "all others"
+    folded: list = field(default_factory=list)   # drawn together as FOLDED (chart only)
+    coarser: str = ""             # why a coarser grain is drawn than the one asked for
+
+    @property
+    def empty(self) -> bool:
+        return not self.totals.notna().any()
+
+    @property
+    def hidden_share(self) -> float:
+        n = len(self.totals)
+        return (len(self.withheld) + len(self.gaps)) / n if n else 1.0
+
+
+def _num(v) -> float:
+    return float(v) if isinstance(v, numbers.Number) and not isinstance(v, bool) and pd.notna(v) else float("nan")
+
+
+def drawable(table: pd.DataFrame, grain: str, merged=(), fold: bool = True) -> Drawable:
+    """The honest drawing of a released table (bucket rows and a "Total" row; category columns and
+    a "Total" column; hidden cells are marks such as '<10', 'x', 'w')."""
+    if table is None or table.empty or "Total" not in table.columns:
+        return Drawable(grain, pd.DataFrame(), pd.Series(dtype="float64"), None, merged=list(merged))
+    body = table.drop(index=[i for i in table.index if isinstance(i, str) and "total" in i.lower()])
+    total = table.loc["Total", "Total"] if "Total" in table.index else None
+    cats = [c for c in table.columns if c != "Total"]
+    totals = pd.Series([_num(v) for v in body["Total"]], index=body.index, dtype="float64")
+    values = body[cats].map(_num) if cats else pd.DataFrame(index=body.index)
+    hidden = values.isna().any(axis=1) if cats else pd.Series(False, index=body.index)
+    known = values.fillna(0.0)
+    parts = known.copy()
+    parts[WITHHELD] = (totals - known.sum(axis=1)).where(hidden, 0.0).clip(lower=0)
+    parts.loc[totals.isna()] = float("nan")    # a hidden total is a gap, not a zero
+    folded = []
+    if fold and len(cats) > MOST_PARTS:
+        size = {c: _num(table.loc["Total", c]) if "Total" in table.index else float("nan") for c in cats}
+        size = {c: (v if pd.notna(v) else known[c].sum()) for c, v in size.items()}
+        order = sorted(cats, key=lambda c: (c not in PINNED, c == OTHERS, -size[c]))
+        kept = order[:MOST_PARTS - 1]
+        folded = [c for c in cats if c not in kept]
+        parts[FOLDED] = parts[folded].sum(axis=1, min_count=1)
+        parts = parts.drop(columns=folded)
+    if not (parts[WITHHELD] > 0).any():
+        parts = parts.drop(columns=WITHHELD)
+    gaps = list(totals.index[totals.isna()])
+    withheld = [b for b in body.index if hidden[b] and b not in gaps]
+    return Drawable(grain, parts, totals, total, withheld, gaps, list(merged), folded)
+
+
+def choose(get, grain: str, suppressed: bool, totals_only: bool = False) -> Drawable | None:
+    """The drawing of a measure at `grain`, or coarser when most of its buckets are hidden: months,
+    then quarters, then the year. `get(grain)` returns a release.Breakdown (or raises NotExternal:
+    no such table for this audience). `totals_only`: a chart of the totals alone, where only a
+    hidden total counts. None when no grain has anything to draw."""
+    from .release import NotExternal
+    tried = []
+    for g in GRAINS_UP.get(grain, [grain]) if suppressed else [grain]:
+        try:
+            br = get(g)
+        except NotExternal:
+            continue
+        d = drawable(br.table, g, br.merged)
+        if not d.empty:
+            tried.append(d)
+    if not tried:
+        return None
+
+    def share(d):
+        return len(d.gaps) / len(d.totals) if totals_only else d.hidden_share
+    ok = [d for d in tried if share(d) <= 0.5]
+    # every grain mostly hidden: the fewest hidden totals, then hidden parts (min keeps the finer on a tie)
+    d = ok[0] if ok else min(tried, key=lambda d: (len(d.gaps) / len(d.totals), d.hidden_share))
+    if d is not tried[0]:
+        f = tried[0]
+        n = len(f.gaps) + (0 if totals_only else len(f.withheld))
+        d.coarser = f"Drawn by {d.grain}: most {f.grain}s include a hidden count ({n} of {len(f.totals)})."
+    return d
+
+
+def withheld_note(d: Drawable, totals_only: bool = False, short: bool = False) -> str:
+    """What the drawing leaves out, in words, for the caption or the slide (`short`: for a slide)."""
+    out = []
+    n = len(d.totals)
+    if d.withheld and not totals_only:
+        out.append(f"grey hatched: withheld parts ({len(d.withheld)} of {n} {d.grain}s)" if short else
+                   f"{len(d.withheld)} of {n} {d.grain}s drawn at their released total with a grey "
+                   "\u201cwithheld\u201d part: their breakdown includes a hidden count.")
+    if d.gaps:
+        out.append(f"{len(d.gaps)} {d.grain}(s) hidden" if short else
+                   f"{len(d.gaps)} {d.grain}(s) not drawn: the total itself is hidden.")
+    if d.folded:
+        out.append(f"{len(d.folded)} smaller categories together" if short else
+                   f"{len(d.folded)} smaller categories drawn together as \u201cother categories\u201d "
+                   "(the table has each).")
+    if d.coarser:
+        out.append(d.coarser.split(":")[0] + " (most months hidden)" if short else d.coarser)
+    return " · ".join(out) if short else " ".join(out)
+
+
+def colours(categories) -> dict:
+    """One colour per category of a chart: its fixed colour when no other category of the chart
+    has it, else the next free one; grey for merged, folded and withheld parts."""
+    out = {}
+    grey = {OTHERS: PALETTE[7], FOLDED: PALETTE[7], WITHHELD: WITHHELD_FILL, ALL: PALETTE[0]}
+    for c in categories:
+        if c in grey:
+            out[c] = grey[c]
+    used = {7} if (OTHERS in out or FOLDED in out) else set()
+    free = list(range(len(PALETTE)))
+    for c in categories:
+        if c in out:
+            continue
+        i = FIXED.get(str(c))
+        if i is None or i in used:
+            i = next((j for j in free if j not in used), 0)
+        used.add(i)
+        out[c] = PALETTE[i]
+    return out
 
 
 def luminance(hex_colour: str) -> float:
@@ -136,51 +285,80 @@ def _ticks(fig: go.Figure, ticks: list, grain: str, most: int) -> None:
             f"{t:{fmt}}" + (f"<br>{t:%Y}" if i == 0 or t.year != shown[i - 1].year else "")
             for i, t in enumerate(shown)]
     fig.update_xaxes(type="date", tickvals=shown, ticktext=text, ticks="outside", tickangle=0)
-    fig.update_layout(meta=dict(grain=grain, buckets=[t.isoformat() for t in ticks]))
+    kept = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+    fig.update_layout(meta=dict(kept, grain=grain, buckets=[t.isoformat() for t in ticks]))
+
+
+def _unfinished(index, grain: str | None, through: dt.date | None):
+    """The last bucket when it is not over yet (data only `through` a day inside it), else None."""
+    grain = grain or _month_grain(index)
+    if through is None or grain is None or not len(index) or isinstance(list(index)[-1], str):
+        return None
+    last = pd.Timestamp(list(index)[-1])
+    return last if _bucket_end(last, grain) > through else None
+
+
+def _so_far_name(last, grain, through) -> str:
+    name = {"week": f"week of {last:%d %b}", "month": f"{last:%b %Y}"}.get(grain, "the last " + grain)
+    return f"{name} so far: to {through:%d %b} (drawn pale and dotted, not a drop)"
 
 
 def _partial(fig: go.Figure, index, grain: str | None, through: dt.date | None) -> str | None:
-    """Hatch the last bucket when it is not over yet (data only `through` a day inside it); returns a note."""
+    """An unfinished last bar drawn pale with a dotted outline and labelled "so far", so that a few days
+    of a month never read as a collapse on a projector; returns a note."""
     grain = grain or _month_grain(index)
-    if through is None or grain is None or not len(index):
+    last = _unfinished(index, grain, through)
+    if last is None:
         return None
-    last = pd.Timestamp(list(index)[-1])
-    if _bucket_end(last, grain) <= through:
-        return None
+    top = 0.0
     for tr in fig.data:
         if tr.type == "bar":
             xs = [pd.Timestamp(x) if not isinstance(x, str) else x for x in tr.x]
-            shapes = ["/" if (not isinstance(x, str) and x == last) else "" for x in xs]
-            fill = tr.marker.color if isinstance(tr.marker.color, str) else PALETTE[0]
-            tr.marker.pattern = dict(shape=shapes, fillmode="replace", bgcolor=fill, fgcolor="white",
-                                     fgopacity=0.9, solidity=0.3, size=10)
-    if any(tr.type == "scatter" for tr in fig.data):
-        fig.add_vrect(x0=last, x1=_bucket_end(last, grain), fillcolor="#999", opacity=0.12, line_width=0)
-    name = {"week": f"week of {last:%d %b}", "month": f"{last:%b %Y}"}.get(grain, "the last " + grain)
-    return f"{name} so far: to {through:%d %b} (hatched)"
+            tr.marker.opacity = [0.4 if x == last else 1.0 for x in xs]
+            top += sum(_num(y) for x, y in zip(xs, tr.y) if x == last and pd.notna(_num(y)))
+    fig.add_shape(type="rect", x0=last - pd.Timedelta(days=12), x1=last + pd.Timedelta(days=12), y0=0, y1=top,
+                  line=dict(color=INK, width=2, dash="dot"), fillcolor="rgba(0,0,0,0)")
+    fig.add_annotation(x=last, y=top, text="so far", showarrow=False, yanchor="bottom",
+                       font=dict(size=14, color=INK))
+    return _so_far_name(last, grain, through)
 
 
-def stacked_bars(chart: pd.DataFrame, title: str, y_title: str, annotations=(), grain: str | None = None,
-                 through: dt.date | None = None) -> go.Figure:
-    """Stacked bars over time; `chart` holds only released, numeric buckets. `through` (the last day
-    with data) marks an unfinished last bucket; a merged breakdown is said so under the title."""
+def stacked_bars(d: "Drawable", title: str, y_title: str, annotations=(), through: dt.date | None = None,
+                 meta: dict | None = None) -> go.Figure:
+    """Stacked bars over time drawn as `drawable` says: each bucket at its released total, a withheld
+    breakdown as a grey hatched "withheld" part on top, a hidden total as a labelled gap.
+    `through` (the last day with data) marks an unfinished last bucket."""
+    chart, grain = d.parts, d.grain
     fig = go.Figure()
-    cols = sorted(chart.columns, key=lambda c: (c == "all others", -chart[c].sum()))  # merged ones on top
+    tail = [c for c in (OTHERS, FOLDED, WITHHELD) if c in chart.columns]
+    cols = sorted([c for c in chart.columns if c not in tail], key=lambda c: -chart[c].sum()) + tail
+    fills = colours(cols)
     single = len(chart.index) == 1
-    x = [_single_label(chart.index[0], grain)] if single else chart.index
-    for i, c in enumerate(cols):
-        fig.add_bar(x=x, y=chart[c], name=label(c), marker_color=colour(c, i))
+    x = [_single_label(chart.index[0], grain)] if single else list(chart.index)
+    for c in cols:
+        ys = [None if pd.isna(v) else v for v in chart[c]]
+        if c == WITHHELD:
+            fig.add_bar(x=x, y=ys, name="withheld (hidden counts)", marker_color=WITHHELD_FILL,
+                        marker_pattern=dict(shape="/", fgcolor="#6b6b6b", size=8, solidity=0.25),
+                        hovertemplate="%{y:,.0f} in hidden parts of the breakdown<extra>withheld</extra>")
+        else:
+            fig.add_bar(x=x, y=ys, name=label(c), marker_color=fills[c])
     fig.update_layout(barmode="stack", title=title, yaxis_title=y_title, xaxis_title=None, height=440,
-                      legend_traceorder="reversed")  # legend top to bottom as the stack reads
+                      legend_traceorder="reversed",  # legend top to bottom as the stack reads
+                      meta=dict(meta or {}, grain=grain))
     fig.update_yaxes(rangemode="tozero")
+    for b in d.gaps:  # said where it would be, never drawn as a zero
+        fig.add_annotation(x=_single_label(b, grain) if single else b, y=0, text="hidden", showarrow=False,
+                           yanchor="bottom", textangle=-90, font=dict(size=13, color=MUTED))
     notes = []
-    if "all others" in chart.columns:
+    if (OTHERS in chart.columns or d.merged) and [c for c in chart.columns if c != WITHHELD] != [ALL]:
         notes.append(OTHERS_NOTE)
-    if list(chart.columns) == ["all"]:
+    if [c for c in chart.columns if c != WITHHELD] == [ALL]:
         notes.append(ALL_NOTE)
-        fig.update_layout(showlegend=False)
+        fig.update_layout(showlegend=WITHHELD in chart.columns)
     if single:
         fig.update_xaxes(type="category")
+        fig.update_traces(width=0.4)  # one bucket: a bar, not a wall
         if (n := _partial_single(chart.index[0], grain, through)):
             notes.append(n)
     else:
@@ -188,6 +366,8 @@ def stacked_bars(chart: pd.DataFrame, title: str, y_title: str, annotations=(), 
         if (n := _partial(fig, chart.index, grain, through)):
             notes.append(n)
         mark(fig, annotations)
+    if grain in ("quarter", "year") and not single:  # name the buckets as the fiscal calendar does
+        fig.update_xaxes(tickvals=list(chart.index), ticktext=[_single_label(b, grain) for b in chart.index])
     subtitle(fig, notes)
     return fig
 
@@ -240,23 +420,40 @@ def bars(values: pd.Series, title: str, x_title: str, horizontal: bool = True, o
 
 
 def line(series: pd.Series, title: str, y_title: str, annotations=(), markers=True, grain: str | None = None,
-         through: dt.date | None = None) -> go.Figure:
-    """A total over time; one bucket is a bar (a single point is not a trend)."""
+         through: dt.date | None = None, meta: dict | None = None) -> go.Figure:
+    """A total over time; one bucket is a bar (a single point is not a trend). An unfinished last
+    bucket is joined by a dotted line and labelled "so far"."""
     series = series.dropna() if len(series.dropna()) <= 1 else series
     if len(series) == 1:
         fig = go.Figure(go.Bar(x=[_single_label(series.index[0], grain)], y=series.values,
                                marker_color=PALETTE[0], text=[f"{series.iloc[0]:,.0f}"], textposition="auto",
                                name=y_title, width=[0.4]))
         fig.update_xaxes(type="category")
-        fig.update_layout(title=title, yaxis_title=y_title, height=420, showlegend=False)
+        fig.update_layout(title=title, yaxis_title=y_title, height=420, showlegend=False, meta=meta or {})
         subtitle(fig, [_partial_single(series.index[0], grain, through)])
         return fig
-    fig = go.Figure(go.Scatter(x=series.index, y=series.values, mode="lines+markers" if markers else "lines",
+    last = _unfinished(series.index, grain, through)
+    solid = series.copy()
+    if last is not None:
+        solid.iloc[-1] = float("nan")
+    fig = go.Figure(go.Scatter(x=solid.index, y=solid.values, mode="lines+markers" if markers else "lines",
                                line=dict(color=PALETTE[0], width=3), connectgaps=False, name=y_title))
     fig.update_layout(title=title, yaxis_title=y_title, height=420, showlegend=False)
     fig.update_yaxes(rangemode="tozero")  # a board reads heights from zero
     _date_axis(fig, series.index, grain)
-    subtitle(fig, [_partial(fig, series.index, grain, through)])
+    note = None
+    if last is not None:
+        tail = series.iloc[-2:]
+        fig.add_scatter(x=tail.index, y=tail.values, mode="lines+markers", name=f"{y_title} so far",
+                        line=dict(color=PALETTE[0], width=3, dash="dot"),
+                        marker=dict(symbol="circle-open", size=10, color=PALETTE[0]))
+        if pd.notna(series.iloc[-1]):
+            fig.add_annotation(x=last, y=series.iloc[-1], text="so far", showarrow=False, yanchor="bottom",
+                               yshift=8, font=dict(size=14, color=INK))
+        note = _so_far_name(last, grain or _month_grain(series.index), through).replace("pale and dotted", "dotted")
+    if meta:
+        fig.update_layout(meta=dict(fig.layout.meta or {}, **meta))
+    subtitle(fig, [note])
     mark(fig, annotations)
     return fig
 
@@ -292,6 +489,8 @@ def _values(tr, axis: str) -> list:
 def finish(fig: go.Figure, columns: int = 1) -> go.Figure:
     """Make any figure readable on a projector: the title wrapped to fit its column (with room
     for it above the plot), integer ticks for counts, bar labels in ink that contrasts with the bar."""
+    # the house template by name: importing streamlit after this module makes its own the default
+    fig.update_layout(template="shop")
     size = fig.layout.title.font.size or 20
     width = WIDTH_AT_1280.get(columns, 250)
     chars = int(width / (size * 0.62))

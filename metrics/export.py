@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import charts, indicators, suppress, targets
+from . import charts, indicators, periods, suppress, targets
 from .indicators import REGISTRY
 from .report import SHEETS, HEADLINES, Report, notes, safe_text
 
@@ -54,12 +54,24 @@ def _banner(ws, r: Report, title: str) -> int:
     """Title rows on a sheet; returns the next free row."""
     from openpyxl.styles import Font
     _set(ws, 1, 1, title).font = Font(bold=True, size=14)
-    _set(ws, 2, 1, f"{r.period} ({r.period.start} to {r.period.end})")
+    _set(ws, 2, 1, f"{r.period} ({r.period.start} to {r.period.end})" + (f" · {DEMO}" if r.demo else ""))
+    if r.demo:
+        ws.cell(row=2, column=1).font = Font(bold=True, color="C00000")
     if r.confidential:
         _set(ws, 3, 1, CONFIDENTIAL).font = Font(bold=True, color="C00000")
     else:
         _set(ws, 3, 1, suppress.footnote()).font = Font(italic=True, color="555555")
+    for row in (2, 3):  # long lines wrapped inside the table's width: printing fits the width to them
+        _wrap_across(ws, row, 3 if row == 3 and not r.confidential else 1)
     return 5
+
+
+def _wrap_across(ws, row: int, lines: int, last: str = "G") -> None:
+    """Wrap the text of column A's cell in `row` across columns A..`last`, `lines` lines high."""
+    from openpyxl.styles import Alignment
+    ws.merge_cells(f"A{row}:{last}{row}")
+    ws.cell(row=row, column=1).alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[row].height = 15 * lines
 
 
 def _fmt_for(unit: str) -> str:
@@ -71,9 +83,12 @@ def _change_fmt(unit: str) -> str:
         unit, "+#,##0;-#,##0;0")
 
 
+DEMO = "DEMO DATA: made-up logs from python -m etl demo, not SHOP's figures."
+
+
 def _audience(r: Report) -> str:
-    return "CONFIDENTIAL: exact figures, SHOP program staff only" if r.confidential else \
-        "EXTERNAL: small counts suppressed"
+    return ("DEMO DATA · " if r.demo else "") + ("CONFIDENTIAL: exact figures, SHOP program staff only"
+                                                 if r.confidential else "EXTERNAL: small counts suppressed")
 
 
 def _hf(text: str) -> str:
@@ -175,6 +190,7 @@ def write_xlsx(r: Report, out_dir: Path) -> Path:
             if isinstance(j, int):
                 ws.column_dimensions[ws.cell(row=1, column=j).column_letter].width = min(w, 24)
         _print_setup(ws, r, "1:2")  # each table has its own header: the sheet's title and period repeat
+    _charts_sheet(wb, r)
     ws = wb.create_sheet("Targets")
     row = _banner(ws, r, "SHOP targets and actuals")
     if r.targets.empty:
@@ -213,12 +229,15 @@ def write_xlsx(r: Report, out_dir: Path) -> Path:
     _print_setup(ws, r, f"{head}:{head}")
     ws = wb.create_sheet("Review")  # the monthly review, as released (metrics/review.py)
     row = _banner(ws, r, "SHOP monthly review: what changed, what looks wrong, the pace to the targets")
-    _header(ws, row, ["section", "what", "detail"])
+    wrong = [x for x in r.review if x["section"] == "What looks wrong" and x["what"] != "No rule fired."]
+    _set(ws, row, 1, f"{len(wrong)} finding{'s' if len(wrong) != 1 else ''} to look at", bold=True)
+    row += 1
+    _header(ws, row, ["section", "what", "detail", "what to do"])
     head = row
     for row, rec in enumerate(r.review, row + 1):
-        for j, k in enumerate(("section", "what", "detail"), 1):
-            _set(ws, row, j, rec[k]).alignment = wrap
-    for col, w in zip("ABC", [18, 60, 80]):
+        for j, k in enumerate(("section", "what", "detail", "to do"), 1):
+            _set(ws, row, j, rec.get(k, "")).alignment = wrap
+    for col, w in zip("ABCD", [16, 50, 50, 50]):
         ws.column_dimensions[col].width = w
     _print_setup(ws, r, f"{head}:{head}")
     wb.properties.title = f"SHOP grant report {r.period}"
@@ -226,6 +245,60 @@ def write_xlsx(r: Report, out_dir: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)
     return out
+
+
+def _charts_sheet(wb, r: Report) -> None:
+    """One native chart per table, drawn by the honest rule from the figures written beside it
+    (each bucket at its released total; a withheld breakdown a grey hatched "withheld" part)."""
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.drawing.fill import ColorChoice, PatternFillProperties
+    ws = wb.create_sheet("Charts")
+    row = _banner(ws, r, "SHOP charts: what each table shows, drawn")
+    for t in r.tables:
+        d = t.drawn
+        _set(ws, row, 1, f"{t.title} ({t.unit}), by {d.grain if d is not None else 'month'}", bold=True)
+        row += 1
+        if d is None:
+            _set(ws, row, 1, _nothing(t, r))
+            row += 3
+            continue
+        cats = _series_order(d)
+        _header(ws, row, [d.grain] + [_series_name(c) for c in cats])
+        head = row
+        for b, vals in d.parts[cats].iterrows():
+            row += 1
+            _set(ws, row, 1, _bucket(b, d.grain))
+            for j, v in enumerate(vals, 2):
+                _set(ws, row, j, None if pd.isna(v) else int(round(v)), "#,##0")
+        note = charts.withheld_note(d)
+        if note:
+            _set(ws, row + 1, 1, note)
+            _wrap_across(ws, row + 1, 2, "H")
+        ch = BarChart()
+        ch.type, ch.grouping, ch.overlap, ch.gapWidth = "col", "stacked" if len(cats) > 1 else "clustered", 100, 60
+        ch.title = f"{t.title} ({t.unit})"
+        ch.y_axis.numFmt = "#,##0"
+        ch.y_axis.majorGridlines = ch.y_axis.majorGridlines  # keep the default gridlines
+        ch.x_axis.delete = ch.y_axis.delete = False  # both axes drawn (openpyxl hides them by default)
+        ch.add_data(Reference(ws, min_col=2, max_col=1 + len(cats), min_row=head, max_row=row), titles_from_data=True)
+        ch.set_categories(Reference(ws, min_col=1, min_row=head + 1, max_row=row))
+        fills = charts.colours(cats)
+        for c, ser in zip(cats, ch.series):
+            if c == charts.WITHHELD:
+                ser.graphicalProperties.pattFill = PatternFillProperties(
+                    prst="wdUpDiag", fgClr=ColorChoice(srgbClr="6B6B6B"),
+                    bgClr=ColorChoice(srgbClr=charts.WITHHELD_FILL.lstrip("#")))
+            else:
+                ser.graphicalProperties.solidFill = fills[c].lstrip("#").upper()
+                ser.graphicalProperties.line.solidFill = fills[c].lstrip("#").upper()
+        ch.legend.position = "r"
+        ch.height, ch.width = 9, 22
+        ws.add_chart(ch, f"{ws.cell(row=head, column=len(cats) + 3).column_letter}{head}")
+        row = max(row + 3, head + 20)
+    ws.column_dimensions["A"].width = 16
+    for j in range(2, 10):
+        ws.column_dimensions[ws.cell(row=1, column=j).column_letter].width = 12
+    _print_setup(ws, r, "1:2")
 
 
 # ---------------------------------------------------------------- csv
@@ -258,6 +331,35 @@ def write_csv_zip(r: Report, out_dir: Path) -> Path:
     return out
 
 
+# ---------------------------------------------------------------- charts (deck and workbook)
+
+def _bucket(b, grain: str) -> str:
+    d = pd.Timestamp(b).date()
+    return {"month": f"{d:%b %Y}", "quarter": periods.quarter_label(d),
+            "year": periods.fy_label(periods.fy_start_year(d))}.get(grain, f"week of {d:%d %b %Y}")
+
+
+def _series_order(d) -> list:
+    """Largest category at the bottom of the stack; merged, folded and withheld parts on top."""
+    tail = [c for c in (charts.OTHERS, charts.FOLDED, charts.WITHHELD) if c in d.parts.columns]
+    return sorted([c for c in d.parts.columns if c not in tail], key=lambda c: -d.parts[c].sum()) + tail
+
+
+def _series_name(c) -> str:
+    return "withheld (hidden counts)" if c == charts.WITHHELD else charts.label(c)
+
+
+def _nothing(t, r) -> str:
+    """The sentence that stands in for a chart with nothing to draw."""
+    if t.frame.empty:
+        return f"{t.title}: no data in this period."
+    total = t.frame.loc["Total", "Total"]
+    if isinstance(total, str):
+        return f"{t.title}, {r.period}: the total is hidden ({total}) to protect privacy, so there is no chart."
+    return (f"{t.title}, {r.period}: {int(total):,} {t.unit} in all. Every month, quarter and the year include "
+            "a hidden count, so there is no chart; the workbook has the table.")
+
+
 # ---------------------------------------------------------------- pptx
 
 def write_pptx(r: Report, out_dir: Path) -> Path:
@@ -285,25 +387,30 @@ def write_pptx(r: Report, out_dir: Path) -> Path:
         return tf
 
     def _chart(slide, t, x, y, w, h, r, blue):
-        """A native chart of the released breakdown: one series per category (stacked by month or
-        quarter), totals and subtotal rows left out; a suppressed cell is a gap, never a zero."""
-        cd = CategoryChartData()
-        cats = [c for c in t.frame.columns if c != "Total"] if not t.frame.empty else []
-        if t.frame.empty:
-            text(slide, x / 914400, y / 914400 + 1, w / 914400, 1, f"{t.title}: no data in this period.", 24)
+        """A native chart of the released breakdown drawn by the honest rule (charts.drawable): each
+        bucket at its released total, a withheld breakdown as a grey hatched "withheld" part, a hidden
+        total a gap; a chart with nothing to draw is a sentence with the total."""
+        from pptx.enum.dml import MSO_PATTERN
+        d = t.drawn
+        if d is None:
+            text(slide, x / 914400, y / 914400 + 1, w / 914400, 2, _nothing(t, r), 24)
             return None
-        body = t.frame[~t.frame.index.str.contains("total", case=False)]
-        cd.categories = list(body.index)
+        notes = ([charts.ALL_NOTE] if list(d.parts.columns) in ([charts.ALL], [charts.ALL, charts.WITHHELD]) else
+                 [charts.OTHERS_NOTE] if d.merged else []) + [n for n in [charts.withheld_note(d, short=True)] if n]
+        cd = CategoryChartData()
+        cd.categories = [_bucket(b, d.grain) for b in d.parts.index]
+        cats = _series_order(d)
+        fills = charts.colours(cats)
         for c in cats:
-            cd.add_series(charts.label(c), [None if isinstance(v, str) else int(v) for v in body[c]])
+            cd.add_series(_series_name(c), [None if pd.isna(v) else int(round(v)) for v in d.parts[c]])
         kind = XL_CHART_TYPE.COLUMN_STACKED if len(cats) > 1 else XL_CHART_TYPE.COLUMN_CLUSTERED
         ch = slide.shapes.add_chart(kind, x, y, w, h, cd).chart
         ch.has_title = True
-        ch.chart_title.text_frame.text = f"{t.title} ({t.unit})"
+        ch.chart_title.text_frame.text = f"{t.title} ({t.unit}), by {d.grain}"
         ch.chart_title.text_frame.paragraphs[0].font.size = Pt(20)
-        if "all others" in cats or cats == ["all"]:  # say where privacy merged the breakdown
+        if notes:  # what privacy changed in the drawing, in a line under the title
             p = ch.chart_title.text_frame.add_paragraph()
-            p.text = charts.OTHERS_NOTE if "all others" in cats else charts.ALL_NOTE
+            p.text = " · ".join(notes)
             p.font.size = Pt(14)
             p.font.bold = False
         ch.has_legend = len(cats) > 1
@@ -311,9 +418,15 @@ def write_pptx(r: Report, out_dir: Path) -> Path:
             ch.legend.position = XL_LEGEND_POSITION.RIGHT
             ch.legend.include_in_layout = False
             ch.legend.font.size = Pt(14)
-        for i, (c, ser) in enumerate(zip(cats, ch.plots[0].series)):
-            ser.format.fill.solid()
-            ser.format.fill.fore_color.rgb = RGBColor.from_string(charts.colour(c, i).lstrip("#").upper())
+        for c, ser in zip(cats, ch.plots[0].series):
+            if c == charts.WITHHELD:
+                ser.format.fill.patterned()
+                ser.format.fill.pattern = MSO_PATTERN.WIDE_UPWARD_DIAGONAL
+                ser.format.fill.fore_color.rgb = RGBColor(0x6B, 0x6B, 0x6B)
+                ser.format.fill.back_color.rgb = RGBColor.from_string(charts.WITHHELD_FILL.lstrip("#"))
+            else:
+                ser.format.fill.solid()
+                ser.format.fill.fore_color.rgb = RGBColor.from_string(fills[c].lstrip("#").upper())
         if len(cats) > 1:
             ch.plots[0].gap_width = 60
             ch.plots[0].overlap = 100
@@ -325,6 +438,8 @@ def write_pptx(r: Report, out_dir: Path) -> Path:
         return ch
 
     def stamp(slide):
+        if r.demo:  # every slide: a photo of one slide must not pass for SHOP's figures
+            text(slide, 8.3, 0.02, 4.9, 0.4, "DEMO DATA: synthetic, not SHOP's figures", 14, True, RGBColor(0xC0, 0, 0))
         if r.confidential:
             text(slide, 0.4, 6.9, 12.5, 0.5, CONFIDENTIAL, 16, True, RGBColor(0xC0, 0, 0))
         else:
@@ -389,7 +504,8 @@ def write_pptx(r: Report, out_dir: Path) -> Path:
     head = next((x["what"] for x in r.review if x["section"] == "Review"), "Monthly review")
     text(s, 0.5, 0.3, 12.3, 0.8, f"Monthly review, {head[0].lower()}{head[1:]}", 34, True, blue)
     tf = text(s, 0.5, 1.2, 12.3, 5.5, "What looks wrong, and what it takes to hit the targets:", 18, True)
-    lines = [x["detail"] if x["section"] == "Targets" else f"{x['what']} {x['detail']}".strip()
+    lines = [x["detail"] if x["section"] == "Targets" else
+             f"{x['what']} {x['detail']}".strip() + (f" To do: {x['to do']}" if x.get("to do") else "")
              for x in r.review if x["section"] in ("What looks wrong", "Targets")]
     for line in lines[:9] + ([f"... and {len(lines) - 9} more in the workbook's Review sheet."] if len(lines) > 9 else []):
         p = tf.add_paragraph()
@@ -403,4 +519,9 @@ def write_pptx(r: Report, out_dir: Path) -> Path:
     return out
 
 
-WRITERS = {"xlsx": write_xlsx, "pptx": write_pptx, "csv": write_csv_zip}
+def write_pdf(r: Report, out_dir: Path) -> Path:
+    from .pdf import write_pdf as pack
+    return pack(r, out_dir)
+
+
+WRITERS = {"xlsx": write_xlsx, "pptx": write_pptx, "csv": write_csv_zip, "pdf": write_pdf}

@@ -19,16 +19,17 @@ def status(path) -> dict:
     """Schema version, whether anything is loaded, and the last load, in one connection."""
     from pathlib import Path
 
-    from etl.schema import current_version
+    from etl.schema import current_version, get_setting
     if not Path(path).exists():
-        return {"schema": 0, "has_data": False, "last_load": None}
+        return {"schema": 0, "has_data": False, "last_load": None, "demo": False}
     with db.connect(path) as con:
         v = current_version(con)
         if not v:
-            return {"schema": 0, "has_data": False, "last_load": None}
+            return {"schema": 0, "has_data": False, "last_load": None, "demo": False}
         n, last = con.execute("select count(*), max(loaded_at) filter (where status = 'in_force') "
                               "from meta.batches").fetchall()[0]
-    return {"schema": v, "has_data": n > 0, "last_load": last}
+        demo = get_setting(con, "demo") == "synthetic"  # etl.load.DEMO: built by `python -m etl demo`
+    return {"schema": v, "has_data": n > 0, "last_load": last, "demo": demo}
 
 
 def batches(path=None) -> pd.DataFrame:

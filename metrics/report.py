@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from shop import settings
-from . import db, indicators, periods, release, series, targets
+from . import charts, db, indicators, periods, release, series, targets
 from .indicators import REGISTRY
 from .periods import Period
 
@@ -55,6 +55,7 @@ class Table:
     frame: pd.DataFrame             # rows: month / quarter subtotal / Total; values int or '<10' / 'x'
     unit: str
     definition: str
+    drawn: object = None            # charts.Drawable: what the deck and the workbook draw (the honest rule)
 
 
 @dataclass
@@ -72,6 +73,15 @@ class Report:
     figures: dict = field(default_factory=dict)
     events: list = field(default_factory=list)   # (month, Friday special event): text from a log
     review: list = field(default_factory=list)   # the monthly review as released rows (metrics/review.py)
+    demo: bool = False                            # built from the demo's synthetic logs: said on every page
+    headline: str = ""                            # the one sentence: targets, then outreach on a year earlier
+
+    @property
+    def audience(self) -> str:
+        """The audience and period mark every page, slide and printed sheet carries."""
+        who = "CONFIDENTIAL: exact figures, SHOP program staff only" if self.confidential else \
+            "EXTERNAL: small counts suppressed"
+        return ("DEMO DATA (synthetic) · " if self.demo else "") + f"{who} · {self.period}"
 
     @property
     def confidential(self) -> bool:
@@ -157,7 +167,9 @@ def build(period: Period, suppressed: bool, path=None, today: dt.date | None = N
             definition += f" Merged into 'all others' for privacy: {', '.join(merged)}."
         if measure.startswith("reports_") and suppressed:
             definition += " Bad date reports: whole fiscal quarters and years only."
-        tables.append(Table(sheet, title, measure, frame, m.unit, definition))
+        tables.append(Table(sheet, title, measure, frame, m.unit, definition,
+                            charts.choose(lambda g: release.breakdown(measure, period, g, suppressed, path, today),
+                                          grain, suppressed) if has else None))
     ann, batches, fresh, events = [], [], "no data loaded", []
     if has:
         events = release.events(period, suppressed, path)
@@ -168,8 +180,10 @@ def build(period: Period, suppressed: bool, path=None, today: dt.date | None = N
         fresh = f"last load {pd.Timestamp(b['loaded_at'].max()):%Y-%m-%d %H:%M}" if len(b) else fresh
     prog = targets.progress(period.start, today, suppressed, path=path) if has else pd.DataFrame()
     from .review import released_rows
+    from .quality import status
     return Report(period, prev_p or period, suppressed, settings.now(), summary, tables, prog,
-                  ann, batches, fresh, now_r, events, released_rows(path, suppressed, today, period.end))
+                  ann, batches, fresh, now_r, events, released_rows(path, suppressed, today, period.end),
+                  status(path)["demo"], targets.headline(prog, now_r, prev_r, charts.period_name(prev_p) if prev_p else None))
 
 
 def notes(r: Report) -> list[tuple[str, str]]:

@@ -64,6 +64,19 @@ RULES = [
          "warning", "data_quality", "blank_share", True),
 ]
 RULE = {r.id: r for r in RULES}
+# What the person who keeps the logs does about a flag: one step, in their words.
+WHAT_TO_DO = {
+    "suite.over_capacity": "Check the stays log for those nights: a stay logged twice, or a check-out date missed.",
+    "suite.guest_overlap": "Find the guest's two stays in the stays log and keep the one with the right dates.",
+    "suite.checkout_before_checkin": "Correct the swapped dates in the stays log and load the corrected file.",
+    "friday.not_a_friday": "Check the session dates in the Friday log (a typo in the day?) and reload the file.",
+    "referrals.outcome_before_referral": "Correct the referral or outcome date in the referrals log and reload it.",
+    "outreach.first_contact_after_later": "Untick 'first contact' on that person's later contact in the outreach log.",
+    "range.min_max": "Check that month's log for a typo or an entry made twice; if the figure is right, add a "
+                     "program note saying why (python -m etl note).",
+    "completeness.missing_month": "Load that month's file if it exists; if the service did not run, add a program note.",
+    "completeness.blank_share": "Ask whoever filled in that month's log to complete the blank fields, then reload it.",
+}
 
 # Optional fields whose blank is expected, or only counts where the field applies.
 BLANK_NOT_EXPECTED_WHERE = {("referrals", "status_date"): "status in ('attended', 'not_attended', 'declined')",
@@ -182,6 +195,31 @@ def _month_of(d) -> dt.date:
     return d.replace(day=1)
 
 
+def _review_month(con, today: dt.date, month: dt.date | None = None) -> dt.date | None:
+    """The first day of the month the review is as of: the latest complete month with data (or
+    `month`, if earlier); None when nothing is logged."""
+    latest = con.execute("select max(d) from (" + " union all ".join(
+        f"select max({LOG_TYPES[n].date_field.name}) as d from core.{n}" for n in SERVICE_LOGS) + ")").fetchone()[0]
+    if latest is None:
+        return None
+    m = min(_month_of(latest), periods.add_months(today.replace(day=1), -1))
+    return m if month is None else min(m, _month_of(month))
+
+
+def range_flags(path=None, today: dt.date | None = None) -> list[dict]:
+    """The range rule's findings of the review (its last WINDOW complete months), alone: what a tile
+    or a target needs to carry a flag, without the cost of the whole review."""
+    today = today or settings.today()
+    path = path or db.db_path()
+    if not db.has_data(path):
+        return []
+    with db.connect(path) as con:
+        m = _review_month(con, today)
+        if m is None:
+            return []
+        return run_rule(con, RULE["range.min_max"], periods.add_months(m, -(WINDOW - 1)), m, today)
+
+
 def build(path=None, today: dt.date | None = None, month: dt.date | None = None) -> Review:
     """The exact review as of the latest complete month with data (or `month`, if earlier)."""
     today = today or settings.today()
@@ -189,15 +227,10 @@ def build(path=None, today: dt.date | None = None, month: dt.date | None = None)
     rv = Review(today, None, path=path)
     if not db.has_data(path):
         return rv
-    this_month = today.replace(day=1)
     with db.connect(path) as con:
-        latest = con.execute("select max(d) from (" + " union all ".join(
-            f"select max({LOG_TYPES[n].date_field.name}) as d from core.{n}" for n in SERVICE_LOGS) + ")").fetchone()[0]
-        if latest is None:
+        m = _review_month(con, today, month)
+        if m is None:
             return rv
-        m = min(_month_of(latest), periods.add_months(this_month, -1))
-        if month is not None:
-            m = min(m, _month_of(month))
         rv.recorded = {(lt, mo) for lt, mo, _ in con.execute(_log_months_sql()).fetchall()}
         if not any(mo <= m for _, mo in rv.recorded):
             return rv  # nothing logged up to that month: no review
@@ -512,12 +545,13 @@ def rows(v: dict) -> list[dict]:
         rule = RULE[f["rule"]]
         what = rule.sentence + (f" {f['what']}." if f["what"] else "")
         detail = f"{f['month']}: {f['detail']}" if "detail" in f else ", ".join(f["months"])
-        rows.append({"section": "What looks wrong", "what": what, "detail": detail})
+        rows.append({"section": "What looks wrong", "what": what, "detail": detail,
+                     "to do": WHAT_TO_DO.get(f["rule"], "")})
     if not v["findings"]:
         rows.append({"section": "What looks wrong", "what": "No rule fired.", "detail": ""})
     for t in v["targets"]:
         rows.append({"section": "Targets", "what": t["label"], "detail": t["sentence"]})
-    return rows
+    return [r | {"to do": r.get("to do", "")} for r in rows]
 
 
 def fmt_value(ind, v) -> str:

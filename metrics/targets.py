@@ -40,6 +40,8 @@ def progress(day: dt.date, today: dt.date, suppressed: bool, path=None, figures=
     if span is None:
         return pd.DataFrame()
     actual = figures(span) if figures else release.figures(span, suppressed, path, today)
+    closed = span.end >= fy.end  # the year is over: a target was met or missed, not "on track"
+    flagged = review_flags(span, today, suppressed, path)
     rows = []
     for r in tg.itertuples():
         ind = REGISTRY.get(r.indicator)
@@ -51,11 +53,38 @@ def progress(day: dt.date, today: dt.date, suppressed: bool, path=None, figures=
         else:  # whole units, rounded up: on track means at least the figure shown as expected
             expected = math.ceil(r.target * share - 1e-9)
         on_track = None if isinstance(a, str) or a is None else a >= expected
+        if on_track is None:
+            status = "–"
+        elif closed:
+            status = "met" if on_track else f"missed: {indicators.fmt(ind, r.target - a)} short"
+        else:
+            status = "on track" if on_track else "behind"
         rows.append({"indicator": ind.label, "target": r.target, "expected to date": expected, "actual": a,
                      "progress": None if on_track is None or not r.target else a / r.target,
-                     "status": "–" if on_track is None else ("on track" if on_track else "behind"),
-                     "id": ind.id})
+                     "status": status, "flag": flag_text(flagged.get(ind.id)), "id": ind.id})
     return pd.DataFrame(rows)
+
+
+def review_flags(period: periods.Period, today: dt.date, suppressed: bool, path=None) -> dict:
+    """{indicator id: [months]} of the monthly figures inside `period` that the monthly review flags as
+    outside their usual range. Outside the staff view, as the review shows it there: whole months that
+    have ended, and no bad date reports by month."""
+    from . import review
+    if not db.has_data(path):
+        return {}
+    out: dict = {}
+    for f in review.range_flags(path, today):
+        ind = REGISTRY.get(f["item"])
+        if ind is None or not period.start <= f["month"] <= period.end:
+            continue
+        if suppressed and (f["month"] >= today.replace(day=1) or ind.service == review.QUARTERLY_ONLY):
+            continue
+        out.setdefault(ind.id, []).append(f"{f['month']:%b %Y}")
+    return out
+
+
+def flag_text(months) -> str:
+    return f"review flags {', '.join(months)}" if months else ""
 
 
 def display(progress: pd.DataFrame) -> pd.DataFrame:
@@ -70,5 +99,25 @@ def display(progress: pd.DataFrame) -> pd.DataFrame:
                     "expected to date": indicators.fmt(ind, r["expected to date"]),
                     "actual": indicators.fmt(ind, r["actual"]),
                     "progress": "–" if share is None or pd.isna(share) else f"{share * 100:.0f} % of target",
-                    "status": r["status"]})
+                    "status": r["status"] + (f" ({r['flag']})" if r.get("flag") else "")})
     return pd.DataFrame(out)
+
+
+def headline(progress: pd.DataFrame, now: dict, before: dict, base_name: str | None) -> str:
+    """One sentence that answers "how are we doing?": the targets, then outreach on a year earlier.
+    e.g. "6 of 7 targets on track; education sessions behind. Outreach contacts up 2 % on FY2024-25." """
+    parts = []
+    if not progress.empty:
+        known = progress[progress["status"] != "–"]
+        closed = known["status"].str.startswith(("met", "missed")).any()
+        good = known["status"].isin(["met"] if closed else ["on track"])
+        bad = [f"{r['indicator'][:1].lower()}{r['indicator'][1:]} {r['status'].replace(':', ',')}" if closed else
+               f"{r['indicator'][:1].lower()}{r['indicator'][1:]} behind" for r in known[~good].to_dict("records")]
+        head = f"{int(good.sum())} of {len(progress)} targets {'met' if closed else 'on track'}"
+        parts.append(head + ("; " + "; ".join(bad) if bad else "") + ".")
+    a, b = now.get("outreach.contacts"), before.get("outreach.contacts")
+    if base_name and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (a, b)) and b:
+        change = round((a - b) / b * 100)
+        parts.append(f"Outreach contacts {'up' if change > 0 else 'down' if change < 0 else 'level'}"
+                     f"{f' {abs(change)} %' if change else ''} on {base_name}.")
+    return " ".join(parts)

@@ -1,8 +1,11 @@
 """Data quality: is every month loaded, what was rejected, and which fields are left blank?"""
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
 from metrics import charts, quality
+from metrics.periods import Period
 from ui import frame, widgets
 
 NAMES = {"log_type": "log type", "rows_loaded": "rows loaded", "rows_rejected": "rows rejected",
@@ -31,12 +34,16 @@ ctx = frame.context()
 if widgets.page_header("Data quality", "Is every month loaded, what was rejected, and what is left blank", ctx) \
         and widgets.staff_only(ctx, "File names, rejects and blanks are for program staff"):
     path = str(frame.db.db_path())
-    gaps = quality.missing_months(ctx.period, path)
+    # months that have ended: a few days into this month, an empty log is not yet a missing month
+    ended = Period(ctx.period.start, min(ctx.period.end, ctx.today.replace(day=1) - dt.timedelta(days=1)))
+    gaps = quality.missing_months(ended, path) if ended.start <= ended.end else pd.DataFrame()
+    open_month = "" if ended.end == ctx.period.end else f" ({ctx.today:%B %Y} is not over: not checked)"
     if gaps.empty:
-        st.success(f"Every service log has data in every month of {ctx.period}.")
+        st.success(f"Every service log has data in every month of {ctx.period} that has ended{open_month}.")
     else:
-        st.warning(f"**{len(gaps)} month(s) with no data for a log type** in {ctx.period}: a missing month is "
-                   "the classic grant-report error. Check that the file was loaded.")
+        st.warning(f"**{len(gaps)} month(s) with no data for a log type** in {ctx.period}{open_month}: a missing "
+                   "month is the classic grant-report error. Check that the file was loaded.")
+        gaps["log type"] = gaps["log type"].map(charts.label)
         st.dataframe(gaps.pivot_table(index="log type", values="month", aggfunc=lambda m: ", ".join(m)),
                      width="stretch")
     ov = quality.overlaps(path)
@@ -46,22 +53,18 @@ if widgets.page_header("Data quality", "Is every month loaded, what was rejected
         st.dataframe(ov, hide_index=True, width="stretch")
     st.subheader("Freshness per log type")
     st.dataframe(readable(quality.freshness(path)), hide_index=True, width="stretch")
-    left, right = st.columns(2, gap="large")
-    with left:
-        st.subheader("Rejected rows by file and reason")
-        rj = quality.rejects(path)
-        if rj.empty:
-            st.success("No rejected rows in the files in force.")
-        else:
-            st.dataframe(readable(rj), hide_index=True, width="stretch")
-            st.caption("Row numbers are in `python -m etl status`. The rejected value is never stored.")
-    with right:
-        st.subheader("Warnings")
-        wn = quality.warnings(path)
-        if wn.empty:
-            st.success("No warnings.")
-        else:
-            st.dataframe(readable(wn), hide_index=True, width="stretch")
+    # one above the other, full width: side by side, the reason column was cut off
+    for title, df, none, note in (
+            ("Rejected rows by file and reason", quality.rejects(path), "No rejected rows in the files in force.",
+             "Row numbers are in `python -m etl status`. The rejected value is never stored."),
+            ("Warnings", quality.warnings(path), "No warnings.", "")):
+        st.subheader(title)
+        if df.empty:
+            st.success(none)
+            continue
+        st.dataframe(readable(df), hide_index=True, width="stretch")
+        if note:
+            st.caption(note)
     st.subheader(f"Optional fields left blank, {ctx.period}")
     st.dataframe(readable(quality.blanks(ctx.period, path)), hide_index=True, width="stretch")
     st.subheader("Files loaded")

@@ -27,12 +27,13 @@ if widgets.page_header("Reports", "The grant workbook, the board deck and CSV, w
     if not ctx.staff and not whole:
         st.warning(f"No report for this period: {release.external_rule()}.")
     else:
-        cols = st.columns(3)
-        labels = {"xlsx": "Grant workbook (Excel)", "pptx": "Board deck (PowerPoint)", "csv": "Tables (CSV, zipped)"}
+        cols = st.columns(4)
+        labels = {"pdf": "Board pack (PDF)", "xlsx": "Grant workbook (Excel)", "pptx": "Board deck (PowerPoint)",
+                  "csv": "Tables (CSV, zipped)"}
         mimes = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                  "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-                 "csv": "application/zip"}
-        for col, fmt in zip(cols, ["xlsx", "pptx", "csv"]):
+                 "csv": "application/zip", "pdf": "application/pdf"}
+        for col, fmt in zip(cols, ["pdf", "xlsx", "pptx", "csv"]):
             with col:
                 if st.button(f"Make the {labels[fmt].split(' (')[0].lower()}", key=f"make_{fmt}"):
                     rep = report.build(ctx.period, ctx.suppressed, db.db_path(), ctx.today)

@@ -26,6 +26,9 @@ ctx = frame.context()
 if widgets.page_header("Monthly review", "What changed since the last load, what looks wrong, and what it "
                        "takes to hit the targets", ctx):
     v = review_of(ctx.version, str(frame.db.db_path()), ctx.today, ctx.suppressed)
+    fired_n = sum(r["fired"] for r in v["rules"])
+    st.markdown(f"#### {fired_n} finding{'s' if fired_n != 1 else ''} to look at" +
+                (", each with what to do (section 2)." if fired_n else ": every rule passed."))
     st.markdown(f"As of **{v['as_of']}**, the latest complete month with data (the period in the sidebar does "
                 "not change the review)." + ("" if not ctx.suppressed else " External view: rules and the months "
                                              "they flag, never a count of people; figures as released."))
@@ -52,8 +55,10 @@ if widgets.page_header("Monthly review", "What changed since the last load, what
                 "years (*not recorded*: no rows in that log for the month):")
     st.dataframe(table, width="stretch", height=min(38 * (len(table) + 1), 1100))
 
-    st.header("2. What looks wrong")
     fired = [r for r in v["rules"] if r["fired"]]
+    errors = sum(r["severity"] == "error" for r in fired)
+    st.header(f"2. What looks wrong: {len(fired)} finding{'s' if len(fired) != 1 else ''}"
+              + (f" ({errors} error{'s' if errors != 1 else ''})" if errors else ""))
     if not fired:
         st.success(f"None of the {len(v['rules'])} rules found anything.")
     for r in fired:
@@ -62,7 +67,8 @@ if widgets.page_header("Monthly review", "What changed since the last load, what
         pages = sorted({f["page"] for f in mine})
         where = ", ".join(link(p) for p in pages)
         text = f"**{rule.sentence}** ({r['severity']}; see the {where})"
-        (st.error if r["severity"] == "error" else st.warning)(text, icon=ICON[r["severity"]])
+        (st.error if r["severity"] == "error" else st.warning)(
+            text + f"\n\n**What to do:** {review.WHAT_TO_DO[r['rule']]}", icon=ICON[r["severity"]])
         if ctx.suppressed:
             st.markdown("\n".join(f"- {(f['what'] + ': ') if f['what'] else ''}{', '.join(f['months'])}" for f in mine))
         else:
@@ -75,9 +81,8 @@ if widgets.page_header("Monthly review", "What changed since the last load, what
     st.header(f"3. What it takes to hit the targets ({v['fiscal_year']})")
     if not v["targets"]:
         st.info("No targets loaded for this fiscal year. Load a `targets` log (fiscal_year, indicator, target).")
-    for t in v["targets"]:
-        mark = {"reached": "✅", "within reach": "🟢", "behind": "🟠", "missed": "🔴", "below target": "🟠"}
-        st.markdown(f"- {mark.get(t['status'], '▫️')} {t['sentence']}")
+    for t in v["targets"]:  # words, not emoji: a projector or a printer may have no glyph for them
+        st.markdown(f"- **{(t['status'] or 'no pace').capitalize()}**: {t['sentence']}")
     st.caption("Needed a month = (target − so far) / months left to the end of the fiscal year. For counts of "
                "people, who are counted once a year, the pace is how fast the year's count grew over the last "
                "three months." + ("" if not ctx.suppressed else " A pace built on a suppressed figure is not shown."))

@@ -117,3 +117,29 @@ def browser():
             "--disable-sync", "--no-first-run"])
         yield b
         b.close()
+
+
+# A demo for a fixed day, for tests that set the clock instead of reading it: three days into
+# December 2026 (an unfinished month for the staff view; FY2025-26 over, FY2026-27 under way).
+DAY = dt.date(2026, 12, 3)
+
+
+def pin_clock(mp, day: dt.date = DAY) -> None:
+    """Set shop.settings' clock to noon in Kamloops on `day`."""
+    from shop import settings
+    noon = dt.datetime(day.year, day.month, day.day, 20, 0, tzinfo=dt.timezone.utc)
+    mp.setattr(settings, "_utcnow", lambda: noon)
+
+
+@pytest.fixture(scope="session")
+def day_demo_db(tmp_path_factory):
+    """The demo's logs for DAY (two fiscal years), loaded as staff would load them."""
+    with pytest.MonkeyPatch.context() as mp:
+        pin_clock(mp)
+        mp.setenv("SHOP_HASH_KEY", TEST_KEY)
+        folder = tmp_path_factory.mktemp("day_demo")
+        demo.write_files(demo.generate(seed=SEED, years=2, today=DAY), folder / "logs")
+        path = folder / "shop.duckdb"
+        outcomes = load([folder / "logs"], path, say=lambda *_: None)
+        assert all(o.status == "loaded" for o in outcomes), [(o.label, o.status, o.reason) for o in outcomes]
+    return path

@@ -475,10 +475,14 @@ def run_review_page(db, audience, monkeypatch):
 
 def test_review_page_staff_shows_flagged_rows(demo_db, monkeypatch):
     at = run_review_page(demo_db, STAFF, monkeypatch)
-    assert [h.value for h in at.header][:3] == ["1. What changed since the last load", "2. What looks wrong",
-                                                "3. What it takes to hit the targets (" +
-                                                periods.fiscal_year(periods.fy_start_year(
-                                                    review.build(demo_db).month.start)).label + ")"]
+    heads = [h.value for h in at.header][:3]
+    fired = {f["rule"] for f in review.build(demo_db).findings}  # the staff view: every finding, counted by rule
+    assert heads[0] == "1. What changed since the last load"
+    assert heads[1].startswith(f"2. What looks wrong: {len(fired)} finding")
+    assert heads[2] == ("3. What it takes to hit the targets (" + periods.fiscal_year(periods.fy_start_year(
+        review.build(demo_db).month.start)).label + ")")
+    alerts = " ".join(e.value for e in list(at.error) + list(at.warning))
+    assert alerts.count("What to do:") == len(fired)
     frames = [df.value for df in at.dataframe]
     flagged = [f for f in frames if "detail" in f.columns]
     assert any(f["detail"].str.contains("row").any() for f in flagged)

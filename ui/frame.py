@@ -231,7 +231,13 @@ def log_view(ctx: Context, page: str) -> None:
         st.session_state["_last_view"] = key
 
 
+DEMO_BANNER = ("**Demo data**: made-up logs from `python -m etl demo`, not SHOP's figures. "
+               "Start a real database with `make clean-demo && python -m etl load data/inbox`.")
+
+
 def banner(ctx: Context) -> None:
+    if status().get("demo"):  # on every page, above the audience, so that a screenshot carries it
+        st.warning(DEMO_BANNER, icon=":material/science:")
     if ctx.staff:
         st.error("**Staff view: exact figures.** Confidential: for program staff only. "
                  "Do not show on a projector or hand out.", icon=":material/lock:")

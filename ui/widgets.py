@@ -54,22 +54,74 @@ def tiles(ctx: Context, ids: list[str], compare: bool = True, columns: int | Non
     _, base = frame.comparisons(ctx) if compare else (None, None)  # the same period a year earlier
     before = released(ctx, base) if base is not None else {}
     firsts = _first_dates(ctx.version, str(db.db_path()))
+    flags = _flags(ctx)
     cols = st.columns(columns or len(ids))
+    notes = []
     for i, id_ in enumerate(ids):
         ind = REGISTRY[id_]
         empty = quality.before_data(ind.service, ctx.period, firsts)
         d = None if (base is None or empty or quality.before_data(ind.service, base, firsts)) else \
             _delta(ind, now.get(id_), before.get(id_))
+        if id_ == "outreach.new_people" and not empty and _first_year(ctx.period, firsts):
+            notes.append("New people: the first year loaded, so everyone counts as new.")
+        elif id_ == "outreach.new_people" and d and _first_year(base, firsts):
+            d = None  # against a first year, where everyone was new, any later year looks like a fall
+            notes.append(f"New people: not compared with {charts.period_name(base)}, the first year loaded "
+                         "(everyone was new then).")
+        if flags.get(id_):
+            notes.append(f"{ind.label}: the monthly review flags {', '.join(flags[id_])} as outside the usual "
+                         "range; see Monthly review.")
         help_ = f"{ind.definition} (`{ind.id}`)"
         if base is not None:
             help_ += f" Change: on the same period a year earlier, {base} ({base.start:%d %b %Y} – {base.end:%d %b %Y})."
         if now.get(id_) == release.NOT_RELEASED:
             help_ += " Outside the staff view bad date reports are given for whole fiscal quarters and years only."
-        cols[i % len(cols)].metric(ind.label, "no data" if empty else indicators.fmt(ind, now.get(id_)), delta=d,
-                                   delta_color="off" if ind.id.startswith("bad_dates") else
+        flat = d is not None and d.lstrip("+-").startswith(("0 %", "0.0 pts"))  # no change: neither green nor red
+        if flags.get(id_):
+            help_ += f" The monthly review flags {', '.join(flags[id_])}: outside the usual range."
+        cols[i % len(cols)].metric(ind.label,
+                                   "no data" if empty else indicators.fmt(ind, now.get(id_)),
+                                   delta=d.lstrip("+-") if flat else d,
+                                   delta_color="off" if ind.id.startswith("bad_dates") or flat else
                                    "inverse" if ind.id == "suite.turnaways_full" else "normal",
+                                   delta_arrow="off" if flat else "auto",
                                    delta_description=f"on {charts.period_name(base)}" if d else None,
                                    help=help_, border=True)
+    for n in notes:
+        st.caption(n)
+
+
+def target_bars(ctx: Context, progress: pd.DataFrame, fy) -> None:
+    """The year's targets as progress bars, two abreast: actual of target, and the status in words."""
+    if progress.empty:
+        st.caption(f"No targets loaded for {fy.label}: load a `targets` log (fiscal_year, indicator, target).")
+        return
+    cols = st.columns(2, gap="large")
+    for i, r in enumerate(progress.to_dict("records")):
+        ind = REGISTRY[r["id"]]
+        share = r["progress"] if r["progress"] is not None and pd.notna(r["progress"]) else None
+        text = (f"**{r['indicator']}**: {indicators.fmt(ind, r['actual'])} of {indicators.fmt(ind, r['target'])}"
+                + (f" ({share * 100:.0f} %)" if share is not None else "") + f" · {r['status']}"
+                + (f" · {r['flag']}" if r.get("flag") else ""))
+        cols[i % 2].progress(min(1.0, share or 0.0), text=text)
+
+
+def _first_year(p, firsts: dict) -> bool:
+    """True when `p` starts within a year of the first outreach contact loaded: everyone is new then."""
+    first = firsts.get("outreach")
+    return p is not None and first is not None and p.start < periods.add_months(first, 12)
+
+
+def _flags(ctx: Context) -> dict:
+    """{indicator id: [months]} the monthly review flags inside the context's period."""
+    return _review_flags(ctx.version, str(db.db_path()), ctx.period.start, ctx.period.end, ctx.today, ctx.suppressed)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _review_flags(version: str, path: str, start, end, today, suppressed: bool) -> dict:
+    del version
+    from metrics import targets
+    return targets.review_flags(periods.Period(start, end), today, suppressed, path) if has_data() else {}
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -120,68 +172,61 @@ def table(df: pd.DataFrame, name: str, ctx: Context, grain: str | None = None) -
         st.caption(release.footnote())
 
 
-def _notes(br, grain: str) -> str:
-    """What a chart leaves out for privacy, in words."""
-    out = []
-    if br.merged:
-        out.append(f"Merged into 'all others' for privacy: {', '.join(charts.label(c) for c in br.merged)}.")
-    if br.hidden:
-        out.append(f"{len(br.hidden)} {grain}(s) not drawn: they include a suppressed count.")
-    return " ".join(out)
+def drawing(ctx: Context, measure: str, grain: str | None = None, totals_only: bool = False):
+    """(the honest drawing of a measure: charts.choose over the released tables, or None;
+    the released table at the grain asked for, or None when this audience has none or it is empty)."""
+    asked = grain or ctx.grain
+    try:
+        tbl = breakdown(ctx, measure, asked).table
+    except release.NotExternal:
+        tbl = None
+    return (charts.choose(lambda g: breakdown(ctx, measure, g), asked, ctx.suppressed, totals_only),
+            None if tbl is None or tbl.empty else tbl)
+
+
+def nothing_to_draw(title: str, ctx: Context, unit: str, got) -> str:
+    """The sentence that stands in for a chart with nothing to draw: the period's released total."""
+    if got is None:
+        return f"{title}: no data in {ctx.period}."
+    total = got.loc["Total", "Total"]
+    if isinstance(total, str):
+        return (f"{title}, {ctx.period}: the total is hidden ({total}) to protect privacy, so there is no "
+                "chart; the table shows what can be shown.")
+    return (f"{title}, {ctx.period}: {int(total):,} {unit} in all. Every {ctx.grain}, quarter and the year "
+            "include a hidden count, so there is no chart; the table shows what can be shown.")
 
 
 def trend(ctx: Context, measure: str, title: str, y_title: str, scope: str, show_table: bool = True,
           kind: str = "stacked") -> None:
-    """A measure over time by category, drawn from the released table only. When most months
-    are hidden, quarters are drawn instead of an empty chart."""
+    """A measure over time by category, drawn from the released table only, by the honest rule
+    (metrics.charts.drawable): every bucket at its released total, a withheld breakdown as a grey
+    "withheld" part, quarters then the year when most buckets are hidden, a sentence when nothing can be drawn."""
     m = series.MEASURES[measure]
-    grain = ctx.grain
-    try:
-        br = breakdown(ctx, measure, grain)
-    except release.NotExternal:
-        st.info(f"{title}: given for whole fiscal quarters and years only outside the staff view.")
-        return
-    coarser = ""
-    if ctx.suppressed and grain == "month" and len(br.table) > 2 and len(br.hidden) * 2 > len(br.table) - 1:
-        q = breakdown(ctx, measure, "quarter")
-        if (len(q.chart) > len(br.chart) and len(q.chart) >= 2) or (len(q.chart) and br.chart.empty):
-            br, grain = q, "quarter"
-            coarser = " Drawn by quarter: most months include a suppressed count."
-    tbl, chart = br.table, br.chart
-    full_title = f"{title}, by {grain}, {ctx.period}"
-    totals = pd.to_numeric(tbl["Total"].drop(index="Total").map(lambda v: None if isinstance(v, str) else v),
-                           errors="coerce") if not tbl.empty else pd.Series(dtype="float64")
-    if chart.empty and totals.notna().any():  # the parts are hidden, the totals are not: draw those
-        fig = charts.line(totals, f"{title} (total), by {grain}, {ctx.period}", y_title, annotations(ctx, scope),
-                          grain=grain, through=min(ctx.period.end, ctx.today))
-        if grain in ("quarter", "year"):
-            fig.update_xaxes(tickvals=list(totals.index), ticktext=[_bucket_label(b, grain) for b in totals.index])
-        charts.show(fig)
-        st.caption(" ".join(x for x in [m.definition, "Totals only: every " + grain + " includes a suppressed "
-                                        "part, so the breakdown is in the table.", _notes(br, grain)] if x))
-        if show_table:
-            with st.expander(f"Table: {title.lower()} by {grain}"):
-                table(tbl, measure, ctx, grain)
-        return
-    if chart.empty:
-        st.info(f"{title}: no chart for {ctx.period}" +
-                (f" (every {grain} includes a suppressed count; the table has what can be shown)"
-                 if not tbl.empty else "") + ".")
-        if show_table and not tbl.empty:
-            with st.expander(f"Table: {title.lower()} by {grain}"):
-                table(tbl, measure, ctx, grain)
-        return
-    if kind == "total":
-        fig = charts.line(chart.sum(axis=1), full_title, y_title, annotations(ctx, scope), grain=grain,
-                          through=min(ctx.period.end, ctx.today))
+    d, got = drawing(ctx, measure, totals_only=kind == "total")
+    if got is None and d is None and ctx.suppressed:
+        try:
+            breakdown(ctx, measure, ctx.grain)
+        except release.NotExternal:
+            st.info(f"{title}: given for whole fiscal quarters and years only outside the staff view.")
+            return
+    if d is None:
+        st.info(nothing_to_draw(title, ctx, m.unit, got))
     else:
-        fig = charts.stacked_bars(chart, full_title, y_title, annotations(ctx, scope), grain=grain,
-                                  through=min(ctx.period.end, ctx.today))
-    if grain in ("quarter", "year"):  # name the buckets as the fiscal calendar does
-        fig.update_xaxes(tickvals=list(chart.index), ticktext=[_bucket_label(b, grain) for b in chart.index])
-    charts.show(fig)
-    st.caption(" ".join(x for x in [m.definition, _notes(br, grain), coarser.strip()] if x))
-    if show_table:
+        through = min(ctx.period.end, ctx.today)
+        meta = {"measure": measure, "from": ctx.period.start.isoformat(), "to": ctx.period.end.isoformat()}
+        if kind == "total":
+            fig = charts.line(d.totals, f"{title}, by {d.grain}, {ctx.period}", y_title, annotations(ctx, scope),
+                              grain=d.grain, through=through, meta=meta)
+        else:
+            fig = charts.stacked_bars(d, f"{title}, by {d.grain}, {ctx.period}", y_title, annotations(ctx, scope),
+                                      through=through, meta=meta)
+        charts.show(fig)
+        merged = (f"Merged into 'all others' for privacy: {', '.join(charts.label(c) for c in d.merged)}."
+                  if d.merged else "")
+        st.caption(" ".join(x for x in [m.definition, merged, charts.withheld_note(d, kind == "total")] if x))
+    if show_table and got is not None:  # the table of the drawn grain (the year's is one row: then the asked one)
+        grain = d.grain if d is not None and d.grain != "year" else ctx.grain
+        tbl = got if grain == ctx.grain else breakdown(ctx, measure, grain).table
         with st.expander(f"Table: {title.lower()} by {grain}"):
             table(tbl, measure, ctx, grain)
 
