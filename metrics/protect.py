@@ -166,8 +166,8 @@ class Auditor:
 
 
 def cost(key: tuple, headlines: frozenset = frozenset()) -> int:
-    """What hiding a cell costs the reader: the year's totals most, then quarters, a span to date,
-    months; a breakdown category less than the total of its span, unless it is an indicator
+    """What hiding a cell costs the reader: the year's totals most, then the year to date,
+    quarters, a quarter to date, months; a breakdown category less than the total of its span, unless it is an indicator
     (anonymous contacts, referrals attended, turn-aways, ...): those cost as totals."""
     _, (a, b), dim, cat = key
     if (dim, cat) in headlines:
@@ -179,6 +179,8 @@ def cost(key: tuple, headlines: frozenset = frozenset()) -> int:
         return 4 if dim else 60
     if n == 1:
         return 1 if dim else 3
+    if a == 0:  # the year to date: an open year's headline (the Overview's first tiles)
+        return 5 if dim else 500
     return 5 if dim else 20
 
 

@@ -14,6 +14,15 @@ STAFF, BOARD, STRANGER = "manager@shop.test", "chair@board.test", "someone@elsew
 UNVERIFIED = "coordinator@shop.test"  # a staff email whose token carries no email_verified claim
 
 
+
+@pytest.fixture(autouse=True)
+def clock():
+    """The module's clock ticks on from its start (conftest's module clock), never back to the
+    instant for each test: the sign-in provider runs in this process and the dashboard under
+    libfaketime, and a sign-out recorded by the dashboard must not be later than the next
+    sign-in's token because the provider's clock went back between tests."""
+    yield None
+
 @pytest.fixture(scope="module")
 def provider():
     from oidc_provider_mock import User, run_server_in_thread

@@ -11,6 +11,8 @@ import shutil
 
 import pytest
 
+import clock as test_clock
+
 from apps import CHROMIUM, SHOTS, free_port
 from deploy.serve import BOARD, STAFF
 from etl.load import load
@@ -26,6 +28,15 @@ STREET, DROP_IN = 3, 2
 def the_month() -> periods.Period:
     return periods.month(periods.fiscal_year(periods.fy_start_year(settings.today()) - 1).start)
 
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    """The module's clock ticks on from its start (conftest's module clock), never back to the
+    instant for each test: the sign-in provider runs in this process and the dashboard under
+    libfaketime, and a sign-out recorded by the dashboard must not be later than the next
+    sign-in's token because the provider's clock went back between tests."""
+    yield None
 
 @pytest.fixture(scope="module")
 def small_db(tmp_path_factory):
@@ -53,7 +64,11 @@ def served(small_db, tmp_path_factory):
     site = f"https://{NAME}:{free_port()}"
     with run_server_in_thread(port=free_port(), user_claims=serve.mock_users()) as srv:
         secrets_file, roles = serve.mock_sign_in(state, site, f"http://localhost:{srv.server_port}")
-        with serve.stack(small_db, state, site, free_port(), free_port(), secrets_file, roles) as s:
+        # the app at the tests' clock, as the mock provider in this process is (Caddy and Chromium
+        # keep the real one: certificates and cookies are given lifetimes, not dates)
+        faked = dict(test_clock.faked_env({}))
+        with serve.stack(small_db, state, site, free_port(), free_port(), secrets_file, roles,
+                         env_extra=faked) as s:
             yield s
 
 

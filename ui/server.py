@@ -98,9 +98,9 @@ def _client(scope: dict, headers: dict[str, str]) -> str:
     real = proxied_client(headers)
     if real:
         return real
+    from ui import access  # what a client says about itself is never copied (issue 27)
     peer = (scope.get("client") or ("", 0))[0] or ""
-    claimed = headers.get("x-forwarded-for") or headers.get("x-real-ip") or headers.get("forwarded")
-    return peer + (f" (forwarded for {claimed.strip()[:120]})" if claimed else "")
+    return access.audit_address(peer, headers, access.trusted_proxies())
 
 
 # Refusals that sign-in does not lift; the others are logged as the app's gate logs them.
