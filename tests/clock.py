@@ -83,6 +83,6 @@ def faked_env(env: dict | None = None) -> dict:
     import time
 
     from time_machine import escape_hatch
-    offset = math.ceil(time.time() - escape_hatch.time.time())  # never behind the test's clock
+    offset = math.ceil(time.time() - escape_hatch.time.time()) if escape_hatch.is_travelling() else 0  # never behind
     return dict(os.environ if env is None else env, LD_PRELOAD=libfaketime(), FAKETIME=f"{offset:+d}",
                 FAKETIME_DONT_FAKE_MONOTONIC="1", FAKETIME_NO_CACHE="0")

@@ -15,12 +15,16 @@ UNVERIFIED = "coordinator@shop.test"  # a staff email whose token carries no ema
 
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _module_clock():
+    """Sign-in runs on the real clock here: the provider in this process, the dashboard, Caddy and
+    Chromium must agree on when a token and a cookie were made and expire, and Chromium cannot be
+    moved. Nothing in this module depends on the date."""
+    yield
+
+
 @pytest.fixture(autouse=True)
 def clock():
-    """The module's clock ticks on from its start (conftest's module clock), never back to the
-    instant for each test: the sign-in provider runs in this process and the dashboard under
-    libfaketime, and a sign-out recorded by the dashboard must not be later than the next
-    sign-in's token because the provider's clock went back between tests."""
     yield None
 
 @pytest.fixture(scope="module")
