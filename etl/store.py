@@ -108,7 +108,7 @@ def no_access(path: Path, need: str = "read") -> NoAccess:
         f"program runs as {me}; run it as {owner}, or give {me} {need} access",
         f"The database cannot be {'read' if need == 'read' else 'written'}: permission denied (the {what} belongs "
         f"to {owner}, mode {mode}; the dashboard runs as {me}). Ask whoever set up the server to fix the "
-        "owner or the mode (README: When something goes wrong).")
+        "owner or the mode (docs/operations.md: When something goes wrong).")
 
 
 def no_space(folder: Path, need: int | None = None) -> NoSpace:
@@ -159,7 +159,7 @@ def damaged(db: Path, reason: str, done: str = "") -> Damaged:
         page = "No good backup was found beside it: restore one from your other copies with `python -m etl restore`."
     return Damaged(f"the database {db} is damaged ({reason}){done}: {fix}",
                    f"The database is damaged ({reason}) and cannot be read. {page} "
-                   "(README: When something goes wrong.)")
+                   "(docs/operations.md: When something goes wrong.)")
 
 
 def _damage_reason(exc: Exception, path: Path) -> str | None:

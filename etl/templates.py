@@ -1,4 +1,4 @@
-"""Blank logs for staff (data/templates/) and the README's field tables, both from the contract."""
+"""Blank logs for staff (data/templates/) and docs/logs.md's field tables, both from the contract."""
 from __future__ import annotations
 
 import csv
@@ -39,7 +39,7 @@ def write_templates(folder: Path = TEMPLATES) -> list[Path]:
 
 
 def contract_markdown() -> str:
-    """The field tables of every log type, for the README."""
+    """The field tables of every log type, for docs/logs.md."""
     lines = []
     for lt in LOG_TYPES.values():
         lines.append(f"**{lt.name}** ({lt.title}): {lt.grain}\n")

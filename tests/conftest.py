@@ -11,6 +11,11 @@ import pytest
 import time_machine
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def docs_text() -> str:
+    """The README and every page of docs/, joined: the documentation the parity tests check."""
+    return "\n".join(p.read_text() for p in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))])
 sys.path.insert(0, str(ROOT))
 
 import clock as test_clock  # noqa: E402

@@ -288,7 +288,8 @@ def test_the_client_address_comes_from_the_proxy_only(monkeypatch, given, forwar
 def test_the_refused_page_names_a_readme_section_that_exists_and_nothing_else():
     from conftest import ROOT
     from ui import server
-    readme = (ROOT / "README.md").read_text()
+    from conftest import docs_text
+    readme = docs_text()
     assert f"### {server.README_SECTION}\n" in readme
     page = server.refused_page("it <came> through a proxy")
     assert server.README_SECTION in page and "&lt;came&gt;" in page and "<came>" not in page

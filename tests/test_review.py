@@ -507,7 +507,8 @@ def test_review_page_on_an_empty_database(tmp_path, audience, monkeypatch):
 
 
 def test_every_rule_is_documented_and_has_its_sql():
-    readme = (ROOT / "README.md").read_text()
+    from conftest import docs_text
+    readme = docs_text()
     for rule in review.RULES:
         assert f"`{rule.id}`" in readme, rule.id
         assert (review.SQL_DIR / f"{rule.sql}.sql").exists()

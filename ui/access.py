@@ -517,7 +517,7 @@ def private_folders(root: Path = ROOT) -> list[Path]:
     """`data/` and `data/inbox/` of the checkout made owner-only (a checkout leaves them 0755).
 
     Only folders this account owns, and only these two: a database elsewhere (SHOP_DB) sits in
-    a folder the operator chose, which the README asks them to keep owner-only.
+    a folder the operator chose, which docs/serving.md asks them to keep owner-only.
     """
     done = []
     for d in (root / "data", root / "data" / "inbox"):
@@ -619,7 +619,7 @@ def _explain_sign_in(page: str, why: str, client: str) -> None:
     st.error("This dashboard shows data without sign-in only to a browser on the computer it runs on, "
              f"at its own address; this request was not one ({why}). It shows no data.")
     st.markdown("To serve it to other people, configure sign-in in `.streamlit/secrets.toml` and roles in "
-                "`.streamlit/roles.toml` (see *Deploying with sign-in* in the README), or run it on this "
+                "`.streamlit/roles.toml` (see *Deploying with sign-in* in docs/serving.md), or run it on this "
                 "computer only with `make run` and open the link it prints.")
     _record_once("_refusal_logged", "(anonymous)", None, "refused", page, f"without sign-in: {why}", client=client)
     st.stop()
