@@ -62,9 +62,15 @@ def _private(p: Path) -> None:
             pass
 
 
-def _write(p: Path, sql: str, params: list) -> None:
+BUSY_FOR = 30.0  # seconds a write waits for another process (a CLI export, a reader) before it gives up
+
+
+def _write(p: Path, *statements: tuple[str, list]) -> None:
+    """Run `statements` (sql, params) in one transaction: all of them are written, or none."""
     last: Exception | None = None
-    for attempt in range(20):
+    deadline = time.monotonic() + BUSY_FOR
+    attempt = 0
+    while True:
         try:
             with _LOCK:
                 p.parent.mkdir(parents=True, exist_ok=True)
@@ -72,7 +78,10 @@ def _write(p: Path, sql: str, params: list) -> None:
                 try:
                     _private(p)  # owner-only before the first row: who looked at what is confidential too
                     con.execute(DDL)
-                    con.execute(sql, params)
+                    con.execute("begin")
+                    for sql, params in statements:
+                        con.execute(sql, params)
+                    con.execute("commit")
                 finally:
                     con.close()
                 _private(p)
@@ -80,8 +89,11 @@ def _write(p: Path, sql: str, params: list) -> None:
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():  # read-only folder, full disk: said at once, not retried
                 raise AuditError(f"the audit log {p.name} could not be written ({type(exc).__name__})") from exc
-            last = exc  # another process (a CLI export) is writing: wait a moment
-            time.sleep(0.05 * (attempt + 1))
+            last = exc  # another process (a CLI export, a reader) has the file: wait a moment
+            attempt += 1
+            if time.monotonic() > deadline:
+                break
+            time.sleep(min(0.05 * attempt, 0.5))
         except (duckdb.Error, OSError) as exc:
             raise AuditError(f"the audit log {p.name} could not be written ({type(exc).__name__})") from exc
     raise AuditError(f"the audit log {p.name} is busy ({type(last).__name__})")
@@ -90,15 +102,25 @@ def _write(p: Path, sql: str, params: list) -> None:
 def record(user: str, role: str | None, event: str, page: str = "", detail: str = "", database=None,
            client: str | None = None) -> None:
     """Append one row, or raise AuditError: the caller must then refuse what it was recording."""
-    row = [settings.now(), (user or "")[:200], role, event, (page or "")[:80],
-           (detail or "")[:300], (client or None) and client[:200]]
-    _write(path_for(database), "insert into meta.audit (logged_at, user_email, role, event, page, detail, client) "
-                               "values (?, ?, ?, ?, ?, ?, ?)", row)
+    _write(path_for(database), _row(user, role, event, page, detail, client))
 
 
-def record_sign_out(identity: str, database=None) -> None:
-    """Every identity token issued to `identity` up to now is refused from here on."""
-    _write(path_for(database), "insert into meta.signouts values (?, ?)", [identity[:400], time.time()])
+_INSERT = "insert into meta.audit (logged_at, user_email, role, event, page, detail, client) values (?, ?, ?, ?, ?, ?, ?)"
+
+
+def _row(user, role, event, page="", detail="", client=None) -> tuple[str, list]:
+    return _INSERT, [settings.now(), (user or "")[:200], role, event, (page or "")[:80],
+                     (detail or "")[:300], (client or None) and client[:200]]
+
+
+def record_sign_out(identity: str, user: str, role: str | None, client: str | None = None,
+                    database=None) -> None:
+    """Every identity token issued to `identity` up to now is refused from here on, and the
+    sign-out row is in the log: both in one transaction, or AuditError and neither."""
+    statements = [_row(user, role, "sign_out", client=client)]
+    if identity:
+        statements.insert(0, ("insert into meta.signouts values (?, ?)", [identity[:400], time.time()]))
+    _write(path_for(database), *statements)
 
 
 _signouts: dict = {}

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -44,6 +45,12 @@ def settled(page, timeout: int = 90_000):
     page.evaluate(DRAWN)
 
 
+def left_for_the_provider(page, timeout: int = 90_000):
+    """The positive sign that a sign-out is done: the dashboard records it (the cookie's identity
+    and the log row, in one write) before it sends the browser to the provider's end of session."""
+    page.wait_for_url("**/oauth2/end_session**", timeout=timeout)
+
+
 def rerun_shows(page, text: str, timeout: int = 90_000):
     """After a click that reruns the page: wait for `text` (the positive sign of the new run), then settle."""
     page.get_by_text(text).first.wait_for(timeout=timeout)
@@ -58,9 +65,11 @@ def streamlit_app(db, *args, port: int | None = None, env_extra=None):
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (the CI script does)")
     port = port or free_port()
     env = faked_env(dict(os.environ, SHOP_DB=str(db), **(env_extra or {})))
+    # Its output goes to a file, never to a pipe nobody reads: a full pipe would stop the dashboard.
+    log = tempfile.TemporaryFile()
     # as make run and the systemd unit start it: dashboard.py with ui.server's refusals in front
     proc = subprocess.Popen([sys.executable, "-m", "ui.server", "--server.port", str(port), *args], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                            stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 90  # a loaded machine starts Streamlit slowly
     while True:
         try:
@@ -69,13 +78,20 @@ def streamlit_app(db, *args, port: int | None = None, env_extra=None):
         except OSError:
             if time.monotonic() > deadline or proc.poll() is not None:
                 proc.kill()
-                pytest.fail("the dashboard did not start: " + proc.stdout.read().decode()[-3000:])
+                proc.wait(10)
+                log.seek(0)
+                pytest.fail("the dashboard did not start: " + log.read().decode(errors="replace")[-3000:])
             time.sleep(0.25)  # polling the health check: the positive sign is its answer
     try:
         yield port
     finally:
         proc.terminate()
-        proc.wait(10)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+        log.close()
 
 
 @contextlib.contextmanager

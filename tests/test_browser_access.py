@@ -324,6 +324,8 @@ def test_make_run_prints_the_token_link_and_serves_no_metrics_from_the_start(dem
             m = re.search(r"(http://127\.0\.0\.1:\d+/\?token=\S+)", line)
             link = m.group(1) if m else None
         assert link, "make run printed no link"
+        # the rest of its output is read (and dropped), so that a full pipe never stops the dashboard
+        threading.Thread(target=proc.stdout.read, daemon=True).start()
         tok = db.with_name(db.name + ".token")
         new = tok.read_text().strip()
         assert link.endswith("token=" + new) and tok.stat().st_mode & 0o777 == 0o600
@@ -456,8 +458,8 @@ def test_a_new_token_ends_the_staff_view_of_sessions_opened_with_the_old(demo_db
         page.wait_for_selector("text=Staff view: exact figures", timeout=45000)
         rotate_token(db)
         page.get_by_text("Quarter").first.click()  # any rerun of this session
-        page.wait_for_timeout(3000)
-        page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=45000)
+        page.get_by_text("Staff view: exact figures").wait_for(state="detached", timeout=45000)
+        settled(page)
         assert page.get_by_text("Staff view: exact figures").count() == 0
         assert page.get_by_text("Staff (exact, confidential)").count() == 0
         page.close()

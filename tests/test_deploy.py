@@ -13,7 +13,7 @@ import pytest
 
 import clock as test_clock
 
-from apps import CHROMIUM, SHOTS, free_port
+from apps import CHROMIUM, SHOTS, free_port, left_for_the_provider, settled
 from deploy.serve import BOARD, STAFF
 from etl.load import load
 from helpers import write_rows
@@ -107,9 +107,6 @@ def sign_in(chromium, served, sub, then: str | None = None, expect="[data-testid
     return ctx, page, sockets
 
 
-def settled(page):
-    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=45000)
-    page.wait_for_timeout(1000)
 
 
 def tile(page, label: str) -> str:
@@ -171,12 +168,7 @@ def test_sign_out_through_the_proxy_revokes_the_cookie(served, chromium):
     stolen = ctx.cookies()
     assert any(c["secure"] for c in stolen if c["name"].startswith("_streamlit")), stolen
     page.get_by_role("button", name="Sign out").click()
-    db = served.db
-    for _ in range(60):
-        if ((audit.read(db).user_email == STAFF) & (audit.read(db).event == "sign_out")).any():
-            break
-        page.wait_for_timeout(500)
-    page.wait_for_timeout(1000)
+    left_for_the_provider(page)
     ctx.close()
     thief = chromium.new_context()
     thief.add_cookies(stolen)

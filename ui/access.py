@@ -23,6 +23,7 @@ from __future__ import annotations
 import hmac
 import os
 import secrets
+import sys
 import time
 import tomllib
 from dataclasses import dataclass
@@ -502,11 +503,10 @@ def record_logouts() -> None:
             hdrs = {k.lower(): v for k, v in request.headers.items()}
             peer = request.client.host if request.client else None
             try:
-                audit.record_sign_out(identity)
-                audit.record(email, role_for(email), "sign_out", "", "", client=audit_address(peer, hdrs,
-                                                                                                 trusted_proxies()))
-            except audit.AuditError:
-                pass  # the cookie is cleared all the same; the session limit bounds any copy
+                audit.record_sign_out(identity, email, role_for(email),
+                                      client=audit_address(peer, hdrs, trusted_proxies()))
+            except audit.AuditError as exc:  # the cookie is cleared all the same; the session limit bounds any copy
+                print(f"shop: a sign-out was not recorded: {exc}", file=sys.stderr, flush=True)
         return await real(request, base_url)
 
     logout._shop_recorded = True
@@ -606,11 +606,9 @@ def sign_out(viewer: Viewer) -> None:
     from streamlit.web.server.starlette import starlette_auth_routes as r
     if not getattr(r._auth_logout, "_shop_recorded", False):  # else /auth/logout records it, once
         try:
-            if viewer.identity:
-                audit.record_sign_out(viewer.identity)
-            record(viewer, "sign_out")
-        except audit.AuditError:
-            pass  # the browser is still signed out; the session limit bounds any copy of the cookie
+            audit.record_sign_out(viewer.identity, viewer.email, viewer.role, client=viewer.client or None)
+        except audit.AuditError as exc:  # the browser is still signed out; the session limit bounds any copy
+            print(f"shop: a sign-out was not recorded: {exc}", file=sys.stderr, flush=True)
     st.logout()
 
 
