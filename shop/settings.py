@@ -2,8 +2,8 @@
 
 Every "today" (fiscal year to date, the current month, a date in the future) is Kamloops's
 today, not the server's: a server in UTC turns the fiscal year over at 17:00 on 31 March
-Kamloops time. Tests move the clock with time-machine (in-process) and Debian's libfaketime (a
-process they start): tests/clock.py.
+Kamloops time. Tests move the clock with time-machine, in their own process and in a Python process
+they start (tests/clock.py, tests/child_clock/).
 """
 from __future__ import annotations
 

@@ -59,7 +59,7 @@ def rerun_shows(page, text: str, timeout: int = 90_000):
 
 @contextlib.contextmanager
 def streamlit_app(db, *args, port: int | None = None, env_extra=None):
-    """Run dashboard.py on `port` (or a free one) with SHOP_DB=db, its clock at the test's (libfaketime);
+    """Run dashboard.py on `port` (or a free one) with SHOP_DB=db, its clock at the test's (tests/child_clock);
     yields the port once healthy."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (the CI script does)")

@@ -1,8 +1,8 @@
 """The tests' one clock: every test runs at a chosen instant, never at the machine's.
 
 The product reads the time only through shop.settings (Kamloops's today, Kamloops's wall clock);
-tests move that clock with time-machine (this process) and Debian's libfaketime (a CLI or a
-dashboard started by the test), so an expectation never depends on when the suite is run.
+tests move that clock with time-machine, in this process and (through child_clock/sitecustomize.py)
+in a CLI or a dashboard started by the test, so an expectation never depends on when the suite is run.
 
 - Every test runs at TEST_NOW (TEST_TODAY in Kamloops) unless its module says otherwise: the
   autouse `clock` fixture in conftest.py travels there, ticking, for the test's duration. Use the
@@ -19,7 +19,6 @@ dashboard started by the test), so an expectation never depends on when the suit
 from __future__ import annotations
 
 import datetime as dt
-import glob
 import math
 import os
 from zoneinfo import ZoneInfo
@@ -69,20 +68,26 @@ def on_days(*names: str):
                                    indirect=True, scope="module")
 
 
-def libfaketime() -> str:
-    found = sorted(glob.glob("/usr/lib/*/faketime/libfaketimeMT.so.1"))
-    if not found:
-        pytest.fail("libfaketime is missing: apt-get install faketime (.ci/setup does)")
-    return found[0]
+CHILD_CLOCK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "child_clock")
 
 
 def faked_env(env: dict | None = None) -> dict:
-    """`env` (default os.environ) for a child process whose clock reads as this test's clock:
-    libfaketime shifted by the travelled clock's offset from the real one. Monotonic clocks stay
-    real, so the child's timeouts and timers are not moved."""
+    """`env` (default os.environ) for a child Python process whose clock reads as this test's
+    clock: child_clock/sitecustomize.py moves it by the travelled clock's offset from the real one
+    (time-machine, ticking). Monotonic clocks stay real, so the child's timeouts are not moved."""
     import time
 
     from time_machine import escape_hatch
+    env = dict(os.environ if env is None else env)
     offset = math.ceil(time.time() - escape_hatch.time.time()) if escape_hatch.is_travelling() else 0  # never behind
-    return dict(os.environ if env is None else env, LD_PRELOAD=libfaketime(), FAKETIME=f"{offset:+d}",
-                FAKETIME_DONT_FAKE_MONOTONIC="1", FAKETIME_NO_CACHE="0")
+    paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p != CHILD_CLOCK]
+    if not offset:  # not travelling: the real clock, and nothing loaded
+        env.pop("SHOP_TESTS_CLOCK_OFFSET", None)
+        if paths:
+            env["PYTHONPATH"] = os.pathsep.join(paths)
+        else:
+            env.pop("PYTHONPATH", None)
+        return env
+    env["PYTHONPATH"] = os.pathsep.join([CHILD_CLOCK, *paths])
+    env["SHOP_TESTS_CLOCK_OFFSET"] = str(offset)
+    return env

@@ -114,7 +114,7 @@ def good(records, log_type):
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium driven by Playwright (no browser download). It keeps the real clock
-    (Chromium does not run under libfaketime); cookies are given lifetimes, not dates."""
+    (only Python processes get the tests' clock); cookies are given lifetimes, not dates."""
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path="/usr/bin/chromium", args=[

@@ -1,6 +1,6 @@
 """One clock: the product reads the time only through shop.settings (Kamloops's today), and the
-tests' clock (clock.py) moves it in this process (time-machine) and in a child process
-(libfaketime): the command line and a dashboard at the chosen instants."""
+tests' clock (clock.py) moves it in this process and in a child Python process (time-machine both,
+child_clock/sitecustomize.py): the command line and a dashboard at the chosen instants."""
 from __future__ import annotations
 
 import ast
@@ -116,7 +116,7 @@ def test_the_product_clock_reads_kamloops_at_each_instant(instant, today):
 
 @clock.each_instant()
 def test_a_child_process_reads_the_same_clock(instant):
-    """libfaketime gives a process started by the test the test's clock, without touching it."""
+    """A Python process started by the test reads the test's clock (child_clock), without touching it."""
     out = subprocess.run([sys.executable, "-c", "from shop import settings; print(settings.now().isoformat())"],
                          cwd=ROOT, capture_output=True, text=True, env=clock.faked_env(), timeout=60)
     assert out.returncode == 0, out.stderr

@@ -167,7 +167,7 @@ def test_a_part_is_hidden_when_whole_minus_part_is_small(demo_db, today):
 
 
 def test_the_cli_releases_the_month_that_ended_in_kamloops_not_in_utc(demo_db, today):
-    """`etl summary` in its own process, its clock at the instant (libfaketime): the month of
+    """`etl summary` in its own process, its clock at the instant (tests/child_clock): the month of
     Kamloops's today is staff-only (unfinished), the month before it is released."""
     this = periods.month(today)
     before = periods.month(this.start - dt.timedelta(days=1))

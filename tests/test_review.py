@@ -438,7 +438,7 @@ def test_blank_is_not_zero_in_the_comparison(demo_db, today):
 # ---------------------------------------------------------------- command line
 
 def run_cli(*args):
-    """`python -m etl review` in its own process, its clock the test's (libfaketime)."""
+    """`python -m etl review` in its own process, its clock the test's (tests/child_clock)."""
     return subprocess.run([sys.executable, "-m", "etl", "review", *args], cwd=ROOT, capture_output=True, text=True,
                           env=clock.faked_env())
 
