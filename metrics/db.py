@@ -26,13 +26,15 @@ def db_path() -> Path:
 
 
 def version(path: str | Path | None = None) -> str:
-    """Changes whenever a load swaps in a new file: the cache key of every query."""
+    """Changes whenever a load swaps in a new file or a write changes it: the cache key of every
+    query. The file's time (to the nanosecond) and size, not its inode: a copy that keeps both
+    (a restore, `cp -p`) holds the same figures and may use what was kept for the original."""
     p = Path(path or db_path())
     try:
         st = p.stat()
     except OSError:
         return "missing"
-    return f"{st.st_ino}-{st.st_mtime_ns}-{st.st_size}"
+    return f"{st.st_mtime_ns}-{st.st_size}"
 
 
 def has_data(path: str | Path | None = None) -> bool:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import shutil
 from pathlib import Path
 
 from etl.contract import CODE, DATE, ENUM, INT, LOG_TYPES, MULTI, NUMBER, YESNO
@@ -65,3 +66,14 @@ def future() -> str:
     """A date three days after the product's today (the test's clock), as logged text."""
     from shop import settings
     return (settings.today() + dt.timedelta(days=3)).isoformat()
+
+
+def copy_db(src: Path, dst: Path) -> Path:
+    """A copy of a test database that keeps its time and size (so metrics.db.version is the same)
+    and the released tables kept beside it (`<db>.release/`): a dashboard or CLI on the copy
+    starts warm, as on the original, instead of building each year's released table again."""
+    shutil.copy2(src, dst)
+    kept = Path(str(src) + ".release")
+    if kept.is_dir():
+        shutil.copytree(kept, Path(str(dst) + ".release"), dirs_exist_ok=True)
+    return dst

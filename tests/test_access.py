@@ -2,13 +2,13 @@
 Chromium signing in as staff, board, an unknown person, and not at all."""
 from __future__ import annotations
 
-import shutil
 import time
 
 import pytest
 
 from metrics import audit
 from apps import SHOTS, free_port, left_for_the_provider, settled, streamlit_app
+from helpers import copy_db
 
 STAFF, BOARD, STRANGER = "manager@shop.test", "chair@board.test", "someone@elsewhere.test"
 UNVERIFIED = "coordinator@shop.test"  # a staff email whose token carries no email_verified claim
@@ -45,7 +45,7 @@ ROLES = f'[staff]\nemails = ["{STAFF}", "{UNVERIFIED}"]\n\n[board]\ndomains = ["
 def signed_app(provider, demo_db, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("auth")
     db = tmp / "shop.duckdb"
-    shutil.copyfile(demo_db, db)
+    copy_db(demo_db, db)
     port = free_port()
     secrets = tmp / "secrets.toml"
     secrets.write_text(f'''[auth]
@@ -162,7 +162,7 @@ def test_unknown_person_sees_no_access(signed_app, browser):
 
 def test_non_loopback_address_without_sign_in_serves_no_data(demo_db, tmp_path, browser):
     db = tmp_path / "x.duckdb"
-    shutil.copyfile(demo_db, db)
+    copy_db(demo_db, db)
     with streamlit_app(db, "--server.address", "0.0.0.0") as port:
         url = f"http://127.0.0.1:{port}"
         page = browser.new_page()
@@ -302,7 +302,7 @@ def test_the_audit_log_fails_closed(demo_db, tmp_path, monkeypatch):
     from conftest import ROOT
     from ui.frame import STAFF as STAFF_VIEW
     db = tmp_path / "shop.duckdb"
-    shutil.copyfile(demo_db, db)
+    copy_db(demo_db, db)
     audit.path_for(db).mkdir()  # the log cannot be written
     with pytest.raises(audit.AuditError):
         audit.record("someone", "staff", "page_view", database=db)
@@ -384,7 +384,7 @@ def test_a_clients_clear_cache_message_leaves_the_shared_cache(monkeypatch):
 def test_a_cli_export_the_audit_log_cannot_record_is_refused(demo_db, tmp_path, capsys):
     from etl.__main__ import main
     db = tmp_path / "shop.duckdb"
-    shutil.copyfile(demo_db, db)
+    copy_db(demo_db, db)
     audit.path_for(db).mkdir()
     assert main(["export", "--db", str(db), "--fy", "FY2024-25", "--format", "csv", "--out", str(tmp_path / "o"),
                  "--exact"]) == 1
@@ -398,7 +398,7 @@ def test_freezing_and_notes_are_logged_and_refused_when_the_log_fails(demo_db, t
     from ui.frame import STAFF as STAFF_VIEW
     from metrics import frozen
     db = tmp_path / "shop.duckdb"
-    shutil.copyfile(demo_db, db)
+    copy_db(demo_db, db)
     monkeypatch.setenv("SHOP_DB", str(db))
 
     def reports(label, note):
@@ -444,7 +444,7 @@ def test_a_file_made_for_the_staff_view_is_dropped_when_the_audience_changes(dem
     from conftest import ROOT
     from ui.frame import EXTERNAL, STAFF as STAFF_VIEW
     db = tmp_path / "shop.duckdb"
-    shutil.copyfile(demo_db, db)
+    copy_db(demo_db, db)
     monkeypatch.setenv("SHOP_DB", str(db))
     at = AppTest.from_file(str(ROOT / "pages" / "reports.py"), default_timeout=120)
     at.session_state["audience"] = STAFF_VIEW

@@ -4,7 +4,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
-import shutil
 import subprocess
 import sys
 
@@ -14,6 +13,7 @@ from playwright.sync_api import expect
 from apps import SHOTS, rerun_shows, settled, streamlit_app
 from clock import faked_env
 from conftest import ROOT
+from helpers import copy_db
 
 SERVICE_PAGES = ["outreach", "supplies", "referrals", "safe_suite", "friday_network", "bad_dates", "education"]
 OTHER_PAGES = ["", "data_quality", "definitions", "reports"]
@@ -22,7 +22,7 @@ OTHER_PAGES = ["", "data_quality", "definitions", "reports"]
 @pytest.fixture(scope="module")
 def app(demo_db, tmp_path_factory):
     db = tmp_path_factory.mktemp("browser") / "shop.duckdb"
-    shutil.copyfile(demo_db, db)
+    copy_db(demo_db, db)
     with running_app(db) as url:
         yield url
 
@@ -88,7 +88,7 @@ def test_period_survives_a_page_change_and_the_staff_view_is_not_in_the_url(app,
 def test_a_load_beside_the_open_dashboard_shows_on_the_next_click(tmp_path, browser, demo_db, today):
     from metrics import periods
     db = tmp_path / "live.duckdb"
-    shutil.copyfile(demo_db, db)
+    copy_db(demo_db, db)
     fy = periods.fiscal_year(periods.fy_start_year(today) - 1)
     with running_app(db) as url:
         page = open_page(browser, url, f"education?from={fy.start}&to={fy.end}", "education_before")

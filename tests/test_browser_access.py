@@ -16,6 +16,7 @@ import pytest
 
 from apps import CHROMIUM, SHOTS, free_port, rerun_shows, settled, streamlit_app
 from metrics import audit
+from helpers import copy_db
 
 FOREIGN = "dashboard.example.org"
 
@@ -24,7 +25,7 @@ FOREIGN = "dashboard.example.org"
 def local_app(demo_db, tmp_path_factory):
     """The app as `make run` starts it (the committed config), with its install token."""
     db = tmp_path_factory.mktemp("local") / "shop.duckdb"
-    shutil.copyfile(demo_db, db)
+    copy_db(demo_db, db)
     token = install_token(db)
     with streamlit_app(db, "--server.address", "127.0.0.1") as port:
         yield port, db, token
@@ -34,7 +35,7 @@ def local_app(demo_db, tmp_path_factory):
 def any_host_app(demo_db, tmp_path_factory):
     """The same app with the Host allow-list opened, as a reverse proxy set-up would need it."""
     db = tmp_path_factory.mktemp("anyhost") / "shop.duckdb"
-    shutil.copyfile(demo_db, db)
+    copy_db(demo_db, db)
     token = install_token(db)
     with streamlit_app(db, "--server.address", "127.0.0.1", "--server.allowedHosts", "*") as port:
         yield port, db, token
@@ -309,7 +310,7 @@ def test_make_run_prints_the_token_link_and_serves_no_metrics_from_the_start(dem
     from pathlib import Path
     from conftest import ROOT
     db = tmp_path / "shop.duckdb"
-    shutil.copyfile(demo_db, db)
+    copy_db(demo_db, db)
     old = install_token(db)  # a token from an earlier run, perhaps in the browser's history
     (ROOT / "data").chmod(0o755)  # as a checkout leaves it
     port = free_port()
@@ -428,7 +429,7 @@ def test_make_run_hands_no_token_to_another_accounts_program_at_its_port(demo_db
     from pathlib import Path
     from conftest import ROOT
     db = tmp_path / "shop.duckdb"
-    shutil.copyfile(demo_db, db)
+    copy_db(demo_db, db)
     old = install_token(db)
     port = free_port()
     rec = _recording_browser(tmp_path)
@@ -449,7 +450,7 @@ def test_make_run_hands_no_token_to_another_accounts_program_at_its_port(demo_db
 def test_a_new_token_ends_the_staff_view_of_sessions_opened_with_the_old(demo_db, tmp_path, browser):
     from ui.access import rotate_token
     db = tmp_path / "shop.duckdb"
-    shutil.copyfile(demo_db, db)
+    copy_db(demo_db, db)
     token = install_token(db)
     with streamlit_app(db, "--server.address", "127.0.0.1") as port:
         page = browser.new_page()

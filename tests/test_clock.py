@@ -6,7 +6,6 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import re
-import shutil
 import subprocess
 import sys
 
@@ -16,6 +15,7 @@ import clock
 from apps import free_port, streamlit_app
 from conftest import ROOT
 from shop import settings
+from helpers import copy_db
 
 PRODUCT = ["dashboard.py", "shop", "etl", "metrics", "ui", "pages", "bench"]
 ALLOWED = {"shop/settings.py"}  # the one clock
@@ -134,7 +134,7 @@ DEFAULT_END = {"fy-turn": "2027-02-28", "leap-day": "2028-01-31"}
 def test_a_dashboard_process_shows_the_months_ended_in_kamloops(instant, demo_db, browser, tmp_path):
     from playwright.sync_api import expect
     db = tmp_path / "shop.duckdb"
-    shutil.copyfile(demo_db, db)
+    copy_db(demo_db, db)
     with streamlit_app(db, "--server.address", "127.0.0.1", port=free_port()) as port:
         page = browser.new_page()
         try:

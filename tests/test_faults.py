@@ -25,7 +25,7 @@ from conftest import ROOT, TEST_KEY
 from etl import store
 from etl.__main__ import main
 from etl.load import load
-from helpers import good_row, write_rows
+from helpers import copy_db, good_row, write_rows
 from metrics import indicators, periods
 from shop import settings
 from test_store import DAMAGE, damage
@@ -43,7 +43,7 @@ def digest(p: Path) -> str:
 def live(tmp_path, demo_db):
     """A copy of the demo database with one good backup beside it."""
     db = tmp_path / "shop.duckdb"
-    shutil.copyfile(demo_db, db)
+    copy_db(demo_db, db)
     assert main(["backup", "--db", str(db)]) == 0
     return db
 
@@ -179,7 +179,7 @@ def test_a_load_checks_free_space_first_on_a_real_full_disk(demo_db, tmp_path):
     size = demo_db.stat().st_size
     with tmpfs(f"{(3 * size) // 1024 + 512}k") as disk:
         db = disk / "shop.duckdb"
-        shutil.copyfile(demo_db, db)
+        copy_db(demo_db, db)
         p = periods.fiscal_year(periods.fy_start_year(settings.today()) - 1)
         figures = indicators.compute(p, db)
         filler = disk / "filler"
@@ -228,7 +228,7 @@ def shared(demo_db):
     folder = Path(tempfile.mkdtemp(prefix="shop-perm-"))
     os.chmod(folder, 0o755)
     db = folder / "shop.duckdb"
-    shutil.copyfile(demo_db, db)
+    copy_db(demo_db, db)
     os.chmod(db, 0o600)
     yield db
     shutil.rmtree(folder, ignore_errors=True)

@@ -12,6 +12,7 @@ from conftest import ROOT
 from metrics import indicators, periods, release
 from metrics.indicators import REGISTRY
 from ui.frame import EXTERNAL, STAFF
+from helpers import copy_db
 
 PAGES = sorted(p.name for p in (ROOT / "pages").glob("*.py") if p.name != "audit.py")
 BY_LABEL = {i.label: i for i in REGISTRY.values()}
@@ -111,7 +112,7 @@ def test_audit_page_lists_page_views_for_staff(demo_db, tmp_path):
     import os
     import shutil
     db = tmp_path / "a.duckdb"
-    shutil.copyfile(demo_db, db)
+    copy_db(demo_db, db)
     os.environ["SHOP_DB"] = str(db)
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     at.run()

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from conftest import ROOT
 from etl import store
 from etl.load import add_annotation, load
-from helpers import good_row, write_rows
+from helpers import copy_db, good_row, write_rows
 from metrics import db as mdb
 
 
@@ -33,7 +33,7 @@ def _count(path) -> int:
 
 def test_a_pages_reads_open_the_file_once(demo_db, tmp_path, monkeypatch):
     path = tmp_path / "shop.duckdb"
-    shutil.copyfile(demo_db, path)
+    copy_db(demo_db, path)
     shutil.copyfile(f"{demo_db}.key", f"{path}.key") if os.path.exists(f"{demo_db}.key") else None
     monkeypatch.setattr(store, "SHARED_IDLE_S", 30.0)  # the sharing itself, whatever the machine's pace
     opened = []
