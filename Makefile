@@ -55,15 +55,17 @@ READER_TESTS := tests/test_load.py tests/test_read.py tests/test_validate.py tes
 	tests/test_privacy_screen.py tests/test_load_path.py tests/test_reliability.py tests/test_inbox.py
 READERS_LIST := .pytest-readers
 PYTEST_WORKERS ?= 2
+# A hung test fails on its own (with its stack) after this many seconds; the rest still run.
+TEST_TIMEOUT ?= 900
 
 test: test-tools setup-dev
 	rm -f $(READERS_LIST)
 	SHOP_READER_TESTS_FILE="$(CURDIR)/$(READERS_LIST)" SHOP_READER_MODULES="$(READER_TESTS)" \
-		$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadscope
+		$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadscope --timeout $(TEST_TIMEOUT) --durations 15
 	touch $(READERS_LIST) && sort -u -o $(READERS_LIST) $(READERS_LIST)
 	@echo "second pass, DuckDB's CSV reader forced: $$(wc -l < $(READERS_LIST)) tests"
 	if [ -s $(READERS_LIST) ]; then \
-		SHOP_FAST_CSV_BYTES=0 $(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadscope @$(READERS_LIST); fi
+		SHOP_FAST_CSV_BYTES=0 $(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadscope --timeout $(TEST_TIMEOUT) @$(READERS_LIST); fi
 
 bench: setup-dev
 	$(PY) -m bench.run
