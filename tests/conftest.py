@@ -50,18 +50,31 @@ def today(instant):
     return test_clock.day_of(instant)
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "real_clock: the module runs on the machine's clock, not the tests' "
+                                       "(sign-in: the provider, the dashboard, Caddy and Chromium must agree on "
+                                       "when a token or cookie was made; nothing there depends on the date)")
+
+
 @pytest.fixture(scope="module", autouse=True)
-def _module_clock(instant):
+def _module_clock(instant, request):
     """The module's own fixtures (a dashboard, a database) are made at its instant too."""
+    if request.node.get_closest_marker("real_clock"):
+        yield
+        return
     with time_machine.travel(instant, tick=True):
         yield
 
 
 @pytest.fixture(autouse=True)
-def clock(instant):
+def clock(instant, request):
     """Every test runs at its instant (ticking from there). A test that takes this fixture gets
     time-machine's traveller (`clock.move_to(...)`, `clock.shift(...)`); the name then hides the
-    tests' clock module inside that test (import its names: `from clock import TEST_TODAY`)."""
+    tests' clock module inside that test (import its names: `from clock import TEST_TODAY`).
+    A module marked `real_clock` keeps the machine's clock (and gets None)."""
+    if request.node.get_closest_marker("real_clock"):
+        yield None
+        return
     with time_machine.travel(instant, tick=True) as traveller:
         yield traveller
 

@@ -13,19 +13,11 @@ from helpers import copy_db
 STAFF, BOARD, STRANGER = "manager@shop.test", "chair@board.test", "someone@elsewhere.test"
 UNVERIFIED = "coordinator@shop.test"  # a staff email whose token carries no email_verified claim
 
+# Sign-in runs on the real clock here: the provider in this process, the dashboard, Caddy and
+# Chromium must agree on when a token and a cookie were made and expire, and Chromium cannot be
+# moved. Nothing in this module depends on the date.
+pytestmark = pytest.mark.real_clock
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _module_clock():
-    """Sign-in runs on the real clock here: the provider in this process, the dashboard, Caddy and
-    Chromium must agree on when a token and a cookie were made and expire, and Chromium cannot be
-    moved. Nothing in this module depends on the date."""
-    yield
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    yield None
 
 @pytest.fixture(scope="module")
 def provider():

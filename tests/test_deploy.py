@@ -32,17 +32,11 @@ def the_month() -> periods.Period:
 
 IGNORED = "127.0.0.1 (a forwarding header from an untrusted client, ignored)"
 
-@pytest.fixture(scope="module", autouse=True)
-def _module_clock():
-    """Sign-in runs on the real clock here: the provider in this process, the dashboard, Caddy and
-    Chromium must agree on when a token and a cookie were made and expire, and Chromium cannot be
-    moved. Nothing in this module depends on the date."""
-    yield
+# Sign-in runs on the real clock here: the provider in this process, the dashboard, Caddy and
+# Chromium must agree on when a token and a cookie were made and expire, and Chromium cannot be
+# moved. Nothing in this module depends on the date.
+pytestmark = pytest.mark.real_clock
 
-
-@pytest.fixture(autouse=True)
-def clock():
-    yield None
 
 @pytest.fixture(scope="module")
 def small_db(tmp_path_factory):
