@@ -17,7 +17,7 @@ import duckdb
 
 from shop import settings
 
-from . import privacy, schema
+from . import marts, privacy, schema
 from .contract import CODE, LOG_TYPES
 from .read import RawTable, Refused, Skip, code_masked_name, read
 from .store import (LoadError, Unchanged, backups_dir, in_place, load_lock, read_only, rewrite_on_swap, snapshot,
@@ -398,7 +398,7 @@ def load(paths, db: str | Path, log_type: str | None = None, date_order: str | N
 
 def refresh_marts(con) -> None:
     """Rebuild the marts that are tables (derived from core, in the load's transaction)."""
-    con.execute((schema.SQL_DIR / "migrations" / "0004_first_outreach_mart.sql").read_text())
+    marts.refresh(con)
 
 
 def _superseded_by(con, t: RawTable) -> str | None:
