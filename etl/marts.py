@@ -7,6 +7,8 @@ every log: per month, a log's rows, its plain-count indicators, and its blank op
 """
 from __future__ import annotations
 
+import datetime as dt
+
 from .contract import CODE, LOG_TYPES, MULTI
 from .schema import SQL_DIR
 
@@ -22,7 +24,8 @@ def log_months_sql() -> str:
     """(log type, batch, month, rows): one row per file (batch) in force and month it has rows in."""
     return " union all ".join(
         f"select '{n}' as log_type, batch_id, date_trunc('month', {LOG_TYPES[n].date_field.name})::date as month, "
-        f"count(*) as rows from core.{n} group by all" for n in SERVICE_LOGS)
+        f"count(*) as rows from core.{n} where {LOG_TYPES[n].date_field.name} between $lo and $hi group by all"
+        for n in SERVICE_LOGS)
 
 
 def blanks_sql() -> str:
@@ -38,7 +41,7 @@ def blanks_sql() -> str:
             where = BLANK_NOT_EXPECTED_WHERE.get((n, f.name), "true")
             parts.append(f"select '{n}' as log_type, '{f.name}' as field, date_trunc('month', {d})::date as month, "
                          f"count(*) as rows, count(*) filter (where {blank}) as blank from core.{n} "
-                         f"where {where} group by all")
+                         f"where {where} and {d} between $lo and $hi group by all")
     return " union all ".join(parts)
 
 
@@ -50,9 +53,36 @@ def monthly_volumes_sql() -> str:
 TABLES = {"log_months": log_months_sql, "blank_cells": blanks_sql, "monthly_volumes": monthly_volumes_sql}
 
 
-def refresh(con) -> None:
-    """Rebuild every mart that is a table from core, in the caller's transaction."""
+EVERYTHING = (dt.date(1, 1, 1), dt.date(9999, 12, 31))
+
+
+def refresh(con, since_batch: int | None = None) -> None:
+    """Rebuild the marts that are tables from core, in the caller's transaction.
+
+    `since_batch`: the largest batch id before this load. Then only the months that the batches
+    written since, or the batches taken out of force, have rows in are counted again: the monthly
+    marts hold one row per month (and log, field or file), each depending on that month's rows
+    alone, so the other months' rows are already exact. None: every month."""
     con.execute((SQL_DIR / "migrations" / "0004_first_outreach_mart.sql").read_text())
+    span = EVERYTHING if since_batch is None else _changed(con, since_batch)
+    if span is None:
+        return
     for table, model in TABLES.items():
-        con.execute(f"delete from marts.{table}")
-        con.execute(f"insert into marts.{table} by name select * from ({model()})")
+        con.execute(f"delete from marts.{table} where month between $lo and $hi", {"lo": span[0], "hi": span[1]})
+        con.execute(f"insert into marts.{table} by name select * from ({model()})", {"lo": span[0], "hi": span[1]})
+
+
+def _changed(con, since_batch: int) -> tuple[dt.date, dt.date] | None:
+    """(first day, last day) of the months whose rows changed since `since_batch`; None: none did."""
+    new = " union all ".join(
+        f"select date_trunc('month', {LOG_TYPES[n].date_field.name})::date as month from core.{n} "
+        f"where batch_id > $since" for n in SERVICE_LOGS)
+    lo, hi = con.execute(f"""select min(month), max(month) from (
+        {new}
+        union all
+        select month from marts.log_months
+        where batch_id not in (select batch_id from meta.batches where status = 'in_force'))""",
+                         {"since": since_batch}).fetchone()
+    if lo is None:
+        return None
+    return lo, (hi + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
