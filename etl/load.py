@@ -17,7 +17,7 @@ import duckdb
 
 from shop import settings
 
-from . import privacy, schema
+from . import marts, privacy, schema
 from .contract import CODE, LOG_TYPES
 from .read import RawTable, Refused, Skip, code_masked_name, read
 from .store import (LoadError, Unchanged, backups_dir, in_place, load_lock, read_only, rewrite_on_swap, snapshot,
@@ -328,6 +328,7 @@ def load(paths, db: str | Path, log_type: str | None = None, date_order: str | N
             say(f"upgraded the database from schema version {before} to {schema.SCHEMA_VERSION} "
                 f"(the old one is kept as {kept})")
         rekeyed = key_file_hashes(con, check_key(con, db))
+        since_batch = con.execute("select coalesce(max(batch_id), 0) from meta.batches").fetchone()[0]
         codes = _NameCodes(con, key, files)
         for e in files:
             if codes.held(e.name):
@@ -390,15 +391,16 @@ def load(paths, db: str | Path, log_type: str | None = None, date_order: str | N
                             "holds): file names are stored and printed in reports, so rename it and load "
                             "again; nothing was loaded")
         if any(o.status in ("loaded", "replaced") for o in outcomes) or before < schema.SCHEMA_VERSION or rekeyed:
-            refresh_marts(con)
+            refresh_marts(con, since_batch)
         else:
             raise Unchanged()
     return outcomes
 
 
-def refresh_marts(con) -> None:
-    """Rebuild the marts that are tables (derived from core, in the load's transaction)."""
-    con.execute((schema.SQL_DIR / "migrations" / "0004_first_outreach_mart.sql").read_text())
+def refresh_marts(con, since_batch: int | None = None) -> None:
+    """Rebuild the marts that are tables (derived from core, in the load's transaction); with
+    `since_batch`, only the months the batches written since (or replaced) touch."""
+    marts.refresh(con, since_batch)
 
 
 def _superseded_by(con, t: RawTable) -> str | None:

@@ -10,8 +10,9 @@ from pathlib import Path
 
 from .contract import CODE, DATE, ENUM, INT, LOG_TYPES, MULTI, NUMBER, TEXT, YESNO
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 SQL_DIR = Path(__file__).parent / "sql"
+MARTS_FILLED = 7  # from this version on, the review's monthly marts are tables (etl/marts.py)
 _SQL_TYPE = {DATE: "date", CODE: "varchar", ENUM: "varchar", MULTI: "varchar[]", YESNO: "boolean",
              INT: "bigint", NUMBER: "double", TEXT: "varchar"}
 
@@ -58,6 +59,9 @@ def migrate(con, upto: int | None = None) -> int:
                     con.execute(ddl)
                 con.execute((SQL_DIR / "marts.sql").read_text())
             con.execute("insert or replace into meta.settings values ('schema_version', ?)", [str(version)])
+    if 0 < before < MARTS_FILLED <= upto:
+        from .marts import refresh  # the marts added since are built from the rows already in core
+        refresh(con)
     return before
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 import pandas as pd
 
 from etl.contract import LOG_TYPES
+from etl.marts import SERVICE_LOGS  # noqa: F401 (the logs of services, shared with the review)
 from etl.schema import SQL_DIR
 
 from . import db
 from .periods import Period, add_months
 
-SERVICE_LOGS = [n for n in LOG_TYPES if n not in ("targets", "annotations")]
 # Events that may not happen in a month (DATA-CONTRACT, "A month with no rows"): once the log has
 # rows for a later month, a month with none counts 0; the other logs' quiet months stay "not recorded".
 EVENT_LOGS = ("bad_dates", "education")

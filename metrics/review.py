@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from etl.contract import CODE, LOG_TYPES, MULTI
+from etl.contract import LOG_TYPES
 
 from shop import settings
 from . import db, indicators, periods, quality, release, suppress
@@ -78,10 +79,6 @@ WHAT_TO_DO = {
     "completeness.blank_share": "Ask whoever filled in that month's log to complete the blank fields, then reload it.",
 }
 
-# Optional fields whose blank is expected, or only counts where the field applies.
-BLANK_NOT_EXPECTED_WHERE = {("referrals", "status_date"): "status in ('attended', 'not_attended', 'declined')",
-                            ("suite_stays", "exit_destination"): "check_out is not null"}
-BLANK_IS_NORMAL = {("suite_stays", "check_out"), ("friday_network", "event")}  # still staying; no special event
 SERVICE_LOGS = quality.SERVICE_LOGS
 # Bad date reports leave the staff view only by fiscal quarter or year (the contract), so nothing
 # monthly about them, not even a month with none, is in the External review.
@@ -127,34 +124,18 @@ def _sql_text(name: str) -> str:
     return (SQL_DIR / f"{name}.sql").read_text()
 
 
-def _log_months_sql() -> str:
-    return " union all ".join(
-        f"select '{n}' as log_type, date_trunc('month', {LOG_TYPES[n].date_field.name})::date as month, "
-        f"count(*) as rows from core.{n} group by all" for n in SERVICE_LOGS)
-
-
-def _blanks_sql() -> str:
-    """(log type, field, month, rows where the field applies, blank cells) for optional fields."""
-    parts = []
-    for n in SERVICE_LOGS:
-        lt = LOG_TYPES[n]
-        d = lt.date_field.name
-        for f in lt.fields:
-            if f.required or f.default or f.kind == CODE or (n, f.name) in BLANK_IS_NORMAL:
-                continue  # a blank code is an anonymous row, a default hides its blanks
-            blank = f'coalesce(len("{f.column}"), 0) = 0' if f.kind == MULTI else f'"{f.column}" is null'
-            where = BLANK_NOT_EXPECTED_WHERE.get((n, f.name), "true")
-            parts.append(f"select '{n}' as log_type, '{f.name}' as field, date_trunc('month', {d})::date as month, "
-                         f"count(*) as rows, count(*) filter (where {blank}) as blank from core.{n} "
-                         f"where {where} group by all")
-    return " union all ".join(parts)
+# The rules' monthly inputs are exact aggregates the load keeps in marts (etl/marts.py), so the
+# review never groups every row of every log.
+LOG_MONTHS = "select log_type, month, sum(rows)::bigint as rows from marts.log_months group by all"
+BLANKS = "select log_type, field, month, rows, blank from marts.blank_cells"
+MONTHLY_VOLUMES = "select month, indicator, value, n_rows from marts.monthly_volumes"
 
 
 def rule_sql(rule: Rule) -> str:
     """The statement of a rule, with the shared relations it builds on filled in."""
     text = _sql_text(rule.sql)
-    return text.replace("{monthly_volumes}", _sql_text("monthly_volumes")) \
-               .replace("{log_months}", _log_months_sql()).replace("{blanks}", _blanks_sql()) \
+    return text.replace("{monthly_volumes}", MONTHLY_VOLUMES) \
+               .replace("{log_months}", LOG_MONTHS).replace("{blanks}", BLANKS) \
                .replace("{event_logs}", ", ".join(f"'{n}'" for n in quality.EVENT_LOGS))
 
 
@@ -177,7 +158,11 @@ def run_rule(con, rule: Rule, first: dt.date, last: dt.date, today: dt.date) -> 
     shown: dict = {}
     for r in rows:
         shown[r["month"]] = shown.get(r["month"], 0) + 1
-    for month, n in con.execute(f"select month, count(*) from ({sql}) group by month order by month", params).fetchall():
+    # counted without the rule's closing `order by`: sorting every flagged row first would cost
+    # more than the count itself (DuckDB keeps an ordered subquery's order)
+    unordered = re.sub(r"\s+order\s+by\s[\w\s,]+$", "", sql.strip())
+    for month, n in con.execute(f"select month, count(*) from ({unordered}) group by month order by month",
+                                params).fetchall():
         rest = n - shown.get(month, 0)
         if rest > 0:
             rows.append({"month": month, "rule": rule.id, "count": rest, "item": f"{rest:,} more in {month:%b %Y}",
@@ -188,7 +173,7 @@ def run_rule(con, rule: Rule, first: dt.date, last: dt.date, today: dt.date) -> 
 def monthly_volumes(path=None) -> list[tuple]:
     """(month, indicator, value) of the plain-count indicators, every month with rows."""
     with db.connect(path) as con:
-        return con.execute(f"select month, indicator, value from ({_sql_text('monthly_volumes')})").fetchall()
+        return con.execute(f"select month, indicator, value from ({MONTHLY_VOLUMES})").fetchall()
 
 
 def _month_of(d) -> dt.date:
@@ -231,7 +216,7 @@ def build(path=None, today: dt.date | None = None, month: dt.date | None = None)
         m = _review_month(con, today, month)
         if m is None:
             return rv
-        rv.recorded = {(lt, mo) for lt, mo, _ in con.execute(_log_months_sql()).fetchall()}
+        rv.recorded = {(lt, mo) for lt, mo, _ in con.execute(LOG_MONTHS).fetchall()}
         if not any(mo <= m for _, mo in rv.recorded):
             return rv  # nothing logged up to that month: no review
         rv.month = periods.month(m)
@@ -255,9 +240,7 @@ def build(path=None, today: dt.date | None = None, month: dt.date | None = None)
     rv.columns += [periods.month(periods.add_months(m, -12 * y)) for y in (1, 2, 3)
                    if periods.add_months(m, -12 * y) >= started]
     needed = list(rv.columns) + [Period(rv.fiscal_year.start, rv.month.end), _fytd_before(rv)]
-    for p in needed:
-        if p is not None and (p.start, p.end) not in rv.figures:
-            rv.figures[(p.start, p.end)] = indicators.compute(p, path, today)
+    rv.figures.update(indicators.compute_many([p for p in needed if p is not None], path, today))
     return rv
 
 
@@ -277,13 +260,9 @@ def _latest_load(con) -> tuple[dt.date | None, list[dict]]:
     batches = con.execute("""select batch_id, file_name, sheet, log_type, rows_loaded, rows_rejected, status
                              from meta.batches where loaded_at::date = ? order by batch_id""", [day]).fetchall()
     months: dict[int, list] = {}
-    for n in SERVICE_LOGS:
-        ids = [b[0] for b in batches if b[3] == n]
-        if ids:
-            d = LOG_TYPES[n].date_field.name
-            for bid, mo in con.execute(f"select distinct batch_id, date_trunc('month', {d})::date from core.{n} "
-                                       f"where list_contains(?, batch_id) order by 2", [ids]).fetchall():
-                months.setdefault(bid, []).append(mo)
+    for bid, mo in con.execute("select batch_id, month from marts.log_months where list_contains(?, batch_id) "
+                               "order by month", [[b[0] for b in batches]]).fetchall():
+        months.setdefault(bid, []).append(mo)
     return day, [{"file": f, "sheet": s, "log_type": lt, "rows_loaded": rl, "rows_rejected": rr, "status": st,
                   "months": months.get(bid, [])} for bid, f, s, lt, rl, rr, st in batches]
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -13,30 +12,14 @@ from pathlib import Path
 
 import pytest
 
+# The positive signs that a page has finished (SETTLED, DRAWN) and a free port are the benchmark's
+# too (it times clicks by the same signs): defined once, in bench/clicks.py.
+from bench.clicks import DRAWN, SETTLED, free_port  # noqa: F401
 from clock import faked_env
 from conftest import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = ROOT / "screenshots"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-# Positive signs that a page has finished, instead of a pause: its script has run to the end over
-# a live connection, nothing is stale or still running, every plotly chart has drawn its axes.
-SETTLED = """() => {
-  const app = document.querySelector('[data-testid=stApp]');
-  return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
-    && app.getAttribute('data-test-connection-state') === 'CONNECTED'
-    && !document.querySelector('[data-testid=stStatusWidget]') && !document.querySelector('[data-stale=true]')
-    && [...document.querySelectorAll('.js-plotly-plot')].every(p => p.querySelector('.main-svg'));
-}"""
-# Two animation frames: what was drawn has been laid out.
-DRAWN = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))"
 
 
 def settled(page, timeout: int = 90_000):

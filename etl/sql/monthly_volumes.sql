@@ -2,51 +2,52 @@
 -- indicators that are plain counts or sums of one log (each equals indicators.compute for that
 -- month; tests/test_review.py checks it), and n_rows, the log's rows behind it that month.
 -- A month with no rows in the log has no row here. Referrals attended is left out: outcomes
--- arrive weeks later, so a recent month always looks low.
+-- arrive weeks later, so a recent month always looks low. Only the days $lo..$hi are counted: a
+-- load counts again the months its files touched (a month's figures depend on its rows alone).
 with outreach as (
   select date_trunc('month', contact_date)::date as month, count(*) as n_rows,
          count(*) as contacts, count(distinct person_key) as people,
          count(*) filter (where person_key is null) as anonymous_contacts,
          round(coalesce(sum(minutes), 0) / 60.0, 1) as support_hours
-  from core.outreach group by 1
+  from core.outreach where contact_date between $lo and $hi group by 1
 ),
 supplies as (
   select date_trunc('month', dist_date)::date as month, count(*) as n_rows, sum(quantity) as units,
          coalesce(sum(quantity) filter (where item = 'naloxone_kit'), 0) as naloxone_kits,
          coalesce(sum(quantity) filter (where item in ('external_condom', 'internal_condom')), 0) as condoms,
          coalesce(sum(quantity) filter (where channel = 'online_request'), 0) as online_units
-  from core.supplies group by 1
+  from core.supplies where dist_date between $lo and $hi group by 1
 ),
 referrals as (
   select date_trunc('month', referral_date)::date as month, count(*) as n_rows, count(*) as made,
          count(distinct person_key) as people
-  from core.referrals group by 1
+  from core.referrals where referral_date between $lo and $hi group by 1
 ),
 stays as (
   select date_trunc('month', check_in)::date as month, count(*) as n_rows, count(*) as stays
-  from marts.suite_stays group by 1
+  from marts.suite_stays where check_in between $lo and $hi group by 1
 ),
 requests as (
   select date_trunc('month', request_date)::date as month, count(*) as n_rows,
          count(*) filter (where outcome = 'full') as turnaways_full
-  from core.suite_requests group by 1
+  from core.suite_requests where request_date between $lo and $hi group by 1
 ),
 friday as (
   select date_trunc('month', session_date)::date as month, count(*) as n_rows,
          count(distinct session_date) as sessions,
          count(*) as attendance, count(distinct person_key) as people,
          count(*) filter (where attendee_group = 'alumni') as alumni_attendance
-  from core.friday_network group by 1
+  from core.friday_network where session_date between $lo and $hi group by 1
 ),
 bad_dates as (
   select date_trunc('month', report_date)::date as month, count(*) as n_rows, count(*) as reports,
          count(*) filter (where is_reported_to_police) as reported_to_police
-  from core.bad_dates group by 1
+  from core.bad_dates where report_date between $lo and $hi group by 1
 ),
 education as (
   select date_trunc('month', session_date)::date as month, count(*) as n_rows, count(*) as sessions,
          coalesce(sum(attendees), 0) as attendees
-  from core.education group by 1
+  from core.education where session_date between $lo and $hi group by 1
 ),
 final as (
   unpivot (select month, n_rows, contacts as "outreach.contacts", people as "outreach.people",
