@@ -375,7 +375,7 @@ def stacked_bars(d: "Drawable", title: str, y_title: str, annotations=(), throug
 def _single_label(b, grain: str | None) -> str:
     if isinstance(b, str):
         return b
-    from . import periods
+    from shop import periods
     t = pd.Timestamp(b)
     g = grain or _month_grain([b])
     if g == "quarter":

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import charts, indicators, periods, suppress, targets
+from shop import periods
+from . import charts, indicators, suppress, targets
 from .indicators import REGISTRY
 from .report import SHEETS, HEADLINES, Report, notes, safe_text
 

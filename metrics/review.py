@@ -14,12 +14,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from etl.contract import CODE, LOG_TYPES, MULTI
-
-from shop import settings
-from . import db, indicators, periods, quality, release, suppress
+from shop import periods, settings
+from shop.contract import CODE, LOG_TYPES, MULTI
+from shop.periods import Period
+from . import db, indicators, quality, release, suppress
 from .indicators import REGISTRY
-from .periods import Period
 
 SQL_DIR = Path(__file__).parent / "sql" / "review"
 WINDOW = 3  # range and completeness rules look at the last three complete months

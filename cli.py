@@ -1,4 +1,10 @@
-"""python -m etl: load, status, demo, summary. A thin command line over etl/ and metrics/."""
+"""The command line, on top of the house: every `python -m etl` command, writes and reads alike.
+
+It sits above both sides because it uses both: load, status, demo, backup, restore and migrate
+call the load side (etl/); summary, review and export call the read side (metrics/). `python -m etl`
+is the documented name (users have it in their notes and scripts), so etl/__main__.py only hands
+over to `main` here. Errors are one line on stderr and an exit code.
+"""
 from __future__ import annotations
 
 import argparse
@@ -11,15 +17,13 @@ from pathlib import Path
 
 from shop import settings
 
-from . import default_db
-
 
 def _db(args) -> Path:
-    return Path(args.db) if args.db else default_db()
+    return Path(args.db) if args.db else settings.db_path()
 
 
 def cmd_load(args) -> int:
-    from .load import LoadError, load, report
+    from etl.load import LoadError, load, report
     try:
         outcomes = load(args.paths, _db(args), args.type, args.date_order)
     except LoadError as exc:
@@ -29,18 +33,19 @@ def cmd_load(args) -> int:
 
 
 def cmd_status(args) -> int:
-    from .status import status
+    from etl.status import status
     return status(_db(args), args.json)
 
 
 def cmd_demo(args) -> int:
-    from .demo import build_demo
+    from etl.demo import build_demo
     codes = []
     return _guarded(lambda: codes.append(build_demo(_db(args), seed=args.seed, years=args.years))) or max(codes, default=0)
 
 
 def cmd_summary(args) -> int:
-    from metrics import indicators, ledger, release
+    from shop import ledger
+    from metrics import indicators, release
     today = settings.today()
     try:
         period = _period(args, today, args.exact)
@@ -83,7 +88,8 @@ def cmd_review(args) -> int:
 def _period(args, today, exact: bool = True):
     """The period of --fy or --from/--to; without --exact only a period the External audience
     may see (a ValueError otherwise, said in one line)."""
-    from metrics import periods, release
+    from shop import periods
+    from metrics import release
     if args.fy:
         period = periods.parse_fy(args.fy)
     elif args.date_from and args.date_to:
@@ -105,7 +111,7 @@ def cmd_export(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     db = _db(args)
-    from metrics import ledger
+    from shop import ledger
     try:
         rep = report.build(period, suppressed=not args.exact, path=db, today=today)
     except ledger.LedgerError as exc:
@@ -128,7 +134,7 @@ def cmd_export(args) -> int:
             return 1
         print(written)
     if args.freeze:
-        from .load import LoadError, freeze
+        from etl.load import LoadError, freeze
         try:
             rid = freeze(db, args.freeze, period.start, period.end, not args.exact, *report.frozen_payload(rep),
                          say=lambda *_: None)
@@ -142,7 +148,7 @@ def cmd_export(args) -> int:
 
 def _guarded(fn) -> int:
     """Run a write command; a LoadError is one line on stderr and exit 1."""
-    from .load import LoadError
+    from etl.load import LoadError
     try:
         fn()
     except LoadError as exc:
@@ -152,17 +158,17 @@ def _guarded(fn) -> int:
 
 
 def cmd_backup(args) -> int:
-    from .backup import backup
+    from etl.backup import backup
     return _guarded(lambda: backup(_db(args), Path(args.to) if args.to else None, args.keep))
 
 
 def cmd_restore(args) -> int:
-    from .backup import restore
+    from etl.backup import restore
     return _guarded(lambda: restore(Path(args.file), _db(args)))
 
 
 def cmd_migrate(args) -> int:
-    from .load import migrate_only
+    from etl.load import migrate_only
     return _guarded(lambda: migrate_only(_db(args)))
 
 
@@ -248,7 +254,7 @@ def main(argv=None) -> int:
 
     args = p.parse_args(argv)
     _carry_names()
-    from .store import LoadError
+    from shop.store import LoadError
     # A terminal closed (SIGHUP) or a service stopped (SIGTERM) mid-load ends it as Ctrl-C does:
     # the working copy and its temp folder (raw cells) are removed on the way out.
     previous = {}
@@ -266,7 +272,7 @@ def main(argv=None) -> int:
         if _STOPPED:  # a signal stopped a query: DuckDB says so as its own error
             print("interrupted: nothing was changed by the unfinished step", file=sys.stderr)
             return 130
-        from .store import unforeseen
+        from shop.store import unforeseen
         print(f"error: {unforeseen(exc)} (nothing was changed by the step that failed)", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
