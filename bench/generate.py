@@ -8,9 +8,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from etl import contract as C
-from metrics import periods
-from shop import settings
+from shop import contract as C, periods, settings
 
 SHARE = {"outreach": 0.60, "supplies": 0.30, "friday_network": 0.10,  # the 3M / 1.5M / 0.5M at 5M
          "referrals": 0.02, "suite_requests": 0.004, "suite_stays": 0.002, "bad_dates": 0.001, "education": 0.0004}

@@ -61,7 +61,7 @@ def main() -> int:
     import small_program
     from etl import demo
     from etl.load import load
-    from metrics import periods
+    from shop import periods
     today = dt.date(2026, 5, 5)  # FY2025-26 closed: its year, quarters and months all released
     fy = periods.fy_start_year(today) - 1
     rows = []

@@ -69,8 +69,8 @@ print(json.dumps({"note_s": round(note, 3), "freeze_s": round(frozen, 3)}))
 # once, as its own figure, so that no page's time depends on which page the benchmark opens first.
 RELEASE = """
 import datetime as dt, json, time
-from metrics import periods, release
-from shop import settings
+from metrics import release
+from shop import periods, settings
 fy = periods.fy_start_year(settings.today()) - 1
 t = time.perf_counter()
 for y in (fy, fy - 1):
@@ -85,8 +85,7 @@ PAGE = PEAK + """
 import datetime as dt, json, os, resource, sys, time
 t = time.perf_counter()
 from streamlit.testing.v1 import AppTest
-from metrics import periods
-from shop import settings
+from shop import periods, settings
 server = AppTest.from_string("import pandas, plotly.graph_objects\\n"
                              "from ui import access, downloads, frame, widgets\\n"
                              "from metrics import audit, charts, db, export, frozen, indicators, quality, release, report, review, targets",

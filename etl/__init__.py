@@ -1,11 +1,3 @@
-"""The load side: service logs (CSV, XLSX) -> DuckDB. `python -m etl --help`."""
-from pathlib import Path
+"""The load side: service logs (CSV, XLSX) -> DuckDB. It writes; metrics/ reads; both stand on shop/.
 
-from shop.settings import DEFAULT_DB, db_path
-
-__all__ = ["DEFAULT_DB", "default_db"]
-
-
-def default_db() -> Path:
-    """--db default: $SHOP_DB, else data/shop.duckdb."""
-    return db_path()
+`python -m etl --help` lists the commands (they live in cli.py, above both sides)."""

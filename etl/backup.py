@@ -10,9 +10,9 @@ import os
 import stat
 from pathlib import Path
 
-from . import privacy, schema
-from .store import (FILE_MODE, Damaged, LoadError, backups_dir, check, cleanup_stale, copy_file, damaged, load_lock,
-                    snapshot, _fsync_dir, _unlink)
+from shop import privacy, schema
+from shop.store import (FILE_MODE, Damaged, LoadError, backups_dir, check, cleanup_stale, copy_file, damaged,
+                        load_lock, snapshot, _fsync_dir, _unlink)
 
 
 def backup(db: Path, to: Path | None = None, keep: int = 10, say=print) -> Path:
@@ -31,7 +31,7 @@ def backup(db: Path, to: Path | None = None, keep: int = 10, say=print) -> Path:
             reason = str(exc).rsplit("(", 1)[-1].rstrip(")")
             raise damaged(db, reason, ": nothing was backed up and every backup was kept") from None
         dest = snapshot(db, Path(to) if to else backups_dir(db), "backup", max(1, keep))
-        from metrics import ledger  # what was released: a copy travels with the backup
+        from shop import ledger  # what was released: a copy travels with the backup
         ledger.copy_to(db, dest)
     say(str(dest))
     say(f"the key is not in the backup: it lives in {privacy.key_source(db)}; back it up separately, "
@@ -64,6 +64,6 @@ def restore(file: Path, db: Path, say=print) -> None:
             raise
     # The ledger beside the database is never replaced: what was released stays released. A
     # backup's copy only adds (a restore onto a new machine brings the releases back with it).
-    from metrics import ledger
+    from shop import ledger
     ledger.merge(ledger.path(file), db)
     say(f"restored {file} as {db} ({info['batches']} files in force)")

@@ -15,9 +15,8 @@ import string
 from collections import defaultdict
 from pathlib import Path
 
-from shop import settings
-from . import contract as C
-from metrics.periods import fiscal_year, fy_label, fy_start_year
+from shop import contract as C, settings
+from shop.periods import fiscal_year, fy_label, fy_start_year
 
 EVENTS = ["Street nurse: mammograms", "Beauty night with local stylists", "Legal clinic drop-in",
           "Self-defence workshop", "Travelling Safer Sex Lady", "Harm reduction Q&A", "Holiday dinner"]

@@ -15,13 +15,11 @@ from pathlib import Path
 
 import duckdb
 
-from shop import settings
-
-from . import marts, privacy, schema
-from .contract import CODE, LOG_TYPES
+from shop import marts, privacy, schema, settings
+from shop.contract import CODE, LOG_TYPES
+from shop.store import (LoadError, Unchanged, backups_dir, in_place, load_lock, read_only, rewrite_on_swap, snapshot,
+                        unforeseen, working_copy)
 from .read import RawTable, Refused, Skip, code_masked_name, read
-from .store import (LoadError, Unchanged, backups_dir, in_place, load_lock, read_only, rewrite_on_swap, snapshot,
-                    unforeseen, working_copy)
 from .validate import Validated, release, validate
 
 SHOWN_REJECTS = 20
@@ -662,7 +660,7 @@ def freeze(db: Path, label: str, period_from, period_to, suppressed: bool, batch
 def add_annotation(db: Path, start, end, scope: str, note: str,
                    wait_s: float | None = None) -> tuple[bool, str]:
     """A program note entered in the dashboard, checked like any logged text; (ok, message)."""
-    from .contract import LOG_TYPES
+    from shop.contract import LOG_TYPES
     import hashlib
     # Kamloops's wall clock (one clock: shop.settings), to the microsecond so two notes differ
     stamp = settings.now().strftime("%Y-%m-%d %H:%M:%S") + f".{time.time_ns() // 1000 % 1_000_000:06d}"

@@ -20,9 +20,9 @@ from pathlib import Path
 
 from shop import settings
 
-from .contract import (DATE, LOG_TYPES, LogType, header_map, identifier_header, log_types_named,
-                       norm_header, split_unit)
-from .privacy import header_said, looks_identifying
+from shop.contract import (DATE, LOG_TYPES, LogType, header_map, identifier_header, log_types_named, norm_header,
+                           split_unit)
+from shop.privacy import header_said, looks_identifying
 
 HEADER_SCAN_ROWS = 30
 _TOTAL = re.compile(r"^\s*(grand\s+|sub\s*-?\s*)?totals?\b", re.I)

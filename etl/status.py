@@ -8,8 +8,8 @@ from pathlib import Path
 
 import duckdb
 
-from . import privacy, schema
-from .store import DatabaseFault, read_only
+from shop import privacy, schema
+from shop.store import DatabaseFault, read_only
 
 
 SKIPPED = ("header", "title", "blank", "total", "footnote")

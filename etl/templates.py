@@ -5,7 +5,7 @@ import csv
 import datetime
 from pathlib import Path
 
-from .contract import LOG_TYPES
+from shop.contract import LOG_TYPES
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "data" / "templates"
 

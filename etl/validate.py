@@ -16,8 +16,8 @@ from pathlib import Path
 import duckdb
 
 from shop import settings
-from .contract import (CODE, DATE, ENUM, INT, MULTI, NUMBER, TEXT, YESNO, INDICATOR_IDS, LogType)
-from .privacy import hash_codes, looks_identifying
+from shop.contract import CODE, DATE, ENUM, INT, MULTI, NUMBER, TEXT, YESNO, INDICATOR_IDS, LogType
+from shop.privacy import hash_codes, looks_identifying
 from .read import RawTable, Refused
 
 _YES = ["yes", "y", "true", "1", "x"]

@@ -1,1 +1,3 @@
-"""The read side: indicators, periods, suppression and charts, shared by pages, exports and the CLI."""
+"""The read side: indicators, release (suppression and protection), review, charts and exports.
+
+The pages (through ui/) and the command line read through it; it stands on shop/ and never imports etl/."""

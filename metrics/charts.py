@@ -1,4 +1,10 @@
-"""The plotly look: one template, a colour-blind-safe palette, category colours fixed across pages."""
+"""The plotly look: one template, a colour-blind-safe palette, category colours fixed across pages.
+
+One room (over 500 lines) because every chart, on a page or in an export, must draw by the same
+rules: the palette and fixed category colours, the contrast of labels, which cells may be drawn
+and what a withheld one says, and how an unfinished month or quarter is marked. Split, those
+rules could drift apart between chart kinds.
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -375,7 +381,7 @@ def stacked_bars(d: "Drawable", title: str, y_title: str, annotations=(), throug
 def _single_label(b, grain: str | None) -> str:
     if isinstance(b, str):
         return b
-    from . import periods
+    from shop import periods
     t = pd.Timestamp(b)
     g = grain or _month_grain([b])
     if g == "quarter":

@@ -1,8 +1,8 @@
 """Read-only access to the database, and its version for cache keys.
 
-Loads swap a new file in atomically (etl/store.py), so a reader never holds the file for
+Loads swap a new file in atomically (shop/store.py), so a reader never holds the file for
 long: the reads of one moment (a page's dozen queries) share one read-only connection,
-which is closed a quarter of a second after its last use (etl.store.shared_reader) and
+which is closed a quarter of a second after its last use (shop.store.shared_reader) and
 opened again as soon as the file has changed. Kept open for good it would be wrong:
 DuckDB keeps one instance per path in a process, so while any connection stayed open, a
 "new" connection would keep reading the file a load had already replaced, and a note or
@@ -17,8 +17,8 @@ import functools
 
 from pathlib import Path
 
-from etl.store import DatabaseFault, Damaged, NoAccess, read_only, shared_reader  # noqa: F401 (the read side's faults)
 from shop import settings
+from shop.store import DatabaseFault, Damaged, NoAccess, read_only, shared_reader  # noqa: F401 (the read side's faults)
 
 
 def db_path() -> Path:

@@ -8,9 +8,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+from shop.periods import Period
 
 from . import db
-from .periods import Period
 
 
 def _q(sql: str, period: Period, path, **extra) -> pd.DataFrame:

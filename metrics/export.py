@@ -1,5 +1,9 @@
 """The files a manager hands on: the grant workbook (xlsx), the board deck (pptx), CSV (zip).
 
+One room (over 500 lines) because the writers share what makes them agree: the file stem, the
+audience banner, buckets, series order and names, the sentence for a table with nothing to show
+(pdf.py borrows them too). Each writer is one function; the board pack is pdf.py.
+
 All three are written from one `report.Report`, so they carry the dashboard's numbers.
 An exact report says CONFIDENTIAL on every sheet and slide.
 """
@@ -12,7 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import charts, indicators, periods, suppress, targets
+from shop import periods
+from . import charts, indicators, suppress, targets
 from .indicators import REGISTRY
 from .report import SHEETS, HEADLINES, Report, notes, safe_text
 

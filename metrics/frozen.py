@@ -5,10 +5,10 @@ import datetime as dt
 import json
 
 import pandas as pd
+from shop.periods import Period
 
 from . import db, indicators, release
 from .indicators import REGISTRY
-from .periods import Period
 
 
 def listing(path=None) -> pd.DataFrame:

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from etl.contract import INDICATOR_IDS
+from shop.contract import INDICATOR_IDS
 
 from shop import settings
+from shop.periods import Period
 from . import db
-from .periods import Period
 
 SQL_DIR = Path(__file__).parent / "sql"
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import ledger, periods
+from shop import ledger, periods
 from .protect import Cell, Linked
 from .spans import Span, months_done, spans
 

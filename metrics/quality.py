@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from etl.contract import LOG_TYPES
-from etl.marts import SERVICE_LOGS  # noqa: F401 (the logs of services, shared with the review)
-from etl.schema import SQL_DIR
+from shop.contract import LOG_TYPES
+from shop.marts import SERVICE_LOGS  # noqa: F401 (the logs of services, shared with the review)
+from shop.schema import SQL_DIR
+from shop.periods import Period, add_months
 
 from . import db
-from .periods import Period, add_months
 
 # Events that may not happen in a month (DATA-CONTRACT, "A month with no rows"): once the log has
 # rows for a later month, a month with none counts 0; the other logs' quiet months stay "not recorded".
@@ -19,7 +19,7 @@ def status(path) -> dict:
     """Schema version, whether anything is loaded, and the last load, in one connection."""
     from pathlib import Path
 
-    from etl.schema import current_version, get_setting
+    from shop.schema import current_version, get_setting
     if not Path(path).exists():
         return {"schema": 0, "has_data": False, "last_load": None, "demo": False}
     with db.connect(path) as con:

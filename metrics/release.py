@@ -6,7 +6,7 @@ so a cell shows the same released value on every page, chart, download, export a
 Its periods are the External spans (metrics/spans.py); what to hide is decided by the
 attacker's linear program and the cost of each cell (metrics/protect.py); and every table is
 audited against everything released on earlier days and recorded before it leaves
-(metrics/ledger.py), so a year to date given in November and another in December never give
+(shop/ledger.py), so a year to date given in November and another in December never give
 December's small count by subtraction.
 
 A year's table is built in three steps: each family alone (with the ledger's rows); then the
@@ -24,13 +24,13 @@ from functools import lru_cache
 
 import pandas as pd
 
-from shop import settings
-from . import db, indicators, ledger, periods, release_cache, suppress
+from shop import ledger, periods, settings
+from shop.periods import Period
+from . import db, indicators, release_cache, suppress
 from .indicators import REGISTRY
 from .linked import (ALL, FAMILIES, INDICATOR_CELLS, KEEP, MEASURE_CELLS, OTHERS, PEOPLE, PUBLIC_FLOORS,  # noqa: F401
                      RATE_PARTS, Family, add_row, bounds_of, family_rows, family_table, people_table,
                      _people_counts)
-from .periods import Period
 from .protect import Auditor, Cell, Linked, mark, protect  # noqa: F401
 from .spans import (NotExternal, Span, comparisons, current_fy, external_rule, external_span,  # noqa: F401
                     months_done, span_or_raise, spans, ytd)
@@ -412,7 +412,7 @@ def totals(measure: str, period: Period, suppressed: bool, path=None, today: dt.
 def text(s) -> str | None:
     """Free text (an event, a program note, a label) as the External audience may see it: withheld
     when the identifier screen flags it. The one place External text is screened."""
-    from etl import privacy
+    from shop import privacy
     if s is None or (isinstance(s, float) and pd.isna(s)):
         return s
     s = str(s)

@@ -21,11 +21,12 @@ from pathlib import Path
 
 KEEP = 64  # files kept; older ones are removed
 _HERE = Path(__file__).parent
+_SHOP = _HERE.parent / "shop"  # the ledger lives on the bottom floor
 
 
 def _code_fingerprint() -> str:
     h = hashlib.sha256()
-    for p in [*(_HERE / f for f in ("release.py", "linked.py", "protect.py", "spans.py", "ledger.py")),
+    for p in [*(_HERE / f for f in ("release.py", "linked.py", "protect.py", "spans.py")), _SHOP / "ledger.py",
               _HERE / "suppress.py", _HERE / "indicators.py", *sorted((_HERE / "sql" / "families").glob("*.sql"))]:
         with contextlib.suppress(OSError):
             h.update(p.read_bytes())

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from shop import settings
-from . import charts, db, indicators, periods, release, series, targets
+from shop import periods, settings
+from shop.periods import Period
+from . import charts, db, indicators, release, series, targets
 from .indicators import REGISTRY
-from .periods import Period
 
 # (sheet, table title, measure, grain): the tables a funder asks for
 TABLES = [

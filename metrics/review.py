@@ -15,12 +15,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from etl.contract import LOG_TYPES
-
-from shop import settings
-from . import db, indicators, periods, quality, release, suppress
+from shop import periods, settings
+from shop.contract import CODE, LOG_TYPES, MULTI
+from shop.periods import Period
+from . import db, indicators, quality, release, suppress
 from .indicators import REGISTRY
-from .periods import Period
 
 SQL_DIR = Path(__file__).parent / "sql" / "review"
 WINDOW = 3  # range and completeness rules look at the last three complete months
@@ -124,7 +123,7 @@ def _sql_text(name: str) -> str:
     return (SQL_DIR / f"{name}.sql").read_text()
 
 
-# The rules' monthly inputs are exact aggregates the load keeps in marts (etl/marts.py), so the
+# The rules' monthly inputs are exact aggregates the load keeps in marts (shop/marts.py), so the
 # review never groups every row of every log.
 LOG_MONTHS = "select log_type, month, sum(rows)::bigint as rows from marts.log_months group by all"
 BLANKS = "select log_type, field, month, rows, blank from marts.blank_cells"

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from shop import settings
+from shop.periods import Period
 from . import db
-from .periods import Period
 
 
 @dataclass(frozen=True)

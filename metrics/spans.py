@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from . import periods
-from .periods import Period
+from shop import periods
+from shop.periods import Period
 
 
 

@@ -6,7 +6,8 @@ import math
 
 import pandas as pd
 
-from . import db, indicators, periods, release
+from shop import periods
+from . import db, indicators, release
 from .indicators import REGISTRY
 
 

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from metrics import charts, quality
-from metrics.periods import Period
+from shop.periods import Period
 from ui import frame, widgets
 
 NAMES = {"log_type": "log type", "rows_loaded": "rows loaded", "rows_rejected": "rows rejected",

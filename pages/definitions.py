@@ -5,7 +5,7 @@ import streamlit as st
 
 from metrics import release
 from metrics.indicators import REGISTRY, SERVICES
-from metrics.periods import fiscal_start_month
+from shop.periods import fiscal_start_month
 from ui import frame
 
 UNITS = {"rate": "a share, shown as a percentage", "average": "an average", "hours": "hours, one decimal"}

@@ -2,8 +2,9 @@
 import pandas as pd
 import streamlit as st
 
-from metrics import charts, indicators, periods, targets
+from metrics import charts, indicators, targets
 from metrics.indicators import REGISTRY
+from shop import periods
 from ui import frame, widgets
 
 ctx = frame.context()

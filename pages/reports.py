@@ -6,7 +6,7 @@ import streamlit as st
 
 from metrics import audit, db, frozen, release, report
 from metrics.export import WRITERS
-from etl.store import LoadError, write_failure
+from shop.store import LoadError, write_failure
 from ui import access, downloads, frame, widgets
 
 WAIT_S = 5  # a form waits this long for a running load, then says so (a load can take minutes)

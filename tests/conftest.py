@@ -106,7 +106,8 @@ def _released_ahead(db, day) -> None:
     """Build the released tables of the years the External view opens on (this fiscal year and
     the last) once, beside the database: every dashboard, CLI and copy (helpers.copy_db) of it
     then starts warm instead of building them again (seconds each on two cores)."""
-    from metrics import periods, release
+    from metrics import release
+    from shop import periods
     with time_machine.travel(_instant_on(day), tick=True):
         fy = periods.fy_start_year(day)
         for year in (fy - 1, fy):

@@ -6,7 +6,7 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
-from etl.contract import CODE, DATE, ENUM, INT, LOG_TYPES, MULTI, NUMBER, YESNO
+from shop.contract import CODE, DATE, ENUM, INT, LOG_TYPES, MULTI, NUMBER, YESNO
 
 GOOD_DATE = "2025-03-07"  # a Friday
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from etl.load import load
 from helpers import write_rows
-from metrics import periods
+from shop import periods
 
 MODES = ["street", "drop_in", "online", "phone_text"]
 GROUPS = ["outdoor", "indoor", "online", "unknown"]

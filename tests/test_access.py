@@ -374,7 +374,7 @@ def test_a_clients_clear_cache_message_leaves_the_shared_cache(monkeypatch):
 
 
 def test_a_cli_export_the_audit_log_cannot_record_is_refused(demo_db, tmp_path, capsys):
-    from etl.__main__ import main
+    from cli import main
     db = tmp_path / "shop.duckdb"
     copy_db(demo_db, db)
     audit.path_for(db).mkdir()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl.__main__ import main
+from cli import main
 from helpers import write_csv
 
 FIXTURES = Path(__file__).parent / "fixtures"

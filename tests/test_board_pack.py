@@ -11,9 +11,10 @@ import subprocess
 import pytest
 
 from conftest import pin_clock
-from metrics import indicators, periods, release
+from metrics import indicators, release
 from metrics.indicators import REGISTRY
 from metrics.report import HEADLINES, TABLES
+from shop import periods
 
 FY = periods.fiscal_year(2025)   # over on the pinned day: targets are met or missed
 TITLES = {title: measure for _, title, measure, _ in TABLES}
@@ -25,7 +26,7 @@ def _clock(monkeypatch):
 
 
 def _pack(db, tmp_path, exact: bool):
-    from etl.__main__ import main
+    from cli import main
     out = tmp_path / ("exact" if exact else "ext")
     assert main(["export", "--db", str(db), "--fy", FY.label, "--format", "pdf", "--out", str(out)]
                 + (["--exact"] if exact else [])) == 0

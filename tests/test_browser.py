@@ -86,7 +86,7 @@ def test_period_survives_a_page_change_and_the_staff_view_is_not_in_the_url(app,
 
 
 def test_a_load_beside_the_open_dashboard_shows_on_the_next_click(tmp_path, browser, demo_db, today):
-    from metrics import periods
+    from shop import periods
     db = tmp_path / "live.duckdb"
     copy_db(demo_db, db)
     fy = periods.fiscal_year(periods.fy_start_year(today) - 1)

@@ -123,7 +123,7 @@ def test_a_one_month_period_has_no_time_of_day_and_no_one_point_line(app, browse
 
 
 def periods_month_with_data():
-    from metrics import periods
+    from shop import periods
     today = settings.today()  # the test's clock (conftest's `clock`), as the dashboard's
     return periods.month(periods.fiscal_year(periods.fy_start_year(today) - 1).start + dt.timedelta(days=200))
 

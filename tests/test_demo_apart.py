@@ -42,7 +42,7 @@ def _contacts(db) -> int:
 
 
 def test_real_logs_are_refused_in_the_demo_with_the_command_that_starts_a_real_one(demo, tmp_path, capsys):
-    from etl.__main__ import main
+    from cli import main
     before = _contacts(demo)
     with pytest.raises(LoadError, match="demo database") as exc:
         load([_real_file(tmp_path / "inbox")], demo, say=lambda *_: None)
@@ -88,7 +88,7 @@ def test_a_real_database_has_no_demo_banner(tmp_path):
 def test_every_slide_and_sheet_of_a_demo_export_says_demo_data(demo, tmp_path, exact):
     from openpyxl import load_workbook
 
-    from etl.__main__ import main
+    from cli import main
     out = tmp_path / "out"
     assert main(["export", "--db", str(demo), "--fy", "FY2025-26", "--format", "pptx", "--format", "xlsx",
                  "--out", str(out)] + (["--exact"] if exact else [])) == 0

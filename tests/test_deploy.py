@@ -17,8 +17,8 @@ from apps import CHROMIUM, SHOTS, free_port, left_for_the_provider, settled
 from deploy.serve import BOARD, STAFF
 from etl.load import load
 from helpers import write_rows
-from metrics import audit, periods, suppress
-from shop import settings
+from metrics import audit, suppress
+from shop import periods, settings
 
 NAME = "dashboard.shop.test"
 # One month of last fiscal year, with counts far under the suppression threshold: staff see them

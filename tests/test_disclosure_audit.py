@@ -27,8 +27,9 @@ import pytest
 
 import clock
 import small_program
-from etl.__main__ import main
-from metrics import periods, release
+from cli import main
+from metrics import release
+from shop import periods
 
 TODAY = clock.TEST_TODAY  # the day of the module's clock (conftest's `clock`)
 K = 10

@@ -8,9 +8,9 @@ import pytest
 from openpyxl import load_workbook
 
 from conftest import ROOT, docs_text
-from etl.contract import LOG_TYPES
 from etl.templates import contract_markdown
 from metrics.indicators import REGISTRY
+from shop.contract import LOG_TYPES
 
 README = (ROOT / "README.md").read_text()
 DOCS = docs_text()  # the README plus docs/*.md, where the reference text lives
@@ -33,7 +33,7 @@ def test_every_indicator_is_defined_in_the_readme():
 
 
 def test_every_command_and_flag_is_documented():
-    from etl.__main__ import main
+    from cli import main
     import argparse
     parser_holder = {}
     real = argparse.ArgumentParser.parse_args
@@ -68,7 +68,7 @@ def test_templates_have_the_contract_header(lt):
 
 @pytest.mark.skipif(not SHARED.exists(), reason="the shared contract sits beside the checkout")
 def test_contract_module_matches_the_shared_data_contract():
-    """Every field, alias and enum value in DATA-CONTRACT.md is in etl/contract.py, and back."""
+    """Every field, alias and enum value in DATA-CONTRACT.md is in shop/contract.py, and back."""
     text = SHARED.read_text()
     for lt in LOG_TYPES.values():
         m = re.search(rf"### {lt.name}\b[^\n]*\n((?:\|[^\n]*\n)+)", text)

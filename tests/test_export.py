@@ -13,11 +13,12 @@ from openpyxl import load_workbook
 from pptx import Presentation
 
 import clock
-from etl.__main__ import main
+from cli import main
 from helpers import write_csv
-from metrics import periods, series
+from metrics import series
 from metrics.indicators import REGISTRY
 from metrics.report import SHEETS, TABLES
+from shop import periods
 
 TODAY = clock.TEST_TODAY  # the day of the module's clock; tests marked each_instant take `today`
 FY = periods.fiscal_year(periods.fy_start_year(TODAY) - 1)

@@ -9,9 +9,10 @@ from openpyxl import load_workbook
 from pptx import Presentation
 
 import clock
-from etl.__main__ import main
-from metrics import periods, series, suppress
+from cli import main
+from metrics import series, suppress
 from metrics.report import SHEETS, TABLES
+from shop import periods
 
 TODAY = clock.TEST_TODAY  # the day of the module's clock (conftest's `clock`)
 FY = periods.fiscal_year(periods.fy_start_year(TODAY) - 1)

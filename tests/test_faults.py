@@ -22,12 +22,11 @@ from streamlit.testing.v1 import AppTest
 
 from clock import faked_env
 from conftest import ROOT, TEST_KEY
-from etl import store
-from etl.__main__ import main
+from cli import main
 from etl.load import load
+from shop import periods, settings, store
 from helpers import copy_db, good_row, write_rows
-from metrics import indicators, periods
-from shop import settings
+from metrics import indicators
 from test_store import DAMAGE, damage
 from ui.frame import EXTERNAL, STAFF
 
@@ -244,7 +243,7 @@ duckdb.connect = lambda *a, **k: (calls.append(1), real(*a, **k))[1]
 
 def test_a_database_owned_by_another_user_is_said_at_once(shared):
     out = _as_nobody(COUNT_CONNECTS + f"""
-from etl.__main__ import main
+from cli import main
 code = main(["status", "--db", {str(shared)!r}])
 from metrics import db
 try:
@@ -274,7 +273,7 @@ def test_a_lock_file_owned_by_another_user_is_said_at_once(shared, tmp_path):
     os.chmod(f.parent, 0o755)
     os.chmod(f, 0o644)
     before = digest(shared)
-    out = _as_nobody(f"from etl.__main__ import main; raise SystemExit(main(['load', {str(f)!r}, '--db', "
+    out = _as_nobody(f"from cli import main; raise SystemExit(main(['load', {str(f)!r}, '--db', "
                      f"{str(shared)!r}]))")
     assert out.returncode == 1 and "Traceback" not in out.stderr
     err = out.stderr.strip()

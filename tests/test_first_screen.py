@@ -9,8 +9,9 @@ import duckdb
 import pytest
 
 from conftest import pin_clock
-from metrics import periods, release
+from metrics import release
 from metrics.indicators import REGISTRY
+from shop import periods
 from test_room import run_page
 from ui.frame import EXTERNAL, STAFF
 

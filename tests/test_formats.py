@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from etl.__main__ import main
+from cli import main
 from helpers import write_csv
 
 HEAD = ["contact_date", "contact_mode", "minutes"]

@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 
 from conftest import DAY, pin_clock
-from metrics import charts, periods, release
+from metrics import charts, release
+from shop import periods
 from test_room import run_page
 from ui.frame import EXTERNAL, STAFF
 
@@ -161,7 +162,7 @@ def test_the_unfinished_month_is_dotted_and_says_so_far_for_staff(db):
 # ------------------------------------------------------------------ deck and workbook
 
 def _export(db, tmp_path, fmt, exact):
-    from etl.__main__ import main
+    from cli import main
     out = tmp_path / ("exact" if exact else "ext")
     args = ["export", "--db", str(db), "--from", str(LAST_FY.start), "--to", str(LAST_FY.end), "--format", fmt,
             "--out", str(out)] + (["--exact"] if exact else [])

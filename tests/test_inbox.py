@@ -11,7 +11,7 @@ import random
 import duckdb
 import pytest
 
-from etl.__main__ import main
+from cli import main
 from helpers import write_csv
 
 SUPPLY_FIELDS = ["dist_date", "channel", "item", "quantity", "client_code"]
@@ -85,7 +85,7 @@ def inbox(tmp_path):
 def data_quality_page(db):
     from streamlit.testing.v1 import AppTest
     from conftest import ROOT
-    from metrics import periods
+    from shop import periods
     from ui.frame import STAFF
     at = AppTest.from_file(str(ROOT / "pages" / "data_quality.py"), default_timeout=60)
     at.session_state["audience"] = STAFF
@@ -162,7 +162,8 @@ def test_an_inbox_loads_as_a_careful_user_expects(tmp_path, capsys, inbox):
 
 def test_the_fiscal_year_figure_is_the_corrected_one(tmp_path, inbox):
     from etl.load import load
-    from metrics import indicators, periods
+    from shop import periods
+    from metrics import indicators
     box, truth = inbox
     db = tmp_path / "shop.duckdb"
     load([box], db, say=lambda *_: None)

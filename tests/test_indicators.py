@@ -11,7 +11,8 @@ import pytest
 
 import clock
 from conftest import ROOT, good
-from metrics import indicators, periods
+from metrics import indicators
+from shop import periods
 
 pytestmark = clock.each_instant()
 

@@ -8,7 +8,7 @@ import json
 import duckdb
 import pytest
 
-from etl.__main__ import main
+from cli import main
 from etl.load import load
 from helpers import good_row, write_csv, write_rows
 

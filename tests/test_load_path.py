@@ -19,11 +19,11 @@ import duckdb
 import pytest
 
 from conftest import ROOT, TEST_KEY
-from etl import privacy, schema
-from etl.__main__ import main
+from cli import main
 from etl.load import add_annotation, freeze
 from etl.read import FastCsv
-from etl.store import in_place
+from shop import privacy, schema
+from shop.store import in_place
 from helpers import write_csv
 
 HEAD = ["contact_date", "client_code", "contact_mode", "worker_group", "new_contact", "services", "minutes"]
@@ -255,7 +255,7 @@ def test_a_killed_loads_temp_folder_is_removed_by_the_next_read_too(tmp_path, ca
     spill = folder / "shop.duckdb.loading-99999.tmp"
     spill.mkdir()
     (spill / "duckdb_temp_storage-0.tmp").write_bytes(b"ZQ0001X ZQ0002X")
-    from etl.store import close_shared, load_lock
+    from shop.store import close_shared, load_lock
     with load_lock(db, say=lambda *_: None):   # a write under way: its folder is not touched
         assert main(["status", "--db", str(db)]) == 0
         assert spill.exists()
@@ -312,7 +312,7 @@ def test_a_number_too_large_or_not_finite_is_a_rejected_cell_not_a_failed_load(t
 
 
 def test_an_unforeseen_database_error_is_said_without_the_data_it_quotes():
-    from etl.store import unforeseen
+    from shop.store import unforeseen
     said = unforeseen(duckdb.ConversionException(
         "Conversion Error: Type VARCHAR with value 'ZQ0001X 250-555-0199' can't be cast to DATE"))
     assert "Conversion Error" in said and "ZQ0001X" not in said and "555" not in said
@@ -380,7 +380,7 @@ def test_plain_digests_of_an_older_database_are_keyed_by_its_next_load(tmp_path,
     [(_, digest, _)] = _batches(db)
     assert digest != plain
     from metrics import frozen
-    from etl.store import close_shared
+    from shop.store import close_shared
     close_shared(db)
     header, _ = frozen.compare(rid, db)
     assert header["files replaced or removed since"] == [] and header["files added since"] == 0
@@ -393,7 +393,7 @@ def test_plain_digests_are_keyed_by_a_frozen_report_too_and_its_own_list_with_th
     listed = f'[{{"file": "outreach.csv", "sheet": "", "sha256": "{plain}"}}]'
     rid = freeze(db, "Year end", dt.date(2024, 4, 1), dt.date(2025, 3, 31), True, listed, "{}", say=lambda *a: None)
     from metrics import frozen
-    from etl.store import close_shared
+    from shop.store import close_shared
     close_shared(db)
     header, _ = frozen.compare(rid, db)
     assert header["files replaced or removed since"] == [] and header["files added since"] == 0

@@ -1,4 +1,4 @@
-"""The marts that are tables (etl/marts.py): after every load, a replacement and an upgrade, each
+"""The marts that are tables (shop/marts.py): after every load, a replacement and an upgrade, each
 holds exactly what core holds, counted here in Python from core's rows."""
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from collections import Counter
 
 import duckdb
 
-from etl import marts, schema
-from etl.contract import LOG_TYPES
+from shop import marts, schema
+from shop.contract import LOG_TYPES
 from etl.load import load
 from helpers import write_rows
 

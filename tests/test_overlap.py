@@ -7,7 +7,7 @@ import json
 import duckdb
 import pytest
 
-from etl.__main__ import main
+from cli import main
 from helpers import good_row, write_rows
 from metrics import quality
 

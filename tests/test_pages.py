@@ -9,8 +9,9 @@ from streamlit.testing.v1 import AppTest
 
 import clock
 from conftest import ROOT
-from metrics import indicators, periods, release
+from metrics import indicators, release
 from metrics.indicators import REGISTRY
+from shop import periods
 from ui.frame import EXTERNAL, STAFF
 from helpers import copy_db
 
@@ -127,7 +128,7 @@ def test_audit_page_lists_page_views_for_staff(demo_db, tmp_path):
 def test_an_older_database_asks_for_migrate_instead_of_failing(tmp_path):
     import os
     import duckdb
-    from etl import schema
+    from shop import schema
     db = tmp_path / "old.duckdb"
     con = duckdb.connect(str(db))
     schema.migrate(con, upto=1)

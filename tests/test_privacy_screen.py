@@ -1,12 +1,12 @@
-"""The one screen for free text (etl.privacy.looks_identifying) and identifier columns in every
+"""The one screen for free text (shop.privacy.looks_identifying) and identifier columns in every
 spelling: an identifier rejects the row or refuses the file, ordinary text with dates and times loads."""
 from __future__ import annotations
 
 import duckdb
 import pytest
 
-from etl.__main__ import main
-from etl.privacy import looks_identifying
+from cli import main
+from shop.privacy import looks_identifying
 from helpers import all_text_in_db, good_row, write_csv, write_rows
 
 IDENTIFYING = [

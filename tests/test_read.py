@@ -7,7 +7,7 @@ import duckdb
 import pytest
 from openpyxl import Workbook
 
-from etl.__main__ import main
+from cli import main
 from helpers import write_csv
 
 

@@ -12,9 +12,10 @@ import pytest
 
 import clock
 import small_program
-from etl.__main__ import main
-from metrics import periods, release, report, targets
+from cli import main
+from metrics import release, report, targets
 from metrics.release import Cell, Linked
+from shop import periods
 
 TODAY = clock.TEST_TODAY  # the day of the module's clock (conftest's `clock`)
 K = 10

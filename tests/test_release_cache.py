@@ -9,7 +9,8 @@ import pytest
 
 from etl.load import load
 from helpers import write_rows
-from metrics import periods, release, release_cache
+from metrics import release, release_cache
+from shop import periods
 
 TODAY = dt.date(2025, 6, 20)
 FY = 2024  # April 2024 to March 2025, ended by TODAY

@@ -18,11 +18,11 @@ import pytest
 
 import small_program
 import test_disclosure_audit as da
+from cli import main
 from etl import demo
-from etl.__main__ import main
 from etl.load import load
-from metrics import ledger, periods, release
-from shop import settings
+from metrics import release
+from shop import ledger, periods, settings
 
 DATA_DAY = dt.date(2026, 4, 20)        # the data run to here; loaded once
 DAYS = [dt.date(2025, 4, 5) if i == 0 else periods.add_months(dt.date(2025, 4, 5), i) for i in range(13)]

@@ -20,14 +20,14 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from conftest import ROOT, TEST_KEY
-from etl import schema
-from etl.__main__ import main
+from cli import main
 from etl.load import load
-from etl.store import load_lock
 from etl.read import Refused, read_file
 from etl.validate import validate
+from shop import periods, schema
+from shop.store import load_lock
 from helpers import good_row, write_rows
-from metrics import indicators, periods
+from metrics import indicators
 
 
 def digest(p: Path) -> str:

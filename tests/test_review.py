@@ -19,7 +19,8 @@ from conftest import ROOT, SEED, good
 from etl import demo
 from etl.load import load
 from helpers import write_rows
-from metrics import indicators, periods, release, review
+from metrics import indicators, release, review
+from shop import periods
 from ui.frame import EXTERNAL, STAFF
 
 TODAY = dt.date(2025, 4, 20)         # the review month is then March 2025
@@ -84,7 +85,7 @@ def _edit(db, sql):
     """A change made outside the loader (an older version's load, a hand edit): the rules still catch it.
     Made here, in the process whose reads just shared a connection to the file: that one is closed
     first, as it would have closed itself a moment later (another program would wait that moment)."""
-    from etl.store import close_shared
+    from shop.store import close_shared
     close_shared(db)
     con = duckdb.connect(db)
     try:

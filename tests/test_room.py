@@ -12,8 +12,9 @@ from streamlit.testing.v1 import AppTest
 
 import clock
 from conftest import ROOT
-from metrics import periods, release
+from metrics import release
 from metrics.indicators import REGISTRY
+from shop import periods
 from ui.frame import EXTERNAL, STAFF
 
 BY_LABEL = {i.label: i for i in REGISTRY.values()}

@@ -1,4 +1,4 @@
-"""The dashboard's reads of one moment share one read-only connection (etl.store.shared_reader):
+"""The dashboard's reads of one moment share one read-only connection (shop.store.shared_reader):
 a page opens the file once, a file a load swapped in is read at once, and neither a write of this
 process nor one of another program is kept waiting by it."""
 from __future__ import annotations
@@ -13,8 +13,8 @@ import time
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
-from etl import store
 from etl.load import add_annotation, load
+from shop import store
 from helpers import copy_db, good_row, write_rows
 from metrics import db as mdb
 

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 from openpyxl import Workbook
 
-from etl.__main__ import main
+from cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -1,4 +1,4 @@
-"""etl/store.py and backups: no write costs a good copy, leaves a file behind, or widens a mode."""
+"""shop/store.py and backups: no write costs a good copy, leaves a file behind, or widens a mode."""
 from __future__ import annotations
 
 import hashlib
@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from cli import main
 from etl import backup as bk
-from etl import store
-from etl.__main__ import main
 from etl.load import load
+from shop import store
 from helpers import good_row, write_rows
 
 QUIET = dict(say=lambda *_: None)

@@ -8,8 +8,8 @@ import re
 import duckdb
 import pytest
 
-from etl.__main__ import main
-from etl.contract import CODE, DATE, ENUM, INT, LOG_TYPES, MULTI, NUMBER, TEXT, YESNO
+from cli import main
+from shop.contract import CODE, DATE, ENUM, INT, LOG_TYPES, MULTI, NUMBER, TEXT, YESNO
 from conftest import TEST_KEY
 from helpers import all_text_in_db, future, good_row, write_rows
 

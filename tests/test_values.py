@@ -8,7 +8,7 @@ import json
 import duckdb
 import pytest
 
-from etl.__main__ import main
+from cli import main
 from helpers import write_csv
 
 EDU = ["session_date", "audience", "topic", "attendees"]
@@ -95,7 +95,8 @@ def test_blank_minutes_are_not_recorded_never_zero_support_hours(tmp_path, capsy
     assert main(["summary", "--db", str(db), "--from", "2025-03-01", "--to", "2025-03-31", "--exact"]) == 0
     line = [l for l in capsys.readouterr().out.splitlines() if "outreach.support_hours" in l][0]
     assert "not recorded" in line
-    from metrics import indicators, periods, report
+    from shop import periods
+    from metrics import indicators, report
     rep = report.build(periods.from_to("2025-03-01", "2025-03-31", dt.date(2025, 6, 1)), suppressed=False, path=db,
                        today=dt.date(2025, 6, 1))
     row = [r for r in rep.summary if r["indicator"] == "outreach.support_hours"][0]

@@ -1,5 +1,9 @@
 """Who may see what: sign-in (st.login, OpenID Connect), roles, and the safe default.
 
+One room (about 800 lines) because every way in (sign-in, the local token, the request checks,
+the server hooks that refuse a handshake or a resumed session) answers the same question, who is
+this and what may they see, and a seam between two files would be a way past the gate.
+
 - Sign-in configured ([auth] in .streamlit/secrets.toml): everyone signs in; the roles file
   decides staff (exact view, exact exports, notes, freezing) or board (external view only);
   anyone else gets a polite "no access" page. The email must be verified (unless the roles file

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from shop import settings
-from metrics import db, indicators, ledger, periods, quality, release, suppress
-from metrics.periods import Period
+from metrics import db, indicators, quality, release, suppress
+from shop import ledger, periods, settings
+from shop.periods import Period
 
 EXTERNAL, STAFF = "External (suppressed)", "Staff (exact, confidential)"
 PRESETS = ["This fiscal year to date", "Last fiscal year", "A fiscal year", "A fiscal quarter",

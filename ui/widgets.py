@@ -7,9 +7,10 @@ import io
 import pandas as pd
 import streamlit as st
 
-from etl.schema import SCHEMA_VERSION
-from metrics import charts, db, detail, indicators, periods, quality, release, series
+from metrics import charts, db, detail, indicators, quality, release, series
 from metrics.indicators import REGISTRY
+from shop import periods
+from shop.schema import SCHEMA_VERSION
 
 from . import frame
 from .frame import Context, annotations, breakdown, has_data, released

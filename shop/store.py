@@ -1,5 +1,10 @@
 """The database file: the load lock, the working copy and its atomic swap, copies and checks.
 
+One room, though long (about 760 lines): the lock, the working copy, the in-place write, the
+shared reader and the copies must agree on what a fault is (busy, damaged, forbidden, full) and
+on who may hold the file, and that agreement is the module. It sits in shop/ because both sides
+stand on it: etl/ writes through it, metrics/ reads through `read_only` and `shared_reader`.
+
 Every write goes through here. A load, a restore or a schema upgrade never touches the
 live database file: it copies it, writes into the copy, checkpoints, and swaps the copy in
 with an atomic rename. So a crash at any moment leaves the live file as it was, and a

@@ -12,7 +12,7 @@ from .contract import CODE, DATE, ENUM, INT, LOG_TYPES, MULTI, NUMBER, TEXT, YES
 
 SCHEMA_VERSION = 7
 SQL_DIR = Path(__file__).parent / "sql"
-MARTS_FILLED = 7  # from this version on, the review's monthly marts are tables (etl/marts.py)
+MARTS_FILLED = 7  # from this version on, the review's monthly marts are tables (shop/marts.py)
 _SQL_TYPE = {DATE: "date", CODE: "varchar", ENUM: "varchar", MULTI: "varchar[]", YESNO: "boolean",
              INT: "bigint", NUMBER: "double", TEXT: "varchar"}
 
