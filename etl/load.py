@@ -1,7 +1,10 @@
 """Batches: atomic, idempotent loads; a corrected file replaces its earlier version.
 
 This module orchestrates: expand the paths, read, validate, write each file's batch.
-The lock, the working copy and its atomic swap, and the snapshots live in etl/store.py.
+The lock, the working copy and its atomic swap, and the snapshots live in shop/store.py.
+One room, though long: every write to the database (a load, a program note, a frozen report)
+goes through the same lock, working copy and account of rows, and splitting them would let one
+of them write without the others' guarantees.
 """
 from __future__ import annotations
 

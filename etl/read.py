@@ -5,6 +5,8 @@ them, so a load can account for every row), maps headers to contract fields and 
 row number a spreadsheet shows. Values are kept as text here; etl/validate.py types them.
 A workbook's sheets are each read, or noted with the reason they were not. Anything a user
 can cause raises Refused (the whole file) or Skip (not a log file) with a one-line reason.
+One room, though long: the two readers (DuckDB's for large CSVs, the careful one for the rest and
+for workbooks) must give the same rows and row numbers, and keeping them side by side keeps them so.
 """
 from __future__ import annotations
 

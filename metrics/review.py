@@ -5,6 +5,8 @@ audience may see (exact for staff; for the External audience only rule names and
 and figures that went through `release`). The /review page, `python -m etl review` and the
 exports all show `view`, so they agree. A rule is a few lines of data in RULES plus one SQL file
 in sql/review/ returning (month, item, ...) rows; its sentence says what it flags in plain words.
+One room, though long: the rules, the comparison and the targets are one review as of one month,
+and the page, the CLI and the exports all take the one `view` of it.
 """
 from __future__ import annotations
 
