@@ -271,14 +271,13 @@ def test_the_client_address_comes_from_the_proxy_only(monkeypatch, given, forwar
         assert access.client_address(h) == client
 
 
-def test_the_refused_page_names_a_readme_section_that_exists_and_nothing_else():
+def test_the_refused_page_names_a_section_of_docs_serving_that_exists_and_nothing_else():
     from conftest import ROOT
     from ui import server
-    from conftest import docs_text
-    readme = docs_text()
-    assert f"### {server.README_SECTION}\n" in readme
+    serving = (ROOT / "docs" / "serving.md").read_text()
+    assert f"### {server.SERVING_SECTION}\n" in serving
     page = server.refused_page("it <came> through a proxy")
-    assert server.README_SECTION in page and "&lt;came&gt;" in page and "<came>" not in page
+    assert server.SERVING_SECTION in page and "&lt;came&gt;" in page and "<came>" not in page
     assert ".toml" not in page and ".duckdb" not in page and "/" + "opt" not in page and "data/" not in page
 
 

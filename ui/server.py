@@ -29,7 +29,7 @@ from streamlit import config
 
 KEY_HEADER = "x-shop-proxy-key"
 KEY_MIN_CHARS = 32
-README_SECTION = "Serving it to colleagues and the board"
+SERVING_SECTION = "Serving it to colleagues and the board"
 TITLE = "This dashboard is not served here"
 _LOG_EVERY_S = 60.0
 
@@ -88,7 +88,7 @@ h1{{font-size:1.6rem}} .why{{background:#fdecea;border-left:4px solid #9e1c2a;pa
 sign-in is set up for it. It shows no data here.</p>
 <p class="why">This request was refused: {html.escape(why)}.</p>
 <p>To open it on that computer, use the link that <code>make run</code> prints there. To serve it to
-colleagues and the board, read the section <em>{README_SECTION}</em> in the dashboard's docs/serving.md.</p>
+colleagues and the board, read the section <em>{SERVING_SECTION}</em> in the dashboard's docs/serving.md.</p>
 </main></body></html>
 """
 
