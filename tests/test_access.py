@@ -98,9 +98,12 @@ def test_staff_signs_in_and_gets_the_staff_view(signed_app, browser):
     assert page.get_by_role("link", name="Audit log").count() == 1
     page.get_by_role("link", name="Outreach").click()
     page.wait_for_selector("text=Table:", timeout=90000)
+    settled(page)
     page.get_by_text("Table:").first.click()
+    button = page.get_by_role("button", name="Download this table (CSV)").first
+    button.wait_for(state="visible", timeout=90000)
     with page.expect_download(timeout=90000) as dl:
-        page.get_by_role("button", name="Download this table (CSV)").first.click()
+        button.click()
     assert dl.value.suggested_filename.endswith(".csv")
     ctx.close()
     log = audit.read(db)

@@ -476,7 +476,7 @@ def test_the_audit_csv_download_runs_no_formula(local_app, browser):
     audit.record('=1+N("x")', None, "refused", "", "@SUM(1)", database=db, client="+1")
     page = browser.new_page(accept_downloads=True)
     settle(page, f"http://127.0.0.1:{port}/audit?token={token}", expect="[data-testid=stDataFrame]")
-    with page.expect_download(timeout=30000) as dl:
+    with page.expect_download(timeout=90000) as dl:
         page.get_by_role("button", name="Download the audit log (CSV)").click()
     rows = list(csv.reader(io.StringIO(open(dl.value.path(), encoding="utf-8").read())))
     page.close()

@@ -125,8 +125,11 @@ def test_staff_sign_in_through_the_proxy_exact_figures_and_download(served, chro
     assert tile(page, "Outreach contacts") == str(STREET + DROP_IN)
     assert tile(page, "Anonymous contacts") == str(DROP_IN)
     page.get_by_text("Table: outreach contacts by mode").click()
-    with page.expect_download(timeout=30000) as dl:
-        page.get_by_role("button", name="Download this table (CSV)").first.click()
+    button = page.get_by_role("button", name="Download this table (CSV)").first
+    button.wait_for(state="visible", timeout=90000)  # the positive sign: the opened table's button is drawn
+    settled(page)
+    with page.expect_download(timeout=90000) as dl:
+        button.click()
     assert "_EXACT_" in dl.value.suggested_filename
     rows = list(csv.DictReader(io.StringIO(open(dl.value.path(), encoding="utf-8").read())))
     month = next(r for r in rows if r["period"] != "Total")
