@@ -29,7 +29,34 @@ def cmd_load(args) -> int:
     except LoadError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    return report(outcomes)
+    code = report(outcomes)
+    if any(o.status == "loaded" for o in outcomes):
+        _prepare_external(_db(args))
+    return code
+
+
+def _prepare_external(db) -> None:
+    """After a load: the External view's tables of this year and the last, built now rather than
+    by its first reader (metrics.release.prepare). The load stands whatever happens here."""
+    import time
+    from metrics import release
+    if not settings.prepare_external():
+        return
+    t = time.perf_counter()
+    from shop.store import close_shared
+    try:
+        built = release.prepare(db)
+    except Exception as exc:  # noqa: BLE001 - the data is loaded; the first External reader builds them instead
+        print(f"note: the External view's tables were not prepared ({type(exc).__name__}); "
+              "its first reader builds them", file=sys.stderr)
+        return
+    finally:
+        close_shared(Path(db))  # the file is free at once for whatever comes next
+    if built:
+        from shop import periods
+        years = ", ".join(periods.fy_label(y) for y in built)
+        print(f"External view prepared for {years} in {time.perf_counter() - t:.1f} s "
+              "(nothing released until a reader opens it)")
 
 
 def cmd_status(args) -> int:
@@ -40,7 +67,10 @@ def cmd_status(args) -> int:
 def cmd_demo(args) -> int:
     from etl.demo import build_demo
     codes = []
-    return _guarded(lambda: codes.append(build_demo(_db(args), seed=args.seed, years=args.years))) or max(codes, default=0)
+    code = _guarded(lambda: codes.append(build_demo(_db(args), seed=args.seed, years=args.years))) or max(codes, default=0)
+    if code == 0:
+        _prepare_external(_db(args))
+    return code
 
 
 def cmd_summary(args) -> int:

@@ -246,17 +246,22 @@ _CACHE: dict = {}
 _LOCK = threading.Lock()
 
 
+def _year_key(fy: int, path: str, today: dt.date) -> tuple[tuple, str, list, int]:
+    """(the table's cache key, its release id, the ledger's lines of the year, k)."""
+    k = suppress.threshold()
+    key = (path, db.version(path), fy, k, today, periods.fiscal_start_month(), db.suite_units())
+    rid = hashlib.sha256(repr(key[1:]).encode()).hexdigest()[:12]
+    entries, by_rid = ledger.of_year(path, fy)
+    return key + (len(entries) - by_rid[rid],), rid, entries, k  # its own lines do not make it rebuild
+
+
 def year(fy: int, path=None, today: dt.date | None = None) -> Released:
     """The released table of fiscal year `fy` (cached per database version, year, k, day and the
     ledger's lines of other releases), recorded in the ledger before it is returned: LedgerError
     (nothing released) when the ledger cannot be written."""
     today = today or settings.today()
     path = str(path or db.db_path())
-    k = suppress.threshold()
-    key = (path, db.version(path), fy, k, today, periods.fiscal_start_month(), db.suite_units())
-    rid = hashlib.sha256(repr(key[1:]).encode()).hexdigest()[:12]
-    entries, by_rid = ledger.of_year(path, fy)
-    full = key + (len(entries) - by_rid[rid],)  # its own lines do not make it rebuild
+    full, rid, entries, k = _year_key(fy, path, today)
     with _LOCK:
         hit = _CACHE.get(full)
         if hit is None:
@@ -266,12 +271,35 @@ def year(fy: int, path=None, today: dt.date | None = None) -> Released:
             else:
                 hit = _build(fy, path, today, k, entries)
             ledger.record(path, today, [dict(it, rid=rid) for it in _record_items(hit, k)])
-            if saved is None and key[1] == db.version(path):  # not a file swapped in while it was built
+            if saved is None and full[1] == db.version(path):  # not a file swapped in while it was built
                 release_cache.save(path, full[1:], {f: getattr(hit, f) for f in _RELEASED_FIELDS})
             if len(_CACHE) > 64:
                 _CACHE.clear()
             _CACHE[full] = hit
     return hit
+
+
+def prepare(path=None, today: dt.date | None = None) -> list[int]:
+    """Build the released tables the External view opens on (this fiscal year to date and the
+    year before, its comparison) and keep them beside the database (metrics/release_cache.py), so
+    the first External reader after a load does not wait for the disclosure audit. Nothing is
+    released or recorded in the ledger here: a table is recorded when a reader is given it, as
+    ever (`year`). The years built; a year already kept is not built again."""
+    today = today or settings.today()
+    path = str(path or db.db_path())
+    if not db.has_data(path):
+        return []
+    built = []
+    fy = periods.fy_start_year(today)
+    for y in (fy, fy - 1):
+        full, _, entries, k = _year_key(y, path, today)
+        if not spans(y, today) or full in _CACHE or release_cache.load(path, full[1:]) is not None:
+            continue
+        table = _build(y, path, today, k, entries)
+        if full[1] == db.version(path):
+            release_cache.save(path, full[1:], {f: getattr(table, f) for f in _RELEASED_FIELDS})
+            built.append(y)
+    return built
 
 
 # ------------------------------------------------------------------ what callers use

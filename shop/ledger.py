@@ -57,7 +57,11 @@ def _key(e: dict) -> tuple:
             e["lo"], e["hi"])
 
 
-_READ: dict = {}
+_READ: dict = {}   # path -> (signature, lines, their keys): a file is parsed again only when it changed
+
+
+def _sig(st) -> tuple:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def entries(db) -> list[dict]:
@@ -70,10 +74,14 @@ def _read(p: Path) -> list[dict]:
         st = p.stat()
     except FileNotFoundError:
         return []
-    sig = (str(p), st.st_ino, st.st_size, st.st_mtime_ns)
+    return _parsed(p, _sig(st))[0]
+
+
+def _parsed(p: Path, sig: tuple) -> tuple[list[dict], set]:
+    """The lines of `p` and their keys, as of signature `sig` (parsed once per change of the file)."""
     hit = _READ.get(str(p))
     if hit and hit[0] == sig:
-        return hit[1]
+        return hit[1], hit[2]
     out = []
     with open(p, encoding="utf-8") as fh:
         for line in fh:
@@ -81,8 +89,18 @@ def _read(p: Path) -> list[dict]:
                 e = json.loads(line)
                 _key(e)
                 out.append(e)
-    _READ[str(p)] = (sig, out)
-    return out
+    keys = {_key(e) for e in out}
+    _READ[str(p)] = (sig, out, keys)
+    return out, keys
+
+
+def signature(db) -> tuple | None:
+    """The ledger file's identity, size and time of change (None when there is none): unchanged
+    means every line recorded before is still in it (it is only ever appended to)."""
+    try:
+        return _sig(path(db).stat())
+    except FileNotFoundError:
+        return None
 
 
 _FY: dict = {}
@@ -113,22 +131,30 @@ def record(db, day: dt.date, items: list[dict]) -> int:
     try:
         os.fchmod(fd, 0o600)
         fcntl.flock(fd, fcntl.LOCK_EX)
-        _READ.pop(str(p), None)
-        seen = {_key(e) for e in entries(db)}
-        new = []
+        sig = _sig(os.fstat(fd))
+        lines, seen = _parsed(p, sig)   # under the lock: nobody appends while it is read
+        new, added = [], []
         for it in items:
             key = _key(it)
             if key not in seen:
+                seen = seen if added else set(seen)   # the cached set stays as the file was
                 seen.add(key)
-                new.append(json.dumps({"day": day.isoformat(), **it}, separators=(",", ":")))
+                e = {"day": day.isoformat(), **it}
+                added.append(e)
+                new.append(json.dumps(e, separators=(",", ":")))
         if new:
             os.write(fd, ("\n".join(new) + "\n").encode())
             os.fsync(fd)
+            after = _sig(os.fstat(fd))
+            if after[2] > sig[2]:   # the file as this process now knows it: its lines and ours
+                _READ[str(p)] = (after, lines + [json.loads(json.dumps(e)) for e in added], seen)
+            else:
+                _READ.pop(str(p), None)
         return len(new)
     except OSError as exc:
+        _READ.pop(str(p), None)
         raise LedgerError(f"the release ledger beside the database cannot be written ({exc.strerror})") from None
     finally:
-        _READ.pop(str(p), None)
         os.close(fd)
 
 

@@ -52,6 +52,13 @@ def lock_wait_s() -> float:
         return 120.0
 
 
+def prepare_external() -> bool:
+    """Whether `etl load` and `etl demo` prepare the External view's tables once the data is in:
+    $SHOP_PREPARE_EXTERNAL, on unless it is 0 (say, for a script loading many small files in a row,
+    whose last load alone needs them)."""
+    return os.environ.get("SHOP_PREPARE_EXTERNAL", "1").strip() != "0"
+
+
 def suite_units() -> int:
     """Safe Suite units: $SHOP_SUITE_UNITS, default 1."""
     try:

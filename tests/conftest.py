@@ -3,7 +3,9 @@ with a fixed seed, once per day for the session."""
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import os
+import pickle
 import sys
 from pathlib import Path
 
@@ -35,6 +37,9 @@ def _isolated_env(monkeypatch):
                 "SHOP_TIMEZONE"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("SHOP_HASH_KEY", TEST_KEY)
+    # A load prepares the External view's tables (cli._prepare_external): a second or more per load,
+    # for nothing in a test about the load itself. The tests of preparing turn it on.
+    monkeypatch.setenv("SHOP_PREPARE_EXTERNAL", "0")
 
 
 @pytest.fixture(scope="module")
@@ -82,13 +87,35 @@ def clock(instant, request):
 @pytest.fixture(scope="session")
 def demo_on(tmp_path_factory):
     """demo_on(day) -> (records, db): the demo program's logs up to `day`, loaded into a real
-    DuckDB file as staff would load them (the load stamped on that day), built once a session."""
+    DuckDB file as staff would load them (the load stamped on that day), built once a session.
+    Parallel workers (pytest-xdist) build each day's once between them and each takes its own
+    copy (helpers.copy_db: same file time, so its released tables stay warm; its own ledger)."""
     built = {}
 
     def make(day):
         if day not in built:
+            shared = _shared_demo(tmp_path_factory, day)
+            mine = tmp_path_factory.mktemp(f"demo-{day}")
+            from helpers import copy_db
+            db = copy_db(shared / "shop.duckdb", mine / "shop.duckdb")
+            with open(shared / "records.pickle", "rb") as fh:
+                records = pickle.load(fh)
+            built[day] = records, db
+        return built[day]
+    return make
+
+
+def _shared_demo(tmp_path_factory, day) -> Path:
+    """The folder holding `day`'s demo database (with its released tables warm) and its records,
+    built by whichever worker asks first, under a lock, in the run's common temporary folder."""
+    base = tmp_path_factory.getbasetemp()
+    common = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = common / f"shared-demo-{day}"
+    folder.mkdir(exist_ok=True)
+    with open(folder / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / "done").exists():
             records = demo.generate(seed=SEED, years=2, today=day)
-            folder = tmp_path_factory.mktemp(f"demo-{day}")
             os.environ["SHOP_HASH_KEY"] = TEST_KEY
             demo.write_files(records, folder / "logs")
             db = folder / "shop.duckdb"
@@ -97,9 +124,10 @@ def demo_on(tmp_path_factory):
                 outcomes = load([folder / "logs"], db, say=lambda *_: None)
             assert all(o.status == "loaded" for o in outcomes), [(o.label, o.status, o.reason) for o in outcomes]
             _released_ahead(db, day)
-            built[day] = records, db
-        return built[day]
-    return make
+            with open(folder / "records.pickle", "wb") as fh:
+                pickle.dump(records, fh)
+            (folder / "done").touch()
+    return folder
 
 
 def _released_ahead(db, day) -> None:

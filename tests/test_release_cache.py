@@ -91,3 +91,49 @@ def test_a_folder_that_cannot_be_written_is_not_an_error(db, monkeypatch):
     release_cache.folder(db).write_text("a file where the folder would be")
     first = release.year(FY, db, TODAY)
     assert first.cells
+
+
+def test_a_load_on_the_command_line_prepares_the_external_view_and_releases_nothing(tmp_path, monkeypatch):
+    """`etl load` builds the tables the External view opens on (this year to date and the year
+    before) once the data is in, so its first reader does not wait for the audit; nothing is
+    recorded in the ledger until a reader is given a table, and what it is given is what a build
+    on the spot gives."""
+    import subprocess
+    import sys
+
+    import time_machine
+
+    from clock import KAMLOOPS, faked_env
+    from conftest import ROOT
+    from helpers import copy_db
+    from shop import ledger
+    day = dt.date(2025, 6, 20)  # FY2025-26 has two whole months; FY2024-25 is over
+    folder = outreach(tmp_path, "logs", 400)
+    rows = [{"contact_date": (dt.date(2025, 4, 1) + dt.timedelta(days=i % 60)).isoformat(),
+             "client_code": f"QZ{i % 30:02d}K", "contact_mode": "online"} for i in range(120)]
+    write_rows(folder / "outreach_this_year.csv", "outreach", rows)
+    db = tmp_path / "shop.duckdb"
+    with time_machine.travel(dt.datetime(2025, 6, 20, 11, 0, tzinfo=KAMLOOPS), tick=True):
+        skipped = tmp_path / "skipped.duckdb"   # SHOP_PREPARE_EXTERNAL=0 (the tests' default): a load alone
+        out = subprocess.run([sys.executable, "-m", "etl", "load", str(folder), "--db", str(skipped)], cwd=ROOT,
+                             capture_output=True, text=True, timeout=300, env=faked_env())
+        assert out.returncode == 0 and "prepared" not in out.stdout and not release_cache.folder(skipped).exists()
+        monkeypatch.setenv("SHOP_PREPARE_EXTERNAL", "1")
+        out = subprocess.run([sys.executable, "-m", "etl", "load", str(folder), "--db", str(db)], cwd=ROOT,
+                             capture_output=True, text=True, timeout=300, env=faked_env())
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert "External view prepared for FY2025-26, FY2024-25" in out.stdout, out.stdout
+        assert len(list(release_cache.folder(db).glob("*.json"))) == 2
+        assert ledger.entries(db) == []                       # prepared, not released
+        cold = tmp_path / "cold" / "shop.duckdb"
+        cold.parent.mkdir()
+        copy_db(db, cold)
+        __import__("shutil").rmtree(release_cache.folder(cold))
+        builds = []
+        fresh_process(monkeypatch, builds)
+        given = {fy: release.year(fy, db, day) for fy in (2025, 2024)}
+        assert builds == []                                   # the reader was given the prepared tables
+        assert ledger.entries(db) != []                       # and only now are they recorded
+        release._CACHE.clear()
+        assert {fy: release.year(fy, cold, day) for fy in (2025, 2024)} == given
+        assert len(builds) == 2                               # built on the spot: the same tables
