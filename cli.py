@@ -36,8 +36,9 @@ def cmd_load(args) -> int:
 
 
 def _prepare_external(db) -> None:
-    """After a load: the External view's tables of this year and the last, built now rather than
-    by its first reader (metrics.release.prepare). The load stands whatever happens here."""
+    """After a load: the External view's tables of this fiscal year and the last, and of the years
+    the monthly review compares, built now rather than by their first reader
+    (metrics.release.prepare). The load stands whatever happens here."""
     import time
     from metrics import release
     if not settings.prepare_external():
@@ -45,7 +46,8 @@ def _prepare_external(db) -> None:
     t = time.perf_counter()
     from shop.store import close_shared
     try:
-        built = release.prepare(db)
+        from metrics import review
+        built = release.prepare(db, also=tuple(review.compared_years(db)))  # and the monthly review's
     except Exception as exc:  # noqa: BLE001 - the data is loaded; the first External reader builds them instead
         print(f"note: the External view's tables were not prepared ({type(exc).__name__}); "
               "its first reader builds them", file=sys.stderr)

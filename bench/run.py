@@ -159,6 +159,8 @@ def one_scale(rows: int, pages: bool, runs: int = 2, clicks: bool = True) -> dic
     res = {"rows": n, "files": len(files), "floor_s": round(floor_s, 2), "load_s": round(load_s, 2),
            "load_ratio": round(load_s / floor_s, 2), "load_peak_mb": round(load_mb), "floor_peak_mb": round(floor_mb),
            "prepare_external_s": round(prepare_s, 2)}
+    kept = Path(str(load_db) + ".release")
+    prepared = sorted(kept.glob("*.json")) if kept.is_dir() else []   # what the load left beside the database
     res["load_average_before"] = round(os.getloadavg()[0], 1)
     res.update(incremental(rows, load_db, env, runs))
     if pages:
@@ -176,9 +178,7 @@ def one_scale(rows: int, pages: bool, runs: int = 2, clicks: bool = True) -> dic
         for q in DATA.glob(fresh.name + "*"):
             shutil.rmtree(q) if q.is_dir() else q.unlink()
         shutil.copy2(load_db, fresh)
-        kept = Path(str(load_db) + ".release")
-        prepared = sorted(kept.glob("*.json"), key=lambda q: q.stat().st_mtime)[:2] if kept.is_dir() else []
-        if prepared:   # the load's own two, not the ones the page timings added since
+        if prepared:   # the load's own, not the ones the page timings added since
             (Path(str(fresh) + ".release")).mkdir(mode=0o700)
             for q in prepared:
                 shutil.copy2(q, Path(str(fresh) + ".release") / q.name)

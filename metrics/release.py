@@ -279,19 +279,19 @@ def year(fy: int, path=None, today: dt.date | None = None) -> Released:
     return hit
 
 
-def prepare(path=None, today: dt.date | None = None) -> list[int]:
+def prepare(path=None, today: dt.date | None = None, also: tuple = ()) -> list[int]:
     """Build the released tables the External view opens on (this fiscal year to date and the
-    year before, its comparison) and keep them beside the database (metrics/release_cache.py), so
-    the first External reader after a load does not wait for the disclosure audit. Nothing is
-    released or recorded in the ledger here: a table is recorded when a reader is given it, as
-    ever (`year`). The years built; a year already kept is not built again."""
+    year before, its comparison; and the years in `also`) and keep them beside the database
+    (metrics/release_cache.py), so the first External reader after a load does not wait for the
+    disclosure audit. Nothing is released or recorded in the ledger here: a table is recorded when
+    a reader is given it, as ever (`year`). The years built; a year already kept is not built again."""
     today = today or settings.today()
     path = str(path or db.db_path())
     if not db.has_data(path):
         return []
     built = []
     fy = periods.fy_start_year(today)
-    for y in (fy, fy - 1):
+    for y in dict.fromkeys([fy, fy - 1, *sorted(also, reverse=True)]):
         full, _, entries, k = _year_key(y, path, today)
         if not spans(y, today) or full in _CACHE or release_cache.load(path, full[1:]) is not None:
             continue

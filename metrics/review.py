@@ -195,15 +195,19 @@ def _review_month(con, today: dt.date, month: dt.date | None = None) -> dt.date 
 def range_flags(path=None, today: dt.date | None = None) -> list[dict]:
     """The range rule's findings of the review (its last WINDOW complete months), alone: what a tile
     or a target needs to carry a flag, without the cost of the whole review."""
+    return _at_review_month(path, today, lambda con, m, t: run_rule(
+        con, RULE["range.min_max"], periods.add_months(m, -(WINDOW - 1)), m, t))
+
+
+def _at_review_month(path, today, work):
+    """work(connection, review month, today), or [] when there is no review month."""
     today = today or settings.today()
     path = path or db.db_path()
     if not db.has_data(path):
         return []
     with db.connect(path) as con:
         m = _review_month(con, today)
-        if m is None:
-            return []
-        return run_rule(con, RULE["range.min_max"], periods.add_months(m, -(WINDOW - 1)), m, today)
+        return [] if m is None else work(con, m, today)
 
 
 def build(path=None, today: dt.date | None = None, month: dt.date | None = None) -> Review:
@@ -237,12 +241,28 @@ def build(path=None, today: dt.date | None = None, month: dt.date | None = None)
     for g in gaps.to_dict("records"):
         if g["log type"] in logged:  # a quiet month of bad dates or education is a 0, not listed
             rv.missing.setdefault(g["log type"], []).append(dt.datetime.strptime(g["month"], "%b %Y").date())
-    rv.columns = [rv.month] + [periods.month(periods.add_months(m, -k)) for k in (1, 2, 3)]
-    rv.columns += [periods.month(periods.add_months(m, -12 * y)) for y in (1, 2, 3)
-                   if periods.add_months(m, -12 * y) >= started]
+    rv.columns = _columns(m, started)
     needed = list(rv.columns) + [Period(rv.fiscal_year.start, rv.month.end), _fytd_before(rv)]
     rv.figures.update(indicators.compute_many([p for p in needed if p is not None], path, today))
     return rv
+
+
+def _columns(m: dt.date, started: dt.date) -> list[Period]:
+    """The months the review compares: its month, the three before, the same month in earlier years."""
+    out = [periods.month(m)] + [periods.month(periods.add_months(m, -k)) for k in (1, 2, 3)]
+    return out + [periods.month(periods.add_months(m, -12 * y)) for y in (1, 2, 3)
+                  if periods.add_months(m, -12 * y) >= started]
+
+
+def compared_years(path=None, today: dt.date | None = None) -> list[int]:
+    """The fiscal years of the months the review compares (their released tables are what its
+    External view needs): two small queries, without the cost of the review."""
+    def years(con, m, _today):
+        months = [mo for _, mo, _ in con.execute(LOG_MONTHS).fetchall()]
+        if not any(mo <= m for mo in months):
+            return []
+        return sorted({periods.fy_start_year(p.start) for p in _columns(m, min(months))})
+    return _at_review_month(path, today, years)
 
 
 def _fytd_before(rv: Review) -> Period | None:

@@ -84,7 +84,7 @@ def test_a_mixed_inbox_gives_every_file_and_sheet_a_line_with_numbers_that_add_u
         assert any(line.startswith(f"{label}: {text}") for line in out.splitlines()), (label, out)
     assert "read as suite_stays: its columns fit that log type" in out
     *report, prepared = out.strip().splitlines()
-    assert prepared.startswith("External view prepared for FY2026-27, FY2025-26 in ")  # after the load, not in it
+    assert prepared.startswith("External view prepared for FY2026-27, FY2025-26")  # after the load, not in it
     last = report[-1]  # the load's report ends with the inbox's account
     total_read = sum(e[0] for e in EXPECTED.values())
     assert last.startswith("account: 7 file(s), 7 table(s) read: ") and f"{total_read} rows read = " in last

@@ -112,6 +112,9 @@ def test_a_load_on_the_command_line_prepares_the_external_view_and_releases_noth
     rows = [{"contact_date": (dt.date(2025, 4, 1) + dt.timedelta(days=i % 60)).isoformat(),
              "client_code": f"QZ{i % 30:02d}K", "contact_mode": "online"} for i in range(120)]
     write_rows(folder / "outreach_this_year.csv", "outreach", rows)
+    old = [{"contact_date": f"2023-05-{1 + i % 28:02d}", "client_code": f"QZ{i % 25:02d}K", "contact_mode": "street"}
+           for i in range(60)]
+    write_rows(folder / "outreach_2023.csv", "outreach", old)  # the review compares May 2025 with May 2023 too
     db = tmp_path / "shop.duckdb"
     with time_machine.travel(dt.datetime(2025, 6, 20, 11, 0, tzinfo=KAMLOOPS), tick=True):
         skipped = tmp_path / "skipped.duckdb"   # SHOP_PREPARE_EXTERNAL=0 (the tests' default): a load alone
@@ -122,8 +125,8 @@ def test_a_load_on_the_command_line_prepares_the_external_view_and_releases_noth
         out = subprocess.run([sys.executable, "-m", "etl", "load", str(folder), "--db", str(db)], cwd=ROOT,
                              capture_output=True, text=True, timeout=300, env=faked_env())
         assert out.returncode == 0, out.stdout + out.stderr
-        assert "External view prepared for FY2025-26, FY2024-25" in out.stdout, out.stdout
-        assert len(list(release_cache.folder(db).glob("*.json"))) == 2
+        assert "External view prepared for FY2025-26, FY2024-25, FY2023-24 in " in out.stdout, out.stdout
+        assert len(list(release_cache.folder(db).glob("*.json"))) == 3
         assert ledger.entries(db) == []                       # prepared, not released
         cold = tmp_path / "cold" / "shop.duckdb"
         cold.parent.mkdir()
@@ -132,7 +135,10 @@ def test_a_load_on_the_command_line_prepares_the_external_view_and_releases_noth
         builds = []
         fresh_process(monkeypatch, builds)
         given = {fy: release.year(fy, db, day) for fy in (2025, 2024)}
-        assert builds == []                                   # the reader was given the prepared tables
+        from metrics import review
+        ext = review.view(review.build(db, day), True)        # the External review: May 2025, ..., May 2023
+        assert [c for c in ext["compare"]["columns"] if c.startswith("May")] == ["May 2025", "May 2024", "May 2023"]
+        assert builds == []                                   # every reader was given the prepared tables
         assert ledger.entries(db) != []                       # and only now are they recorded
         release._CACHE.clear()
         assert {fy: release.year(fy, cold, day) for fy in (2025, 2024)} == given
