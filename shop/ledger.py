@@ -94,15 +94,6 @@ def _parsed(p: Path, sig: tuple) -> tuple[list[dict], set]:
     return out, keys
 
 
-def signature(db) -> tuple | None:
-    """The ledger file's identity, size and time of change (None when there is none): unchanged
-    means every line recorded before is still in it (it is only ever appended to)."""
-    try:
-        return _sig(path(db).stat())
-    except FileNotFoundError:
-        return None
-
-
 _FY: dict = {}
 
 
@@ -133,21 +124,20 @@ def record(db, day: dt.date, items: list[dict]) -> int:
         fcntl.flock(fd, fcntl.LOCK_EX)
         sig = _sig(os.fstat(fd))
         lines, seen = _parsed(p, sig)   # under the lock: nobody appends while it is read
-        new, added = [], []
+        added = []
         for it in items:
             key = _key(it)
             if key not in seen:
                 seen = seen if added else set(seen)   # the cached set stays as the file was
                 seen.add(key)
-                e = {"day": day.isoformat(), **it}
-                added.append(e)
-                new.append(json.dumps(e, separators=(",", ":")))
+                added.append({"day": day.isoformat(), **it})
+        new = [json.dumps(e, separators=(",", ":")) for e in added]
         if new:
             os.write(fd, ("\n".join(new) + "\n").encode())
             os.fsync(fd)
             after = _sig(os.fstat(fd))
             if after[2] > sig[2]:   # the file as this process now knows it: its lines and ours
-                _READ[str(p)] = (after, lines + [json.loads(json.dumps(e)) for e in added], seen)
+                _READ[str(p)] = (after, lines + [json.loads(t) for t in new], seen)
             else:
                 _READ.pop(str(p), None)
         return len(new)
