@@ -12,6 +12,7 @@ import numbers
 import textwrap
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -139,29 +140,40 @@ def drawable(table: pd.DataFrame, grain: str, merged=(), fold: bool = True) -> D
     a "Total" column; hidden cells are marks such as '<10', 'x', 'w')."""
     if table is None or table.empty or "Total" not in table.columns:
         return Drawable(grain, pd.DataFrame(), pd.Series(dtype="float64"), None, merged=list(merged))
-    body = table.drop(index=[i for i in table.index if isinstance(i, str) and "total" in i.lower()])
+    # numpy over the table's cells once (a page or an export draws hundreds of these)
+    rows = [r for r, i in enumerate(table.index) if not (isinstance(i, str) and "total" in i.lower())]
+    index = table.index[rows]
+    cols = list(table.columns)
+    cats = [c for c in cols if c != "Total"]
+    raw = table.to_numpy(dtype=object)
+    num = np.vectorize(_num, otypes=[np.float64])(raw) if raw.size else np.empty(raw.shape)
+    at = {c: j for j, c in enumerate(cols)}
+    body = num[rows]
+    totals_v = body[:, at["Total"]] if len(rows) else np.empty(0)
+    totals = pd.Series(totals_v, index=index, dtype="float64")
     total = table.loc["Total", "Total"] if "Total" in table.index else None
-    cats = [c for c in table.columns if c != "Total"]
-    totals = pd.Series([_num(v) for v in body["Total"]], index=body.index, dtype="float64")
-    values = body[cats].map(_num) if cats else pd.DataFrame(index=body.index)
-    hidden = values.isna().any(axis=1) if cats else pd.Series(False, index=body.index)
-    known = values.fillna(0.0)
-    parts = known.copy()
-    parts[WITHHELD] = (totals - known.sum(axis=1)).where(hidden, 0.0).clip(lower=0)
-    parts.loc[totals.isna()] = float("nan")    # a hidden total is a gap, not a zero
+    values = body[:, [at[c] for c in cats]] if cats else np.empty((len(rows), 0))
+    hidden_v = np.isnan(values).any(axis=1) if cats else np.zeros(len(rows), dtype=bool)
+    known = np.nan_to_num(values, nan=0.0)
+    withheld_v = np.where(hidden_v, np.clip(totals_v - known.sum(axis=1), 0, None), 0.0)
+    parts = pd.DataFrame(np.column_stack([known, withheld_v]) if len(rows) else np.empty((0, len(cats) + 1)),
+                         index=index, columns=[*cats, WITHHELD], dtype="float64")
+    gap = np.isnan(totals_v)
+    parts.loc[gap] = float("nan")    # a hidden total is a gap, not a zero
     folded = []
     if fold and len(cats) > MOST_PARTS:
-        size = {c: _num(table.loc["Total", c]) if "Total" in table.index else float("nan") for c in cats}
-        size = {c: (v if pd.notna(v) else known[c].sum()) for c, v in size.items()}
+        grand = [r for r, i in enumerate(table.index) if isinstance(i, str) and i == "Total"]
+        size = {c: num[grand[0], at[c]] if grand else float("nan") for c in cats}
+        size = {c: (v if pd.notna(v) else known[:, j].sum()) for j, (c, v) in enumerate(size.items())}
         order = sorted(cats, key=lambda c: (c not in PINNED, c == OTHERS, -size[c]))
         kept = order[:MOST_PARTS - 1]
         folded = [c for c in cats if c not in kept]
         parts[FOLDED] = parts[folded].sum(axis=1, min_count=1)
         parts = parts.drop(columns=folded)
-    if not (parts[WITHHELD] > 0).any():
+    if not (withheld_v[~gap] > 0).any():
         parts = parts.drop(columns=WITHHELD)
-    gaps = list(totals.index[totals.isna()])
-    withheld = [b for b in body.index if hidden[b] and b not in gaps]
+    gaps = list(index[gap])
+    withheld = [b for b, h, g in zip(index, hidden_v, gap) if h and not g]
     return Drawable(grain, parts, totals, total, withheld, gaps, list(merged), folded)
 
 

@@ -422,11 +422,13 @@ def breakdown(measure: str, period: Period, grain: str, suppressed: bool, path=N
     if not cats and all(v == 0 for r in rows for v in r) and total[-1] == 0:
         return Breakdown(pd.DataFrame(), pd.DataFrame(), [], [], grain, skipped)
     table = pd.DataFrame(rows + [total], index=index + ["Total"], columns=cats + ["Total"], dtype=object)
-    body = table.drop(index="Total")
-    hidden_rows = body.apply(lambda r: any(isinstance(v, str) for v in r), axis=1) if len(body) else pd.Series()
-    chart = body[~hidden_rows].drop(columns="Total").astype("int64") if len(body) else pd.DataFrame()
+    # from the lists, not the frame: a page or an export asks for hundreds of these
+    hidden = [any(isinstance(v, str) for v in r) for r in rows]
+    chart = pd.DataFrame([r[:-1] for r, h in zip(rows, hidden) if not h],
+                         index=pd.Index([b for b, h in zip(index, hidden) if not h], dtype=object),
+                         columns=cats).astype("int64") if rows else pd.DataFrame()
     return Breakdown(table, chart, rel.merged.get((fam_name, dim), []),
-                     [b for b, h in hidden_rows.items() if h] if len(body) else [], grain, skipped)
+                     [b for b, h in zip(index, hidden) if h], grain, skipped)
 
 
 def totals(measure: str, period: Period, suppressed: bool, path=None, today: dt.date | None = None) -> dict:

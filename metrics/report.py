@@ -95,13 +95,32 @@ def safe_text(v):
     return v
 
 
+def _breakdowns(measure: str, period: Period, suppressed: bool, path, today: dt.date):
+    """get(grain) -> release.Breakdown of the measure, each grain asked of the engine once (a
+    report's table and its chart read the same months, quarters and year)."""
+    got: dict = {}
+
+    def get(grain: str):
+        if grain not in got:
+            try:
+                got[grain] = release.breakdown(measure, period, grain, suppressed, path, today)
+            except release.NotExternal as exc:
+                got[grain] = exc
+        if isinstance(got[grain], release.NotExternal):
+            raise got[grain]
+        return got[grain]
+    return get
+
+
 def hierarchy(measure: str, period: Period, suppressed: bool, grain: str, path=None,
-              today: dt.date | None = None) -> tuple[pd.DataFrame, list]:
+              today: dt.date | None = None, get=None) -> tuple[pd.DataFrame, list]:
     """(months with quarter subtotals and a total, or quarters and a total; merged categories),
-    every figure from the release engine: the same cells as the dashboard's tables."""
+    every figure from the release engine: the same cells as the dashboard's tables. `get`: a
+    _breakdowns() to share with the table's chart."""
+    get = get or _breakdowns(measure, period, suppressed, path, today or settings.today())
     try:
-        months = release.breakdown(measure, period, grain, suppressed, path, today)
-        quarters = release.breakdown(measure, period, "quarter", suppressed, path, today) if grain == "month" else None
+        months = get(grain)
+        quarters = get("quarter") if grain == "month" else None
     except release.NotExternal:
         return pd.DataFrame(), []
     if months.table.empty:
@@ -161,15 +180,15 @@ def build(period: Period, suppressed: bool, path=None, today: dt.date | None = N
     tables = []
     for sheet, title, measure, grain in TABLES:
         m = series.MEASURES[measure]
-        frame, merged = hierarchy(measure, period, suppressed, grain, path, today) if has else (pd.DataFrame(), [])
+        get = _breakdowns(measure, period, suppressed, path, today)
+        frame, merged = hierarchy(measure, period, suppressed, grain, path, today, get) if has else (pd.DataFrame(), [])
         definition = m.definition
         if merged:
             definition += f" Merged into 'all others' for privacy: {', '.join(merged)}."
         if measure.startswith("reports_") and suppressed:
             definition += " Bad date reports: whole fiscal quarters and years only."
         tables.append(Table(sheet, title, measure, frame, m.unit, definition,
-                            charts.choose(lambda g: release.breakdown(measure, period, g, suppressed, path, today),
-                                          grain, suppressed) if has else None))
+                            charts.choose(get, grain, suppressed) if has else None))
     ann, batches, fresh, events = [], [], "no data loaded", []
     if has:
         events = release.events(period, suppressed, path)
