@@ -102,6 +102,7 @@ def test_staff_signs_in_and_gets_the_staff_view(signed_app, browser):
     page.get_by_text("Table:").first.click()
     button = page.get_by_role("button", name="Download this table (CSV)").first
     button.wait_for(state="visible", timeout=90000)
+    settled(page)  # the positive sign that no rerun is under way to replace the button's file
     with page.expect_download(timeout=90000) as dl:
         button.click()
     assert dl.value.suggested_filename.endswith(".csv")

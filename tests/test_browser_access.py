@@ -242,6 +242,7 @@ def test_download_links_cannot_be_reconstructed_from_their_content(local_app, br
     rerun_shows(page, "Staff view: exact figures")
     page.get_by_text("Table: guest nights by month").click()
     page.get_by_role("button", name="Download this table (CSV)").first.wait_for(timeout=90000)
+    settled(page)  # the positive sign that no rerun is under way to replace the button's file
     with page.expect_download(timeout=90000) as dl:
         page.get_by_role("button", name="Download this table (CSV)").first.click()
     served, data = dl.value.suggested_filename, open(dl.value.path(), "rb").read()
