@@ -366,14 +366,12 @@ def _exact(path: str, version: str, start: dt.date, end: dt.date, today: dt.date
 
 @dataclass
 class Breakdown:
-    """A measure by bucket and category: `table` has a Total row and column (released values),
-    `chart` numbers only (a bucket with a hidden part is left out), and notes for the caption."""
+    """A measure by bucket and category: `table` has a Total row and column (released values; a
+    bucket that is not an External period is left out); `merged`, the categories merged into
+    'all others'. What a chart draws of it is charts.drawable's."""
     table: pd.DataFrame
-    chart: pd.DataFrame
     merged: list
-    hidden: list
     grain: str
-    skipped: list = field(default_factory=list)   # buckets that are not External periods
 
 
 def _buckets(period: Period, grain: str) -> list[tuple[dt.date, dt.date]]:
@@ -401,18 +399,16 @@ def breakdown(measure: str, period: Period, grain: str, suppressed: bool, path=N
     path = path or db.db_path()
     if not suppressed:
         long = series.breakdown(measure, period, grain, path, today) if db.has_data(path) else pd.DataFrame()
-        table, chart = series.crosstab(long)
-        return Breakdown(table, chart, [], [], grain)
+        return Breakdown(series.crosstab(long), [], grain)
     fam_name, dim = MEASURE_CELLS[measure]
     fam = FAMILIES[fam_name]
     s = _span_or_raise(period, today, fam.quarters_only)
     rel = year(s.fy, path, today)
     cats = rel.categories.get((fam_name, dim), [])
-    rows, index, skipped = [], [], []
+    rows, index = [], []
     for b0, b1 in _buckets(period, grain):
         bs = external_span(Period(b0, b1), today, fam.quarters_only)
         if bs is None:
-            skipped.append(b0)
             continue
         index.append(pd.Timestamp(b0))
         rows.append([rel.cells.get((fam_name, (bs.a, bs.b), dim, c), 0) for c in cats]
@@ -420,15 +416,9 @@ def breakdown(measure: str, period: Period, grain: str, suppressed: bool, path=N
     total = [rel.cells.get((fam_name, (s.a, s.b), dim, c), 0) for c in cats] + \
             [rel.cells.get((fam_name, (s.a, s.b), None, None), 0)]
     if not cats and all(v == 0 for r in rows for v in r) and total[-1] == 0:
-        return Breakdown(pd.DataFrame(), pd.DataFrame(), [], [], grain, skipped)
+        return Breakdown(pd.DataFrame(), [], grain)
     table = pd.DataFrame(rows + [total], index=index + ["Total"], columns=cats + ["Total"], dtype=object)
-    # from the lists, not the frame: a page or an export asks for hundreds of these
-    hidden = [any(isinstance(v, str) for v in r) for r in rows]
-    chart = pd.DataFrame([r[:-1] for r, h in zip(rows, hidden) if not h],
-                         index=pd.Index([b for b, h in zip(index, hidden) if not h], dtype=object),
-                         columns=cats).astype("int64") if rows else pd.DataFrame()
-    return Breakdown(table, chart, rel.merged.get((fam_name, dim), []),
-                     [b for b, h in zip(index, hidden) if h], grain, skipped)
+    return Breakdown(table, rel.merged.get((fam_name, dim), []), grain)
 
 
 def totals(measure: str, period: Period, suppressed: bool, path=None, today: dt.date | None = None) -> dict:

@@ -80,14 +80,12 @@ def breakdown(name: str, period: Period, grain: str = "month", path=None,
 
 
 def crosstab(long: pd.DataFrame):
-    """(table, chart) of exact figures: buckets as rows with a Total row, categories as columns
-    with a Total column; `chart` without the totals. Released tables come from metrics.release."""
+    """The table of exact figures: buckets as rows with a Total row, categories as columns with a
+    Total column. Released tables come from metrics.release."""
     if long.empty:
-        return pd.DataFrame(), pd.DataFrame()
+        return pd.DataFrame()
     wide = long.pivot_table(index="bucket", columns="category", values="value", aggfunc="sum", fill_value=0)
     wide.columns = [str(c) for c in wide.columns]
     wide["Total"] = wide.sum(axis=1)
     wide.loc["Total"] = wide.sum(axis=0)
-    table = wide.astype(object)
-    chart = wide.drop(index="Total").drop(columns="Total").astype("int64")
-    return table, chart
+    return wide.astype(object)
