@@ -527,8 +527,7 @@ def _write(con, o: Outcome, t: RawTable, v: Validated, siblings=(), tie: str = "
                  v.good, rejected_rows, t.total_rows, settings.now(),
                  v.date_order, t.header_rows, t.title_rows, t.blank_rows, t.footnote_rows])
     if v.rejects:
-        con.executemany("insert into meta.rejects values (?, ?, ?, ?)",
-                        [(batch_id, r, f, reason) for r, f, reason in v.rejects])
+        _insert_rows(con, "meta.rejects", batch_id, v.rejects)
     warnings = list(o.warnings)
     if o.reason:
         warnings.append((None, None, o.reason))
@@ -537,8 +536,15 @@ def _write(con, o: Outcome, t: RawTable, v: Validated, siblings=(), tie: str = "
     if t.unknown_columns:
         warnings.append((None, None, f"{len(t.unknown_columns)} column(s) not in the contract were ignored"))
     if warnings:
-        con.executemany("insert into meta.warnings values (?, ?, ?, ?)",
-                        [(batch_id, r, f, reason) for r, f, reason in warnings])
+        _insert_rows(con, "meta.warnings", batch_id, warnings)
+
+
+def _insert_rows(con, table: str, batch_id: int, rows: list[tuple]) -> None:
+    """(row, field, reason) rows of one batch in one statement: executemany runs one statement a
+    row (a file with 8,000 warnings took 6 s)."""
+    r, f, why = (list(c) for c in zip(*rows))
+    con.execute(f"insert into {table} select ?, unnest(?::integer[]), unnest(?::varchar[]), unnest(?::varchar[])",
+                [batch_id, r, f, why])
 
 
 _SKIPPED_KINDS = ("header", "title", "blank", "total", "footnote")
