@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from shop.contract import CODE, LOG_TYPES
 from shop.store import (LoadError, Unchanged, backups_dir, in_place, load_lock, read_only, rewrite_on_swap, snapshot,
                         unforeseen, working_copy)
 from .read import RawTable, Refused, Skip, code_masked_name, read
-from .validate import Validated, release, validate
+from .validate import Validated, register_codes, release, use, validate, validate_many
 
 SHOWN_REJECTS = 20
 
@@ -148,6 +149,7 @@ class _NameCodes:
         for e in files:
             self._candidates(e.name)
         self.checked = set(self._keys.values())
+        con.execute("create temp table if not exists person_keys (code varchar, person_key ubigint)")
         self.known = self._in_core(self.checked)
 
     def _candidates(self, text: str) -> set[int]:
@@ -166,8 +168,7 @@ class _NameCodes:
         return {r[0] for r in self.con.execute(sql, {"k": sorted(keys)}).fetchall()}
 
     def _in_load(self, keys: set[int]) -> set[int]:
-        if not keys or not self.con.execute("select count(*) from duckdb_tables() where temporary "
-                                            "and table_name = 'person_keys'").fetchone()[0]:
+        if not keys:
             return set()
         return {r[0] for r in self.con.execute("select person_key from person_keys where person_key in "
                                                "(select unnest(?))", [sorted(keys)]).fetchall()}
@@ -309,6 +310,97 @@ def demo_guard(con, db: Path, demo: bool) -> None:
         con.execute("insert or replace into meta.settings values ('demo', ?)", [DEMO])
 
 
+def batch_bytes() -> int:
+    """Tables of one log type are checked together up to about this much text (a file's size;
+    cells read by Python, about 16 bytes each): memory holds one batch, never the whole load."""
+    return int(os.environ.get("SHOP_LOAD_BATCH_BYTES", str(32 * 1024 * 1024)))
+
+
+class _Batch:
+    """Tables of one log type waiting to be checked together (validate_many), in the order they
+    were read, each already in its temp table of cells with its codes' person keys known (so the
+    next file's name is checked against them, as if each had been loaded alone). A new log type,
+    a full batch or an archived file writes them, each in turn, with its own account."""
+
+    def __init__(self, con, key, date_order, today, codes, outcomes, fail_after):
+        self.con, self.key, self.date_order, self.today = con, key, date_order, today
+        self.codes, self.outcomes, self.fail_after = codes, outcomes, fail_after
+        self.items: list[tuple[Entry, Outcome, RawTable, str]] = []
+        self.weight = 0
+        self.made = 0   # temp tables of cells made: each gets a name of its own
+
+    def add(self, e: Entry, o: Outcome, t: RawTable) -> None:
+        weight = t.plan.path.stat().st_size if t.plan is not None else 16 * len(t.rows) * len(t.log_type.fields)
+        if self.items and (self.items[0][2].log_type is not t.log_type or self.weight + weight > batch_bytes()):
+            self.flush()
+        src = f"raw_src_{self.made}"
+        self.made += 1
+        try:
+            t.materialize(self.con, src)
+        except Refused as exc:
+            _drop_raw_of(self.con, src)
+            o.status, o.reason = "refused", str(exc)
+            return
+        except duckdb.Error as exc:  # nothing of this table is written: the rest loads
+            _drop_raw_of(self.con, src)
+            o.status, o.reason = "refused", f"could not be checked: {unforeseen(exc)}; nothing of it was loaded"
+            return
+        register_codes(self.con, t.log_type, src, self.key)
+        if self.codes.held(e.name, t.sheet):
+            # a code this very file holds: refused before anything of it is written
+            _drop_raw_of(self.con, src)
+            if self.codes.held(e.name):
+                o.file = code_masked_name(e.name)
+            if t.sheet and self.codes.held("", t.sheet):
+                o.sheet = code_masked_name(t.sheet)
+            o.status, o.reason, o.unknown_columns, o.how = "refused", NAME_CODE, [], ""
+            return
+        self.items.append((e, o, t, src))
+        self.weight += weight
+
+    def flush(self) -> None:
+        if not self.items:
+            return
+        items, self.items, self.weight = self.items, [], 0
+        con, lt = self.con, items[0][2].log_type
+        try:
+            got = validate_many(con, [t for _, _, t, _ in items], [s for *_, s in items], self.key,
+                                self.date_order, self.today)
+        except duckdb.Error as exc:
+            release(con, lt)
+            if len(items) == 1:
+                o = items[0][1]
+                o.status, o.reason = "refused", f"could not be checked: {unforeseen(exc)}; nothing of it was loaded"
+                return
+            # one table the batch cannot take: each is checked alone, so only that one is refused
+            for e, o, t, _ in items:
+                self.add(e, o, t)
+                self.flush()
+            return
+        for (e, o, t, _), v in zip(items, got):
+            if isinstance(v, Refused):
+                o.status, o.reason = "refused", str(v)
+                continue
+            o.rejects, o.warnings = v.rejects, list(v.warnings)
+            rejected = len({r for r, _, _ in v.rejects})
+            o.account = {"rows_read": t.rows_in_table, "good": v.good, "rejected": rejected,
+                         "skipped": t.skipped}
+            if self.fail_after is not None and next(k for k, x in enumerate(self.outcomes) if x is o) + 1 > self.fail_after:
+                raise RuntimeError("injected failure (test)")
+            use(con, lt, v)
+            _write(con, o, t, v, e.siblings, e.tie)
+        release(con, lt)
+        del items, got
+
+
+def _drop_raw_of(con, src: str) -> None:
+    """Drop one table of cells (and, for a CSV DuckDB read, its view)."""
+    kinds = dict(con.execute("select view_name, 'view' from duckdb_views() where temporary and view_name = ? union all "
+                             "select table_name, 'table' from duckdb_tables() where temporary and table_name in (?, ?)",
+                             [src, src, src + "_csv"]).fetchall())
+    con.execute(" ".join(f'drop {kinds[n]} temp."{n}";' for n in (src, src + "_csv") if n in kinds))
+
+
 def load(paths, db: str | Path, log_type: str | None = None, date_order: str | None = None,
          say=print, today: dt.date | None = None, _fail_after: int | None = None, demo: bool = False) -> list[Outcome]:
     """Load files into the database; every file is reported, and the whole load is one transaction.
@@ -331,7 +423,10 @@ def load(paths, db: str | Path, log_type: str | None = None, date_order: str | N
         rekeyed = key_file_hashes(con, check_key(con, db))
         since_batch = con.execute("select coalesce(max(batch_id), 0) from meta.batches").fetchone()[0]
         codes = _NameCodes(con, key, files)
+        batch = _Batch(con, key, date_order, today, codes, outcomes, _fail_after)
         for e in files:
+            if e.archived:
+                batch.flush()   # what an old copy is said to be depends on every file before it
             if codes.held(e.name):
                 outcomes.append(Outcome(code_masked_name(e.name), status="refused", reason=NAME_CODE))
                 continue
@@ -360,32 +455,8 @@ def load(paths, db: str | Path, log_type: str | None = None, date_order: str | N
                 if e.archived:
                     _archived(con, o, t, e)
                     continue
-                try:
-                    v = validate(t, key, date_order, today, con=con)
-                except Refused as exc:
-                    o.status, o.reason = "refused", str(exc)
-                    continue
-                except duckdb.Error as exc:  # checking failed (nothing of this table is written yet): the rest loads
-                    o.status, o.reason = "refused", f"could not be checked: {unforeseen(exc)}; nothing of it was loaded"
-                    continue
-                if codes.held(e.name, t.sheet):
-                    # a code this very file holds: refused before anything of it is written
-                    release(con, t.log_type)
-                    if codes.held(e.name):
-                        o.file = code_masked_name(e.name)
-                    if t.sheet and codes.held("", t.sheet):
-                        o.sheet = code_masked_name(t.sheet)
-                    o.status, o.reason, o.unknown_columns, o.how = "refused", NAME_CODE, [], ""
-                    continue
-                o.rejects, o.warnings = v.rejects, list(v.warnings)
-                rejected = len({r for r, _, _ in v.rejects})
-                o.account = {"rows_read": t.rows_in_table, "good": v.good, "rejected": rejected,
-                             "skipped": t.skipped}
-                if _fail_after is not None and len(outcomes) > _fail_after:
-                    raise RuntimeError("injected failure (test)")
-                _write(con, o, t, v, e.siblings, e.tie)
-                release(con, t.log_type)
-                del v, t
+                batch.add(e, o, t)
+        batch.flush()
         late = codes.written_late(outcomes)
         if late:
             raise LoadError(f"{late} has a client code in its name (a code that another file of this load "

@@ -29,10 +29,15 @@ WHOLE_TOLERANCE = 1e-9
 
 @dataclass
 class Validated:
-    good: int                 # rows that passed: temp view `incoming` in the connection (with source_row)
+    good: int                 # rows that passed (temp view `incoming` once `use` is called)
     rejects: list[tuple[int, str, str]]
     warnings: list[tuple[int, str, str]]
     date_order: str | None
+    index: int = 0            # the table's number in its batch: column _t of temp table `checked`
+
+
+WS = "' \t\r\n' || chr(160)"   # trimmed from every cell (a no-break space too)
+_CODE_NORM = "regexp_replace(upper({v}), '[\\s\\-]+', '', 'g')"
 
 
 def parse_dates(con, lt: LogType, today: dt.date) -> None:
@@ -43,28 +48,37 @@ def parse_dates(con, lt: LogType, today: dt.date) -> None:
             con.execute(f'create temp table "p__{f.name}" as {sql}', {"today": today}).fetchall()
 
 
-def decide_date_order(con, lt: LogType, given: str | None) -> str | None:
-    """dmy or mdy for the file's all-number dates (07/03/2025, 07-03-2025), decided by the values
-    (or --date-order)."""
+def _orders(con, lt: LogType, given: str | None, tables: list[int]) -> dict[int, str | Refused | None]:
+    """Each table's order of all-number dates (see decide_date_order), from one statement."""
     if given:
-        return given
-    parts = [f'select a, b from "p__{f.name}" where a is not null' for f in lt.fields if f.kind == DATE]
+        return {i: given for i in tables}
+    parts = [f'''select r._t, p.a, p.b from (select distinct _t, "{f.name}" as raw_v from raw_src) r
+                  join "d__{f.name}" d on d.raw_v = r.raw_v join "p__{f.name}" p on p.v = d."{f.name}"
+                  where p.a is not null''' for f in lt.fields if f.kind == DATE]
+    out: dict[int, str | Refused | None] = {i: None for i in tables}
     if not parts:
-        return None
-    dmy, mdy, ambiguous = con.execute(
-        "select coalesce(bool_or(a > 12), false), coalesce(bool_or(b > 12), false), "
-        f"coalesce(bool_or(a <> b and a <= 12 and b <= 12), false) from ({' union all '.join(parts)})"
-    ).fetchone()
+        return out
+    for t, dmy, mdy, ambiguous in con.execute(
+            "select _t, bool_or(a > 12), bool_or(b > 12), bool_or(a <> b and a <= 12 and b <= 12) "
+            f"from ({' union all '.join(parts)}) group by _t").fetchall():
+        out[t] = decide_date_order(dmy, mdy, ambiguous)
+    return out
+
+
+def decide_date_order(dmy: bool, mdy: bool, ambiguous: bool) -> str | Refused | None:
+    """dmy or mdy for a file's all-number dates (07/03/2025, 07-03-2025), decided by its values:
+    some day over 12 in the first place, or in the second; a Refused when they say both, or
+    neither and some read both ways."""
     if dmy and mdy:
-        raise Refused("mixes day-first and month-first dates written in numbers: fix them, or give "
-                      "--date-order dmy|mdy to reject the ones that do not fit")
+        return Refused("mixes day-first and month-first dates written in numbers: fix them, or give "
+                       "--date-order dmy|mdy to reject the ones that do not fit")
     if dmy:
         return "dmy"
     if mdy:
         return "mdy"
     if ambiguous:
-        raise Refused("has dates written in numbers that read both day-first and month-first (like 03/04/2025): "
-                      "give --date-order dmy or mdy")
+        return Refused("has dates written in numbers that read both day-first and month-first (like 03/04/2025): "
+                       "give --date-order dmy or mdy")
     return None
 
 
@@ -145,7 +159,7 @@ def _exprs(f, lt: LogType, order: str | None, params: list, today: dt.date):
         parse = f"upper({v})" if f.name == "fiscal_year" else (f"lower({v})" if f.name == "indicator" else v)
         return parse, err + "end", None
     if f.kind == CODE:
-        norm = f"regexp_replace(upper({v}), '[\\s\\-]+', '', 'g')"
+        norm = _CODE_NORM.format(v=v)
         err = (f"case {missing} when f_{f.name}.reason is not null then f_{f.name}.reason "
                f"when not regexp_full_match({norm}, '[A-Z0-9]{{2,20}}') then "
                f"{bind('not a client code (2 to 20 letters and digits)')} end")
@@ -161,81 +175,140 @@ def _range(f) -> str:
 
 def validate(raw: RawTable, key: bytes, date_order: str | None = None,
              today: dt.date | None = None, con=None) -> Validated:
-    """Type and check a table; raises Refused for a whole-file problem.
-
-    Runs in `con`, the load's own connection (a private in-memory one when None), in TEMP tables:
-    they live in memory and the connection's private temp folder, never in the database file, so
-    raw values (client codes among them) are never stored. The rows that pass are left in the
-    temp view `incoming` for the caller to insert; `release(con)` drops everything.
-    """
-    today = today or settings.today()  # Kamloops's today, not the server's
-    lt = raw.log_type
+    """Type and check one table (validate_many of one); raises Refused for a whole-file problem.
+    The rows that pass are left in temp view `incoming`; `release(con)` drops everything. With
+    no `con`, in a private in-memory connection."""
     own = con is None
     if own:
         con = duckdb.connect()
     try:
-        raw.materialize(con, "raw_src")
-        # Per field, its distinct values, trimmed (blank as null): every check below runs on these,
-        # once per distinct value, and the rows are joined back at the end.
-        ws = "' \t\r\n' || chr(160)"
-        for f in lt.fields:
-            con.execute(f"""create temp table "d__{f.name}" as select raw_v, nullif(trim(raw_v::varchar, {ws}), '')
-                            as "{f.name}" from (select distinct "{f.name}" as raw_v from raw_src)""")
-        parse_dates(con, lt, today)
-        order = decide_date_order(con, lt, date_order)
-        joins = []
-        for f in lt.fields:
-            if f.kind == DATE:
-                joins.append(f'left join "p__{f.name}" pd_{f.name} on pd_{f.name}.v = raw_in."{f.name}"')
-            if f.kind in (TEXT, CODE):
-                _screen(con, f.name)
-                joins.append(f'left join screened f_{f.name} on f_{f.name}.value = raw_in."{f.name}"')
-            if f.kind == CODE:
-                _person_keys(con, f.name, key)
-                joins.append(f"""left join person_keys k_{f.name}
-                                 on k_{f.name}.code = regexp_replace(upper(raw_in."{f.name}"), '[\\s\\-]+', '', 'g')""")
-        # Each field is typed and checked once per distinct value (a map), then joined to the rows:
-        # a decade of logs has a few thousand distinct dates and a handful of enum values.
-        sel = []
-        maps = []
-        for f in lt.fields:
-            params: list = []
-            parse, err, pre = _exprs(f, lt, order, params, today)
-            src_joins = " ".join(j for j in joins if f'"{f.name}"' in j)
-            src = f'(select *, {pre} as _num from "d__{f.name}")' if pre else f'"d__{f.name}"'
-            con.execute(f"""create temp table "m__{f.name}" as
-                            select raw_in.raw_v as v, {parse} as p, {err} as e
-                            from {src} raw_in {src_joins}""", params)
-            maps.append(f'left join "m__{f.name}" as "j__{f.name}" on "j__{f.name}".v is not distinct from raw_in."{f.name}"')
-            sel.append(f'"j__{f.name}".p as "{f.column}"')
-            sel.append(f'"j__{f.name}".e as "err__{f.name}"')
-        # The raw text is not needed past this point: only typed values and person keys go on.
-        con.execute(f"create temp table checked as select raw_in._row::bigint as _row, {', '.join(sel)} "
-                    f"from raw_src raw_in {' '.join(maps)}")
-        _drop_raw(con, lt)
-        _cross_field_rules(con, lt)
-        errs = [f'"err__{f.name}"' for f in lt.fields]
-        any_err = " or ".join(f"{e} is not null" for e in errs)
-        rejects = con.execute(
-            "select _row, field, reason from (unpivot (select _row, " + ", ".join(errs) +
-            f" from checked where {any_err}) on " + ", ".join(errs) + " into name field value reason) "
-            "where reason is not null order by _row, field").fetchall()
-        rejects = [(r, fld.removeprefix("err__"), reason) for r, fld, reason in rejects]
-        cols = ", ".join(f'"{f.column}"' for f in lt.fields)
-        ok = " and ".join(f"{e} is null" for e in errs)
-        con.execute(f"create temp view incoming as select {cols}, _row as source_row from checked where {ok}")
-        good = con.execute("select count(*) from incoming").fetchone()[0]
-        warnings = []
-        if lt.name == "friday_network":
-            warnings = [(r, "session_date", "not a Friday (loaded)") for (r,) in con.execute(
-                "select source_row from incoming where dayofweek(session_date) <> 5 order by source_row").fetchall()]
-        return Validated(good, rejects, warnings, order)
+        raw.materialize(con, "raw_src_0")
+        got = validate_many(con, [raw], ["raw_src_0"], key, date_order, today)[0]
+        if isinstance(got, BaseException):
+            raise got
+        use(con, raw.log_type, got)
+        return got
     except BaseException:
         release(con)
         raise
     finally:
         if own:
             con.close()
+
+
+def validate_many(con, raws: list[RawTable], sources: list[str], key: bytes, date_order: str | None = None,
+                  today: dt.date | None = None) -> list[Validated | Refused]:
+    """Type and check tables of one log type together, each already in its temp relation
+    `sources[i]` (_row and the fields as text, see RawTable.materialize): a Validated per table,
+    or the Refused that refuses it (a date order of its own that cannot be told).
+
+    Runs in `con`, the load's own connection, in TEMP tables: they live in memory and the
+    connection's private temp folder, never in the database file, so raw values (client codes
+    among them) are never stored. Every check runs once per distinct value of the batch, and the
+    statements run once per batch, not per file: a load of 80 files of eight types makes eight
+    batches. The typed rows of all tables stay in temp table `checked` (column _t: the table's
+    number) for `use`; the raw text and the per-value tables are dropped before returning.
+    A duckdb.Error leaves the temp objects for the caller's `release`.
+    """
+    today = today or settings.today()  # Kamloops's today, not the server's
+    lt = raws[0].log_type
+    assert all(r.log_type is lt for r in raws)
+    cols = ", ".join(f'"{f.name}"' for f in lt.fields)
+
+    def union(tables, orders=None):
+        con.execute("create or replace temp view raw_src as " + " union all ".join(
+            f"select {i} as _t, '{'m' if orders and orders[i] == 'mdy' else 'd'}' as _o, _row, {cols} "
+            f'from "{sources[i]}"' for i in tables))
+
+    def distinct():
+        # Per field, its distinct values, trimmed (blank as null): every check below runs on these,
+        # once per distinct value, and the rows are joined back at the end.
+        con.execute(" ".join(f'''drop table if exists "d__{f.name}"; drop table if exists "p__{f.name}";
+                                create temp table "d__{f.name}" as select raw_v, nullif(trim(raw_v::varchar, {WS}), '')
+                                as "{f.name}" from (select distinct "{f.name}" as raw_v from raw_src);'''
+                             for f in lt.fields))
+        parse_dates(con, lt, today)
+
+    out: list = [None] * len(raws)
+    live = list(range(len(raws)))
+    union(live)
+    distinct()
+    orders = _orders(con, lt, date_order, live)
+    refused = [i for i in live if isinstance(orders[i], Refused)]
+    for i in refused:
+        out[i] = orders[i]
+    live = [i for i in live if i not in refused]
+    if not live:
+        _drop_raw(con, lt)
+        return out
+    union(live, orders)
+    if refused:
+        distinct()   # the values of the refused tables go no further
+    joins = []
+    for f in lt.fields:
+        if f.kind == DATE:
+            joins.append(f'left join "p__{f.name}" pd_{f.name} on pd_{f.name}.v = raw_in."{f.name}"')
+        if f.kind in (TEXT, CODE):
+            _screen(con, f.name)
+            joins.append(f'left join screened f_{f.name} on f_{f.name}.value = raw_in."{f.name}"')
+        if f.kind == CODE:
+            _person_keys(con, f.name, key)
+            joins.append(f"""left join person_keys k_{f.name}
+                             on k_{f.name}.code = {_CODE_NORM.format(v=f'raw_in."{f.name}"')}""")
+    # Each field is typed and checked once per distinct value (a map), then joined to the rows:
+    # a decade of logs has a few thousand distinct dates and a handful of enum values. A date's
+    # reading depends on its table's order: its map has a row per order the batch needs (_o).
+    variants = sorted({"m" if orders[i] == "mdy" else "d" for i in live})
+    sel = []
+    maps = []
+    for f in lt.fields:
+        params: list = []
+        src_joins = " ".join(j for j in joins if f'"{f.name}"' in j)
+        parts = []
+        for o in (variants if f.kind == DATE else ["d"]):
+            parse, err, pre = _exprs(f, lt, "mdy" if o == "m" else None, params, today)
+            src = f'(select *, {pre} as _num from "d__{f.name}")' if pre else f'"d__{f.name}"'
+            parts.append(f"select '{o}' as _o, raw_in.raw_v as v, {parse} as p, {err} as e from {src} raw_in {src_joins}")
+        con.execute(f'create temp table "m__{f.name}" as ' + " union all ".join(parts), params)
+        on = f'"j__{f.name}".v is not distinct from raw_in."{f.name}"'
+        if f.kind == DATE:
+            on += f' and "j__{f.name}"._o = raw_in._o'
+        maps.append(f'left join "m__{f.name}" as "j__{f.name}" on {on}')
+        sel.append(f'"j__{f.name}".p as "{f.column}"')
+        sel.append(f'"j__{f.name}".e as "err__{f.name}"')
+    # The raw text is not needed past this point: only typed values and person keys go on.
+    con.execute(f"create temp table checked as select raw_in._t, raw_in._row::bigint as _row, {', '.join(sel)} "
+                f"from raw_src raw_in {' '.join(maps)}")
+    _drop_raw(con, lt)
+    _cross_field_rules(con, lt)
+    errs = [f'"err__{f.name}"' for f in lt.fields]
+    any_err = " or ".join(f"{e} is not null" for e in errs)
+    rejects: dict[int, list] = {i: [] for i in live}
+    for t, r, fld, reason in con.execute(
+            "select _t, _row, field, reason from (unpivot (select _t, _row, " + ", ".join(errs) +
+            f" from checked where {any_err}) on " + ", ".join(errs) + " into name field value reason) "
+            "where reason is not null order by _t, _row, field").fetchall():
+        rejects[t].append((r, fld.removeprefix("err__"), reason))
+    good = dict(con.execute(f"select _t, count(*) from checked where {_ok(lt)} group by _t").fetchall())
+    warnings: dict[int, list] = {i: [] for i in live}
+    if lt.name == "friday_network":
+        for t, r in con.execute(f"select _t, _row from checked where {_ok(lt)} and dayofweek(session_date) <> 5 "
+                                "order by _t, _row").fetchall():
+            warnings[t].append((r, "session_date", "not a Friday (loaded)"))
+    for i in live:
+        out[i] = Validated(good.get(i, 0), rejects[i], warnings[i], orders[i], i)
+    return out
+
+
+def _ok(lt: LogType) -> str:
+    return " and ".join(f'"err__{f.name}" is null' for f in lt.fields)
+
+
+def use(con, lt: LogType, v: Validated) -> None:
+    """Temp view `incoming`: the rows of v's table that passed, to insert."""
+    cols = ", ".join(f'"{f.column}"' for f in lt.fields)
+    con.execute(f"create or replace temp view incoming as select {cols}, _row as source_row from checked "
+                f"where _t = {int(v.index)} and {_ok(lt)}")
 
 
 def _temp_from(con, name: str, columns: dict[str, list], types: dict | None = None) -> None:
@@ -257,12 +330,15 @@ def _screen(con, field: str) -> None:
         _temp_from(con, "screened", {"value": new, "reason": [looks_identifying(v) for v in new]})
 
 
-def _person_keys(con, field: str, key: bytes) -> None:
+def _person_keys(con, field: str, key: bytes, source: str | None = None) -> None:
     """Normalised code -> person key for every code of the field, in temp table `person_keys`
-    (kept for the connection's life, never in the database file: each code is hashed once)."""
+    (kept for the connection's life, never in the database file: each code is hashed once). The
+    codes of `d__<field>`, or with `source` those of one table of cells (as the load reads it)."""
     con.execute("create temp table if not exists person_keys (code varchar, person_key ubigint)")
+    src = f'"d__{field}"' if source is None else (
+        f'(select nullif(trim(raw_v::varchar, {WS}), \'\') as "{field}" from (select distinct "{field}" as raw_v from "{source}"))')
     new = [r[0] for r in con.execute(
-        f"""select distinct regexp_replace(upper("{field}"), '[\\s\\-]+', '', 'g') as code from "d__{field}"
+        f"""select distinct {_CODE_NORM.format(v=f'"{field}"')} as code from {src}
             where "{field}" is not null except select code from person_keys""").fetchall()]
     if new:
         keys = hash_codes(new, key)
@@ -270,22 +346,29 @@ def _person_keys(con, field: str, key: bytes) -> None:
                    {"person_key": "ubigint"})
 
 
+def register_codes(con, lt: LogType, source: str, key: bytes) -> None:
+    """The person keys of a table's codes, as soon as it is read: a later file's name is checked
+    against them before the batch they wait in is validated."""
+    for f in lt.fields:
+        if f.kind == CODE:
+            _person_keys(con, f.name, key, source)
+
+
 def _drop_raw(con, lt: LogType | None = None) -> None:
-    """Drop every temp table of this file that holds raw text (cells, distinct values, maps):
-    by name when the log type is known (one round trip), else whatever the catalog lists."""
-    view = con.execute("select count(*) from duckdb_views() where temporary and view_name = 'raw_src'").fetchone()[0]
-    if lt is None:
-        names = [r[0] for r in con.execute("select table_name from duckdb_tables() where temporary").fetchall()
-                 if r[0] in ("raw_src", "raw_src_csv") or r[0].startswith(("d__", "p__", "m__"))]
-    else:
-        names = ["raw_src_csv"] + (["raw_src"] if not view else []) + [
-            f"{pre}__{f.name}" for f in lt.fields for pre in ("d", "p", "m") if pre != "p" or f.kind == DATE]
-    con.execute(("drop view temp.raw_src; " if view else "")
-                + " ".join(f'drop table if exists temp."{n}";' for n in names))
+    """Drop every temp object that holds raw text (the tables of cells, their union, distinct
+    values, maps): by name when the log type is known, the per-table ones from the catalog."""
+    objs = con.execute("select 'table', table_name from duckdb_tables() where temporary union all "
+                       "select 'view', view_name from duckdb_views() where temporary").fetchall()
+    per_field = tuple(f"{pre}__" for pre in ("d", "p", "m"))
+    names = [(k, n) for k, n in objs if n.startswith("raw_src") or (n.startswith(per_field) and (
+        lt is None or n[3:] in {f.name for f in lt.fields}))]
+    names.sort(key=lambda kn: kn[0] == "table")   # views first: they read the tables
+    if names:
+        con.execute(" ".join(f'drop {k} if exists temp."{n}";' for k, n in names))
 
 
 def release(con, lt: LogType | None = None) -> None:
-    """Drop what validate left in the connection (raw text first, then the checked rows)."""
+    """Drop what validation left in the connection (raw text first, then the checked rows)."""
     _drop_raw(con, lt)
     con.execute("drop view if exists temp.incoming; drop table if exists temp.checked")
 
@@ -307,6 +390,7 @@ def _cross_field_rules(con, lt: LogType) -> None:
     if lt.name == "suite_stays":
         # A stay is identified by (client, check-in): a second row for it in one file is a duplicate.
         con.execute("""update checked set err__client_code = 'same client and check-in as an earlier row'
-                       where _row in (select _row from (select _row, row_number() over (
-                           partition by person_key, check_in order by _row) as n from checked
-                           where err__client_code is null and err__check_in is null) where n > 1)""")
+                       from (select _t, _row from (select _t, _row, row_number() over (
+                           partition by _t, person_key, check_in order by _row) as n from checked
+                           where err__client_code is null and err__check_in is null) where n > 1) dup
+                       where checked._t = dup._t and checked._row = dup._row""")
