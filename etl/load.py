@@ -150,6 +150,7 @@ class _NameCodes:
             self._candidates(e.name)
         self.checked = set(self._keys.values())
         con.execute("create temp table if not exists person_keys (code varchar, person_key ubigint)")
+        self.load_keys: set[int] = set()   # the keys in `person_keys`, kept here too: checked by every name
         self.known = self._in_core(self.checked)
 
     def _candidates(self, text: str) -> set[int]:
@@ -168,10 +169,11 @@ class _NameCodes:
         return {r[0] for r in self.con.execute(sql, {"k": sorted(keys)}).fetchall()}
 
     def _in_load(self, keys: set[int]) -> set[int]:
-        if not keys:
-            return set()
-        return {r[0] for r in self.con.execute("select person_key from person_keys where person_key in "
-                                               "(select unnest(?))", [sorted(keys)]).fetchall()}
+        return keys & self.load_keys
+
+    def read(self, keys: set[int]) -> None:
+        """The person keys of codes a table of this load holds (etl.validate.register_codes)."""
+        self.load_keys |= keys
 
     def held(self, name: str, sheet: str = "") -> bool:
         keys = self._candidates(name) | self._candidates(sheet)
@@ -345,7 +347,7 @@ class _Batch:
             _drop_raw_of(self.con, src)
             o.status, o.reason = "refused", f"could not be checked: {unforeseen(exc)}; nothing of it was loaded"
             return
-        register_codes(self.con, t.log_type, src, self.key)
+        self.codes.read(register_codes(self.con, t.log_type, src, self.key))
         if self.codes.held(e.name, t.sheet):
             # a code this very file holds: refused before anything of it is written
             _drop_raw_of(self.con, src)

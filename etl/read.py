@@ -339,17 +339,16 @@ class FastCsv:
                 except duckdb.Error:
                     if padding:
                         raise
-            # Footnotes: the one-cell text rows at the end (counted from the file's tail, which is small).
-            last = con.execute(f'select max(rowid) from "{into}_csv" where not _blank').fetchall()[0][0]
-            last = -1 if last is None else last
-            con.execute(f'update "{into}_csv" set _total = null where rowid > ? and not _total and not _blank',
-                        [last - self.tail])
-            blanks, totals, footnotes, rows = con.execute(
-                f'select count(*) filter (where _blank), count(*) filter (where _total and not _blank), '
-                f'count(*) filter (where _total is null), count(*) filter (where not _total and not _blank) '
-                f'from "{into}_csv"').fetchall()[0]
+            # Footnotes: the one-cell text rows at the end (counted from the file's tail, which is
+            # small), past `cut`: the last row with text, less the tail's footnote rows.
+            blanks, totals, footnotes, rows, cut = con.execute(
+                f"""with m as (select coalesce(max(rowid) filter (where not _blank), -1) - $tail as cut from "{into}_csv")
+                    select count(*) filter (where _blank), count(*) filter (where _total and not _blank),
+                           count(*) filter (where not _total and not _blank and rowid > m.cut),
+                           count(*) filter (where not _total and not _blank and rowid <= m.cut), any_value(m.cut)
+                    from "{into}_csv", m""", {"tail": self.tail}).fetchall()[0]
             con.execute(f"""create or replace temp view "{into}" as select rowid + {first} as _row, *
-                            from "{into}_csv" where not _blank and not _total""")
+                            from "{into}_csv" where not _blank and not _total and rowid <= {-1 if cut is None else int(cut)}""")
         except (duckdb.Error, UnicodeEncodeError):  # a name DuckDB cannot take: the slow path reads bytes
             with contextlib.suppress(duckdb.Error):
                 con.execute(f'drop view if exists temp."{into}"')

@@ -330,7 +330,7 @@ def _screen(con, field: str) -> None:
         _temp_from(con, "screened", {"value": new, "reason": [looks_identifying(v) for v in new]})
 
 
-def _person_keys(con, field: str, key: bytes, source: str | None = None) -> None:
+def _person_keys(con, field: str, key: bytes, source: str | None = None) -> set[int]:
     """Normalised code -> person key for every code of the field, in temp table `person_keys`
     (kept for the connection's life, never in the database file: each code is hashed once). The
     codes of `d__<field>`, or with `source` those of one table of cells (as the load reads it)."""
@@ -340,18 +340,18 @@ def _person_keys(con, field: str, key: bytes, source: str | None = None) -> None
     new = [r[0] for r in con.execute(
         f"""select distinct {_CODE_NORM.format(v=f'"{field}"')} as code from {src}
             where "{field}" is not null except select code from person_keys""").fetchall()]
-    if new:
-        keys = hash_codes(new, key)
-        _temp_from(con, "person_keys", {"code": list(keys), "person_key": list(keys.values())},
-                   {"person_key": "ubigint"})
+    if not new:
+        return set()
+    keys = hash_codes(new, key)
+    _temp_from(con, "person_keys", {"code": list(keys), "person_key": list(keys.values())},
+               {"person_key": "ubigint"})
+    return set(keys.values())
 
 
-def register_codes(con, lt: LogType, source: str, key: bytes) -> None:
-    """The person keys of a table's codes, as soon as it is read: a later file's name is checked
-    against them before the batch they wait in is validated."""
-    for f in lt.fields:
-        if f.kind == CODE:
-            _person_keys(con, f.name, key, source)
+def register_codes(con, lt: LogType, source: str, key: bytes) -> set[int]:
+    """The person keys of a table's codes, as soon as it is read (the new ones are returned): a
+    later file's name is checked against them before the batch they wait in is validated."""
+    return set().union(*(_person_keys(con, f.name, key, source) for f in lt.fields if f.kind == CODE))
 
 
 def _drop_raw(con, lt: LogType | None = None) -> None:

@@ -62,6 +62,16 @@ def all_text_in_db(db: Path) -> str:
         con.close()
 
 
+def query(db: Path, sql: str, params=()) -> list[tuple]:
+    """The rows of a query on a database file, opened read-only and closed again."""
+    import duckdb
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params).fetchall()
+    finally:
+        con.close()
+
+
 def future() -> str:
     """A date three days after the product's today (the test's clock), as logged text."""
     from shop import settings

@@ -8,11 +8,10 @@ import json
 import os
 import random
 
-import duckdb
 import pytest
 
 from cli import main
-from helpers import write_csv
+from helpers import query, write_csv
 
 SUPPLY_FIELDS = ["dist_date", "channel", "item", "quantity", "client_code"]
 CODES = [f"QB{n:02d}T" for n in range(30)]   # synthetic, of the contract's shape
@@ -27,13 +26,6 @@ def supply_rows(rng, n, month_days, codes):
 def touch(path, t):
     os.utime(path, (t, t))
 
-
-def query(db, sql, params=()):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture()

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-import duckdb
 import pytest
 
 from cli import main
-from helpers import good_row, write_rows
+from helpers import good_row, query, write_rows
 
 
 def _rows(lt, n, **over):
@@ -55,13 +54,6 @@ def _load(box, db, monkeypatch, capsys, batch: str | None):
     return code, capsys.readouterr().out
 
 
-def _q(db, sql):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
 
 def test_a_batch_gives_each_file_what_it_gives_alone(tmp_path, box, monkeypatch, capsys):
     box, days = box
@@ -71,27 +63,27 @@ def test_a_batch_gives_each_file_what_it_gives_alone(tmp_path, box, monkeypatch,
     lines = {l.split(": ", 1)[0]: l for l in out.splitlines() if ": " in l and not l.startswith(" ")}
     # each file its own date order: 13/03 and 03/13 are both 13 March
     want = sorted(dt.date(2025, 3, d) for d in days) * 2 + [dt.date(2025, 3, 14)] * 2
-    got = [r[0] for r in _q(together, "select contact_date from core.outreach order by 1")]
+    got = [r[0] for r in query(together, "select contact_date from core.outreach order by 1")]
     assert got == sorted(want)
-    assert _q(together, "select file_name, date_order from meta.batches where log_type = 'outreach' "
+    assert query(together, "select file_name, date_order from meta.batches where log_type = 'outreach' "
                         "order by 1") == [("outreach_a.csv", "dmy"), ("outreach_b.csv", "mdy"), ("outreach_d.csv", None)]
     assert "outreach_c.csv: refused: has dates written in numbers that read both" in lines["outreach_c.csv"]
-    assert _q(together, "select b.file_name, r.row_number, r.field from meta.rejects r join meta.batches b using (batch_id) "
+    assert query(together, "select b.file_name, r.row_number, r.field from meta.rejects r join meta.batches b using (batch_id) "
                         "order by 1") == [("outreach_d.csv", 3, "contact_mode"), ("stays_3.csv", 3, "client_code")]
     # duplicates are a file's own: one stay in each of two files, the third file's second row
-    assert _q(together, "select b.file_name, count(*) from core.suite_stays s join meta.batches b using (batch_id) "
+    assert query(together, "select b.file_name, count(*) from core.suite_stays s join meta.batches b using (batch_id) "
                         "group by 1 order by 1") == [("stays_1.csv", 1), ("stays_2.csv", 1), ("stays_3.csv", 1)]
     assert "stays_3.csv: loaded, 1 rows loaded, 1 rejected" in lines["stays_3.csv"]
     assert "same client and check-in as an earlier row" in out
     # warnings are a file's own too
-    assert _q(together, "select b.file_name, w.row_number from meta.warnings w join meta.batches b using (batch_id) "
+    assert query(together, "select b.file_name, w.row_number from meta.warnings w join meta.batches b using (batch_id) "
                         "where w.reason like 'not a Friday%'") == [("friday_2.csv", 3)]
     # and all of it as if each file were loaded alone
     code_alone, out_alone = _load(box, alone, monkeypatch, capsys, "0")
     assert (code_alone, out_alone) == (code, out)
     for table in ("core.outreach", "core.suite_stays", "core.friday_network", "meta.rejects", "meta.warnings"):
         sql = f"select * exclude (batch_id) from {table} order by all"
-        assert _q(together, sql) == _q(alone, sql), table
+        assert query(together, sql) == query(alone, sql), table
 
 
 def test_a_name_holding_a_code_of_a_file_waiting_in_the_batch_is_refused(tmp_path, monkeypatch, capsys):
@@ -102,4 +94,4 @@ def test_a_name_holding_a_code_of_a_file_waiting_in_the_batch_is_refused(tmp_pat
     code, out = _load(box, tmp_path / "t.duckdb", monkeypatch, capsys, None)
     assert code == 1 and "WX42P" not in out
     assert "supplies….csv: refused: its name holds a client code" in out
-    assert _q(tmp_path / "t.duckdb", "select file_name from meta.batches") == [("a/supplies.csv",)]
+    assert query(tmp_path / "t.duckdb", "select file_name from meta.batches") == [("a/supplies.csv",)]

@@ -10,28 +10,21 @@ import duckdb
 from shop import marts, schema
 from shop.contract import LOG_TYPES
 from etl.load import load
-from helpers import write_rows
+from helpers import query, write_rows
 
-
-def _rows(db, sql):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def _expected_log_months(db) -> Counter:
     out = Counter()
     for n in marts.SERVICE_LOGS:
         d = LOG_TYPES[n].date_field.name
-        for batch, day in _rows(db, f"select batch_id, {d} from core.{n}"):
+        for batch, day in query(db, f"select batch_id, {d} from core.{n}"):
             out[(n, batch, day.replace(day=1))] += 1
     return out
 
 
 def _log_months(db) -> Counter:
-    return Counter({(lt, b, m): r for lt, b, m, r in _rows(db, "select log_type, batch_id, month, rows "
+    return Counter({(lt, b, m): r for lt, b, m, r in query(db, "select log_type, batch_id, month, rows "
                                                                "from marts.log_months")})
 
 
@@ -61,11 +54,11 @@ def test_a_load_and_its_corrected_copy_leave_the_marts_equal_to_core(tmp_path):
     db = tmp_path / "shop.duckdb"
     load([logs], db, say=lambda *_: None)
     assert _log_months(db) == _expected_log_months(db) != Counter()
-    vols = {(m, i): v for m, i, v in _rows(db, "select month, indicator, value from marts.monthly_volumes "
+    vols = {(m, i): v for m, i, v in query(db, "select month, indicator, value from marts.monthly_volumes "
                                                "where indicator like 'outreach.%'")}
     assert vols[(dt.date(2025, 3, 1), "outreach.contacts")] == 2
     assert vols[(dt.date(2025, 3, 1), "outreach.support_hours")] == 0.5
-    blank = {(m, f): (r, b) for lt, f, m, r, b in _rows(db, "select log_type, field, month, rows, blank "
+    blank = {(m, f): (r, b) for lt, f, m, r, b in query(db, "select log_type, field, month, rows, blank "
                                                            "from marts.blank_cells where log_type = 'outreach'")}
     assert blank[(dt.date(2025, 3, 1), "minutes")] == (2, 1)
     # the file corrected and loaded again replaces its earlier version: its rows alone are counted,
@@ -76,7 +69,7 @@ def test_a_load_and_its_corrected_copy_leave_the_marts_equal_to_core(tmp_path):
     load([logs], db, say=lambda *_: None)
     assert _log_months(db) == _expected_log_months(db)
     assert sum(_log_months(db).values()) == 4 and {b for _, b, _ in _log_months(db)} == {2}
-    assert dt.date(2025, 5, 1) not in {m for m, in _rows(db, "select month from marts.monthly_volumes")}
+    assert dt.date(2025, 5, 1) not in {m for m, in query(db, "select month from marts.monthly_volumes")}
     _as_rebuilt(db)
     # a month of another log added later: only its months are counted again, the rest stay exact
     write_rows(logs / "supplies_2025-06.csv", "supplies",
@@ -84,7 +77,7 @@ def test_a_load_and_its_corrected_copy_leave_the_marts_equal_to_core(tmp_path):
     load([logs], db, say=lambda *_: None)
     _as_rebuilt(db)
     assert sum(_log_months(db).values()) == 5
-    blank = {(m, f): (r, b) for lt, f, m, r, b in _rows(db, "select log_type, field, month, rows, blank "
+    blank = {(m, f): (r, b) for lt, f, m, r, b in query(db, "select log_type, field, month, rows, blank "
                                                            "from marts.blank_cells where log_type = 'outreach'")}
     assert blank[(dt.date(2025, 3, 1), "minutes")] == (2, 0)
 
@@ -105,5 +98,5 @@ def test_an_upgraded_database_gets_its_marts_filled_from_core(tmp_path):
     finally:
         con.close()
     assert _log_months(db) == _expected_log_months(db) != Counter()
-    assert {i for _, i, _ in _rows(db, "select month, indicator, value from marts.monthly_volumes")} >= {
+    assert {i for _, i, _ in query(db, "select month, indicator, value from marts.monthly_volumes")} >= {
         "outreach.contacts", "outreach.people"}

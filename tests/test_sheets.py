@@ -5,21 +5,14 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 from openpyxl import Workbook
 
 from cli import main
+from helpers import query
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
-
-def rows(db, sql):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def load(tmp_path, *files, extra=()):
@@ -65,7 +58,7 @@ def test_every_month_sheet_of_a_workbook_named_by_type_is_read(tmp_path, capsys)
     units = month_sheets(f)
     assert load(tmp_path, f) == 0
     out = capsys.readouterr().out
-    assert rows(tmp_path / "t.duckdb", "select sum(quantity) from core.supplies")[0][0] == sum(units)
+    assert query(tmp_path / "t.duckdb", "select sum(quantity) from core.supplies")[0][0] == sum(units)
     for m in ("Apr-23", "May-23", "Jun-23"):
         assert f"Supplies 2023-24.xlsx [{m}]: loaded, 2 rows loaded" in out
     assert "Supplies 2023-24.xlsx [Pivot]: skipped: not read: the file's name says supplies" in out
@@ -88,7 +81,7 @@ def test_a_tab_named_after_the_service_or_nothing_is_read_by_its_name_or_header(
     f = tmp_path / "March 2025.xlsx"
     wb.save(f)
     assert load(tmp_path, f) == 0
-    assert rows(tmp_path / "t.duckdb", f"select count(*) from core.{log_type}")[0][0] == 1
+    assert query(tmp_path / "t.duckdb", f"select count(*) from core.{log_type}")[0][0] == 1
     out = capsys.readouterr().out
     assert f"March 2025.xlsx [{sheet}]: loaded, 1 rows loaded" in out
 
@@ -102,7 +95,7 @@ def test_a_sheet_whose_columns_fit_several_log_types_says_which_and_how_to_name_
     out = capsys.readouterr().out
     line = [l for l in out.splitlines() if l.startswith("March 2025.xlsx [Suite]")][0]
     assert "skipped" in line and "suite_stays and suite_requests" in line and "name the sheet" in line
-    assert rows(tmp_path / "t.duckdb", "select count(*) from core.education")[0][0] == 1
+    assert query(tmp_path / "t.duckdb", "select count(*) from core.education")[0][0] == 1
 
 
 def test_old_xls_and_ods_workbooks_are_read(tmp_path, capsys):
@@ -110,20 +103,20 @@ def test_old_xls_and_ods_workbooks_are_read(tmp_path, capsys):
     ods = shutil.copy(FIXTURES / "March services.ods", tmp_path)
     assert load(tmp_path, xls, ods) == 0
     db = tmp_path / "t.duckdb"
-    assert rows(db, "select dist_date, item, quantity from core.supplies order by dist_date") == [
+    assert query(db, "select dist_date, item, quantity from core.supplies order by dist_date") == [
         (dt.date(2023, 4, 3), "naloxone_kit", 2), (dt.date(2023, 4, 12), "external_condom", 40),
         (dt.date(2023, 4, 28), "lubricant", 10), (dt.date(2023, 5, 5), "naloxone_kit", 3),
         (dt.date(2023, 5, 19), "internal_condom", 12)]
-    assert rows(db, "select check_in, check_out, exit_destination from core.suite_stays order by check_in") == [
+    assert query(db, "select check_in, check_out, exit_destination from core.suite_stays order by check_in") == [
         (dt.date(2025, 3, 3), dt.date(2025, 3, 6), "housing"), (dt.date(2025, 3, 10), dt.date(2025, 3, 12), "shelter")]
-    assert rows(db, "select count(*), count(event) from core.friday_network") == [(3, 2)]
+    assert query(db, "select count(*), count(event) from core.friday_network") == [(3, 2)]
 
 
 def test_formula_results_and_time_cells_in_a_minutes_column(tmp_path, capsys):
     """Cached formula values a hair off a whole number, an h:mm time and an [h]:mm duration."""
     f = shutil.copy(FIXTURES / "Outreach formulas.xlsx", tmp_path)
     assert load(tmp_path, f) == 0, capsys.readouterr().out
-    assert rows(tmp_path / "t.duckdb", "select minutes from core.outreach order by contact_date") == [
+    assert query(tmp_path / "t.duckdb", "select minutes from core.outreach order by contact_date") == [
         (85,), (90,), (135,), (57,)]
 
 
@@ -137,7 +130,7 @@ def test_a_sheet_named_with_an_identifier_refuses_the_file(tmp_path, capsys):
 @pytest.mark.parametrize("name", ["outreach 250-555-0147.csv", "outreach jane(at)shop(dot)ca.csv",
                                   "outreach 130.692.544.csv"])
 def test_a_file_named_with_an_identifier_is_refused_and_never_printed(tmp_path, capsys, name):
-    from helpers import good_row, write_rows
+    from helpers import good_row, query, write_rows
     f = write_rows(tmp_path / name, "outreach", [good_row("outreach")])
     assert load(tmp_path, f) == 1
     out = capsys.readouterr().out
@@ -155,4 +148,4 @@ def test_a_csv_named_after_the_suite_is_read_by_its_header(tmp_path, capsys, hea
     f = write_csv(tmp_path / "Safe Suite March.csv", header, [[row[h] for h in header]])
     assert load(tmp_path, f) == 0
     assert f"read as {log_type}: its columns fit that log type" in capsys.readouterr().out
-    assert rows(tmp_path / "t.duckdb", f"select count(*) from core.{log_type}")[0][0] == 1
+    assert query(tmp_path / "t.duckdb", f"select count(*) from core.{log_type}")[0][0] == 1

@@ -5,21 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-import duckdb
 import pytest
 
 from cli import main
-from helpers import write_csv
+from helpers import query, write_csv
 
 EDU = ["session_date", "audience", "topic", "attendees"]
 
-
-def one(db, sql):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.mark.parametrize("text", [
@@ -31,7 +23,7 @@ def test_a_date_loads_as_the_date_a_person_reads(tmp_path, capsys, text):
     other = "17-03-2025" if "-" in text else "17.3.2025" if text[0].isdigit() else "2025-03-17"
     f = write_csv(tmp_path / "education.csv", EDU, [[text, "police", "safer sex", "12"], [other, "police", "safer sex", "3"]])
     assert main(["load", str(f), "--db", str(tmp_path / "t.duckdb")]) == 0, capsys.readouterr().out
-    assert one(tmp_path / "t.duckdb", "select session_date from core.education order by session_date")[0][0] == \
+    assert query(tmp_path / "t.duckdb", "select session_date from core.education order by session_date")[0][0] == \
         dt.date(2025, 3, 7)
 
 
@@ -53,7 +45,7 @@ def test_durations_and_formula_results_in_a_minutes_column(tmp_path, capsys, min
     f = write_csv(tmp_path / "outreach.csv", ["contact_date", "contact_mode", "minutes"],
                   [["2025-03-07", "street", minutes]])
     assert main(["load", str(f), "--db", str(tmp_path / "t.duckdb")]) == 0, capsys.readouterr().out
-    assert one(tmp_path / "t.duckdb", "select minutes from core.outreach") == [(want,)]
+    assert query(tmp_path / "t.duckdb", "select minutes from core.outreach") == [(want,)]
 
 
 def test_a_value_near_but_not_within_1e9_of_a_whole_number_is_still_rejected(tmp_path, capsys):
@@ -69,7 +61,7 @@ def test_text_in_brackets_after_a_field_name_is_a_unit(tmp_path, capsys, header)
                   [["2025-03-07", "street", "40", "1"]])
     assert main(["load", str(f), "--db", str(tmp_path / "t.duckdb")]) == 0
     out = capsys.readouterr().out
-    assert one(tmp_path / "t.duckdb", "select minutes from core.outreach") == [(40,)]
+    assert query(tmp_path / "t.duckdb", "select minutes from core.outreach") == [(40,)]
     assert "ignored columns not in the contract: Qty (units)" in out
 
 
