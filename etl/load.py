@@ -367,7 +367,7 @@ class _Batch:
         con, lt = self.con, items[0][2].log_type
         try:
             got = validate_many(con, [t for _, _, t, _ in items], [s for *_, s in items], self.key,
-                                self.date_order, self.today)
+                                self.date_order, self.today, registered=True)
         except duckdb.Error as exc:
             release(con, lt)
             if len(items) == 1:
@@ -396,11 +396,13 @@ class _Batch:
 
 
 def _drop_raw_of(con, src: str) -> None:
-    """Drop one table of cells (and, for a CSV DuckDB read, its view)."""
-    kinds = dict(con.execute("select view_name, 'view' from duckdb_views() where temporary and view_name = ? union all "
-                             "select table_name, 'table' from duckdb_tables() where temporary and table_name in (?, ?)",
-                             [src, src, src + "_csv"]).fetchall())
-    con.execute(" ".join(f'drop {kinds[n]} temp."{n}";' for n in (src, src + "_csv") if n in kinds))
+    """Drop one table of cells: its view and table (for a CSV DuckDB read) and its distinct codes."""
+    codes = sorted({f.name for lt in LOG_TYPES.values() for f in lt.fields if f.kind == CODE})
+    names = [src, src + "_csv"] + [f"{src}__k_{c}" for c in codes]
+    kinds = dict(con.execute("select view_name, 'view' from duckdb_views() where temporary and view_name in (select unnest($n)) "
+                             "union all select table_name, 'table' from duckdb_tables() where temporary "
+                             "and table_name in (select unnest($n))", {"n": names}).fetchall())
+    con.execute(" ".join(f'drop {kinds[n]} temp."{n}";' for n in names if n in kinds))
 
 
 def load(paths, db: str | Path, log_type: str | None = None, date_order: str | None = None,

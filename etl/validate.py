@@ -197,7 +197,7 @@ def validate(raw: RawTable, key: bytes, date_order: str | None = None,
 
 
 def validate_many(con, raws: list[RawTable], sources: list[str], key: bytes, date_order: str | None = None,
-                  today: dt.date | None = None) -> list[Validated | Refused]:
+                  today: dt.date | None = None, registered: bool = False) -> list[Validated | Refused]:
     """Type and check tables of one log type together, each already in its temp relation
     `sources[i]` (_row and the fields as text, see RawTable.materialize): a Validated per table,
     or the Refused that refuses it (a date order of its own that cannot be told).
@@ -208,6 +208,7 @@ def validate_many(con, raws: list[RawTable], sources: list[str], key: bytes, dat
     statements run once per batch, not per file: a load of 80 files of eight types makes eight
     batches. The typed rows of all tables stay in temp table `checked` (column _t: the table's
     number) for `use`; the raw text and the per-value tables are dropped before returning.
+    `registered`: each table's codes went through register_codes (their distinct values are kept).
     A duckdb.Error leaves the temp objects for the caller's `release`.
     """
     today = today or settings.today()  # Kamloops's today, not the server's
@@ -220,19 +221,25 @@ def validate_many(con, raws: list[RawTable], sources: list[str], key: bytes, dat
             f"select {i} as _t, '{'m' if orders and orders[i] == 'mdy' else 'd'}' as _o, _row, {cols} "
             f'from "{sources[i]}"' for i in tables))
 
-    def distinct():
+    def values(f, tables):
+        if registered and f.kind == CODE:   # each table's distinct codes, kept when it was registered
+            return "select distinct raw_v from (" + " union all ".join(
+                f'select raw_v from "{sources[i]}__k_{f.name}"' for i in tables) + ")"
+        return f'select distinct "{f.name}" as raw_v from raw_src'
+
+    def distinct(tables):
         # Per field, its distinct values, trimmed (blank as null): every check below runs on these,
         # once per distinct value, and the rows are joined back at the end.
         con.execute(" ".join(f'''drop table if exists "d__{f.name}"; drop table if exists "p__{f.name}";
                                 create temp table "d__{f.name}" as select raw_v, nullif(trim(raw_v::varchar, {WS}), '')
-                                as "{f.name}" from (select distinct "{f.name}" as raw_v from raw_src);'''
+                                as "{f.name}" from ({values(f, tables)});'''
                              for f in lt.fields))
         parse_dates(con, lt, today)
 
     out: list = [None] * len(raws)
     live = list(range(len(raws)))
     union(live)
-    distinct()
+    distinct(live)
     orders = _orders(con, lt, date_order, live)
     refused = [i for i in live if isinstance(orders[i], Refused)]
     for i in refused:
@@ -243,7 +250,7 @@ def validate_many(con, raws: list[RawTable], sources: list[str], key: bytes, dat
         return out
     union(live, orders)
     if refused:
-        distinct()   # the values of the refused tables go no further
+        distinct(live)   # the values of the refused tables go no further
     joins = []
     for f in lt.fields:
         if f.kind == DATE:
@@ -252,7 +259,8 @@ def validate_many(con, raws: list[RawTable], sources: list[str], key: bytes, dat
             _screen(con, f.name)
             joins.append(f'left join screened f_{f.name} on f_{f.name}.value = raw_in."{f.name}"')
         if f.kind == CODE:
-            _person_keys(con, f.name, key)
+            if not registered:
+                _person_keys(con, f.name, key)
             joins.append(f"""left join person_keys k_{f.name}
                              on k_{f.name}.code = {_CODE_NORM.format(v=f'raw_in."{f.name}"')}""")
     # Each field is typed and checked once per distinct value (a map), then joined to the rows:
@@ -335,8 +343,10 @@ def _person_keys(con, field: str, key: bytes, source: str | None = None) -> set[
     (kept for the connection's life, never in the database file: each code is hashed once). The
     codes of `d__<field>`, or with `source` those of one table of cells (as the load reads it)."""
     con.execute("create temp table if not exists person_keys (code varchar, person_key ubigint)")
-    src = f'"d__{field}"' if source is None else (
-        f'(select nullif(trim(raw_v::varchar, {WS}), \'\') as "{field}" from (select distinct "{field}" as raw_v from "{source}"))')
+    src = f'"d__{field}"'
+    if source is not None:   # its distinct codes, kept for validate_many (raw text: dropped with the table)
+        con.execute(f'create temp table "{source}__k_{field}" as select distinct "{field}" as raw_v from "{source}"')
+        src = f'(select nullif(trim(raw_v::varchar, {WS}), \'\') as "{field}" from "{source}__k_{field}")'
     new = [r[0] for r in con.execute(
         f"""select distinct {_CODE_NORM.format(v=f'"{field}"')} as code from {src}
             where "{field}" is not null except select code from person_keys""").fetchall()]
