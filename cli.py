@@ -40,10 +40,10 @@ def _prepare_external(db) -> None:
     the monthly review compares, built now rather than by their first reader
     (metrics.release.prepare). The load stands whatever happens here."""
     import time
-    from metrics import release
     if not settings.prepare_external():
         return
-    t = time.perf_counter()
+    t = time.perf_counter()   # its imports (pandas, the engine) are its own time, not the load's
+    from metrics import release
     from shop.store import close_shared
     try:
         from metrics import review
