@@ -415,7 +415,8 @@ def load(paths, db: str | Path, log_type: str | None = None, date_order: str | N
         raise LoadError("no files found in " + ", ".join(map(str, paths)))
     key = peek_key(db)
     outcomes: list[Outcome] = []
-    # One file at a time, straight into the working copy: memory holds one file, never the batch.
+    # Files read one at a time, checked in batches of one log type (batch_bytes(), 32 MB of text),
+    # straight into the working copy: memory holds one batch, never the whole load.
     new_bytes = sum(e.path.stat().st_size for e in files if e.path.is_file())
     with load_lock(db, say=say), working_copy(db, new_bytes) as con:
         before = schema.migrate(con)

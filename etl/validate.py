@@ -5,7 +5,9 @@ those live in memory and the connection's owner-only temp folder (removed with t
 never in the database file, so raw values (client codes among them) are never stored. The
 tables of raw text are dropped as soon as the typed rows are made. Each field becomes one
 parse expression and one error expression generated from the contract, run once per distinct
-value; a row with any error is rejected with (row, field, reason), never the value.
+value; a row with any error is rejected with (row, field, reason), never the value. The files
+of one log type are checked together (validate_many), each with its own date order, rejects,
+warnings and count.
 """
 from __future__ import annotations
 
