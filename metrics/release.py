@@ -223,6 +223,7 @@ def _cross_family(ft, people: dict, past: list[dict], fy: int, exact: dict, k: i
 def _record_items(rel: Released, k: int) -> list[dict]:
     """The released table as ledger lines: released values only, as the ranges they say."""
     out = []
+    month = [ledger.month_of(rel.fy, i) for i in range(12)]   # once, not twice a cell (15,000 at 10M)
     for (fam, (a, b), dim, cat), v in rel.cells.items():
         if not FAMILIES[fam].disclosive:
             continue
@@ -233,11 +234,11 @@ def _record_items(rel: Released, k: int) -> list[dict]:
             members = rel.merged.get((fam, dim), [])
         else:
             members = [cat]
-        out.append({"table": "family", "what": fam, "from": ledger.month_of(rel.fy, a), "to": ledger.month_of(rel.fy, b),
+        out.append({"table": "family", "what": fam, "from": month[a], "to": month[b],
                     "dim": dim, "members": members, "lo": lo, "hi": None if hi == float("inf") else hi})
     for (ind, (a, b)), v in rel.people.items():
         lo, hi = bounds_of(v, k)
-        out.append({"table": "people", "what": ind, "from": ledger.month_of(rel.fy, a), "to": ledger.month_of(rel.fy, b),
+        out.append({"table": "people", "what": ind, "from": month[a], "to": month[b],
                     "dim": None, "members": None, "lo": lo, "hi": None if hi == float("inf") else hi})
     return out
 
@@ -308,9 +309,12 @@ def _span_or_raise(period: Period, today: dt.date, quarters_only: bool = False) 
     return span_or_raise(period, today, quarters_only)
 
 
-def figures(period: Period, suppressed: bool, path=None, today: dt.date | None = None) -> dict:
+def figures(period: Period, suppressed: bool, path=None, today: dt.date | None = None,
+            exact: dict | None = None, version: str | None = None) -> dict:
     """Every indicator for the period: exact for staff; released (from the linked table) otherwise.
-    Raises NotExternal for a period outside the External table."""
+    Raises NotExternal for a period outside the External table. `exact`: the period's exact
+    figures (indicators.compute) when the caller has them, computed at database `version`; they
+    are used only while the database is still at that version."""
     today = today or settings.today()
     path = path or db.db_path()
     if not suppressed:
@@ -318,8 +322,9 @@ def figures(period: Period, suppressed: bool, path=None, today: dt.date | None =
         return {i: exact.get(i) for i in REGISTRY}
     s = external_span(period, today) or _span_or_raise(period, today, quarters_only=True)
     rel = year(s.fy, path, today)
-    exact = (_exact(str(path), db.version(path), s.period.start, s.period.end, today, db.suite_units())
-             if db.has_data(path) else {})
+    if exact is None or version is None or version != db.version(path) or s.period != period:
+        exact = (_exact(str(path), db.version(path), s.period.start, s.period.end, today, db.suite_units())
+                 if db.has_data(path) else {})
     return _indicators(rel, s, exact, suppress.threshold())
 
 

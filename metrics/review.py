@@ -97,6 +97,7 @@ class Review:
     path: object = None                                     # the database the review was built from
     columns: list[Period] = field(default_factory=list)     # months compared in section 1
     figures: dict = field(default_factory=dict)             # (start, end) -> exact figures
+    version: str | None = None                              # the database's version they were computed at
     findings: list[dict] = field(default_factory=list)
     fiscal_year: Period | None = None
     targets: list[tuple[str, float]] = field(default_factory=list)
@@ -112,8 +113,8 @@ def released(rv: "Review", p: Period, suppressed: bool) -> dict:
     page), or nothing for a period outside it."""
     if not suppressed:
         return rv.figures[(p.start, p.end)]
-    try:
-        return release.figures(p, True, rv.path, rv.today)
+    try:  # the exact figures build() computed (each period's own), while the database is unchanged
+        return release.figures(p, True, rv.path, rv.today, rv.figures.get((p.start, p.end)), rv.version)
     except release.NotExternal:
         return {}
 
@@ -214,7 +215,7 @@ def build(path=None, today: dt.date | None = None, month: dt.date | None = None)
     """The exact review as of the latest complete month with data (or `month`, if earlier)."""
     today = today or settings.today()
     path = path or db.db_path()
-    rv = Review(today, None, path=path)
+    rv = Review(today, None, path=path, version=db.version(path))   # before anything is read
     if not db.has_data(path):
         return rv
     with db.connect(path) as con:

@@ -47,8 +47,7 @@ def month_of(fy: int, i: int) -> str:
 def index_of(fy: int, month: str) -> int | None:
     """The position of `YYYY-MM` in fiscal year fy, or None outside it."""
     y, m = int(month[:4]), int(month[5:7])
-    s = periods.fiscal_year(fy).start
-    i = (y - s.year) * 12 + m - s.month
+    i = (y - fy) * 12 + m - periods.fiscal_start_month()   # the year starts in month fiscal_start_month() of fy
     return i if 0 <= i < 12 else None
 
 

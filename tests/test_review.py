@@ -9,6 +9,7 @@ import math
 import subprocess
 import sys
 from collections import Counter
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -593,3 +594,23 @@ def test_a_month_with_no_rows_is_0_for_events_once_a_later_month_has_rows_else_n
     assert rv.missing["education"] == [feb, dt.date(2025, 3, 1)] and rv.missing["supplies"] == [feb]
     got = [(f["month"], f["item"]) for f in rv.findings if f["rule"] == "completeness.missing_month"]
     assert got == [(feb, "supplies")]   # bad dates average 6 a month, but a quiet month is a 0
+
+
+def test_the_external_review_built_before_a_load_shows_the_load_s_figures(clean_db, today, tmp_path, monkeypatch):
+    """The External review takes the exact figures its build computed (not computed again) only
+    while the database is the one they were computed on: a load in between gives the new ones."""
+    import shutil
+    from helpers import copy_db, good_row
+    db = copy_db(Path(clean_db), tmp_path / "review.duckdb")
+    if Path(clean_db + ".key").exists():   # the module's database was built with its own key file
+        shutil.copyfile(clean_db + ".key", str(db) + ".key")
+        monkeypatch.delenv("SHOP_HASH_KEY")
+    rv = review.build(db, today)
+    before = review.view(rv, True)["compare"]
+    day = rv.month.start + dt.timedelta(days=2)
+    rows = [dict(good_row("supplies", i), dist_date=day.isoformat(), channel="drop_in", item="hygiene_kit",
+                 quantity="7") for i in range(40)]
+    load([write_rows(tmp_path / "supplies_more.csv", "supplies", rows)], db, say=lambda *_: None)
+    after = review.view(rv, True)["compare"]                   # the review built before the load
+    fresh = review.view(review.build(db, today), True)["compare"]
+    assert after == fresh and fresh != before
