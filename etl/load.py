@@ -314,7 +314,7 @@ def demo_guard(con, db: Path, demo: bool) -> None:
 
 def batch_bytes() -> int:
     """Tables of one log type are checked together up to about this much text (a file's size;
-    cells read by Python, about 16 bytes each): memory holds one batch, never the whole load."""
+    cells read by Python, about 64 bytes each): memory holds one batch, never the whole load."""
     return int(os.environ.get("SHOP_LOAD_BATCH_BYTES", str(32 * 1024 * 1024)))
 
 
@@ -332,13 +332,15 @@ class _Batch:
         self.made = 0   # temp tables of cells made: each gets a name of its own
 
     def add(self, e: Entry, o: Outcome, t: RawTable) -> None:
-        weight = t.plan.path.stat().st_size if t.plan is not None else 16 * len(t.rows) * len(t.log_type.fields)
+        # a file's size, or about 64 bytes a cell kept in Python (measured: 62)
+        weight = t.plan.path.stat().st_size if t.plan is not None else 64 * len(t.rows) * len(t.log_type.fields)
         if self.items and (self.items[0][2].log_type is not t.log_type or self.weight + weight > batch_bytes()):
             self.flush()
         src = f"raw_src_{self.made}"
         self.made += 1
         try:
             t.materialize(self.con, src)
+            new_keys = register_codes(self.con, t.log_type, src, self.key)
         except Refused as exc:
             _drop_raw_of(self.con, src)
             o.status, o.reason = "refused", str(exc)
@@ -347,7 +349,7 @@ class _Batch:
             _drop_raw_of(self.con, src)
             o.status, o.reason = "refused", f"could not be checked: {unforeseen(exc)}; nothing of it was loaded"
             return
-        self.codes.read(register_codes(self.con, t.log_type, src, self.key))
+        self.codes.read(new_keys)
         if self.codes.held(e.name, t.sheet):
             # a code this very file holds: refused before anything of it is written
             _drop_raw_of(self.con, src)
@@ -364,20 +366,27 @@ class _Batch:
         if not self.items:
             return
         items, self.items, self.weight = self.items, [], 0
+        try:
+            self._check(items)
+        finally:
+            release(self.con, items[0][2].log_type)   # whatever of the batch is left
+
+    def _check(self, items) -> None:
+        """Check the tables together and write each in turn; if DuckDB fails on them together,
+        each is checked alone from the table it already has (so only the one at fault is refused,
+        and nothing is read, counted or name-checked twice)."""
         con, lt = self.con, items[0][2].log_type
         try:
             got = validate_many(con, [t for _, _, t, _ in items], [s for *_, s in items], self.key,
                                 self.date_order, self.today, registered=True)
         except duckdb.Error as exc:
-            release(con, lt)
+            release(con, lt, sources=())   # the batch's own objects: each file's table stays
             if len(items) == 1:
                 o = items[0][1]
                 o.status, o.reason = "refused", f"could not be checked: {unforeseen(exc)}; nothing of it was loaded"
                 return
-            # one table the batch cannot take: each is checked alone, so only that one is refused
-            for e, o, t, _ in items:
-                self.add(e, o, t)
-                self.flush()
+            for item in items:
+                self._check([item])
             return
         for (e, o, t, _), v in zip(items, got):
             if isinstance(v, Refused):
@@ -391,8 +400,7 @@ class _Batch:
                 raise RuntimeError("injected failure (test)")
             use(con, lt, v)
             _write(con, o, t, v, e.siblings, e.tie)
-        release(con, lt)
-        del items, got
+        release(con, lt, sources=())
 
 
 def _drop_raw_of(con, src: str) -> None:

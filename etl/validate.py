@@ -248,7 +248,7 @@ def validate_many(con, raws: list[RawTable], sources: list[str], key: bytes, dat
         out[i] = orders[i]
     live = [i for i in live if i not in refused]
     if not live:
-        _drop_raw(con, lt)
+        _drop_raw(con, lt, sources)
         return out
     union(live, orders)
     if refused:
@@ -289,7 +289,7 @@ def validate_many(con, raws: list[RawTable], sources: list[str], key: bytes, dat
     # The raw text is not needed past this point: only typed values and person keys go on.
     con.execute(f"create temp table checked as select raw_in._t, raw_in._row::bigint as _row, {', '.join(sel)} "
                 f"from raw_src raw_in {' '.join(maps)}")
-    _drop_raw(con, lt)
+    _drop_raw(con, lt, sources)
     _cross_field_rules(con, lt)
     errs = [f'"err__{f.name}"' for f in lt.fields]
     any_err = " or ".join(f"{e} is not null" for e in errs)
@@ -366,22 +366,29 @@ def register_codes(con, lt: LogType, source: str, key: bytes) -> set[int]:
     return set().union(*(_person_keys(con, f.name, key, source) for f in lt.fields if f.kind == CODE))
 
 
-def _drop_raw(con, lt: LogType | None = None) -> None:
-    """Drop every temp object that holds raw text (the tables of cells, their union, distinct
-    values, maps): by name when the log type is known, the per-table ones from the catalog."""
+def _drop_raw(con, lt: LogType | None = None, sources=None) -> None:
+    """Drop every temp object that holds raw text: the union `raw_src`, the per-value tables (of
+    lt's fields, or all) and the tables of cells: all of them, or with `sources` only those
+    (each with its DuckDB-read table and its distinct codes)."""
     objs = con.execute("select 'table', table_name from duckdb_tables() where temporary union all "
                        "select 'view', view_name from duckdb_views() where temporary").fetchall()
     per_field = tuple(f"{pre}__" for pre in ("d", "p", "m"))
-    names = [(k, n) for k, n in objs if n.startswith("raw_src") or (n.startswith(per_field) and (
+
+    def raw(n):
+        if n == "raw_src" or sources is None:
+            return n.startswith("raw_src")
+        return any(n == s or n == s + "_csv" or n.startswith(s + "__k_") for s in sources)
+    names = [(k, n) for k, n in objs if raw(n) or (n.startswith(per_field) and (
         lt is None or n[3:] in {f.name for f in lt.fields}))]
     names.sort(key=lambda kn: kn[0] == "table")   # views first: they read the tables
     if names:
         con.execute(" ".join(f'drop {k} if exists temp."{n}";' for k, n in names))
 
 
-def release(con, lt: LogType | None = None) -> None:
-    """Drop what validation left in the connection (raw text first, then the checked rows)."""
-    _drop_raw(con, lt)
+def release(con, lt: LogType | None = None, sources=None) -> None:
+    """Drop what validation left in the connection (raw text first, then the checked rows);
+    `sources`: only those tables of cells (see _drop_raw)."""
+    _drop_raw(con, lt, sources)
     con.execute("drop view if exists temp.incoming; drop table if exists temp.checked")
 
 

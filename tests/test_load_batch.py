@@ -95,3 +95,52 @@ def test_a_name_holding_a_code_of_a_file_waiting_in_the_batch_is_refused(tmp_pat
     assert code == 1 and "WX42P" not in out
     assert "supplies….csv: refused: its name holds a client code" in out
     assert query(tmp_path / "t.duckdb", "select file_name from meta.batches") == [("a/supplies.csv",)]
+
+
+def test_one_date_typed_with_and_without_a_space_is_one_date_in_a_file_and_across_files(tmp_path, monkeypatch, capsys):
+    """`2025-03-07` and `2025-03-07 ` are two texts of one date: read once, so no row is joined
+    twice (3 rows were loaded as 6) and no stay meets itself as a duplicate."""
+    box = tmp_path / "inbox"
+    write_rows(box / "outreach_a.csv", "outreach",
+               _rows("outreach", 3, contact_date=lambda i: "2025-03-07" + (" " if i == 2 else "")))
+    write_rows(box / "outreach_b.csv", "outreach", _rows("outreach", 2, contact_date="2025-03-07 ",
+                                                           client_code=lambda i: f"QB{i}Z", minutes="45"))
+    write_rows(box / "stays_a.csv", "suite_stays", [dict(good_row("suite_stays", 0), check_in="2025-02-03")])
+    write_rows(box / "stays_b.csv", "suite_stays", [dict(good_row("suite_stays", 1), check_in="2025-02-03 ")])
+    db = tmp_path / "t.duckdb"
+    code, out = _load(box, db, monkeypatch, capsys, None)
+    assert code == 0, out
+    assert query(db, "select b.file_name, count(*) from core.outreach o join meta.batches b using (batch_id) "
+                     "group by 1 order by 1") == [("outreach_a.csv", 3), ("outreach_b.csv", 2)]
+    assert query(db, "select count(*) from core.suite_stays") == [(2,)]
+    assert query(db, "select count(*) from meta.rejects") == [(0,)]
+
+
+def test_a_batch_duckdb_cannot_take_is_checked_file_by_file_as_if_alone(tmp_path, box, monkeypatch, capsys):
+    """A DuckDB error on a batch (memory, say): each table is checked alone from the table it
+    already has. Nothing is read, counted or name-checked twice (blank rows of a CSV DuckDB read,
+    a name holding a code only a later file holds)."""
+    import duckdb as ddb
+    from etl import load as load_mod
+    box, _ = box
+    real = load_mod.validate_many
+
+    def fails_together(con, raws, *a, **kw):
+        if len(raws) > 1:
+            raise ddb.OutOfMemoryException("injected: the batch does not fit")
+        return real(con, raws, *a, **kw)
+    monkeypatch.setenv("SHOP_FAST_CSV_BYTES", "1")   # every CSV read by DuckDB, blank rows counted there
+    write_rows(box / "supplies_1.csv", "supplies", _rows("supplies", 3) + [{}])   # a row of empty cells
+    write_rows(box / "supplies_2.csv", "supplies", _rows("supplies", 2, dist_date="2025-03-14") + [{}])
+    alone = _load(box, tmp_path / "alone.duckdb", monkeypatch, capsys, "0")
+    monkeypatch.setattr(load_mod, "validate_many", fails_together)
+    forced = _load(box, tmp_path / "forced.duckdb", monkeypatch, capsys, None)
+    assert forced == alone
+    assert "(1 header, 1 blank)" in forced[1]
+    # and the code only a later file reveals still stops the whole load
+    late = tmp_path / "late"
+    write_rows(late / "a" / "supplies WX42P.csv", "supplies", _rows("supplies", 2, client_code="QQ11A"))
+    write_rows(late / "b" / "supplies.csv", "supplies", _rows("supplies", 2, client_code="WX42P"))
+    code = main(["load", str(late), "--db", str(tmp_path / "late.duckdb")])
+    err = capsys.readouterr().err
+    assert code == 1 and "has a client code in its name" in err and "WX42P" not in err

@@ -2,7 +2,8 @@
 -- {src} and {col} name the field's distinct-values table and column (from the contract, never
 -- user text); $today decides the century of a two-digit year.
 with src as (
-  select "{col}" as v, lower("{col}") as t0 from "{src}" where "{col}" is not null
+  -- distinct: two raw texts trim to one (`2025-03-07` and `2025-03-07 `), read once, not twice
+  select distinct "{col}" as v, lower("{col}") as t0 from "{src}" where "{col}" is not null
 ),
 cleaned as (
   -- drop a weekday in front, a time (or ISO T-time) behind, ordinal suffixes and abbreviation dots
