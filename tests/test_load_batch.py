@@ -144,3 +144,19 @@ def test_a_batch_duckdb_cannot_take_is_checked_file_by_file_as_if_alone(tmp_path
     code = main(["load", str(late), "--db", str(tmp_path / "late.duckdb")])
     err = capsys.readouterr().err
     assert code == 1 and "has a client code in its name" in err and "WX42P" not in err
+
+
+def test_a_code_held_only_by_a_file_refused_for_its_dates_still_stops_a_name_that_holds_it(tmp_path, capsys):
+    """A file refused for its dates is still read: a code it holds is a code, so another file
+    named with it is not loaded (it was, and its name stored, when a refused file's codes were
+    never hashed)."""
+    box = tmp_path / "inbox"
+    write_rows(box / "a" / "outreach QZ9Y.csv", "outreach", _rows("outreach", 2))
+    write_rows(box / "b" / "outreach.csv", "outreach",
+               _rows("outreach", 2, client_code="QZ9Y", contact_date=lambda i: f"0{3 + i}/0{4 + i}/2025"))
+    db = tmp_path / "t.duckdb"
+    code = main(["load", str(box), "--db", str(db)])
+    captured = capsys.readouterr()
+    assert code == 1 and "has a client code in its name" in captured.err
+    assert "QZ9Y" not in captured.out + captured.err
+    assert not db.exists() or query(db, "select count(*) from meta.batches") == [(0,)]
