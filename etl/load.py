@@ -342,17 +342,17 @@ class _Batch:
             t.materialize(self.con, src)
             new_keys = register_codes(self.con, t.log_type, src, self.key)
         except Refused as exc:
-            _drop_raw_of(self.con, src)
+            release(self.con, t.log_type, sources=[src])
             o.status, o.reason = "refused", str(exc)
             return
         except duckdb.Error as exc:  # nothing of this table is written: the rest loads
-            _drop_raw_of(self.con, src)
+            release(self.con, t.log_type, sources=[src])
             o.status, o.reason = "refused", f"could not be checked: {unforeseen(exc)}; nothing of it was loaded"
             return
         self.codes.read(new_keys)
         if self.codes.held(e.name, t.sheet):
             # a code this very file holds: refused before anything of it is written
-            _drop_raw_of(self.con, src)
+            release(self.con, t.log_type, sources=[src])
             if self.codes.held(e.name):
                 o.file = code_masked_name(e.name)
             if t.sheet and self.codes.held("", t.sheet):
@@ -401,16 +401,6 @@ class _Batch:
             use(con, lt, v)
             _write(con, o, t, v, e.siblings, e.tie)
         release(con, lt, sources=())
-
-
-def _drop_raw_of(con, src: str) -> None:
-    """Drop one table of cells: its view and table (for a CSV DuckDB read) and its distinct codes."""
-    codes = sorted({f.name for lt in LOG_TYPES.values() for f in lt.fields if f.kind == CODE})
-    names = [src, src + "_csv"] + [f"{src}__k_{c}" for c in codes]
-    kinds = dict(con.execute("select view_name, 'view' from duckdb_views() where temporary and view_name in (select unnest($n)) "
-                             "union all select table_name, 'table' from duckdb_tables() where temporary "
-                             "and table_name in (select unnest($n))", {"n": names}).fetchall())
-    con.execute(" ".join(f'drop {kinds[n]} temp."{n}";' for n in names if n in kinds))
 
 
 def load(paths, db: str | Path, log_type: str | None = None, date_order: str | None = None,
