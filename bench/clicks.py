@@ -34,12 +34,16 @@ PAGES = {"Overview": "SHOP at a glance", "Outreach": "Outreach", "Supplies": "Ha
 STAFF_ONLY = {"Audit log": "Audit log"}
 # Positive signs that a page has finished, instead of a pause (the browser tests use them too,
 # tests/apps.py): its script has run to the end over a live connection, nothing is stale or still
-# running, every plotly chart has drawn its axes; then two animation frames, for layout.
+# running, no element still waits for its code (Streamlit draws a skeleton, stSkeleton, until an
+# element's lazily loaded component arrives: on a first visit that is seconds after the run ends,
+# so a count or a click made then sees part of the page), every plotly chart has drawn its axes;
+# then two animation frames, for layout.
 SETTLED = """() => {
   const app = document.querySelector('[data-testid=stApp]');
   return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
     && app.getAttribute('data-test-connection-state') === 'CONNECTED'
     && !document.querySelector('[data-testid=stStatusWidget]') && !document.querySelector('[data-stale=true]')
+    && !document.querySelector('[data-testid=stSkeleton]')
     && [...document.querySelectorAll('.js-plotly-plot')].every(p => p.querySelector('.main-svg'));
 }"""
 DRAWN = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))"

@@ -21,6 +21,23 @@ from conftest import ROOT
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = ROOT / "screenshots"
 
+# The logs of the dashboards running now (port -> file), which conftest's report hook adds to a
+# failing test's report: what the server said (a traceback, a refused write) is then in CI's output.
+LIVE_LOGS: dict[int, object] = {}
+
+
+def log_tails(limit: int = 4000) -> list[tuple[str, str]]:
+    """(title, last `limit` characters) of each running dashboard's log."""
+    out = []
+    for port, log in list(LIVE_LOGS.items()):
+        try:  # read without moving the offset the dashboard writes at (the two share it)
+            size = os.fstat(log.fileno()).st_size
+            text = os.pread(log.fileno(), limit, max(0, size - limit)).decode(errors="replace")
+        except (OSError, ValueError):
+            continue
+        out.append((f"dashboard on port {port}: its log", text or "(empty)"))
+    return out
+
 
 def settled(page, timeout: int = 90_000):
     """Wait until the page shows the end of its run (SETTLED), then for layout (DRAWN)."""
@@ -38,6 +55,33 @@ def rerun_shows(page, text: str, timeout: int = 90_000):
     """After a click that reruns the page: wait for `text` (the positive sign of the new run), then settle."""
     page.get_by_text(text).first.wait_for(timeout=timeout)
     settled(page, timeout)
+
+
+# Streamlit shows a failed download (its deferred file not made) under the button for 5 seconds
+# and drops it: kept here as it appears, so a download that never comes fails saying why.
+_KEEP_DOWNLOAD_ERRORS = """() => {
+  window.__downloadErrors = window.__downloadErrors || [];
+  if (window.__downloadObserver) return;
+  window.__downloadObserver = new MutationObserver(() => {
+    for (const e of document.querySelectorAll('[data-testid=stDownloadButtonError]'))
+      if (!window.__downloadErrors.includes(e.innerText)) window.__downloadErrors.push(e.innerText);
+  });
+  window.__downloadObserver.observe(document.body, {childList: true, subtree: true, characterData: true});
+}"""
+
+
+def download(page, button, timeout: int = 90_000):
+    """Click `button` (a locator) and return Playwright's Download; if none comes, fail with what
+    the page said under the button (the dashboard's log is added to the report by conftest)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    page.evaluate(_KEEP_DOWNLOAD_ERRORS)
+    try:
+        with page.expect_download(timeout=timeout) as dl:
+            button.click()
+        return dl.value
+    except PlaywrightTimeout:
+        said = page.evaluate("() => window.__downloadErrors")
+        raise AssertionError(f"no download within {timeout / 1000:.0f} s of the click; the page said: {said}") from None
 
 
 @contextlib.contextmanager
@@ -65,9 +109,11 @@ def streamlit_app(db, *args, port: int | None = None, env_extra=None):
                 log.seek(0)
                 pytest.fail("the dashboard did not start: " + log.read().decode(errors="replace")[-3000:])
             time.sleep(0.25)  # polling the health check: the positive sign is its answer
+    LIVE_LOGS[port] = log
     try:
         yield port
     finally:
+        LIVE_LOGS.pop(port, None)
         proc.terminate()
         try:
             proc.wait(10)

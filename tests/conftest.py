@@ -61,6 +61,16 @@ def pytest_configure(config):
                                        "when a token or cookie was made; nothing there depends on the date)")
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failing test's report carries the logs of the dashboards it ran against (tests/apps.py)."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and "apps" in sys.modules:
+        for title, text in sys.modules["apps"].log_tails():
+            report.sections.append((title, text))
+
+
 @pytest.fixture(scope="module", autouse=True)
 def _module_clock(instant, request):
     """The module's own fixtures (a dashboard, a database) are made at its instant too."""

@@ -68,6 +68,38 @@ def test_every_page_opens_without_exception(app, browser, path):
     page.close()
 
 
+# Every change of the app's run state, from the page's first moment (the app element is made later)
+_RUN_STATES = """
+window.__runStates = [];
+new MutationObserver(() => {
+  const app = document.querySelector('[data-testid=stApp]');
+  const state = app && app.getAttribute('data-test-script-state');
+  if (state && state !== window.__runStates[window.__runStates.length - 1]) window.__runStates.push(state);
+}).observe(document, {subtree: true, childList: true, attributes: true, attributeFilter: ['data-test-script-state']});
+"""
+
+
+def test_a_first_visit_straight_to_a_page_runs_once_and_settles_drawn(demo_db, tmp_path, browser):
+    """The tests' positive sign (apps.settled) and the server's first visit. A new server's first
+    visit straight to /outreach ran the page twice, with a finished, empty run between (the run
+    state said done while nothing was drawn); and after a run ends a new browser still draws each
+    element's component seconds later, skeletons meanwhile. settled() must mean the page as seen."""
+    db = copy_db(demo_db, tmp_path / "shop.duckdb")
+    with running_app(db) as url:
+        page = browser.new_page()  # a new context: nothing of Streamlit's code cached
+        page.add_init_script(_RUN_STATES)
+        page.goto(f"{url}/outreach", wait_until="domcontentloaded")
+        page.wait_for_selector("[data-testid=stApp]", timeout=90000)
+        settled(page)
+        states = page.evaluate("() => window.__runStates")
+        # the Outreach page's five tiles: contacts, people, new people, anonymous contacts, support hours
+        tiles, skeletons = (page.locator("[data-testid=stMetric]").count(),
+                            page.locator("[data-testid=stSkeleton]").count())
+        page.close()
+    assert states.count("running") == 1, states
+    assert skeletons == 0 and tiles == 5, (tiles, skeletons)
+
+
 def test_period_survives_a_page_change_and_the_staff_view_is_not_in_the_url(app, browser):
     page = open_page(browser, app, f"outreach?from=2025-04-01&to=2025-06-30&token={token_for(app)}",
                      "outreach_quarter")

@@ -13,7 +13,7 @@ import pytest
 
 import clock as test_clock
 
-from apps import CHROMIUM, SHOTS, free_port, left_for_the_provider, settled
+from apps import CHROMIUM, SHOTS, download, free_port, left_for_the_provider, settled
 from deploy.serve import BOARD, STAFF
 from etl.load import load
 from helpers import write_rows
@@ -128,10 +128,9 @@ def test_staff_sign_in_through_the_proxy_exact_figures_and_download(served, chro
     button = page.get_by_role("button", name="Download this table (CSV)").first
     button.wait_for(state="visible", timeout=90000)  # the positive sign: the opened table's button is drawn
     settled(page)
-    with page.expect_download(timeout=90000) as dl:
-        button.click()
-    assert "_EXACT_" in dl.value.suggested_filename
-    rows = list(csv.DictReader(io.StringIO(open(dl.value.path(), encoding="utf-8").read())))
+    got = download(page, button)
+    assert "_EXACT_" in got.suggested_filename
+    rows = list(csv.DictReader(io.StringIO(open(got.path(), encoding="utf-8").read())))
     month = next(r for r in rows if r["period"] != "Total")
     by_mode = {k.lower(): v for k, v in month.items()}
     street = next(v for k, v in by_mode.items() if "street" in k)

@@ -174,6 +174,12 @@ def install() -> None:
     # uvicorn believes X-Forwarded-For from 127.0.0.1 by default, so anyone with a shell here could
     # write any address into the audit log; the proxy is proven by its key instead (proxied_client).
     os.environ["FORWARDED_ALLOW_IPS"] = ""
+    # dashboard.py names the pages with st.navigation. Until a run has called it, Streamlit follows
+    # its older pages/ convention: the first visit of the server's life straight to /outreach runs
+    # pages/outreach.py alone, which then runs again through dashboard.py (frame.context), and the
+    # browser sees a finished, empty run in between. Said at once here, every visit runs once.
+    from streamlit.runtime.pages_manager import PagesManager
+    PagesManager.uses_pages_directory = False
     made = starlette_app.create_streamlit_middleware
     if getattr(made, "_refuse_first", False):
         return
