@@ -9,6 +9,7 @@ import http.server
 import re
 import shutil
 import threading
+import time
 import urllib.error
 import urllib.request
 
@@ -141,7 +142,6 @@ ws.onopen = () => ws.send(Uint8Array.from(atob("%(msg)s"), c => c.charCodeAt(0))
 ws.onmessage = (e) => { let s = ""; new Uint8Array(e.data).forEach(b => s += String.fromCharCode(b));
                         window.got.push(btoa(s)); };
 ws.onclose = () => { window.done = true; };
-setTimeout(() => { window.done = true; }, 20000);
 </script>"""
 
 
@@ -175,16 +175,29 @@ def test_another_local_page_cannot_read_the_dashboard(local_app, browser):
     msg = BackMsg()
     msg.rerun_script.query_string = ""
     html = ATTACK % {"port": port, "msg": base64.b64encode(msg.SerializeToString()).decode()}
+    def decoded(got):
+        out = []
+        for b in got:
+            f = ForwardMsg()
+            f.ParseFromString(base64.b64decode(b))
+            out.append(f)
+        return out
+
+    def run_ended(msgs):  # the positive sign: the run the page asked for has ended (not for a rerun)
+        return any(f.WhichOneof("type") == "script_finished" and f.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN
+                   for f in msgs)
+
     with attacker_site(html) as other:
         page = browser.new_page()
         page.goto(f"http://localhost:{other}/", wait_until="domcontentloaded")
-        page.wait_for_function("() => window.done", timeout=40000)
+        deadline = time.monotonic() + 60
+        while not (page.evaluate("() => window.done") or run_ended(decoded(page.evaluate("() => window.got")))):
+            assert time.monotonic() < deadline, "the websocket neither closed nor ended a run in 60 s"
+            page.wait_for_timeout(100)  # polling for the sign above
         got = page.evaluate("() => window.got")
         page.close()
     kinds, texts = [], []
-    for b in got:
-        f = ForwardMsg()
-        f.ParseFromString(base64.b64decode(b))
+    for f in decoded(got):
         if f.WhichOneof("type") == "delta" and f.delta.WhichOneof("type") == "new_element":
             el = f.delta.new_element
             kinds.append(el.WhichOneof("type"))
