@@ -72,16 +72,27 @@ _KEEP_DOWNLOAD_ERRORS = """() => {
 
 def download(page, button, timeout: int = 90_000):
     """Click `button` (a locator) and return Playwright's Download; if none comes, fail with what
-    the page said under the button (the dashboard's log is added to the report by conftest)."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    the page said under the button (the dashboard's log is added to the report by conftest). A
+    failed download ends the wait at once: the page's error is as positive a sign as the file."""
     page.evaluate(_KEEP_DOWNLOAD_ERRORS)
+    came: list = []
+
+    def arrived(d):
+        came.append(d)
+    page.on("download", arrived)
     try:
-        with page.expect_download(timeout=timeout) as dl:
-            button.click()
-        return dl.value
-    except PlaywrightTimeout:
-        said = page.evaluate("() => window.__downloadErrors")
-        raise AssertionError(f"no download within {timeout / 1000:.0f} s of the click; the page said: {said}") from None
+        button.click()
+        deadline = time.monotonic() + timeout / 1000
+        while not came:
+            said = page.evaluate("() => window.__downloadErrors")
+            if said:
+                raise AssertionError(f"no download: the page said {said}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no download within {timeout / 1000:.0f} s of the click; the page said nothing")
+            page.wait_for_timeout(100)  # lets Playwright deliver the download event while polling
+        return came[0]
+    finally:
+        page.remove_listener("download", arrived)
 
 
 @contextlib.contextmanager
