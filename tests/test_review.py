@@ -455,7 +455,9 @@ def test_cli_prints_the_same_findings_and_exits_0(demo_db, clean_db, today):
     assert ext.returncode == 0 and json.loads(ext.stdout)["suppressed"] is True
     text = run_cli("--db", str(demo_db))
     assert text.returncode == 0 and "2. What looks wrong" in text.stdout and "Naloxone kits" in text.stdout
-    clean = run_cli("--db", str(clean_db))
+    # the rules on clean data, in the CLI's words (the count line is the same in both views; the
+    # External text is checked above, and its released tables on this database would cost 5 s)
+    clean = run_cli("--db", str(clean_db), "--exact")
     assert clean.returncode == 0 and "9 of 9 rules found nothing" in clean.stdout
 
 
