@@ -58,13 +58,13 @@ def _enc(x):
     return x
 
 
-def _dec(x):
-    if isinstance(x, dict):
-        if "t" in x:
-            return tuple(_dec(v) for v in x["t"])
-        return {_dec(k): _dec(v) for k, v in x["d"]}
-    if isinstance(x, list):
-        return [_dec(v) for v in x]
+def _dec(x: dict):
+    """What _enc encoded, as the JSON parser meets each object (innermost first): a {"t": ...} is a
+    tuple, a {"d": ...} a dict; lists and numbers are as parsed (one call an object, not a value)."""
+    if "t" in x:
+        return tuple(x["t"])
+    if "d" in x:
+        return {k: v for k, v in x["d"]}
     return x
 
 
@@ -72,10 +72,10 @@ def load(db_path, key: tuple) -> dict | None:
     """The fields of a Released saved under exactly this key, or None."""
     f = _file(db_path, key)
     try:
-        data = json.loads(f.read_text())
+        data = json.loads(f.read_text(), object_hook=_dec)
         if data.get("key") != repr((CODE,) + tuple(key)):
             return None
-        return _dec(data["fields"])
+        return data["fields"]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 

@@ -99,15 +99,24 @@ _FY: dict = {}
 def of_year(db, fy: int) -> tuple[list[dict], Counter]:
     """The lines whose span lies in fiscal year fy, and how many each release (rid) wrote."""
     lines = entries(db)
-    key = (str(path(db)), _READ.get(str(path(db)), (None,))[0], len(lines), fy, periods.fiscal_start_month())
-    hit = _FY.get(key)
-    if hit is None:
-        mine = [e for e in lines if index_of(fy, e["from"]) is not None and index_of(fy, e["to"]) is not None]
-        hit = _FY[key] = (mine, Counter(e.get("rid") for e in mine))
-        if len(_FY) > 256:
+    start = periods.fiscal_start_month()
+    key = (str(path(db)), _READ.get(str(path(db)), (None,))[0], len(lines), start)
+    years = _FY.get(key)
+    if years is None:
+        # every line's year in one pass, not one pass a year: a line lies in fiscal year fy when
+        # its first and last months both do; index_of(fy, month) is not None exactly when
+        # fy = year + (month - start) // 12
+        grouped: dict = {}
+        for e in lines:
+            f, t = e["from"], e["to"]
+            fy_from = int(f[:4]) + (int(f[5:7]) - start) // 12
+            if fy_from == int(t[:4]) + (int(t[5:7]) - start) // 12:
+                grouped.setdefault(fy_from, []).append(e)
+        years = {y: (mine, Counter(e.get("rid") for e in mine)) for y, mine in grouped.items()}
+        if len(_FY) > 16:
             _FY.clear()
-            _FY[key] = hit
-    return hit
+        _FY[key] = years
+    return years.get(fy) or ([], Counter())
 
 
 def record(db, day: dt.date, items: list[dict]) -> int:
