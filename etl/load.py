@@ -731,6 +731,8 @@ def freeze(db: Path, label: str, period_from, period_to, suppressed: bool, batch
         raise LoadError(f"the report's label {why}: not frozen; give it a label without it")
     with _small_write(db, wait_s, say) as con:
         key = _key_if_ours(con, db)
+        if key is not None and privacy.codes_held(con, [label], key):  # the label is listed outside the staff view
+            raise LoadError(f"the report's label {privacy.HOLDS_CODE}: not frozen")
         if key is not None and key_file_hashes(con, key):  # the caller's list has the old digests
             batches_json = _keyed_batches_json(batches_json, key)
         rid = con.execute("select coalesce(max(report_id), 0) + 1 from meta.frozen_reports").fetchone()[0]

@@ -19,7 +19,7 @@ import duckdb
 
 from shop import settings
 from shop.contract import CODE, DATE, ENUM, INT, MULTI, NUMBER, TEXT, YESNO, INDICATOR_IDS, LogType
-from shop.privacy import hash_codes, looks_identifying
+from shop.privacy import HOLDS_CODE, codes_held, hash_codes, looks_identifying
 from .read import RawTable, Refused
 
 _YES = ["yes", "y", "true", "1", "x"]
@@ -254,15 +254,21 @@ def validate_many(con, raws: list[RawTable], sources: list[str], key: bytes, dat
     if refused:
         distinct(live)   # the values of the refused tables go no further
     joins = []
+    if not registered:  # the batch's own codes first: a text is checked against them too
+        for f in lt.fields:
+            if f.kind == CODE:
+                _person_keys(con, f.name, key)
     for f in lt.fields:
         if f.kind == DATE:
             joins.append(f'left join "p__{f.name}" pd_{f.name} on pd_{f.name}.v = raw_in."{f.name}"')
-        if f.kind in (TEXT, CODE):
+        if f.kind == CODE:
             _screen(con, f.name)
             joins.append(f'left join screened f_{f.name} on f_{f.name}.value = raw_in."{f.name}"')
+        if f.kind == TEXT:
+            _screen(con, f.name)
+            _screen_codes(con, f.name, key)
+            joins.append(f'left join "c__{f.name}" f_{f.name} on f_{f.name}.value = raw_in."{f.name}"')
         if f.kind == CODE:
-            if not registered:
-                _person_keys(con, f.name, key)
             joins.append(f"""left join person_keys k_{f.name}
                              on k_{f.name}.code = {_CODE_NORM.format(v=f'raw_in."{f.name}"')}""")
     # Each field is typed and checked once per distinct value (a map), then joined to the rows:
@@ -340,6 +346,19 @@ def _screen(con, field: str) -> None:
         _temp_from(con, "screened", {"value": new, "reason": [looks_identifying(v) for v in new]})
 
 
+def _screen_codes(con, field: str, key: bytes) -> None:
+    """Temp table `c__<field>` (value, reason): the identifier screen's reason (`screened`), else
+    HOLDS_CODE for a text holding a client code (a code this batch holds too: checked per batch,
+    as the codes known grow with the load), else null."""
+    vals = [r[0] for r in con.execute(f'select distinct "{field}" from "d__{field}" where "{field}" is not null').fetchall()]
+    held = codes_held(con, vals, key)
+    con.execute(f'create or replace temp table "c__{field}" (value varchar, reason varchar)')
+    if vals:
+        _temp_from(con, f"c__{field}", {"value": vals, "reason": [HOLDS_CODE if v in held else None for v in vals]})
+    con.execute(f'update "c__{field}" c set reason = s.reason from screened s '
+                f'where s.value = c.value and s.reason is not null')
+
+
 def _person_keys(con, field: str, key: bytes, source: str | None = None) -> set[int]:
     """Normalised code -> person key for every code of the field, in temp table `person_keys`
     (kept for the connection's life, never in the database file: each code is hashed once). The
@@ -372,7 +391,7 @@ def _drop_raw(con, lt: LogType | None = None, sources=None) -> None:
     (each with its DuckDB-read table and its distinct codes)."""
     objs = con.execute("select 'table', table_name from duckdb_tables() where temporary union all "
                        "select 'view', view_name from duckdb_views() where temporary").fetchall()
-    per_field = tuple(f"{pre}__" for pre in ("d", "p", "m"))
+    per_field = tuple(f"{pre}__" for pre in ("d", "p", "m", "c"))
 
     def raw(n):
         if n == "raw_src" or sources is None:

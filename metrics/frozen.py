@@ -45,7 +45,7 @@ def compare(report_id: int, path=None, today: dt.date | None = None) -> tuple[di
         a, b = submitted.get(i), now.get(i)
         rows.append({"indicator": i, "label": ind.label, "as submitted": indicators.fmt(ind, a),
                      "today": indicators.fmt(ind, b), "changed": "CHANGED" if a != b else ""})
-    header = {"label": release.text(r["label"]) if bool(r["suppressed"]) else r["label"], "period": period, "suppressed": bool(r["suppressed"]),
+    header = {"label": release.text(r["label"], path) if bool(r["suppressed"]) else r["label"], "period": period, "suppressed": bool(r["suppressed"]),
               "created_at": r["created_at"], "batches": len(batches_then),
               "files replaced or removed since": changed_files,
               "files added since": max(0, len(shas_now - {b["sha256"] for b in batches_then}))}

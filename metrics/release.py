@@ -434,14 +434,37 @@ def totals(measure: str, period: Period, suppressed: bool, path=None, today: dt.
     return {str(c): v for c, v in br.table.loc["Total"].items()}
 
 
-def text(s) -> str | None:
+WITHHELD_TEXT = "(note withheld: it looks like it names a person)"
+
+
+def text(s, path=None) -> str | None:
     """Free text (an event, a program note, a label) as the External audience may see it: withheld
-    when the identifier screen flags it. The one place External text is screened."""
+    when the identifier screen flags it, or when it holds a client code the database holds (the
+    load refuses such text, but a code may arrive in a later load than the text). The one place
+    External text is screened."""
     from shop import privacy
     if s is None or (isinstance(s, float) and pd.isna(s)):
         return s
     s = str(s)
-    return "(note withheld: it looks like it names a person)" if privacy.looks_identifying(s) else s
+    if privacy.looks_identifying(s) or _holds_code(s, str(path or db.db_path())):
+        return WITHHELD_TEXT
+    return s
+
+
+def _unless_code(s, path=None):
+    """Text for the staff view: as written, unless it holds a client code (never printed, in any view)."""
+    return WITHHELD_TEXT if s is not None and _holds_code(str(s), str(path or db.db_path())) else s
+
+
+def _holds_code(s: str, path: str) -> bool:
+    from shop import privacy
+    if not db.has_data(path):
+        return False
+    key = privacy.load_key(path, create=False)
+    if key is None:  # no key, no person key can match: nothing is known to be a code
+        return False
+    with db.connect(path) as con:
+        return bool(privacy.codes_held(con, [s], key))
 
 
 def footnote() -> str:
@@ -472,7 +495,7 @@ def annotations(period: Period, suppressed: bool, path=None, scope: str | None =
         if scope is not None and r.scope not in ("all", scope):
             continue
         out.append({"start_date": r.start_date, "end_date": r.end_date, "scope": r.scope,
-                    "note": text(r.note) if suppressed else r.note})
+                    "note": text(r.note, path) if suppressed else _unless_code(r.note, path)})
     return out
 
 
@@ -483,4 +506,5 @@ def events(period: Period, suppressed: bool, path=None) -> list[tuple[str, str]]
                          from core.friday_network
                          where session_date between $from and $to and event is not null
                          order by m, event""", period, path or db.db_path())
-    return [(m, text(e) if suppressed else e) for m, e in zip(df.get("month", []), df.get("event", []))]
+    return [(m, text(e, path) if suppressed else _unless_code(e, path))
+            for m, e in zip(df.get("month", []), df.get("event", []))]

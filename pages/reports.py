@@ -77,7 +77,7 @@ if widgets.page_header("Reports", "The grant workbook, the board deck and CSV, w
     listing = frozen.listing(str(db.db_path()))
     if not listing.empty and not ctx.staff:  # exact (confidential) reports stay in the staff view
         listing = listing[listing["audience"] == "external (suppressed)"].copy()
-        listing["label"] = listing["label"].map(release.text)
+        listing["label"] = listing["label"].map(lambda t: release.text(t, db.db_path()))
     if listing.empty:
         st.info("No frozen reports yet. Use *Freeze as submitted* (staff view) or "
                 "`python -m etl export --freeze LABEL`.")

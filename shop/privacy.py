@@ -114,6 +114,36 @@ def name_code_candidates(name: str) -> set[str]:
     return out
 
 
+HOLDS_CODE = "holds a client code: write it without the code (text is shown in reports)"
+
+
+def known_keys(con, keys: set[int]) -> set[int]:
+    """Which of these person keys the load has read (temp `person_keys`) or the database holds."""
+    if not keys:
+        return set()
+    from .contract import CODE, LOG_TYPES
+    there = {(t, n) for t, n in con.execute(
+        "select case when temporary then 'temp' else schema_name end, table_name from duckdb_tables() "
+        "where temporary or (schema_name = 'core' and database_name = current_database())").fetchall()}
+    sources = [f"core.{lt.name}" for lt in LOG_TYPES.values()
+               if any(f.kind == CODE for f in lt.fields) and ("core", lt.name) in there]
+    if ("temp", "person_keys") in there:
+        sources.append("person_keys")
+    if not sources:
+        return set()
+    sql = " union ".join(f"select person_key from {t} where person_key in (select unnest($k))" for t in sources)
+    return {r[0] for r in con.execute(sql, {"k": sorted(keys)}).fetchall()}
+
+
+def codes_held(con, texts, key: bytes) -> set[str]:
+    """The texts holding a client code the load has read or the database holds: a word of it, or
+    two or three joined, as staff type a code (only keyed hashes are compared, none is written)."""
+    cands = {t: name_code_candidates(t) for t in texts if t}
+    hashed = hash_codes({c for cs in cands.values() for c in cs}, key)
+    known = known_keys(con, set(hashed.values()))
+    return {t for t, cs in cands.items() if any(hashed[c] in known for c in cs)} if known else set()
+
+
 def normalise_code(code: str) -> str:
     """Upper case, spaces and hyphens removed (the contract's normalisation)."""
     return re.sub(r"[\s\-]+", "", str(code)).upper()

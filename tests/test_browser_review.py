@@ -19,14 +19,10 @@ def open_review(browser, url, name, query=""):
     page = browser.new_page(viewport={"width": 1600, "height": 1000})
     page.goto(f"{url}/review{query}", wait_until="domcontentloaded")
     page.wait_for_selector("h1:has-text('Monthly review')", timeout=90000)
-    settle(page)
+    settled(page)
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
     return page
-
-
-def settle(page):
-    settled(page)
 
 
 def test_review_in_both_audiences(app, browser):
@@ -45,7 +41,7 @@ def test_review_in_both_audiences(app, browser):
     page = open_review(browser, app, "review_external_with_token", f"?token={TOKENS[app]}")
     page.get_by_text("Staff (exact, confidential)").click()
     page.wait_for_selector("text=Staff view: exact figures", timeout=90000)
-    settle(page)
+    settled(page)
     page.screenshot(path=str(SHOTS / "review_staff.png"), full_page=True)
     assert page.locator("[data-testid=stException]").count() == 0
     # staff see each rule's flagged rows as a table (file and row to fix); External sees months only

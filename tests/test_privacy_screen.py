@@ -74,3 +74,76 @@ def test_ordinary_columns_are_not_taken_for_identifiers(tmp_path, capsys, column
     f = write_csv(tmp_path / "friday_network.csv", ["session_date", "attendee_group", column],
                   [["2025-03-07", "alumni", "x"]])
     assert main(["load", str(f), "--db", str(tmp_path / "t.duckdb")]) == 0, capsys.readouterr().out
+
+
+# A client code typed into free text, as staff type codes (case, hyphens, spaces): a pseudonym
+# still points at one person, and text is shown in reports. The codes are the synthetic ones below.
+CODE_TEXTS = ["Birthday cake for {c}", "cake for {lower}", "{hyph} moved in", "thanks {spaced}!"]
+
+
+def _spellings(code: str) -> list[str]:
+    return [t.format(c=code, lower=code.lower(), hyph=code[:2] + "-" + code[2:], spaced=code[:2] + " " + code[2:])
+            for t in CODE_TEXTS]
+
+
+@pytest.mark.parametrize("lt_name, field", [("friday_network", "event"), ("referrals", "referred_to"),
+                                            ("annotations", "note")])
+def test_free_text_holding_a_client_code_rejects_the_row_and_never_stores_it(tmp_path, capsys, lt_name, field):
+    """Codes the database already holds (an earlier load) and codes of the same file both count."""
+    db = tmp_path / "t.duckdb"
+    earlier = write_rows(tmp_path / "a" / "outreach_early.csv", "outreach",
+                         [dict(good_row("outreach", 0), client_code="QZ7KX4")])
+    assert main(["load", str(earlier), "--db", str(db)]) == 0
+    rows = [good_row(lt_name, i) for i in range(10)]
+    has_code = any(f.name == "client_code" for f in __import__("shop.contract", fromlist=["LOG_TYPES"]).LOG_TYPES[lt_name].fields)
+    here = "WV3JP9" if has_code else "QZ7KX4"   # a code of this very file (where the log has codes)
+    if has_code:
+        rows[9]["client_code"] = here
+    texts = _spellings("QZ7KX4") + _spellings(here)[:2]
+    for r, t in zip(rows, texts):
+        r[field] = t
+    f = write_rows(tmp_path / "b" / f"{lt_name}_x.csv", lt_name, rows)
+    capsys.readouterr()
+    assert main(["load", str(f), "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    rejected = {int(l.split()[1].rstrip(",")) for l in out.splitlines() if l.startswith("  row ")}
+    assert rejected == set(range(2, 2 + len(texts))), out
+    assert "holds a client code" in out
+    stored = all_text_in_db(db)
+    for t in texts:
+        assert t not in out and t not in stored
+    for code in ("QZ7KX4", here):
+        assert code not in out and code.lower() not in out and code not in stored
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute(f"select count(*) from core.{lt_name}").fetchone()[0] == len(rows) - len(texts)
+    con.close()
+
+
+def test_text_that_a_later_load_shows_to_hold_a_code_is_never_printed_and_labels_are_refused(tmp_path, capsys):
+    """An event typed before its person's first contact loads (nothing says it is a code yet); once
+    a later load brings the code, the event is withheld in every view, and a report label that
+    holds a known code is refused."""
+    import datetime as dt
+    from etl.load import LoadError, freeze
+    from metrics import release
+    from shop.periods import Period
+    db = tmp_path / "t.duckdb"
+    fri = [dict(good_row("friday_network", i), event="") for i in range(3)]
+    fri[1]["event"] = "cake for qz-7kx4"
+    f = write_rows(tmp_path / "a" / "friday_network_x.csv", "friday_network", fri)
+    assert main(["load", str(f), "--db", str(db)]) == 0
+    day = dt.date.fromisoformat(fri[1]["session_date"])
+    period = Period(day.replace(day=1), day)
+    assert [e for _, e in release.events(period, False, db)] == ["cake for qz-7kx4"]  # not a code yet
+    later = write_rows(tmp_path / "b" / "outreach_later.csv", "outreach",
+                       [dict(good_row("outreach", 0), client_code="QZ7KX4")])
+    assert main(["load", str(later), "--db", str(db)]) == 0
+    capsys.readouterr()
+    for suppressed in (True, False):
+        assert [e for _, e in release.events(period, suppressed, db)] == [release.WITHHELD_TEXT]
+    with pytest.raises(LoadError) as exc:
+        freeze(db, "Grant report QZ 7KX4", day, day, True, "[]", "{}", say=lambda *_: None)
+    assert "holds a client code" in str(exc.value) and "7KX4" not in str(exc.value)
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("select count(*) from meta.frozen_reports").fetchone()[0] == 0
+    con.close()
