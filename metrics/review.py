@@ -81,6 +81,22 @@ WHAT_TO_DO = {
 }
 
 SERVICE_LOGS = quality.SERVICE_LOGS
+# Outside the staff view a finding must follow from released figures alone. The rules run on
+# exact rows, so whether a month is flagged, or not, can give a small count away: a range flag on
+# a `<10` month of contacts whose usual range is 12 to 15 says it is 1; a night with more guests
+# than units says a `<10` month of nights is at least 2; a missing month not flagged bounds the
+# hidden months before it. So the External view gets only range flags on figures released exactly
+# (not disclosive) whose log's row count is itself no External figure: supplies and education.
+# Every other finding is for the staff view.
+EXTERNAL_RANGE = frozenset(i for i, ind in REGISTRY.items() if not ind.disclosive and ind.service in ("supplies", "education"))
+STAFF_ONLY_CHECKS = ("The other checks (program logic, missing months, blank fields, and the usual range of the "
+                     "figures of people and contacts) run on exact rows: whether they flag a month can give a small "
+                     "count away, so their findings are in the staff view.")
+
+
+def external_finding(f: dict) -> bool:
+    """A finding the External audience may see (above): a range flag on a figure released exactly."""
+    return f["rule"] == "range.min_max" and f["item"] in EXTERNAL_RANGE
 # Bad date reports leave the staff view only by fiscal quarter or year (the contract), so nothing
 # monthly about them, not even a month with none, is in the External review.
 QUARTERLY_ONLY = "bad_dates"
@@ -360,7 +376,7 @@ def view(rv: Review, suppressed: bool) -> dict:
     out["missing"] = [{"log_type": lt, "title": LOG_TYPES[lt].title, "months": spans(ms)}
                       for lt, ms in rv.missing.items() if not (suppressed and lt == QUARTERLY_ONLY)]
     out["compare"] = _compare(rv, suppressed)
-    findings = [f for f in rv.findings if not suppressed or (f["month"] < complete and not _about_bad_dates(f))]
+    findings = [f for f in rv.findings if not suppressed or (f["month"] < complete and external_finding(f))]
     out["rules"], out["findings"] = _findings(findings, suppressed)
     out["targets"] = _targets(rv, suppressed)
     out["fiscal_year"] = rv.fiscal_year.label
@@ -419,16 +435,11 @@ def _compare(rv: Review, suppressed: bool) -> dict:
     return {"columns": cols, "rows": rows}
 
 
-def _about_bad_dates(f: dict) -> bool:
-    return f["rule"] in ("range.min_max", "completeness.missing_month", "completeness.blank_share") \
-        and f["item"].split(".")[0] == QUARTERLY_ONLY
-
-
 def _findings(findings: list[dict], suppressed: bool) -> tuple[list[dict], list[dict]]:
     fired = {f["rule"] for f in findings}
     rules = [{"rule": r.id, "kind": r.kind, "severity": r.severity, "sentence": r.sentence, "fired": r.id in fired}
              | ({} if suppressed else {"flags": sum(f.get("count", 1) for f in findings if f["rule"] == r.id)})
-             for r in RULES]
+             for r in RULES if not suppressed or r.id == "range.min_max"]
     if not suppressed:
         rows = []
         for f in findings:
@@ -550,6 +561,8 @@ def rows(v: dict) -> list[dict]:
                      "to do": WHAT_TO_DO.get(f["rule"], "")})
     if not v["findings"]:
         rows.append({"section": "What looks wrong", "what": "No rule fired.", "detail": ""})
+    if suppressed:
+        rows.append({"section": "What looks wrong", "what": "Staff view only", "detail": STAFF_ONLY_CHECKS})
     for t in v["targets"]:
         rows.append({"section": "Targets", "what": t["label"], "detail": t["sentence"]})
     return [r | {"to do": r.get("to do", "")} for r in rows]
@@ -596,6 +609,8 @@ def text_lines(v: dict) -> list[str]:
                 out.append(f"    {f['what'] + ': ' if f['what'] else ''}{', '.join(f['months'])}")
     quiet = [r for r in v["rules"] if not r["fired"]]
     out.append(f"  {len(quiet)} of {len(v['rules'])} rules found nothing." if quiet else "")
+    if v["suppressed"]:
+        out.append("  Supplies and education checked against their usual range. " + STAFF_ONLY_CHECKS)
     out += ["", f"3. What it takes to hit the targets ({v['fiscal_year']})"]
     out += [f"  {t['sentence']}" for t in v["targets"]] or ["  No targets loaded for this fiscal year."]
     return out

@@ -78,7 +78,7 @@ def review_flags(period: periods.Period, today: dt.date, suppressed: bool, path=
         ind = REGISTRY.get(f["item"])
         if ind is None or not period.start <= f["month"] <= period.end:
             continue
-        if suppressed and (f["month"] >= today.replace(day=1) or ind.service == review.QUARTERLY_ONLY):
+        if suppressed and (f["month"] >= today.replace(day=1) or not review.external_finding(f)):
             continue
         out.setdefault(ind.id, []).append(f"{f['month']:%b %Y}")
     return out

@@ -60,7 +60,8 @@ if widgets.page_header("Monthly review", "What changed since the last load, what
     st.header(f"2. What looks wrong: {len(fired)} finding{'s' if len(fired) != 1 else ''}"
               + (f" ({errors} error{'s' if errors != 1 else ''})" if errors else ""))
     if not fired:
-        st.success(f"None of the {len(v['rules'])} rules found anything.")
+        st.success("The usual-range check of supplies and education found nothing." if ctx.suppressed
+                   else f"None of the {len(v['rules'])} rules found anything.")
     for r in fired:
         rule = review.RULE[r["rule"]]
         mine = [f for f in v["findings"] if f["rule"] == r["rule"]]
@@ -77,6 +78,9 @@ if widgets.page_header("Monthly review", "What changed since the last load, what
     quiet = [r for r in v["rules"] if not r["fired"]]
     if quiet and fired:
         st.caption("Checked and found nothing: " + "; ".join(r["sentence"].rstrip(".") for r in quiet) + ".")
+    if ctx.suppressed:
+        st.info("External view: supplies and education are checked against their usual range here. "
+                + review.STAFF_ONLY_CHECKS)
 
     st.header(f"3. What it takes to hit the targets ({v['fiscal_year']})")
     if not v["targets"]:

@@ -32,7 +32,8 @@ def test_review_in_both_audiences(app, browser):
     body = page.locator("[data-testid=stMain]").inner_text()
     for heading in ("1. What changed since the last load", "2. What looks wrong", "3. What it takes to hit the targets"):
         assert heading in body
-    assert "External view" in body and "more guests than the suite has units" in body
+    assert "External view" in body and "more guests than the suite has units" not in body  # staff only
+    assert "run on exact rows" in body
     assert "Naloxone kits:" in body and " row " not in body and "guests for" not in body
     assert "a month needed" in body or "reached" in body
     external_tables = page.locator("[data-testid=stDataFrame]").count()
@@ -46,6 +47,7 @@ def test_review_in_both_audiences(app, browser):
     assert page.locator("[data-testid=stException]").count() == 0
     # staff see each rule's flagged rows as a table (file and row to fix); External sees months only
     assert page.locator("[data-testid=stDataFrame]").count() > external_tables
+    assert "more guests than the suite has units" in page.locator("[data-testid=stMain]").inner_text()
     assert "staff" not in page.url.lower()
 
     link = page.get_by_role("link", name="Safe Suite page").first

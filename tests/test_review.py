@@ -20,7 +20,8 @@ from conftest import ROOT, SEED, good
 from etl import demo
 from etl.load import load
 from helpers import write_rows
-from metrics import indicators, release, review
+from metrics import indicators, release, review, suppress
+from metrics.indicators import REGISTRY
 from shop import periods
 from ui.frame import EXTERNAL, STAFF
 
@@ -156,8 +157,7 @@ def test_a_rule_that_flags_hundreds_of_rows_lists_the_first_and_counts_the_rest_
     v = review.view(review.build(db, TODAY), False)
     assert next(r for r in v["rules"] if r["rule"] == "outreach.first_contact_after_later")["flags"] == len(days) - 1
     ext = review.view(review.build(db, TODAY), True)
-    months_ext = next(f for f in ext["findings"] if f["rule"] == "outreach.first_contact_after_later")["months"]
-    assert months_ext == review.spans([m for m in want_months if m < dt.date(2025, 4, 1)])
+    assert not any(f["rule"] == "outreach.first_contact_after_later" for f in ext["findings"])  # staff only
 
 
 # ---------------------------------------------------------------- ranges (min-max)
@@ -526,7 +526,7 @@ def test_external_never_shows_the_current_month(tmp_path):
     rv = review.build(db, TODAY)
     staff = [f["month"] for f in review.view(rv, False)["findings"]]
     ext = [m for f in review.view(rv, True)["findings"] for m in f["months"]]
-    assert staff == ["Mar 2025", "Apr 2025"] and ext == ["Mar 2025"]
+    assert staff == ["Mar 2025", "Apr 2025"] and ext == []   # a logic rule: staff only, and never this month
 
 
 @clock.each_instant()
@@ -540,17 +540,19 @@ def test_the_review_is_a_sheet_of_the_workbook_and_a_slide_of_the_deck(demo_db, 
     cells = [c for row in load_workbook(write_xlsx(ext, tmp_path / "e"))["Review"].iter_rows(values_only=True)
              for c in row if c]
     text = "\n".join(map(str, cells))
-    assert review.RULE["suite.over_capacity"].sentence in text and "Naloxone kits" in text
+    # a logic finding is the staff view's (whether it fires can give a small count away)
+    assert review.RULE["suite.over_capacity"].sentence not in text and "Naloxone kits" in text
+    assert "run on exact rows" in text
     assert " row " not in text and ".csv" not in text and ".xlsx" not in text
     assert any("a month needed" in c or "reached" in c for c in map(str, cells))
     exact = report.build(periods.Period(fy.start, today), False, demo_db, today)
     staff = "\n".join(str(c) for row in load_workbook(write_xlsx(exact, tmp_path / "x"))["Review"].iter_rows(values_only=True)
                       for c in row if c)
-    assert " row " in staff and "CONFIDENTIAL" in staff
+    assert " row " in staff and "CONFIDENTIAL" in staff and review.RULE["suite.over_capacity"].sentence in staff
     deck = Presentation(write_pptx(ext, tmp_path / "e"))
     slides = ["\n".join(sh.text_frame.text for sh in s.shapes if sh.has_text_frame) for s in deck.slides]
     review_slide = next(s for s in slides if s.startswith("Monthly review"))
-    assert review.RULE["suite.over_capacity"].sentence in review_slide and " row " not in review_slide
+    assert review.RULE["suite.over_capacity"].sentence not in review_slide and " row " not in review_slide
 
 
 def test_external_people_pace_hides_a_small_growth(tmp_path):
@@ -616,3 +618,44 @@ def test_the_external_review_built_before_a_load_shows_the_load_s_figures(clean_
     after = review.view(rv, True)["compare"]                   # the review built before the load
     fresh = review.view(review.build(db, today), True)["compare"]
     assert after == fresh and fresh != before
+
+
+# ---------------------------------------------------------------- External findings: released figures only
+
+def test_a_flag_on_a_small_month_of_contacts_is_the_staff_view_s_alone(tmp_path):
+    """Twelve months of 12 to 15 anonymous contacts, then a month of 1: the rule flags it. Outside
+    the staff view that month shows `<10`, and with the twelve released numbers before it a flag
+    says it is 1 (and no flag, with a usual 23 to 26, would say 9): no External output may carry
+    the rule's answer on contacts, in the review, the CLI, the tiles' notes or the sheet."""
+    first = dt.date(2023, 3, 1)
+    per_month = {m: (12 + (i * 7) % 4) for i, m in enumerate(months(first, 12))}
+    per_month[dt.date(2024, 3, 1)] = 1
+    db = load_logs(tmp_path, {"outreach": contacts(per_month)})
+    today = dt.date(2024, 4, 20)
+    rv = review.build(db, today)
+    staff = [f for f in rv.findings if f["rule"] == "range.min_max" and f["item"] == "outreach.contacts"]
+    assert [f["month"] for f in staff] == [dt.date(2024, 3, 1)]        # the rule does flag it (staff)
+    mar = periods.month(dt.date(2024, 3, 1))
+    assert release.figures(mar, True, db, today)["outreach.contacts"] == suppress.primary_mark(suppress.threshold())
+    ext = review.view(rv, True)
+    assert ext["findings"] == [] and [r["rule"] for r in ext["rules"]] == ["range.min_max"]
+    wrong = [r for r in review.rows(ext) if r["section"] == "What looks wrong"]
+    assert not any("Outreach contacts" in r["what"] or "Mar 2024" in r["detail"] for r in wrong), wrong
+    section2 = "\n".join(review.text_lines(ext)).split("2. What looks wrong")[1].split("3. What it takes")[0]
+    assert "Outreach contacts" not in section2 and "Mar 2024" not in section2
+    from metrics import targets
+    assert targets.review_flags(mar, today, True, db) == {}
+    assert targets.review_flags(mar, today, False, db)["outreach.contacts"] == ["Mar 2024"]   # staff: flagged
+
+
+def test_external_findings_are_range_flags_on_figures_released_exactly(demo_db, today):
+    """On the demo (its planted breaches: a night over capacity, naloxone kits out of range), the
+    staff view has logic findings and the External view only range flags on supplies and education."""
+    rv = review.build(demo_db, today)
+    assert {f["rule"] for f in rv.findings} - {"range.min_max"}        # staff: logic findings too
+    ext = review.view(rv, True)
+    assert all(f["rule"] == "range.min_max" for f in ext["findings"])
+    shown = {f["what"] for f in ext["findings"]}
+    allowed = {REGISTRY[i].label for i in REGISTRY if not REGISTRY[i].disclosive and REGISTRY[i].service in
+               ("supplies", "education")}
+    assert shown <= allowed, shown - allowed
