@@ -104,6 +104,8 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
             for key, lo in PUBLIC_FLOORS.get(name, lambda ex, k: {})(exact_by_span, k).items():
                 if key[1] < n:
                     add_row(ft.table, ft.expr(*key), float(lo), float("inf"))
+            if name == "nights":
+                _capacity_rows(ft, fy, n)
             if fam.disclosive:
                 protect(ft.table, k)
             tables[name] = ft
@@ -117,7 +119,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
                 _cross_people(t, pos, ind, key, shown, people, exact_by_span, k)
             if ind == "outreach.people" and "new_people" in tables:
                 # new people are at most people, both ways at once: one table, decided together
-                t = _with_new_people(t, pos, tables["new_people"])
+                t = _with_new_people(t, pos, tables["new_people"], shown, k)
             protect(t, k)
             for c in t.cells:
                 if c.key[0] == ind:
@@ -151,10 +153,26 @@ def exact_cells(con, fy: int, today: dt.date) -> dict:
     return out
 
 
-def _with_new_people(t: Linked, pos: dict, ftn) -> Linked:
+def _capacity_rows(ft, fy: int, n: int) -> None:
+    """What everyone knows of guest nights: a month has at most units x days of them (occupancy
+    cannot pass 100 %, and the released occupancy says how many units there are). Without these
+    rows a quarter of 70 nights, a `<10` April and a hidden May and June at most 31 + 30 give
+    April >= 9. A month logged over capacity (the review flags it) keeps its exact count feasible."""
+    units = db.suite_units()
+    for i in range(n):
+        first = periods.add_months(periods.fiscal_year(fy).start, i)
+        coef = ft.expr(i, i)
+        cap = max(units * ((periods.month_end(first) - first).days + 1), ft.value(coef))
+        add_row(ft.table, coef, 0.0, float(cap))
+
+
+def _with_new_people(t: Linked, pos: dict, ftn, shown: dict | None = None, k: int = 10) -> Linked:
     """The outreach people table and the new people's family as one linked table, with a row
-    new people <= people for every span both know. The family's cells are the same objects, so
-    what this protection decides is what the family shows."""
+    new people <= people for every span both know, and new people <= the released count of
+    contacts of a new person (every new person has one on their first day: without this row a
+    quarter of 25 new people, a `<10` April, June's 12 and May's 10 contacts of a new person give
+    April = 3). The family's cells are the same objects, so what this protection decides is what
+    the family shows."""
     off = t.n_vars
     nt = ftn.table
     joint = Linked(t.n_vars + nt.n_vars, cells=t.cells + nt.cells, latent=t.latent + nt.latent,
@@ -168,6 +186,12 @@ def _with_new_people(t: Linked, pos: dict, ftn) -> Linked:
             coef = {v + off: w for v, w in ftn.expr(a, b).items()}
             coef[j] = -1.0
             joint.rows.append((coef, -float("inf"), 0.0))
+    for key, v in (shown or {}).items():
+        fam, (a, b), dim, cat = key
+        if fam == "contacts" and dim == "kind" and cat == "new person" and b < n:
+            hi = bounds_of(v, k)[1]
+            if hi != float("inf"):
+                joint.rows.append(({v_ + off: w for v_, w in ftn.expr(a, b).items()}, 0.0, float(hi)))
     return joint
 
 
