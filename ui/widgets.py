@@ -65,8 +65,10 @@ def tiles(ctx: Context, ids: list[str], compare: bool = True, columns: int | Non
             _delta(ind, now.get(id_), before.get(id_))
         if id_ == "outreach.new_people" and not empty and _first_year(ctx.period, firsts):
             notes.append("New people: the first year loaded, so everyone counts as new.")
-        elif id_ == "outreach.new_people" and d and _first_year(base, firsts):
-            d = None  # against a first year, where everyone was new, any later year looks like a fall
+        elif id_ == "outreach.new_people" and base is not None and not empty and _first_year(base, firsts):
+            # against a first year, where everyone was new, any later year looks like a fall; said
+            # even when that year's figure is hidden outside the staff view (no change to show anyway)
+            d = None
             notes.append(f"New people: not compared with {charts.period_name(base)}, the first year loaded "
                          "(everyone was new then).")
         if flags.get(id_):
