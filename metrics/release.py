@@ -466,29 +466,31 @@ def text(s, path=None) -> str | None:
     when the identifier screen flags it, or when it holds a client code the database holds (the
     load refuses such text, but a code may arrive in a later load than the text). The one place
     External text is screened."""
+    return _screened(s, _code_holders([s], path), True)
+
+
+def _screened(s, held: set, suppressed: bool):
+    """`s` withheld when it is in `held` (it holds a client code: never printed, in any view) or,
+    outside the staff view, when the identifier screen flags it."""
     from shop import privacy
     if s is None or (isinstance(s, float) and pd.isna(s)):
         return s
     s = str(s)
-    if privacy.looks_identifying(s) or _holds_code(s, str(path or db.db_path())):
-        return WITHHELD_TEXT
-    return s
+    return WITHHELD_TEXT if s in held or (suppressed and privacy.looks_identifying(s)) else s
 
 
-def _unless_code(s, path=None):
-    """Text for the staff view: as written, unless it holds a client code (never printed, in any view)."""
-    return WITHHELD_TEXT if s is not None and _holds_code(str(s), str(path or db.db_path())) else s
-
-
-def _holds_code(s: str, path: str) -> bool:
+def _code_holders(texts, path=None) -> set:
+    """The texts holding a client code the database holds: one connection for all of them."""
     from shop import privacy
-    if not db.has_data(path):
-        return False
+    path = str(path or db.db_path())
+    texts = [str(t) for t in texts if t is not None and not (isinstance(t, float) and pd.isna(t))]
+    if not texts or not db.has_data(path):
+        return set()
     key = privacy.load_key(path, create=False)
     if key is None:  # no key, no person key can match: nothing is known to be a code
-        return False
+        return set()
     with db.connect(path) as con:
-        return bool(privacy.codes_held(con, [s], key))
+        return privacy.codes_held(con, texts, key)
 
 
 def footnote() -> str:
@@ -515,11 +517,12 @@ def annotations(period: Period, suppressed: bool, path=None, scope: str | None =
                          where start_date <= $to and coalesce(end_date, start_date) >= $from
                          order by start_date""", period, path or db.db_path())
     out = []
+    held = _code_holders(list(df.get("note", [])), path)
     for r in df.itertuples():
         if scope is not None and r.scope not in ("all", scope):
             continue
         out.append({"start_date": r.start_date, "end_date": r.end_date, "scope": r.scope,
-                    "note": text(r.note, path) if suppressed else _unless_code(r.note, path)})
+                    "note": _screened(r.note, held, suppressed)})
     return out
 
 
@@ -530,5 +533,5 @@ def events(period: Period, suppressed: bool, path=None) -> list[tuple[str, str]]
                          from core.friday_network
                          where session_date between $from and $to and event is not null
                          order by m, event""", period, path or db.db_path())
-    return [(m, text(e, path) if suppressed else _unless_code(e, path))
-            for m, e in zip(df.get("month", []), df.get("event", []))]
+    held = _code_holders(list(df.get("event", [])), path)
+    return [(m, _screened(e, held, suppressed)) for m, e in zip(df.get("month", []), df.get("event", []))]
