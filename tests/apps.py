@@ -83,7 +83,12 @@ def download(page, button, timeout: int = 90_000):
     try:
         button.click()
         deadline = time.monotonic() + timeout / 1000
-        while not came:
+        again = time.monotonic() + 20   # KNOWN, not understood: under load a click very rarely gives
+        while not came:                 # neither file nor error (CI, stop 31; fresh clone 01:52): once more
+            if again and time.monotonic() > again:
+                again = None
+                print("download: the click gave neither a file nor an error in 20 s; clicking once more")
+                button.click()
             said = page.evaluate("() => window.__downloadErrors")
             if said:
                 raise AssertionError(f"no download: the page said {said}")
