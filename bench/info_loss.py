@@ -25,7 +25,8 @@ def grain(key: tuple) -> str:
 
 
 def loss(db: Path, fy: int, today: dt.date) -> tuple[Counter, Counter, list]:
-    """(counts of k or more by grain, those hidden, the hidden fiscal-year figures)."""
+    """(counts of k or more by grain, those hidden (and people counts shown rounded, as
+    "<grain> people rounded"), the hidden fiscal-year figures)."""
     from metrics import db as mdb
     from metrics import release, suppress
     k = suppress.threshold()
@@ -49,7 +50,9 @@ def loss(db: Path, fy: int, today: dt.date) -> tuple[Counter, Counter, list]:
             continue
         g = grain((ind, span, None, None)) + " people"
         big[g] += 1
-        if isinstance(shown, str):
+        if suppress.rounded_bounds(shown, k) is not None:   # shown, to the nearest k
+            hidden[g + " rounded"] += 1
+        elif isinstance(shown, str):
             hidden[g] += 1
             if g.startswith("year"):
                 fy_hidden.append(f"{ind} {v}")
@@ -74,6 +77,8 @@ def main() -> int:
             big, hidden, fy_hidden = loss(db, fy, today)
             for g in sorted(big):
                 rows.append((name, g, big[g], hidden[g]))
+                if g.endswith("people"):
+                    rows.append((name, g + " rounded", big[g], hidden[g + " rounded"]))
             rows.append((name, "fiscal-year figures of k or more hidden", len(fy_hidden), ", ".join(fy_hidden) or "none"))
     print(f"{'program':<14} {'grain':<28} {'cells >= k':>10} {'hidden':>8}")
     for r in rows:

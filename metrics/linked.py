@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from shop import ledger, periods
+from . import suppress
 from .protect import Cell, Linked
 from .spans import Span, months_done, spans
 
@@ -189,6 +190,9 @@ class FamilyTable:
 def bounds_of(v, k: int) -> tuple[float, float]:
     """What a released value tells an attacker: (lowest, highest)."""
     if isinstance(v, str):
+        r = suppress.rounded_bounds(v, k)
+        if r is not None:
+            return float(r[0]), float(r[1])
         return {"x": (float(k), INF), "w": (1.0, INF)}.get(v, (1.0, float(k - 1)))
     return float(v), float(v)
 
@@ -294,7 +298,7 @@ def people_table(ind: str, keys: list[tuple], exact: dict, past: list[dict], fy:
             past_keys.append(((a, b), e))
     all_keys = list(dict.fromkeys(keys + [key for key, _ in past_keys]))
     pos = {key: j for j, key in enumerate(all_keys)}
-    t = Linked(len(all_keys))
+    t = Linked(len(all_keys), roundable=frozenset({ind}))
     for key in keys:
         t.cells.append(Cell((ind, key, None, None), {pos[key]: 1.0}, int(exact[key].get(ind) or 0)))
     for (a, b) in all_keys:
@@ -316,6 +320,14 @@ def people_table(ind: str, keys: list[tuple], exact: dict, past: list[dict], fy:
         for (c, d) in all_keys:  # each part <= whole
             if a <= c and d <= b and (c, d) != (a, b):
                 t.rows.append(({pos[(c, d)]: 1.0, pos[(a, b)]: -1.0}, -np.inf, 0.0))
+    # the difference of two nested spans is a count of people too (those of the whole not seen in
+    # the part: new people in a month, for a year to date given in January and again in February)
+    count = {key: int(exact.get(key, {}).get(ind) or 0) for key in all_keys}
+    for (a, b) in all_keys:
+        for (c, d) in all_keys:
+            if a <= c and d <= b and (c, d) != (a, b) and 1 <= count[(a, b)] - count[(c, d)] <= k - 1:
+                t.latent.append(Cell((ind, (a, b), "not in", (c, d)), {pos[(a, b)]: 1.0, pos[(c, d)]: -1.0},
+                                     count[(a, b)] - count[(c, d)]))
     cells = {c.key[1]: c for c in t.cells}
     for key, e in past_keys:
         lo, hi = float(e["lo"]), INF if e["hi"] is None else float(e["hi"])

@@ -13,6 +13,11 @@ categories least. `protect` first looks for a pattern that leaves every year and
 shown, then one that leaves the year's totals shown, and only then hides what it must. Within a
 pattern, a pinned cell is protected by the cheapest single cell that does it, tried in order of
 cost (a sound greedy heuristic: the audit decides, never the heuristic).
+
+A count of distinct people (its table in `Linked.roundable`) has a milder complement: a count shown rounded to
+the nearest k (`≈250` is 245..254 for k = 10), tried before hiding it. The difference of two
+nested people counts (new people in a month; people served by no service but one) is a count of
+people, often small, that hiding would protect only by hiding the year's people served.
 """
 from __future__ import annotations
 
@@ -29,7 +34,7 @@ class Cell:
     key: tuple                      # (family, span (a, b), dim, category)
     coef: dict                      # variable -> coefficient
     value: int                      # exact
-    status: str = "pub"             # pub | pri | sec | wh (withheld)
+    status: str = "pub"             # pub | pri | sec | wh (withheld) | rnd (rounded to the nearest k)
     locked: bool = False            # public already (an earlier release): never a complement
 
 
@@ -41,6 +46,7 @@ class Linked:
     rows: list[tuple[dict, float, float]] = field(default_factory=list)
     latent: list[Cell] = field(default_factory=list)   # never released, but must stay protected
     headlines: frozenset = frozenset()  # (dim, category) cells that are indicators: cost as totals
+    roundable: frozenset = frozenset()  # tables (key[0]) of distinct people: a complement may be rounded first
 
 
 _BANNER_LOCK = threading.Lock()
@@ -108,6 +114,9 @@ class Auditor:
             return 1.0, float(self.k - 1)
         if c.status == "wh":  # never a zero (a zero is shown as 0): at least 1, as an attacker knows
             return 1.0, self.hs.kHighsInf
+        if c.status == "rnd":
+            lo, hi = suppress.rounded_bounds(suppress.rounded(c.value, self.k), self.k)
+            return float(lo), float(hi)
         return float(self.k), self.hs.kHighsInf
 
     def update(self, c: Cell):
@@ -152,7 +161,7 @@ class Auditor:
         idx = np.array(list(coef), dtype=np.int32)
         if len(self.cost_idx) and not np.array_equal(idx, self.cost_idx):
             h.changeColsCost(len(self.cost_idx), self.cost_idx, np.zeros(len(self.cost_idx)))
-        h.changeColsCost(len(idx), idx, np.ones(len(idx)))
+        h.changeColsCost(len(idx), idx, np.array([float(coef[i]) for i in idx]))
         self.cost_idx = idx
         h.changeObjectiveSense(sense)
         h.run()
@@ -240,8 +249,14 @@ def _complete(t: Linked, k: int, targets: list, aud: "Auditor", ceiling, final: 
     by_key = {c.key: c for c in t.cells}
 
     def hideable(x):
-        return x.status == "pub" and x.value >= k and not x.locked and \
+        return x.status in ("pub", "rnd") and x.value >= k and not x.locked and \
             (ceiling is None or cost(x.key, t.headlines) < ceiling)
+
+    def roundable(x):  # rounding keeps a year or a quarter shown: allowed in every pass
+        return x.key[0] in t.roundable and x.status == "pub" and x.value >= k and not x.locked
+
+    def steps(x):  # the milder first
+        return [s for s, ok in (("rnd", roundable(x)), ("sec", hideable(x))) if ok]
 
     pending = targets
     for _ in range(max_rounds):
@@ -253,22 +268,26 @@ def _complete(t: Linked, k: int, targets: list, aud: "Auditor", ceiling, final: 
             failing.append(c)
             if binding & added:
                 continue  # something pinning it was just hidden: look again next round
-            cands = sorted((by_key[b] for b in binding if hideable(by_key[b])), key=_order(c, t.headlines))
+            cands = sorted((by_key[b] for b in binding if steps(by_key[b])), key=_order(c, t.headlines))
             chosen = None
-            for x in cands[:8]:  # the cheapest cell that alone protects it
-                x.status = "sec"
-                aud.update(x)
-                if aud.check(c.coef, c.value)[0]:
-                    chosen = x
+            for x in cands[:8]:  # the cheapest cell that alone protects it, rounded if that is enough
+                was = x.status
+                for st in steps(x):
+                    x.status = st
+                    aud.update(x)
+                    if aud.check(c.coef, c.value)[0]:
+                        chosen = x
+                        break
+                if chosen is not None:
                     break
-                x.status = "pub"
+                x.status = was
                 aud.update(x)
             if chosen is None:  # none alone: the cheapest that binds, else the cheapest anywhere
-                rest = cands or sorted((x for x in t.cells if hideable(x)), key=_order(c, t.headlines))[:1]
+                rest = cands or sorted((x for x in t.cells if steps(x)), key=_order(c, t.headlines))[:1]
                 if not rest:
                     continue
                 chosen = rest[0]
-                chosen.status = "sec"
+                chosen.status = steps(chosen)[0]
                 aud.update(chosen)
             added.add(chosen.key)
         if not failing:
@@ -313,5 +332,7 @@ def _withhold(t: Linked, aud: "Auditor", targets: list) -> None:
 
 def mark(c: Cell, k: int):
     """What a cell of a linked table shows: its value, or the mark of how it is hidden."""
+    if c.status == "rnd":
+        return suppress.rounded(c.value, k)
     return {"pub": c.value, "pri": suppress.primary_mark(k), "sec": suppress.SECONDARY,
             "wh": suppress.WITHHELD}[c.status]

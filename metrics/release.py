@@ -176,16 +176,21 @@ def _with_new_people(t: Linked, pos: dict, ftn, shown: dict | None = None, k: in
     off = t.n_vars
     nt = ftn.table
     joint = Linked(t.n_vars + nt.n_vars, cells=t.cells + nt.cells, latent=t.latent + nt.latent,
-                   rows=list(t.rows), headlines=nt.headlines)
+                   rows=list(t.rows), headlines=nt.headlines, roundable=t.roundable)
     for c in nt.cells + nt.latent:
         c.coef = {v + off: w for v, w in c.coef.items()}
     joint.rows += [({v + off: w for v, w in coef.items()}, lo, hi) for coef, lo, hi in nt.rows]
     n = sum(1 for v in ftn.var if v[0] == "T")
+    people = {c.key[1]: c.value for c in t.cells}
     for (a, b), j in pos.items():
         if b < n:
             coef = {v + off: w for v, w in ftn.expr(a, b).items()}
             coef[j] = -1.0
             joint.rows.append((coef, -float("inf"), 0.0))
+            gap = people.get((a, b), 0) - ftn.value(ftn.expr(a, b))
+            if (a, b) in people and 1 <= gap <= k - 1:  # people seen who were not new: a count of people
+                joint.latent.append(Cell(("outreach.people", (a, b), "not new", None),
+                                         {**{v: -w for v, w in coef.items() if v != j}, j: 1.0}, gap))
     for key, v in (shown or {}).items():
         fam, (a, b), dim, cat = key
         if fam == "contacts" and dim == "kind" and cat == "new person" and b < n:
@@ -208,13 +213,24 @@ def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, peopl
             hi = sum(bounds_of(p, k)[1] for p in parts)
             if v <= hi:
                 add_row(t, {pos[key]: 1.0}, 0.0, hi)
-    floors = []
-    if ind == "program.people":
-        floors += [people[(i, key)] for i in PEOPLE[:-1] if (i, key) in people]
-    for f in floors:
-        lo = bounds_of(f, k)[0] if f != 0 else 0.0
+    if ind != "program.people":
+        return
+    for i in PEOPLE[:-1]:
+        if (i, key) not in people:
+            continue
+        f = people[(i, key)]
+        lo, hi = bounds_of(f, k) if f != 0 else (0.0, 0.0)
         if lo <= v:
             add_row(t, {pos[key]: 1.0}, lo, float("inf"))
+        # people served by no service but this one's are a count of people too: the service's
+        # count is a variable of this table, held to what its release said
+        gap = v - int(exact[key].get(i) or 0)
+        if 1 <= gap <= k - 1 and lo <= int(exact[key].get(i) or 0) <= hi:
+            s = t.n_vars
+            t.n_vars += 1
+            add_row(t, {s: 1.0}, lo, hi)
+            add_row(t, {pos[key]: 1.0, s: -1.0}, 0.0, float("inf"))
+            t.latent.append(Cell((ind, key, "not in", i), {pos[key]: 1.0, s: -1.0}, gap))
 
 
 def _cross_family(ft, people: dict, past: list[dict], fy: int, exact: dict, k: int) -> bool:

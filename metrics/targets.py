@@ -7,7 +7,7 @@ import math
 import pandas as pd
 
 from shop import periods
-from . import db, indicators, release
+from . import db, indicators, release, suppress
 from .indicators import REGISTRY
 
 
@@ -54,14 +54,18 @@ def progress(day: dt.date, today: dt.date, suppressed: bool, path=None, figures=
         else:  # whole units, rounded up: on track means at least the figure shown as expected
             expected = math.ceil(r.target * share - 1e-9)
         on_track = None if isinstance(a, str) or a is None else a >= expected
+        band = suppress.rounded_bounds(a)   # a people count shown rounded: decided when its whole band is
+        if band is not None and (band[0] >= expected or band[1] < expected):
+            on_track = band[0] >= expected
         if on_track is None:
             status = "–"
         elif closed:
-            status = "met" if on_track else f"missed: {indicators.fmt(ind, r.target - a)} short"
+            status = "met" if on_track else f"missed: {indicators.fmt(ind, r.target - a)} short" if band is None \
+                else "missed"
         else:
             status = "on track" if on_track else "behind"
         rows.append({"indicator": ind.label, "target": r.target, "expected to date": expected, "actual": a,
-                     "progress": None if on_track is None or not r.target else a / r.target,
+                     "progress": None if on_track is None or band is not None or not r.target else a / r.target,
                      "status": status, "flag": flag_text(flagged.get(ind.id)), "id": ind.id})
     return pd.DataFrame(rows)
 

@@ -35,6 +35,7 @@ TODAY = clock.TEST_TODAY  # the day of the module's clock (conftest's `clock`)
 K = 10
 SMALL = f"<{K}"
 WITHHELD = "w"  # withheld: a count of at least 1 (a zero is always shown as 0)
+ROUNDED = "≈"   # a count of people rounded to the nearest 10: ≈250 is 245..254
 
 # What each released figure counts, from the contract: (family, dimension, category); None = all.
 INDICATORS = {
@@ -74,7 +75,7 @@ class Attacker:
     def see(self, key: tuple, start: dt.date, end: dt.date, value):
         if value is None or value == "n/a" or (isinstance(value, float) and math.isnan(value)):
             return
-        if isinstance(value, str) and value not in (SMALL, "x", WITHHELD):
+        if isinstance(value, str) and value not in (SMALL, "x", WITHHELD) and not value.startswith(ROUNDED):
             value = float(value.replace(",", "")) if value.replace(",", "").replace(".", "").isdigit() else value
             if isinstance(value, str):
                 raise AssertionError(f"unexpected released value {value!r} for {key}")
@@ -152,6 +153,9 @@ def _bounds(v):
         return 1.0, highspy.kHighsInf
     if v == "x":
         return float(K), highspy.kHighsInf
+    if isinstance(v, str) and v.startswith(ROUNDED):
+        r = float(v[len(ROUNDED):].replace(",", ""))
+        return r - K // 2, r + K - 1 - K // 2
     return float(v), float(v)
 
 
@@ -161,7 +165,7 @@ def _range(h, coef: dict) -> tuple[float, float]:
     for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
         h.changeColsCost(n, np.arange(n, dtype=np.int32), np.zeros(n))
         idx = np.array(list(coef), dtype=np.int32)
-        h.changeColsCost(len(idx), idx, np.ones(len(idx)))
+        h.changeColsCost(len(idx), idx, np.array([float(coef[i]) for i in idx]))
         h.changeObjectiveSense(sense)
         h.run()
         st = h.getModelStatus()
@@ -334,6 +338,27 @@ def _audit_people(att: Attacker, i: str) -> list[str]:
             lo, hi = _range(h, {pos[k]: 1.0})
             if not _span_ok(lo, hi):
                 problems.append(f"{k}: only {lo:g}..{hi:g}")
+    # a difference of two people counts is a count of people too: those of a span not seen in a
+    # span inside it (new people in a month, for two years to date), those of the program served by
+    # no service but one, those of outreach who were not new. Each must be 0, or at least 10, or
+    # keep 3 values.
+    diffs = [(f"{k} not in {(c, d)}", {pos[k]: 1.0, pos[spans[(c, d)]]: -1.0})
+             for k in keys for (c, d) in spans if k[2] <= c and d <= k[3] and (c, d) != (k[2], k[3])]
+    others = [(p, ("people", p)) for p in PEOPLE_OF] if i == "program.people" else \
+        [("new people", ("cell", "new_people", None, None))] if i == "outreach.people" else []
+    for name, okey in others:
+        for k in keys:
+            vals = att.obs.get(okey + (k[2], k[3]))
+            if vals:
+                j = h.getNumCol()
+                h.addVars(1, np.zeros(1), np.full(1, highspy.kHighsInf))
+                _row(h, {j: 1.0}, *_known(vals))
+                _row(h, {pos[k]: 1.0, j: -1.0}, 0.0, highspy.kHighsInf)
+                diffs.append((f"{k} not in {name}", {pos[k]: 1.0, j: -1.0}))
+    for what, coef in diffs:
+        lo, hi = _range(h, coef)
+        if not _span_ok(lo, hi) and math.floor(hi + 1e-6) >= 1 and math.ceil(lo - 1e-6) <= K - 1:
+            problems.append(f"{what}: only {lo:g}..{hi:g}")
     return problems
 
 

@@ -160,6 +160,10 @@ def test_targets_say_on_track_or_behind_and_agree_with_the_figures_shown(demo_db
     for r in shown.itertuples(index=False):
         if r.status == "–":
             continue
-        actual = int(r.actual.replace(",", ""))
         expected = int(r._2.replace(",", ""))
+        if r.actual.startswith("≈"):  # a people count rounded to the nearest 10: decided on its whole range
+            low, high = int(r.actual[1:].replace(",", "")) - 5, int(r.actual[1:].replace(",", "")) + 4
+            assert (low >= expected) if r.status == "on track" else (high < expected), r
+            continue
+        actual = int(r.actual.replace(",", ""))
         assert (actual >= expected) == (r.status == "on track"), r  # never "expected 31, actual 31, behind"

@@ -244,7 +244,8 @@ def banner(ctx: Context) -> None:
     else:
         st.info(f"**External view.** Counts of people and their contacts under {suppress.threshold()} are "
                 f"shown as {suppress.primary_mark()}, related cells as x, and any that would narrow one of "
-                f"them down as {suppress.WITHHELD}, so that no one can be identified.",
+                f"them down as {suppress.WITHHELD}, so that no one can be identified. A count of people marked "
+                f"{suppress.ROUNDED} is rounded to the nearest {suppress.threshold()}.",
                 icon=":material/visibility:")
 
 

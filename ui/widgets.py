@@ -7,7 +7,7 @@ import io
 import pandas as pd
 import streamlit as st
 
-from metrics import charts, db, detail, indicators, quality, release, series
+from metrics import charts, db, detail, indicators, quality, release, series, suppress
 from metrics.indicators import REGISTRY
 from shop import periods
 from shop.schema import SCHEMA_VERSION
@@ -71,6 +71,10 @@ def tiles(ctx: Context, ids: list[str], compare: bool = True, columns: int | Non
             d = None
             notes.append(f"New people: not compared with {charts.period_name(base)}, the first year loaded "
                          "(everyone was new then).")
+        band = suppress.rounded_bounds(now.get(id_))
+        if band is not None and not empty:
+            notes.append(f"{ind.label}: rounded to the nearest {suppress.threshold()} ({band[0]:,} to {band[1]:,}), "
+                         "so that its difference with another count of people cannot be worked out.")
         if flags.get(id_):
             notes.append(f"{ind.label}: the monthly review flags {', '.join(flags[id_])} as outside the usual "
                          "range; see Monthly review.")

@@ -1,0 +1,148 @@
+"""The difference of two released people counts is a count of people too (found by a helper
+attacking as the External audience): Friday's people in a quarter less those of one of its months
+are the people who came in the others only; a year to date given in June less the one given in
+May are June's new people; the program's people less outreach's are those no outreach worker
+saw; outreach's people less its new people are those who came back. Each case is written and
+loaded here; the attacker's reasoning is the test's own, from the released figures and what the
+footnote says they mean, and the exact differences come from the rows the test wrote.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from etl.load import load
+from helpers import write_rows
+from metrics import release
+from shop import periods
+
+K = 10
+TODAY = dt.date(2026, 7, 5)          # Q1 of FY2026-27 has ended
+APRIL, MAY, JUNE = (periods.month(dt.date(2026, m, 1)) for m in (4, 5, 6))
+Q1 = periods.Period(dt.date(2026, 4, 1), dt.date(2026, 6, 30))
+
+
+def said(v) -> tuple[float, float]:
+    """What a released value tells anyone, from the footnote: a number is itself, `<10` is 1..9,
+    x and w at least 10 and 1, ≈R is R-5..R+4 (rounded to the nearest 10)."""
+    if isinstance(v, int):
+        return v, v
+    if v.startswith("≈"):
+        r = int(v[1:].replace(",", ""))
+        return r - 5, r + 4
+    return {"<10": (1, 9), "x": (10, float("inf")), "w": (1, float("inf"))}[v]
+
+
+def values_left(whole, part) -> int:
+    """How many values the difference whole - part can take (part <= whole), from the marks."""
+    (wl, wh), (pl, ph) = said(whole), said(part)
+    lo, hi = max(0, wl - ph), wh - pl
+    return 10**6 if hi == float("inf") else int(hi - lo + 1)
+
+
+def _load(tmp_path, files: dict) -> str:
+    paths = [write_rows(tmp_path / "logs" / f"{lt}.csv", lt, rows) for lt, rows in files.items()]
+    db = tmp_path / "t.duckdb"
+    assert all(o.status == "loaded" for o in load(paths, db, say=lambda *_: None))
+    return str(db)
+
+
+def _friday(d: dt.date, code: str) -> dict:
+    return {"session_date": d.isoformat(), "client_code": code, "attendee_group": "outdoor"}
+
+
+def _contact(d: dt.date, code: str) -> dict:
+    return {"contact_date": d.isoformat(), "client_code": code, "contact_mode": "street",
+            "worker_group": "outdoor", "services": "one_to_one", "minutes": 30}
+
+
+def _fridays(month: int) -> list[dt.date]:
+    d = dt.date(2026, month, 1)
+    return [d + dt.timedelta(days=i) for i in range(31) if (d + dt.timedelta(days=i)).month == month
+            and (d + dt.timedelta(days=i)).weekday() == 4]
+
+
+def test_a_quarter_of_people_less_one_of_its_months_keeps_three_values(tmp_path):
+    """Twelve regulars come to every Friday of the quarter; one newcomer comes in June only.
+    The quarter's 13 less April's 12 (or May's) is the one person who came in June only."""
+    regulars = [f"FR{i:02d}Q" for i in range(12)]
+    rows = [_friday(d, c) for m in (4, 5, 6) for d in _fridays(m) for c in regulars]
+    rows.append(_friday(_fridays(6)[-1], "FN01Q"))
+    db = _load(tmp_path, {"friday_network": rows})
+    exact = {p: release.figures(p, False, db, TODAY)["friday.people"] for p in (APRIL, MAY, JUNE, Q1)}
+    assert exact == {APRIL: 12, MAY: 12, JUNE: 13, Q1: 13}   # the rows above, counted by hand
+    shown = {p: release.figures(p, True, db, TODAY)["friday.people"] for p in (APRIL, MAY, JUNE, Q1)}
+    for part in (APRIL, MAY):   # 13 - 12 = 1 person
+        assert values_left(shown[Q1], shown[part]) >= 3, shown
+    # the year's headline is not hidden for it: at most rounded
+    assert not (isinstance(shown[Q1], str) and not shown[Q1].startswith("≈")), shown
+
+
+def test_two_years_to_date_a_month_apart_keep_three_values(tmp_path):
+    """Thirty people in April and May; three new ones in June. The year to date given on 5 June
+    (30) and again on 5 July (33) differ by June's three new people. The first is kept by the
+    release ledger, so the second must not pin the difference."""
+    old = [f"PY{i:02d}Q" for i in range(30)]
+    rows = [_contact(dt.date(2026, 4 + i % 2, 3 + i % 20), c) for i, c in enumerate(old)]
+    rows += [_contact(dt.date(2026, 6, 8), c) for c in old]
+    rows += [_contact(dt.date(2026, 6, 15), f"PN{i:02d}Q") for i in range(3)]
+    db = _load(tmp_path, {"outreach": rows})
+    june5, july5 = dt.date(2026, 6, 5), TODAY
+    to_may, to_june = release.ytd(june5), release.ytd(july5)
+    assert (to_may.start, to_may.end, to_june.end) == (APRIL.start, MAY.end, JUNE.end)
+    assert release.figures(to_june, False, db, july5)["outreach.people"] == 33
+    first = release.figures(to_may, True, db, june5)["outreach.people"]   # kept by the ledger
+    assert first == 30
+    second = release.figures(to_june, True, db, july5)["outreach.people"]
+    assert values_left(second, first) >= 3, (first, second)
+
+
+def test_the_program_less_one_service_keeps_three_values(tmp_path):
+    """Forty people met by outreach in the quarter; two more came only to the Friday network.
+    The program's 42 less outreach's 40 is the two who never met an outreach worker."""
+    people = [f"PO{i:02d}Q" for i in range(40)]
+    rows = [_contact(dt.date(2026, 4 + i % 3, 2 + i % 25), c) for i, c in enumerate(people)]
+    fr = [_friday(_fridays(5)[0], c) for c in ("PF01Q", "PF02Q")] + [_friday(_fridays(5)[0], c) for c in people[:15]]
+    db = _load(tmp_path, {"outreach": rows, "friday_network": fr})
+    ex = release.figures(Q1, False, db, TODAY)
+    assert (ex["program.people"], ex["outreach.people"]) == (42, 40)
+    shown = release.figures(Q1, True, db, TODAY)
+    both = (shown["program.people"], shown["outreach.people"])
+    assert values_left(*both) >= 3, shown
+    # neither quarter's headline is hidden for it: one is shown rounded to the nearest 10
+    assert all(isinstance(v, int) or v.startswith("≈") for v in both), both
+
+
+def test_outreach_people_less_its_new_people_keeps_three_values(tmp_path):
+    """Three people met in March (the year before) come back in April, when 27 new people are
+    met: April's 30 people less its 27 new people are the three who came back."""
+    back = [f"PB{i:02d}Q" for i in range(3)]
+    rows = [_contact(dt.date(2026, 3, 10), c) for c in back]
+    rows += [_contact(dt.date(2026, 4, 14), c) for c in back]
+    rows += [_contact(dt.date(2026, 4, 2 + i % 25), f"PA{i:02d}Q") for i in range(27)]
+    db = _load(tmp_path, {"outreach": rows})
+    ex = release.figures(APRIL, False, db, TODAY)
+    assert (ex["outreach.people"], ex["outreach.new_people"]) == (30, 27)
+    shown = release.figures(APRIL, True, db, TODAY)
+    assert values_left(shown["outreach.people"], shown["outreach.new_people"]) >= 3, shown
+
+
+def test_the_overview_says_a_rounded_count_is_rounded(tmp_path, monkeypatch):
+    """On the Overview (External), the quarter's people served of the case above show as ≈40 and
+    a caption under the tiles says it is rounded, and to what; the staff view shows 42."""
+    from conftest import pin_clock
+    from test_room import run_page
+    from ui.frame import EXTERNAL, STAFF
+    pin_clock(monkeypatch, TODAY)
+    people = [f"PO{i:02d}Q" for i in range(40)]
+    rows = [_contact(dt.date(2026, 4 + i % 3, 2 + i % 25), c) for i, c in enumerate(people)]
+    fr = [_friday(_fridays(5)[0], c) for c in ("PF01Q", "PF02Q")] + [_friday(_fridays(5)[0], c) for c in people[:15]]
+    db = _load(tmp_path, {"outreach": rows, "friday_network": fr})
+    shown = release.figures(Q1, True, db, TODAY)["program.people"]
+    assert shown == "≈40", shown
+    at = run_page("overview.py", db, EXTERNAL, Q1)
+    tile = [m for m in at.metric if m.label == "People served"]
+    assert [m.value for m in tile] == ["≈40"]
+    assert any("People served: rounded to the nearest 10 (35 to 44)" in c.value for c in at.caption)
+    at = run_page("overview.py", db, STAFF, Q1)
+    assert [m.value for m in at.metric if m.label == "People served"] == ["42"]
+    assert not any("rounded to the nearest" in c.value for c in at.caption)
