@@ -448,7 +448,8 @@ def write_pptx(r: Report, out_dir: Path) -> Path:
         if r.confidential:
             text(slide, 0.4, 6.9, 12.5, 0.5, CONFIDENTIAL, 16, True, RGBColor(0xC0, 0, 0))
         else:
-            text(slide, 0.4, 6.9, 12.5, 0.5, f"Small counts suppressed: <{suppress.threshold()} and x. "
+            text(slide, 0.4, 6.9, 12.5, 0.5, f"Small counts suppressed: <{suppress.threshold()}, x, w; {suppress.ROUNDED} rounded to the nearest "
+                 f"{suppress.threshold()}. "
                  f"{r.period.start} to {r.period.end}.", 14, False, RGBColor(0x55, 0x55, 0x55))
 
     s = prs.slides.add_slide(blank)

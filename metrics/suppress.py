@@ -45,5 +45,4 @@ def footnote(k: int | None = None) -> str:
             f"privacy. x: a count of {k} or more, hidden so that a suppressed count cannot be worked out from "
             f"totals, or a rate or share of a small or hidden count. w: a count of 1 or more, withheld because "
             f"with the figures around it, it would narrow a small count down. {ROUNDED}{10 * k}: a count of people rounded "
-            f"to the nearest {k} ({10 * k - k // 2} to {10 * k + k - 1 - k // 2}), so that no small difference between "
-            f"two counts of people can be worked out. 0 is a true zero.")
+            f"to the nearest {k} ({10 * k - k // 2} to {10 * k + k - 1 - k // 2}). 0 is a true zero.")
