@@ -125,7 +125,7 @@ def test_suppressed_summary_turns_small_counts_into_lt10(demo_db, demo_records, 
         if k.startswith("bad_dates."):
             assert shown[k] == "n/a", k  # bad date reports: whole quarters and years only
         elif ind.disclosive and isinstance(v, int) and 1 <= v <= 9:
-            assert shown[k] in ("<10", "w"), k   # w: withheld, at least 1 (the footnote)
+            assert shown[k] in ("<10", "w"), (k, v, shown)   # w: withheld, at least 1 (the footnote)
             saw_small = True
         elif ind.disclosive and shown[k] == "x":
             assert v >= 10, k  # x is a count of at least k, hidden to protect another
