@@ -320,14 +320,6 @@ def people_table(ind: str, keys: list[tuple], exact: dict, past: list[dict], fy:
         for (c, d) in all_keys:  # each part <= whole
             if a <= c and d <= b and (c, d) != (a, b):
                 t.rows.append(({pos[(c, d)]: 1.0, pos[(a, b)]: -1.0}, -np.inf, 0.0))
-    # the difference of two nested spans is a count of people too (those of the whole not seen in
-    # the part: new people in a month, for a year to date given in January and again in February)
-    count = {key: int(exact.get(key, {}).get(ind) or 0) for key in all_keys}
-    for (a, b) in all_keys:
-        for (c, d) in all_keys:
-            if a <= c and d <= b and (c, d) != (a, b) and 1 <= count[(a, b)] - count[(c, d)] <= k - 1:
-                t.latent.append(Cell((ind, (a, b), "not in", (c, d)), {pos[(a, b)]: 1.0, pos[(c, d)]: -1.0},
-                                     count[(a, b)] - count[(c, d)]))
     cells = {c.key[1]: c for c in t.cells}
     for key, e in past_keys:
         lo, hi = float(e["lo"]), INF if e["hi"] is None else float(e["hi"])
@@ -338,4 +330,16 @@ def people_table(ind: str, keys: list[tuple], exact: dict, past: list[dict], fy:
                 cells[key].locked = True
             elif key not in cells and 1 <= v <= k - 1:  # a small count released then: still protected
                 t.latent.append(Cell((ind, key, None, "released"), {pos[key]: 1.0}, v))
+    # the difference of two nested spans is a count of people too (those of the whole not seen in
+    # the part: new people in a month, for a year to date given in January and again in February).
+    # Two sides both given already (a ledger written before this rule) are public: nothing shown
+    # today can protect their difference, and trying would withhold what does not bind it.
+    count = {key: int(exact.get(key, {}).get(ind) or 0) for key in all_keys}
+    fixed = {key for key in all_keys if key not in cells or cells[key].locked}
+    for (a, b) in all_keys:
+        for (c, d) in all_keys:
+            if a <= c and d <= b and (c, d) != (a, b) and 1 <= count[(a, b)] - count[(c, d)] <= k - 1 \
+                    and not {(a, b), (c, d)} <= fixed:
+                t.latent.append(Cell((ind, (a, b), "not in", (c, d)), {pos[(a, b)]: 1.0, pos[(c, d)]: -1.0},
+                                     count[(a, b)] - count[(c, d)]))
     return t, pos

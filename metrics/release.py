@@ -115,8 +115,13 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
         keys = [(s.a, s.b) for s in regular]
         for ind in PEOPLE:
             t, pos = people_table(ind, keys, exact_by_span, _past(past, fy, "people", ind), fy, k)
+            said = {}  # (service's people indicator, span) -> the ranges earlier releases gave it
+            for i in PEOPLE[:-1]:
+                for e in _past(past, fy, "people", i):
+                    span = (ledger.index_of(fy, e["from"]), ledger.index_of(fy, e["to"]))
+                    said.setdefault((i, span), []).append((float(e["lo"]), float("inf") if e["hi"] is None else float(e["hi"])))
             for key in keys:
-                _cross_people(t, pos, ind, key, shown, people, exact_by_span, k)
+                _cross_people(t, pos, ind, key, shown, people, exact_by_span, k, said)
             if ind == "outreach.people" and "new_people" in tables:
                 # new people are at most people, both ways at once: one table, decided together
                 t = _with_new_people(t, pos, tables["new_people"], shown, k)
@@ -182,13 +187,14 @@ def _with_new_people(t: Linked, pos: dict, ftn, shown: dict | None = None, k: in
     joint.rows += [({v + off: w for v, w in coef.items()}, lo, hi) for coef, lo, hi in nt.rows]
     n = sum(1 for v in ftn.var if v[0] == "T")
     people = {c.key[1]: c.value for c in t.cells}
+    given = {c.key[1] for c in t.cells if c.locked} & {c.key[1] for c in nt.cells if c.locked and c.key[2] is None}
     for (a, b), j in pos.items():
         if b < n:
             coef = {v + off: w for v, w in ftn.expr(a, b).items()}
             coef[j] = -1.0
             joint.rows.append((coef, -float("inf"), 0.0))
             gap = people.get((a, b), 0) - ftn.value(ftn.expr(a, b))
-            if (a, b) in people and 1 <= gap <= k - 1:  # people seen who were not new: a count of people
+            if (a, b) in people and 1 <= gap <= k - 1 and (a, b) not in given:  # those who came back: people
                 joint.latent.append(Cell(("outreach.people", (a, b), "not new", None),
                                          {**{v: -w for v, w in coef.items() if v != j}, j: 1.0}, gap))
     for key, v in (shown or {}).items():
@@ -200,7 +206,8 @@ def _with_new_people(t: Linked, pos: dict, ftn, shown: dict | None = None, k: in
     return joint
 
 
-def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, people: dict, exact: dict, k: int):
+def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, people: dict, exact: dict, k: int,
+                  said: dict | None = None):
     """Rows of a people table from other tables' released values: at most its identified events,
     at least its new people (outreach), at least each service's people (the program's)."""
     v = int(exact[key].get(ind) or 0)
@@ -215,6 +222,7 @@ def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, peopl
                 add_row(t, {pos[key]: 1.0}, 0.0, hi)
     if ind != "program.people":
         return
+    own = next(c for c in t.cells if c.key[1] == key)
     for i in PEOPLE[:-1]:
         if (i, key) not in people:
             continue
@@ -223,9 +231,14 @@ def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, peopl
         if lo <= v:
             add_row(t, {pos[key]: 1.0}, lo, float("inf"))
         # people served by no service but this one's are a count of people too: the service's
-        # count is a variable of this table, held to what its release said
-        gap = v - int(exact[key].get(i) or 0)
-        if 1 <= gap <= k - 1 and lo <= int(exact[key].get(i) or 0) <= hi:
+        # count is a variable of this table, held to what its releases said (today's and earlier
+        # ones, which may say more than a rounded figure of today)
+        s_v = int(exact[key].get(i) or 0)
+        for p_lo, p_hi in (said or {}).get((i, key), []):
+            if p_lo <= s_v <= p_hi:
+                lo, hi = max(lo, p_lo), min(hi, p_hi)
+        gap = v - s_v
+        if 1 <= gap <= k - 1 and lo <= s_v <= hi and not (own.locked and lo == hi):
             s = t.n_vars
             t.n_vars += 1
             add_row(t, {s: 1.0}, lo, hi)

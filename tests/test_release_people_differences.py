@@ -146,3 +146,49 @@ def test_the_overview_says_a_rounded_count_is_rounded(tmp_path, monkeypatch):
     at = run_page("overview.py", db, STAFF, Q1)
     assert [m.value for m in at.metric if m.label == "People served"] == ["42"]
     assert not any("rounded to the nearest" in c.value for c in at.caption)
+
+
+def test_a_ledger_that_already_gave_both_sides_withholds_nothing_for_it(tmp_path):
+    """A ledger written before differences were protected may hold both sides of one already: the
+    year to date of May (30) and of June (33), both exact. That difference is public; nothing
+    shown today can protect it, so it must not make the engine withhold the months around it."""
+    from shop import ledger
+    old = [f"PL{i:02d}Q" for i in range(30)]
+    rows = [_contact(dt.date(2026, 4 + i // 15, 3 + i % 15), c) for i, c in enumerate(old)]
+    rows += [_contact(dt.date(2026, 6, 8), c) for c in old]
+    rows += [_contact(dt.date(2026, 6, 15), f"PM{i:02d}Q") for i in range(3)]
+    db = _load(tmp_path, {"outreach": rows})
+    given = [{"table": "people", "what": ind, "from": "2026-04", "to": to, "dim": None, "members": None,
+              "lo": v, "hi": v, "rid": "an-older-release"}
+             for ind in ("outreach.people", "program.people") for to, v in (("2026-05", 30), ("2026-06", 33))]
+    ledger.record(db, dt.date(2026, 6, 5), given)
+    shown = {p: release.figures(p, True, db, TODAY) for p in (APRIL, MAY, JUNE, Q1)}
+    people = {str(p): (f["outreach.people"], f["program.people"]) for p, f in shown.items()}
+    assert people[str(Q1)] == (33, 33), people          # given already: shown as given
+    for p in (APRIL, MAY, JUNE):                        # 15, 15 and 33: nothing small to protect
+        assert all(isinstance(v, int) or v.startswith("≈") for v in people[str(p)]), people
+
+
+def test_the_program_less_a_service_counts_what_earlier_releases_said_of_the_service(tmp_path):
+    """An earlier release said outreach's quarter was 40 or 41 (the ledger keeps it as that range),
+    and its new people 37. Today outreach's 40 is shown rounded (40 less 37 would give the three
+    who came back), but the program's 42 less 40..41 would still be 1..2:
+    the program's people must be protected against the range the attacker holds, not today's."""
+    from shop import ledger
+    back = [f"PR{i:02d}Q" for i in range(3)]
+    people = back + [f"PS{i:02d}Q" for i in range(37)]
+    rows = [_contact(dt.date(2026, 3, 10), c) for c in back]
+    rows += [_contact(dt.date(2026, 4 + i % 3, 2 + i % 25), c) for i, c in enumerate(people)]
+    fr = [_friday(_fridays(5)[0], c) for c in ("PT01Q", "PT02Q")] + [_friday(_fridays(5)[0], c) for c in people[:15]]
+    db = _load(tmp_path, {"outreach": rows, "friday_network": fr})
+    ex = release.figures(Q1, False, db, TODAY)
+    assert (ex["program.people"], ex["outreach.people"], ex["outreach.new_people"]) == (42, 40, 37)
+    q1 = {"from": "2026-04", "to": "2026-06", "dim": None, "members": None, "rid": "an-earlier-release"}
+    ledger.record(db, dt.date(2026, 7, 1), [{"table": "people", "what": "outreach.people", "lo": 40, "hi": 41, **q1},
+                                            {"table": "family", "what": "new_people", "lo": 37, "hi": 37, **q1}])
+    shown = release.figures(Q1, True, db, TODAY)
+    lo, hi = said(shown["outreach.people"])
+    held = (max(lo, 40), min(hi, 41))
+    (pl, ph) = said(shown["program.people"])
+    left = (ph - held[0]) - max(0, pl - held[1]) + 1
+    assert left >= 3, (shown["program.people"], shown["outreach.people"], held)
