@@ -238,7 +238,7 @@ def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, peopl
             if p_lo <= s_v <= p_hi:
                 lo, hi = max(lo, p_lo), min(hi, p_hi)
         gap = v - s_v
-        if 1 <= gap <= k - 1 and lo <= s_v <= hi and not (own.locked and lo == hi):
+        if 1 <= gap <= k - 1 and lo <= s_v <= hi and not own.locked:  # given already: nothing here can help
             s = t.n_vars
             t.n_vars += 1
             add_row(t, {s: 1.0}, lo, hi)

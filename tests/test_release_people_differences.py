@@ -169,11 +169,10 @@ def test_a_ledger_that_already_gave_both_sides_withholds_nothing_for_it(tmp_path
         assert all(isinstance(v, int) or v.startswith("≈") for v in people[str(p)]), people
 
 
-def test_the_program_less_a_service_counts_what_earlier_releases_said_of_the_service(tmp_path):
-    """An earlier release said outreach's quarter was 40 or 41 (the ledger keeps it as that range),
-    and its new people 37. Today outreach's 40 is shown rounded (40 less 37 would give the three
-    who came back), but the program's 42 less 40..41 would still be 1..2:
-    the program's people must be protected against the range the attacker holds, not today's."""
+def _forty_two(tmp_path, *also: dict) -> str:
+    """Outreach meets 40 people in Q1, three of them first met in March (37 new); two more come
+    only to the Friday network: the program's 42. An earlier release (the ledger) said outreach's
+    quarter was 40 or 41 and its new people 37, and whatever else `also` says."""
     from shop import ledger
     back = [f"PR{i:02d}Q" for i in range(3)]
     people = back + [f"PS{i:02d}Q" for i in range(37)]
@@ -185,7 +184,27 @@ def test_the_program_less_a_service_counts_what_earlier_releases_said_of_the_ser
     assert (ex["program.people"], ex["outreach.people"], ex["outreach.new_people"]) == (42, 40, 37)
     q1 = {"from": "2026-04", "to": "2026-06", "dim": None, "members": None, "rid": "an-earlier-release"}
     ledger.record(db, dt.date(2026, 7, 1), [{"table": "people", "what": "outreach.people", "lo": 40, "hi": 41, **q1},
-                                            {"table": "family", "what": "new_people", "lo": 37, "hi": 37, **q1}])
+                                            {"table": "family", "what": "new_people", "lo": 37, "hi": 37, **q1},
+                                            *({**q1, **a} for a in also)])
+    return db
+
+
+def test_a_program_count_given_already_withholds_nothing_for_a_difference_it_pins(tmp_path):
+    """The same, with the program's 42 given exactly by that earlier release: 42 less outreach's
+    40..41 was public from then on. Nothing the program's table shows today can change it, so its
+    months must not be withheld for it."""
+    db = _forty_two(tmp_path, {"table": "people", "what": "program.people", "lo": 42, "hi": 42})
+    months = [release.figures(p, True, db, TODAY)["program.people"] for p in (APRIL, MAY, JUNE)]
+    assert release.figures(Q1, True, db, TODAY)["program.people"] == 42
+    assert "w" not in months and "x" not in months, months
+
+
+def test_the_program_less_a_service_counts_what_earlier_releases_said_of_the_service(tmp_path):
+    """An earlier release said outreach's quarter was 40 or 41 (the ledger keeps it as that range),
+    and its new people 37. Today outreach's 40 is shown rounded (40 less 37 would give the three
+    who came back), but the program's 42 less 40..41 would still be 1..2:
+    the program's people must be protected against the range the attacker holds, not today's."""
+    db = _forty_two(tmp_path)
     shown = release.figures(Q1, True, db, TODAY)
     lo, hi = said(shown["outreach.people"])
     held = (max(lo, 40), min(hi, 41))
