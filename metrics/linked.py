@@ -301,6 +301,7 @@ def people_table(ind: str, keys: list[tuple], exact: dict, past: list[dict], fy:
     t = Linked(len(all_keys), roundable=frozenset({ind}))
     for key in keys:
         t.cells.append(Cell((ind, key, None, None), {pos[key]: 1.0}, int(exact[key].get(ind) or 0)))
+    tilings = []  # (whole, parts that tile it)
     for (a, b) in all_keys:
         if a == b:
             continue
@@ -310,6 +311,10 @@ def people_table(ind: str, keys: list[tuple], exact: dict, past: list[dict], fy:
             parts.append(quarters)
         elif quarters and (quarters[-1][1] + 1, b) in pos:
             parts.append(quarters + [(quarters[-1][1] + 1, b)])
+        # any two spans that tile it (a year to date given last month and this month: their
+        # people together, less the whole, are the people seen in both)
+        parts += [[(a, m), (m + 1, b)] for m in range(a, b) if (a, m) in pos and (m + 1, b) in pos
+                  and [(a, m), (m + 1, b)] not in parts]
         for part in parts:
             if not all(p in pos for p in part):
                 continue
@@ -317,9 +322,19 @@ def people_table(ind: str, keys: list[tuple], exact: dict, past: list[dict], fy:
             for p in part:  # whole <= sum of parts
                 coef[pos[p]] = coef.get(pos[p], 0.0) - 1.0
             t.rows.append((coef, -np.inf, 0.0))
+            tilings.append(((a, b), part))
         for (c, d) in all_keys:  # each part <= whole
             if a <= c and d <= b and (c, d) != (a, b):
                 t.rows.append(({pos[(c, d)]: 1.0, pos[(a, b)]: -1.0}, -np.inf, 0.0))
+    # people are a coverage count, so submodular: two overlapping spans have no more people
+    # together (their union) plus in common (their intersection) than each alone. Without this a
+    # year to date to July and to August, July, and July-August give August's newcomers a narrower
+    # range than the rows above (1..2 for a true 1)
+    for (a, b) in all_keys:
+        for (c, d) in all_keys:
+            if a < c <= b < d and (a, d) in pos and (c, b) in pos:
+                t.rows.append(({pos[(a, d)]: 1.0, pos[(c, b)]: 1.0, pos[(a, b)]: -1.0, pos[(c, d)]: -1.0},
+                               -np.inf, 0.0))
     cells = {c.key[1]: c for c in t.cells}
     for key, e in past_keys:
         lo, hi = float(e["lo"]), INF if e["hi"] is None else float(e["hi"])
@@ -342,4 +357,13 @@ def people_table(ind: str, keys: list[tuple], exact: dict, past: list[dict], fy:
                     and not {(a, b), (c, d)} <= fixed:
                 t.latent.append(Cell((ind, (a, b), "not in", (c, d)), {pos[(a, b)]: 1.0, pos[(c, d)]: -1.0},
                                      count[(a, b)] - count[(c, d)]))
+    # parts that tile a whole, less the whole, count the people seen in more than one part (of two
+    # parts: exactly those seen in both, such as the people of both Q1 and Q2 from the first half)
+    for whole, part in tilings:
+        v = sum(count[p] for p in part) - count[whole]
+        if 1 <= v <= k - 1 and not {whole, *part} <= fixed:
+            coef = {pos[whole]: -1.0}
+            for p in part:
+                coef[pos[p]] = coef.get(pos[p], 0.0) + 1.0
+            t.latent.append(Cell((ind, whole, "in more than one of", tuple(part)), coef, v))
     return t, pos

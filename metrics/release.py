@@ -120,11 +120,13 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
                 for e in _past(past, fy, "people", i):
                     span = (ledger.index_of(fy, e["from"]), ledger.index_of(fy, e["to"]))
                     said.setdefault((i, span), []).append((float(e["lo"]), float("inf") if e["hi"] is None else float(e["hi"])))
+            new = {c.key[1]: c.value for c in tables["new_people"].table.cells if c.key[2] is None} \
+                if "new_people" in tables else {}
             for key in keys:
-                _cross_people(t, pos, ind, key, shown, people, exact_by_span, k, said)
+                _cross_people(t, pos, ind, key, shown, people, exact_by_span, k, said, new)
             if ind == "outreach.people" and "new_people" in tables:
                 # new people are at most people, both ways at once: one table, decided together
-                t = _with_new_people(t, pos, tables["new_people"], shown, k)
+                t = _with_new_people(t, pos, tables["new_people"], shown, k, _first_outreach_year(con, fy))
             protect(t, k)
             for c in t.cells:
                 if c.key[0] == ind:
@@ -171,7 +173,15 @@ def _capacity_rows(ft, fy: int, n: int) -> None:
         add_row(ft.table, coef, 0.0, float(cap))
 
 
-def _with_new_people(t: Linked, pos: dict, ftn, shown: dict | None = None, k: int = 10) -> Linked:
+def _first_outreach_year(con, fy: int) -> bool:
+    """True when no outreach contact is older than fiscal year `fy`: everyone is new in it (the
+    Overview says so), so its people to date are its new people to date, as an attacker knows."""
+    first = con.execute("select min(contact_date) from core.outreach").fetchone()[0]
+    return first is not None and first >= periods.fiscal_year(fy).start
+
+
+def _with_new_people(t: Linked, pos: dict, ftn, shown: dict | None = None, k: int = 10,
+                     first_year: bool = False) -> Linked:
     """The outreach people table and the new people's family as one linked table, with a row
     new people <= people for every span both know, and new people <= the released count of
     contacts of a new person (every new person has one on their first day: without this row a
@@ -192,7 +202,7 @@ def _with_new_people(t: Linked, pos: dict, ftn, shown: dict | None = None, k: in
         if b < n:
             coef = {v + off: w for v, w in ftn.expr(a, b).items()}
             coef[j] = -1.0
-            joint.rows.append((coef, -float("inf"), 0.0))
+            joint.rows.append((coef, 0.0 if first_year and a == 0 else -float("inf"), 0.0))
             gap = people.get((a, b), 0) - ftn.value(ftn.expr(a, b))
             if (a, b) in people and 1 <= gap <= k - 1 and (a, b) not in given:  # those who came back: people
                 joint.latent.append(Cell(("outreach.people", (a, b), "not new", None),
@@ -207,7 +217,7 @@ def _with_new_people(t: Linked, pos: dict, ftn, shown: dict | None = None, k: in
 
 
 def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, people: dict, exact: dict, k: int,
-                  said: dict | None = None):
+                  said: dict | None = None, new: dict | None = None):
     """Rows of a people table from other tables' released values: at most its identified events,
     at least its new people (outreach), at least each service's people (the program's)."""
     v = int(exact[key].get(ind) or 0)
@@ -220,9 +230,17 @@ def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, peopl
             hi = sum(bounds_of(p, k)[1] for p in parts)
             if v <= hi:
                 add_row(t, {pos[key]: 1.0}, 0.0, hi)
+    if ind == "friday.people":  # one row per attendee of a session: a span's people are at least
+        att = shown.get(("attendance", key, None, None))  # its attendance over its sessions
+        sessions = int(exact[key].get("friday.sessions") or 0)
+        if att is not None and sessions:
+            floor = float(-(-int(bounds_of(att, k)[0]) // sessions))
+            if floor <= v:
+                add_row(t, {pos[key]: 1.0}, floor, float("inf"))
     if ind != "program.people":
         return
     own = next(c for c in t.cells if c.key[1] == key)
+    svc, gaps = {}, []
     for i in PEOPLE[:-1]:
         if (i, key) not in people:
             continue
@@ -230,20 +248,52 @@ def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, peopl
         lo, hi = bounds_of(f, k) if f != 0 else (0.0, 0.0)
         if lo <= v:
             add_row(t, {pos[key]: 1.0}, lo, float("inf"))
-        # people served by no service but this one's are a count of people too: the service's
-        # count is a variable of this table, held to what its releases said (today's and earlier
-        # ones, which may say more than a rounded figure of today)
+        # each service's count is a variable of this table, held to what its releases said (today's
+        # and earlier ones, which may say more than a rounded figure of today)
         s_v = int(exact[key].get(i) or 0)
         for p_lo, p_hi in (said or {}).get((i, key), []):
             if p_lo <= s_v <= p_hi:
                 lo, hi = max(lo, p_lo), min(hi, p_hi)
-        gap = v - s_v
-        if 1 <= gap <= k - 1 and lo <= s_v <= hi and not own.locked:  # given already: nothing here can help
-            s = t.n_vars
+        if lo <= s_v <= hi:
+            svc[i] = s = t.n_vars
             t.n_vars += 1
             add_row(t, {s: 1.0}, lo, hi)
             add_row(t, {pos[key]: 1.0, s: -1.0}, 0.0, float("inf"))
+            gaps.append((i, s, v - s_v))
+    if own.locked:  # given already: nothing this table shows can protect what it pins
+        return
+    # people served by no service but this one's are a count of people too
+    for i, s, gap in gaps:
+        if 1 <= gap <= k - 1:
             t.latent.append(Cell((ind, key, "not in", i), {pos[key]: 1.0, s: -1.0}, gap))
+    if len(svc) < len(PEOPLE) - 1:
+        return
+    # and the program has no more people than its services and its supply hand-outs to known
+    # people together (each at least one unit): with no other service, its people are outreach's.
+    # The services' people together, less the program's, count people of more than one service.
+    units = shown.get(("supplies", key, "reach", "known person"), shown.get(("supplies", key, None, None)))
+    sup_hi = bounds_of(units, k)[1] if units is not None else float("inf")
+    sup_v = int(exact[key].get("supplies") or 0)
+    sup = t.n_vars
+    t.n_vars += 1
+    add_row(t, {sup: 1.0}, 0.0, sup_hi)
+    add_row(t, {pos[key]: 1.0, sup: -1.0, **{s: -1.0 for s in svc.values()}}, -float("inf"), 0.0)
+    both = sum(int(exact[key].get(i) or 0) for i in svc) + sup_v - v
+    if 1 <= both <= k - 1:
+        t.latent.append(Cell((ind, key, "in more than one service", None),
+                             {pos[key]: -1.0, sup: 1.0, **{s: 1.0 for s in svc.values()}}, both))
+    # outreach's people less its new people, which the program's count can pin through the rows above
+    o = svc.get("outreach.people")
+    n_shown = shown.get(("new_people", key, None, None))
+    if o is not None and n_shown is not None and key in (new or {}):
+        back = int(exact[key].get("outreach.people") or 0) - new[key]
+        n_lo, n_hi = bounds_of(n_shown, k) if n_shown != 0 else (0.0, 0.0)
+        if 1 <= back <= k - 1 and n_lo <= new[key] <= n_hi:
+            n = t.n_vars
+            t.n_vars += 1
+            add_row(t, {n: 1.0}, n_lo, n_hi)
+            add_row(t, {o: 1.0, n: -1.0}, 0.0, float("inf"))
+            t.latent.append(Cell(("outreach.people", key, "not new", "program"), {o: 1.0, n: -1.0}, back))
 
 
 def _cross_family(ft, people: dict, past: list[dict], fy: int, exact: dict, k: int) -> bool:

@@ -36,7 +36,7 @@ def rounded_bounds(mark: str, k: int | None = None) -> tuple[int, int] | None:
         return None
     k = k or threshold()
     r = int(mark[len(ROUNDED):].replace(",", ""))
-    return max(0, r - k // 2), r + k - 1 - k // 2
+    return max(k, r - k // 2), r + k - 1 - k // 2   # only a count of k or more is rounded: ≈10 is 10..14
 
 
 def footnote(k: int | None = None) -> str:

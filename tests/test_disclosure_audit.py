@@ -155,7 +155,7 @@ def _bounds(v):
         return float(K), highspy.kHighsInf
     if isinstance(v, str) and v.startswith(ROUNDED):
         r = float(v[len(ROUNDED):].replace(",", ""))
-        return r - K // 2, r + K - 1 - K // 2
+        return max(K, r - K // 2), r + K - 1 - K // 2   # only a count of K or more is rounded
     return float(v), float(v)
 
 
@@ -332,6 +332,10 @@ def _audit_people(att: Attacker, i: str) -> list[str]:
         for (c, d), other in spans.items():
             if a <= c and d <= b and (c, d) != (a, b):
                 _row(h, {pos[other]: 1.0, pos[k]: -1.0}, -highspy.kHighsInf, 0.0)
+            # distinct people are a coverage count: union + intersection <= the two spans
+            if a < c <= b < d and (a, d) in spans and (c, b) in spans:
+                _row(h, {pos[spans[(a, d)]]: 1.0, pos[spans[(c, b)]]: 1.0, pos[k]: -1.0, pos[other]: -1.0},
+                     -highspy.kHighsInf, 0.0)
     problems = []
     for k in keys:
         if SMALL in att.obs[k]:

@@ -29,7 +29,7 @@ events as (
   where person_key is not null and dist_date between lo and hi
 ),
 everything as (
-  select ind, d, person_key from events where ind <> 'supplies'
+  select ind, d, person_key from events   -- 'supplies': never released, but what the program's people bound
   union all
   select 'program.people', d, person_key from events
   union all
