@@ -379,3 +379,22 @@ def test_people_counts_are_submodular_and_the_audit_knows_it(tmp_path):
     lo = max(0, ytd_aug[0] - ytd_jul[1])
     hi = min(julaug[1] - jul[0], ytd_aug[1] - ytd_jul[0])
     assert _span_left(lo, hi) >= 3, known
+
+
+@pytest.mark.parametrize("target, status", [(100, "on track"), (160, "–"), (200, "behind")])
+def test_a_target_reads_a_rounded_count_as_its_range(tmp_path, target, status):
+    """People served of Q1 (42) shown `≈40`, 35 to 44, on 5 July: a quarter of the year. A target
+    of 100 expects 25 to date (on track whatever the count in 35..44), 160 expects 40 (it cannot be
+    told, so no status), 200 expects 50 (behind whatever it is)."""
+    people = [f"PO{i:02d}Q" for i in range(40)]
+    rows = [_contact(dt.date(2026, 4 + i % 3, 2 + i % 25), c) for i, c in enumerate(people)]
+    fr = [_friday(_fridays(5)[0], c) for c in ("PF01Q", "PF02Q")] + [_friday(_fridays(5)[0], c) for c in people[:15]]
+    tg = write_rows(tmp_path / "logs" / "targets.csv", "targets",
+                    [{"fiscal_year": "FY2026-27", "indicator": "program.people", "target": target}])
+    db = _load(tmp_path, {"outreach": rows, "friday_network": fr})
+    assert all(o.status == "loaded" for o in load([tg], db, say=lambda *_: None))
+    from metrics import targets
+    assert release.figures(Q1, True, db, TODAY)["program.people"] == "≈40"
+    got = targets.progress(TODAY, TODAY, True, path=db)
+    row = got[got["id"] == "program.people"].iloc[0]
+    assert (row["status"], row["expected to date"]) == (status, target // 4)
