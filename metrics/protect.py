@@ -97,6 +97,12 @@ class Auditor:
         self.row_key = {r: key for key, r in self.cell_row.items()}
         for coef, lo, hi in t.rows:
             self._add_row(h, coef, lo, hi)
+        # A small difference is never shown, but the attacker may know it is 1..k-1 all the same:
+        # a people count shown rounded (or hidden) says that something it would pin is small. So
+        # each is audited as a `<k` would be, jointly, not only as whatever the rest leaves it.
+        for c in t.latent:
+            if 1 <= c.value <= k - 1:
+                self._add_row(h, c.coef, 1.0, float(k - 1))
         self.h = h
         self.inf = inf
         self.cost_idx: np.ndarray = np.array([], dtype=np.int32)
@@ -270,15 +276,14 @@ def _complete(t: Linked, k: int, targets: list, aud: "Auditor", ceiling, final: 
                 continue  # something pinning it was just hidden: look again next round
             cands = sorted((by_key[b] for b in binding if steps(by_key[b])), key=_order(c, t.headlines))
             chosen = None
-            for x in cands[:8]:  # the cheapest cell that alone protects it, rounded if that is enough
+            # the cheapest cell that alone protects it: rounding any of them before hiding any
+            # (a month shown ≈10 rather than its quarter hidden)
+            for st, x in [(st, x) for st in ("rnd", "sec") for x in cands[:8] if st in steps(x)]:
                 was = x.status
-                for st in steps(x):
-                    x.status = st
-                    aud.update(x)
-                    if aud.check(c.coef, c.value)[0]:
-                        chosen = x
-                        break
-                if chosen is not None:
+                x.status = st
+                aud.update(x)
+                if aud.check(c.coef, c.value)[0]:
+                    chosen = x
                     break
                 x.status = was
                 aud.update(x)
