@@ -7,13 +7,17 @@ year once ended, and the same spans a year earlier; every table behind the chart
 keeps all of it, and one linear program per table over everything released on any day must leave
 every small count at least three values (tests/test_disclosure_audit.py's model, written from the
 contract). Without the release ledger a year to date of 10 on 5 November and 11 on 5 December
-give November's 1 by subtraction.
+give November's 1 by subtraction. The people counts the ledger kept are then audited with the full
+model of distinct people (`pattern_audit`: a person is the set of months they came in).
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 
+import highspy
+import numpy as np
 import pytest
 
 import small_program
@@ -120,6 +124,71 @@ def test_a_year_of_releases_pins_no_small_count(build, tmp_path, capsys, monkeyp
         if da.SMALL in month and any(not isinstance(v, str) for v in vals) and any(not isinstance(v, str) for v in before):
             leaks.append((key, vals, before, month))
     assert compared > 20 and leaks == []
+    assert pattern_audit(db, DATA_DAY) == []
+
+
+def pattern_audit(db, today: dt.date, k: int = 10) -> list[str]:
+    """The full model of distinct people, over the ledger (everything ever released): a person is
+    the set of months of the fiscal year they came in, one variable per set (4,095 for a year), and
+    a released span's people are those whose set meets it. Each span's people, and each count of
+    people of a released span not seen in a released span inside it, that is 1 to 9 must keep 3
+    values, the attacker also knowing it is 1 to 9 (a rounded or hidden count says as much). The
+    exact counts come from the staff view; the pairwise rows of the engine are not used."""
+    entries = [e for e in ledger.entries(db) if e["table"] == "people"]
+    problems, staff = [], {}
+    for fy, ind in sorted({(periods.fy_start_year(dt.date.fromisoformat(e["from"] + "-01")), e["what"])
+                           for e in entries}):
+        said = {}
+        for e in entries:
+            a, b = ledger.index_of(fy, e["from"]), ledger.index_of(fy, e["to"])
+            if e["what"] == ind and a is not None and b is not None:
+                lo, hi = said.get((a, b), (0.0, highspy.kHighsInf))
+                said[(a, b)] = (max(lo, float(e["lo"])), hi if e["hi"] is None else min(hi, float(e["hi"])))
+        if not said:
+            continue
+        months = max(b for _, b in said) + 1
+        sets = np.arange(1, 2 ** months)   # bit x: came in month x
+        meets = {(a, b): np.flatnonzero(sets & ((2 ** (b + 1) - 1) ^ (2 ** a - 1))).astype(np.int32) for (a, b) in said}
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("presolve", "off")   # one model, many objectives: warm starts
+        n = len(sets)
+        h.addVars(n, np.zeros(n), np.full(n, highspy.kHighsInf))
+        for span, (lo, hi) in said.items():
+            h.addRow(lo, hi, len(meets[span]), meets[span], np.ones(len(meets[span])))
+        start = periods.fiscal_year(fy).start
+        for (a, b) in said:
+            if (fy, a, b) not in staff:
+                staff[(fy, a, b)] = release.figures(periods.Period(periods.add_months(start, a), periods.month_end(
+                    periods.add_months(start, b))), False, db, today)
+        exact = {(a, b): staff[(fy, a, b)][ind] for (a, b) in said}
+        targets = [(f"{span}", meets[span], exact[span]) for span in said]
+        targets += [(f"{w} not in {p}", np.setdiff1d(meets[w], meets[p]), exact[w] - exact[p])
+                    for w in said for p in said if w[0] <= p[0] and p[1] <= w[1] and p != w
+                    and 1 <= exact[w] - exact[p] <= k - 1]
+        for what, idx, v in targets:
+            if not 1 <= v <= k - 1:
+                continue
+            cost = np.zeros(n)
+            cost[idx] = 1.0
+            h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
+            bounds = {}
+            for sense in (highspy.ObjSense.kMaximize, highspy.ObjSense.kMinimize):
+                h.changeObjectiveSense(sense)
+                h.run()
+                status = h.getModelStatus()
+                assert status in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kUnbounded), \
+                    f"FY{fy} {ind}: the ledger's people counts have no solution ({status})"
+                big = math.inf if sense == highspy.ObjSense.kMaximize else -math.inf
+                ok = status == highspy.HighsModelStatus.kOptimal
+                bounds[sense] = h.getInfo().objective_function_value if ok else big
+                if min(k - 1, bounds[sense]) >= v + 2:   # v itself and two above: enough
+                    break
+            lo = max(1, math.ceil(bounds.get(highspy.ObjSense.kMinimize, v) - 1e-6))
+            hi = min(k - 1, math.floor(bounds[highspy.ObjSense.kMaximize] + 1e-6))
+            if hi - lo + 1 < 3:
+                problems.append(f"FY{fy} {ind} {what}: only {lo}..{hi} (exact {v})")
+    return problems
 
 
 def test_the_ledger_survives_a_restore_of_an_older_backup(tmp_path, monkeypatch):
