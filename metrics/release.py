@@ -113,6 +113,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
         shown = {c.key: mark(c, k) for ft in tables.values() for c in ft.table.cells}
         people = {}
         keys = [(s.a, s.b) for s in regular]
+        people_cells = {}
         for ind in PEOPLE:
             t, pos = people_table(ind, keys, exact_by_span, _past(past, fy, "people", ind), fy, k)
             said = {}  # (service's people indicator, span) -> the ranges earlier releases gave it
@@ -128,9 +129,17 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
                 # new people are at most people, both ways at once: one table, decided together
                 t = _with_new_people(t, pos, tables["new_people"], shown, k, _first_outreach_year(con, fy))
             protect(t, k)
+            if ind == PEOPLE[-1]:
+                def again(ind=ind, said=said, new=new):
+                    t2, pos2 = people_table(ind, keys, exact_by_span, _past(past, fy, "people", ind), fy, k)
+                    for key in keys:
+                        _cross_people(t2, pos2, ind, key, shown, people, exact_by_span, k, said, new)
+                    return t2
+                t = _program_rounding_services(t, people, people_cells, k, again)
             for c in t.cells:
                 if c.key[0] == ind:
                     people[(ind, c.key[1])] = mark(c, k)
+                    people_cells[(ind, c.key[1])] = c
         # 3. each family again, with the floors the released people counts set: only hides more
         for name, ft in tables.items():
             if FAMILIES[name].disclosive and _cross_family(ft, people, past, fy, exact_by_span, k):
@@ -294,6 +303,35 @@ def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, peopl
             add_row(t, {n: 1.0}, n_lo, n_hi)
             add_row(t, {o: 1.0, n: -1.0}, 0.0, float("inf"))
             t.latent.append(Cell(("outreach.people", key, "not new", "program"), {o: 1.0, n: -1.0}, back))
+
+
+def _program_rounding_services(t: Linked, people: dict, cells: dict, k: int, again) -> Linked:
+    """People served hidden for a difference with a service it cannot protect alone (a service's 36
+    exact beside the program's 45: ≈50 would say 9 to 18, and a count rounded for a small
+    difference says it is at most 9): the services' exact counts of those spans are shown rounded
+    instead, which only says less of them, and the program's table is decided again. Kept when it
+    hides fewer of the program's counts."""
+    def hidden(tt):
+        return sum(1 for c in tt.cells if c.key[0] == PEOPLE[-1] and c.status in ("sec", "wh"))
+    spans = [c.key[1] for c in t.cells if c.key[0] == PEOPLE[-1] and c.status in ("sec", "wh")]
+    changed = {}
+    for key in spans:
+        for i in PEOPLE[:-1]:
+            c = cells.get((i, key))
+            if c is not None and c.status == "pub" and c.value >= k and not c.locked:
+                changed[(i, key)] = people[(i, key)]
+                c.status = "rnd"
+                people[(i, key)] = mark(c, k)
+    if not changed:
+        return t
+    t2 = again()
+    protect(t2, k)
+    if hidden(t2) < hidden(t):
+        return t2
+    for (i, key), v in changed.items():
+        cells[(i, key)].status = "pub"
+        people[(i, key)] = v
+    return t
 
 
 def _cross_family(ft, people: dict, past: list[dict], fy: int, exact: dict, k: int) -> bool:
