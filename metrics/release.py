@@ -117,7 +117,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
         for ind in PEOPLE:
             t, pos = people_table(ind, keys, exact_by_span, _past(past, fy, "people", ind), fy, k)
             said = {}  # (service's people indicator, span) -> the ranges earlier releases gave it
-            for i in PEOPLE[:-1]:
+            for i in PEOPLE:
                 for e in _past(past, fy, "people", i):
                     span = (ledger.index_of(fy, e["from"]), ledger.index_of(fy, e["to"]))
                     said.setdefault((i, span), []).append((float(e["lo"]), float("inf") if e["hi"] is None else float(e["hi"])))
@@ -246,9 +246,22 @@ def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, peopl
             floor = float(-(-int(bounds_of(att, k)[0]) // sessions))
             if floor <= v:
                 add_row(t, {pos[key]: 1.0}, floor, float("inf"))
-    if ind != "program.people":
-        return
     own = next(c for c in t.cells if c.key[1] == key)
+    if ind != "program.people":
+        # People served given already: this service's count pins their difference, whichever table
+        # protected it then (the program's, by showing this count rounded), so it is a cell here
+        p_v = int(exact[key].get("program.people") or 0)
+        lo, hi, given = 0.0, float("inf"), False
+        for p_lo, p_hi in (said or {}).get(("program.people", key), []):
+            if p_lo <= p_v <= p_hi:
+                lo, hi, given = max(lo, p_lo), min(hi, p_hi), True
+        if given and not own.locked and 1 <= p_v - v <= k - 1:
+            p = t.n_vars
+            t.n_vars += 1
+            add_row(t, {p: 1.0}, lo, hi)
+            add_row(t, {p: 1.0, pos[key]: -1.0}, 0.0, float("inf"))
+            t.latent.append(Cell(("program.people", key, "not in", ind), {p: 1.0, pos[key]: -1.0}, p_v - v))
+        return
     svc, gaps = {}, []
     for i in PEOPLE[:-1]:
         if (i, key) not in people:
