@@ -336,21 +336,25 @@ def people_table(ind: str, keys: list[tuple], exact: dict, past: list[dict], fy:
                 t.rows.append(({pos[(a, d)]: 1.0, pos[(c, b)]: 1.0, pos[(a, b)]: -1.0, pos[(c, d)]: -1.0},
                                -np.inf, 0.0))
     cells = {c.key[1]: c for c in t.cells}
+    given = set()   # spans whose count an earlier release gave exactly
     for key, e in past_keys:
         lo, hi = float(e["lo"]), INF if e["hi"] is None else float(e["hi"])
         v = int(exact.get(key, {}).get(ind) or 0)
         if lo <= v <= hi:
             add_row(t, {pos[key]: 1.0}, lo, hi)
+            if lo == hi:
+                given.add(key)
             if lo == hi and key in cells:
                 cells[key].locked = True
             elif key not in cells and 1 <= v <= k - 1:  # a small count released then: still protected
                 t.latent.append(Cell((ind, key, None, "released"), {pos[key]: 1.0}, v))
     # the difference of two nested spans is a count of people too (those of the whole not seen in
     # the part: new people in a month, for a year to date given in January and again in February).
-    # Two sides both given already (a ledger written before this rule) are public: nothing shown
-    # today can protect their difference, and trying would withhold what does not bind it.
+    # Two sides both given exactly already (a ledger written before this rule) are public: nothing
+    # shown today can protect their difference, and trying would withhold what does not bind it.
+    # A side given only as a range (≈130, `<10`) is not: today's figures can still pin it.
     count = {key: int(exact.get(key, {}).get(ind) or 0) for key in all_keys}
-    fixed = {key for key in all_keys if key not in cells or cells[key].locked}
+    fixed = given
     for (a, b) in all_keys:
         for (c, d) in all_keys:
             if a <= c and d <= b and (c, d) != (a, b) and 1 <= count[(a, b)] - count[(c, d)] <= k - 1 \
@@ -359,6 +363,22 @@ def people_table(ind: str, keys: list[tuple], exact: dict, past: list[dict], fy:
                                      count[(a, b)] - count[(c, d)]))
     # parts that tile a whole, less the whole, count the people seen in more than one part (of two
     # parts: exactly those seen in both, such as the people of both Q1 and Q2 from the first half)
+    # two overlapping spans and their union: the people of both (a year to date given in August
+    # and the quarter to date of September, less the year to date of September), and, less
+    # their common months' people, those of both not seen in those months (who skipped July)
+    for (a, b) in all_keys:
+        for (c, d) in all_keys:
+            if not (a < c <= b < d and (a, d) in pos):
+                continue
+            both = {pos[(a, b)]: 1.0, pos[(c, d)]: 1.0, pos[(a, d)]: -1.0}
+            t.rows.append((both, 0.0, np.inf))
+            cases = [(("in both of", ((a, b), (c, d))), both, count[(a, b)] + count[(c, d)] - count[(a, d)])]
+            if (c, b) in pos:
+                cases.append((("in both of, not in", ((a, b), (c, d), (c, b))), {**both, pos[(c, b)]: -1.0},
+                              count[(a, b)] + count[(c, d)] - count[(a, d)] - count[(c, b)]))
+            for (what, spans_), coef, v in cases:
+                if 1 <= v <= k - 1 and not {(a, b), (c, d), (a, d)} <= fixed:
+                    t.latent.append(Cell((ind, (a, d), what, spans_), coef, v))
     for whole, part in tilings:
         v = sum(count[p] for p in part) - count[whole]
         if 1 <= v <= k - 1 and not {whole, *part} <= fixed:

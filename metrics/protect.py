@@ -47,6 +47,8 @@ class Linked:
     latent: list[Cell] = field(default_factory=list)   # never released, but must stay protected
     headlines: frozenset = frozenset()  # (dim, category) cells that are indicators: cost as totals
     roundable: frozenset = frozenset()  # tables (key[0]) of distinct people: a complement may be rounded first
+    sources: dict = field(default_factory=dict)   # row index -> the family whose released cells set it
+    deferred: list = field(default_factory=list)  # small counts this table alone could not protect
 
 
 _BANNER_LOCK = threading.Lock()
@@ -77,10 +79,26 @@ def _highs():
     return h
 
 
+def cell_bounds(c: Cell, k: int) -> tuple[float, float]:
+    """What a cell's status tells an attacker of it: (lowest, highest)."""
+    if c.status == "pub":
+        return float(c.value), float(c.value)
+    if c.status == "pri":
+        return 1.0, float(k - 1)
+    if c.status == "wh":  # never a zero (a zero is shown as 0): at least 1, as an attacker knows
+        return 1.0, float("inf")
+    if c.status == "rnd":
+        lo, hi = suppress.rounded_bounds(suppress.rounded(c.value, k), k)
+        return float(lo), float(hi)
+    return float(k), float("inf")
+
+
 class Auditor:
     """The attacker's linear program over one linked table: feasible min and max of a cell."""
 
-    def __init__(self, t: Linked, k: int):
+    def __init__(self, t: Linked, k: int, public_only: bool = False):
+        """public_only: what is public before today's release (cells given already, the rows of
+        earlier releases and of the definitions); today's cells say nothing."""
         import highspy
         self.hs = highspy
         self.k = k
@@ -91,7 +109,7 @@ class Auditor:
         h.addVars(n, np.zeros(n), np.full(n, inf))
         self.cell_row = {}
         for c in t.cells:
-            lo, hi = self._bounds(c)
+            lo, hi = self._bounds(c) if c.locked or not public_only else (0.0, inf)
             self._add_row(h, c.coef, lo, hi)
             self.cell_row[c.key] = h.getNumRow() - 1
         self.row_key = {r: key for key, r in self.cell_row.items()}
@@ -100,7 +118,7 @@ class Auditor:
         # A small difference is never shown, but the attacker may know it is 1..k-1 all the same:
         # a people count shown rounded (or hidden) says that something it would pin is small. So
         # each is audited as a `<k` would be, jointly, not only as whatever the rest leaves it.
-        for c in t.latent:
+        for c in ([] if public_only else t.latent):
             if 1 <= c.value <= k - 1:
                 self._add_row(h, c.coef, 1.0, float(k - 1))
         self.h = h
@@ -114,16 +132,7 @@ class Auditor:
         h.addRow(lo, hi, len(idx), idx, val)
 
     def _bounds(self, c: Cell):
-        if c.status == "pub":
-            return float(c.value), float(c.value)
-        if c.status == "pri":
-            return 1.0, float(self.k - 1)
-        if c.status == "wh":  # never a zero (a zero is shown as 0): at least 1, as an attacker knows
-            return 1.0, self.hs.kHighsInf
-        if c.status == "rnd":
-            lo, hi = suppress.rounded_bounds(suppress.rounded(c.value, self.k), self.k)
-            return float(lo), float(hi)
-        return float(self.k), self.hs.kHighsInf
+        return cell_bounds(c, self.k)
 
     def update(self, c: Cell):
         lo, hi = self._bounds(c)
@@ -235,6 +244,12 @@ def protect(t: Linked, k: int, incremental: bool = False) -> None:
               [c for c in t.latent if 1 <= c.value <= k - 1]
     if not targets:
         return
+    kept = _not_public(t, k, targets)
+    ids = {id(x) for x in kept}
+    t.deferred = [c for c in targets if id(c) not in ids]
+    targets = kept
+    if not targets:
+        return
     if incremental:
         _complete(t, k, targets, Auditor(t, k), ceiling=None)
         return
@@ -246,6 +261,18 @@ def protect(t: Linked, k: int, incremental: bool = False) -> None:
         for c in t.cells:
             c.status = start[c.key]
     _complete(t, k, targets, Auditor(t, k), ceiling=None)
+
+
+def _not_public(t: Linked, k: int, targets: list) -> list:
+    """The targets this table can still protect: a small count that the rest pins by itself, with
+    every cell of this table not given already unknown, is pinned by what was given before today
+    (a ledger written before a rule) or by what other tables show today. Hiding this table's
+    cells would only withhold what does not bind it; the caller hands it (`Linked.deferred`) to
+    the table that can protect it, or it was public already."""
+    if not any(c.locked for c in t.cells) and not t.rows:
+        return targets
+    aud = Auditor(t, k, public_only=True)
+    return [c for c in targets if aud.check(c.coef, c.value)[0]]
 
 
 def _complete(t: Linked, k: int, targets: list, aud: "Auditor", ceiling, final: bool = True,

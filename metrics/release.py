@@ -31,7 +31,7 @@ from .indicators import REGISTRY
 from .linked import (ALL, FAMILIES, INDICATOR_CELLS, KEEP, MEASURE_CELLS, OTHERS, PEOPLE, PUBLIC_FLOORS,  # noqa: F401
                      RATE_PARTS, Family, add_row, bounds_of, family_rows, family_table, people_table,
                      _people_counts)
-from .protect import Auditor, Cell, Linked, mark, protect  # noqa: F401
+from .protect import Auditor, Cell, Linked, cell_bounds, mark, protect  # noqa: F401
 from .spans import (NotExternal, Span, comparisons, current_fy, external_rule, external_span,  # noqa: F401
                     months_done, span_or_raise, spans, ytd)
 
@@ -114,36 +114,53 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
         people = {}
         keys = [(s.a, s.b) for s in regular]
         people_cells = {}
-        for ind in PEOPLE:
+        said = {}  # (people indicator, span) -> the ranges earlier releases gave it
+        for i in PEOPLE:
+            for e in _past(past, fy, "people", i):
+                span = (ledger.index_of(fy, e["from"]), ledger.index_of(fy, e["to"]))
+                said.setdefault((i, span), []).append((float(e["lo"]), float("inf") if e["hi"] is None else float(e["hi"])))
+        new = {c.key[1]: c.value for c in tables["new_people"].table.cells if c.key[2] is None} \
+            if "new_people" in tables else {}
+
+        def build(ind):
             t, pos = people_table(ind, keys, exact_by_span, _past(past, fy, "people", ind), fy, k)
-            said = {}  # (service's people indicator, span) -> the ranges earlier releases gave it
-            for i in PEOPLE:
-                for e in _past(past, fy, "people", i):
-                    span = (ledger.index_of(fy, e["from"]), ledger.index_of(fy, e["to"]))
-                    said.setdefault((i, span), []).append((float(e["lo"]), float("inf") if e["hi"] is None else float(e["hi"])))
-            new = {c.key[1]: c.value for c in tables["new_people"].table.cells if c.key[2] is None} \
-                if "new_people" in tables else {}
+            known = _worked_out(said, people_tables, k)
             for key in keys:
-                _cross_people(t, pos, ind, key, shown, people, exact_by_span, k, said, new)
+                _cross_people(t, pos, ind, key, shown, people, exact_by_span, k, known, new)
             if ind == "outreach.people" and "new_people" in tables:
                 # new people are at most people, both ways at once: one table, decided together
-                t = _with_new_people(t, pos, tables["new_people"], shown, k, _first_outreach_year(con, fy))
+                t = _with_new_people(t, pos, tables["new_people"], shown, k, _first_outreach_year(con, fy),
+                                     {key: int(exact_by_span[key].get(ind) or 0) for key in pos})
+            return t, pos
+
+        people_tables: dict = {}
+        for ind in PEOPLE:
+            t, pos = build(ind)
             protect(t, k)
+            if ind != PEOPLE[-1] and _services_rounding(t, ind, people, people_cells, k):
+                t, pos = build(ind)   # the services shown before this one now say less
+                protect(t, k)
             if ind == PEOPLE[-1]:
-                def again(ind=ind, said=said, new=new):
-                    t2, pos2 = people_table(ind, keys, exact_by_span, _past(past, fy, "people", ind), fy, k)
-                    for key in keys:
-                        _cross_people(t2, pos2, ind, key, shown, people, exact_by_span, k, said, new)
-                    return t2
-                t = _program_rounding_services(t, people, people_cells, k, again)
+                t = _program_rounding_services(t, people, people_cells, k, lambda ind=ind: build(ind)[0])
             for c in t.cells:
                 if c.key[0] == ind:
                     people[(ind, c.key[1])] = mark(c, k)
                     people_cells[(ind, c.key[1])] = c
+            people_tables[ind] = (t, pos)
+
         # 3. each family again, with the floors the released people counts set: only hides more
         for name, ft in tables.items():
-            if FAMILIES[name].disclosive and _cross_family(ft, people, past, fy, exact_by_span, k):
+            if not FAMILIES[name].disclosive:
+                continue
+            added = _cross_family(ft, people, past, fy, exact_by_span, k)
+            ind = next((i for i, rel in PEOPLE_AT_MOST.items() if rel[0] == name), None)
+            if ind is not None and people_tables[ind][0].deferred:
+                # small counts of people that the people table could not protect alone: it and
+                # this family together, each only hiding more (so every audit before still holds)
+                protect(_join_people(ft, *people_tables[ind], ind, exact_by_span, fy, k), k, incremental=True)
+            elif added:
                 protect(ft.table, k, incremental=True)
+        people.update({key: mark(c, k) for key, c in people_cells.items()})
         for name, ft in tables.items():
             for d in FAMILIES[name].dims:
                 categories[(name, d)] = ft.categories[d]
@@ -190,7 +207,7 @@ def _first_outreach_year(con, fy: int) -> bool:
 
 
 def _with_new_people(t: Linked, pos: dict, ftn, shown: dict | None = None, k: int = 10,
-                     first_year: bool = False) -> Linked:
+                     first_year: bool = False, count: dict | None = None) -> Linked:
     """The outreach people table and the new people's family as one linked table, with a row
     new people <= people for every span both know, and new people <= the released count of
     contacts of a new person (every new person has one on their first day: without this row a
@@ -200,7 +217,8 @@ def _with_new_people(t: Linked, pos: dict, ftn, shown: dict | None = None, k: in
     off = t.n_vars
     nt = ftn.table
     joint = Linked(t.n_vars + nt.n_vars, cells=t.cells + nt.cells, latent=t.latent + nt.latent,
-                   rows=list(t.rows), headlines=nt.headlines, roundable=t.roundable)
+                   rows=list(t.rows), headlines=nt.headlines, roundable=t.roundable, sources=dict(t.sources))
+    joint.new_expr = lambda a, b: {v + off: w for v, w in ftn.expr(a, b).items()}
     for c in nt.cells + nt.latent:
         c.coef = {v + off: w for v, w in c.coef.items()}
     joint.rows += [({v + off: w for v, w in coef.items()}, lo, hi) for coef, lo, hi in nt.rows]
@@ -216,13 +234,36 @@ def _with_new_people(t: Linked, pos: dict, ftn, shown: dict | None = None, k: in
             if (a, b) in people and 1 <= gap <= k - 1 and (a, b) not in given:  # those who came back: people
                 joint.latent.append(Cell(("outreach.people", (a, b), "not new", None),
                                          {**{v: -w for v, w in coef.items() if v != j}, j: 1.0}, gap))
+    # New people of later months were never seen before them: a span's people less those of a
+    # span inside it that ends earlier are at least the new people of the months after it (a
+    # year to date of September less August's holds September's new people; the rest came back
+    # from an earlier year, a count of people too, like the quarter's people less April's and the
+    # new people of May and June: those of the quarter seen before April but not in April)
+    count = count or {}
+    for (c, d), jb in pos.items():
+        for (a, b), ja in pos.items():
+            if not (c <= a and b < d < n) or (a, b) == (c, d):
+                continue
+            coef = {v + off: -w for v, w in ftn.expr(b + 1, d).items()}
+            coef[jb], coef[ja] = 1.0, -1.0
+            joint.rows.append((coef, 0.0, float("inf")))
+            back = count.get((c, d), 0) - count.get((a, b), 0) - ftn.value(ftn.expr(b + 1, d))
+            if 1 <= back <= k - 1:
+                joint.latent.append(Cell(("outreach.people", (c, d), "not new, not in", (a, b)), coef, back))
     for key, v in (shown or {}).items():
         fam, (a, b), dim, cat = key
         if fam == "contacts" and dim == "kind" and cat == "new person" and b < n:
             hi = bounds_of(v, k)[1]
             if hi != float("inf"):
-                joint.rows.append(({v_ + off: w for v_, w in ftn.expr(a, b).items()}, 0.0, float(hi)))
+                _from(joint, "contacts", {v_ + off: w for v_, w in ftn.expr(a, b).items()}, 0.0, float(hi))
     return joint
+
+
+def _from(t: Linked, family: str, coef: dict, lo: float, hi: float) -> None:
+    """A row of a people table set by a family's released cells: the family's own table replaces
+    it by the definition itself when it is asked to protect what the people table could not."""
+    add_row(t, coef, lo, hi)
+    t.sources[len(t.rows) - 1] = family
 
 
 def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, people: dict, exact: dict, k: int,
@@ -238,14 +279,14 @@ def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, peopl
         if all(p is not None for p in parts):
             hi = sum(bounds_of(p, k)[1] for p in parts)
             if v <= hi:
-                add_row(t, {pos[key]: 1.0}, 0.0, hi)
+                _from(t, fam, {pos[key]: 1.0}, 0.0, hi)
     if ind == "friday.people":  # one row per attendee of a session: a span's people are at least
         att = shown.get(("attendance", key, None, None))  # its attendance over its sessions
         sessions = int(exact[key].get("friday.sessions") or 0)
         if att is not None and sessions:
             floor = float(-(-int(bounds_of(att, k)[0]) // sessions))
             if floor <= v:
-                add_row(t, {pos[key]: 1.0}, floor, float("inf"))
+                _from(t, "attendance", {pos[key]: 1.0}, floor, float("inf"))
     own = next(c for c in t.cells if c.key[1] == key)
     if ind != "program.people":
         # People served given already: this service's count pins their difference, whichever table
@@ -255,12 +296,41 @@ def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, peopl
         for p_lo, p_hi in (said or {}).get(("program.people", key), []):
             if p_lo <= p_v <= p_hi:
                 lo, hi, given = max(lo, p_lo), min(hi, p_hi), True
-        if given and not own.locked and 1 <= p_v - v <= k - 1:
-            p = t.n_vars
-            t.n_vars += 1
-            add_row(t, {p: 1.0}, lo, hi)
-            add_row(t, {p: 1.0, pos[key]: -1.0}, 0.0, float("inf"))
+        if not given or own.locked:
+            return
+        p = t.n_vars
+        t.n_vars += 1
+        add_row(t, {p: 1.0}, lo, hi)
+        add_row(t, {p: 1.0, pos[key]: -1.0}, 0.0, float("inf"))
+        if 1 <= p_v - v <= k - 1:
             t.latent.append(Cell(("program.people", key, "not in", ind), {p: 1.0, pos[key]: -1.0}, p_v - v))
+        # and the people of more than one service (the program's table counts them only while the
+        # program's count is its own to show): the other services' counts as variables, held to
+        # what today's release (services decided before this one) and earlier ones said of them
+        others = {}
+        for i in PEOPLE[:-1]:
+            if i == ind:
+                continue
+            s_v = int(exact[key].get(i) or 0)
+            s_lo, s_hi = (bounds_of(people[(i, key)], k) if people[(i, key)] != 0 else (0.0, 0.0)) \
+                if (i, key) in people else (0.0, float("inf"))
+            for r_lo, r_hi in (said or {}).get((i, key), []):
+                if r_lo <= s_v <= r_hi:
+                    s_lo, s_hi = max(s_lo, r_lo), min(s_hi, r_hi)
+            if not s_lo <= s_v <= s_hi:
+                return
+            others[i] = o = t.n_vars
+            t.n_vars += 1
+            add_row(t, {o: 1.0}, s_lo, s_hi)
+        units = shown.get(("supplies", key, "reach", "known person"), shown.get(("supplies", key, None, None)))
+        sup = t.n_vars
+        t.n_vars += 1
+        add_row(t, {sup: 1.0}, 0.0, bounds_of(units, k)[1] if units is not None else float("inf"))
+        coef = {pos[key]: 1.0, sup: 1.0, p: -1.0, **{o: 1.0 for o in others.values()}}
+        add_row(t, coef, 0.0, float("inf"))
+        both = v + sum(int(exact[key].get(i) or 0) for i in others) + int(exact[key].get("supplies") or 0) - p_v
+        if 1 <= both <= k - 1:
+            t.latent.append(Cell(("program.people", key, "in more than one service", ind), coef, both))
         return
     svc, gaps = {}, []
     for i in PEOPLE[:-1]:
@@ -318,6 +388,88 @@ def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, peopl
             t.latent.append(Cell(("outreach.people", key, "not new", "program"), {o: 1.0, n: -1.0}, back))
 
 
+def _worked_out(said: dict, people_tables: dict, k: int) -> dict:
+    """What an attacker can work out of each service's people count, not only what it shows or
+    earlier releases said (outreach's ≈30 beside 31 identified contacts is 25..31; in the first
+    year, its people to date are its new people to date): each from its own table as decided now,
+    so a count rounded since is read as rounded. The tables decided after it hold it to that."""
+    out = {key: list(v) for key, v in said.items()}
+    for ind, (t, _) in people_tables.items():
+        if ind == PEOPLE[-1]:
+            continue
+        aud = Auditor(t, k)
+        for c in t.cells:
+            if c.key[0] == ind:
+                lo, hi = aud.range(c.coef)[:2]
+                if lo <= c.value <= hi:   # (nan, a solver's doubt, says nothing)
+                    out.setdefault((ind, c.key[1]), []).append((lo, hi))
+    return out
+
+
+def _services_rounding(t: Linked, ind: str, people: dict, cells: dict, k: int) -> bool:
+    """People of more than one service, once People served was given, that this service's table
+    could not protect because a service decided before it showed its count exact (outreach's 30
+    beside People served 47 given earlier, and the Friday network's 20 pinned by its attendance:
+    3 people of both): those services' counts are shown rounded instead, which only says less of
+    them. True when one changed (the caller decides this service's table again)."""
+    changed = False
+    for c in t.deferred:
+        if c.key[2] != "in more than one service":
+            continue
+        for i in PEOPLE[:PEOPLE.index(ind)]:
+            x = cells.get((i, c.key[1]))
+            if x is not None and x.status == "pub" and x.value >= k and not x.locked:
+                x.status = "rnd"
+                people[(i, c.key[1])] = mark(x, k)
+                changed = True
+    return changed
+
+
+def _join_people(ft, pt: Linked, pos: dict, ind: str, exact: dict, fy: int, k: int) -> Linked:
+    """A family's table joined with a people table whose small counts it alone could not protect
+    (`Linked.deferred`: pinned by this family's released cells, such as outreach's identified
+    contacts capping its people beside People served given earlier). The people counts are rows
+    at what they show (never complements); the people table's rows set by this family are
+    replaced by the definitions themselves (people at most their identified contacts, attendance,
+    nights; attendance at most people times sessions; nights at most a night a day each; new
+    people at most the contacts of a new person), so hiding this family's cells can protect them."""
+    fam = ft.name
+    off = ft.table.n_vars
+
+    def sh(coef):
+        return {v + off: w for v, w in coef.items()}
+
+    # the people table's cells are cells here too (the same objects, so what this decides is what
+    # they show), moved past the family's variables: either may be hidden more to protect them
+    for c in pt.cells:
+        c.coef = sh(c.coef)
+    j = Linked(off + pt.n_vars, cells=ft.table.cells + pt.cells, rows=list(ft.table.rows),
+               latent=list(ft.table.latent), headlines=ft.table.headlines,
+               roundable=ft.table.roundable | pt.roundable)
+    j.rows += [(sh(coef), lo, hi) for r, (coef, lo, hi) in enumerate(pt.rows) if pt.sources.get(r) != fam]
+    j.latent += [Cell(c.key, sh(c.coef), c.value) for c in pt.deferred]
+    n = sum(1 for v in ft.var if v[0] == "T")
+    _, dim, cats = PEOPLE_AT_MOST[ind]
+    start = periods.fiscal_year(fy).start
+    for (a, b), v in pos.items():
+        if b >= n:
+            continue
+        p, people = off + v, int(exact.get((a, b), {}).get(ind) or 0)
+        coef = ft.expr(a, b, dim, cats) if dim else ft.expr(a, b)
+        if ft.value(coef) >= people:   # the exact figures always meet a row (a data error aside)
+            j.rows.append(({**coef, p: -1.0}, 0.0, float("inf")))
+        per = {"attendance": lambda: int(exact.get((a, b), {}).get("friday.sessions") or 0),
+               "nights": lambda: (periods.month_end(periods.add_months(start, b)) - periods.add_months(start, a)).days + 1}
+        if fam in per and ft.value(ft.expr(a, b)) <= people * per[fam]():
+            j.rows.append(({**ft.expr(a, b), p: -float(per[fam]())}, -float("inf"), 0.0))
+        if fam == "contacts" and hasattr(pt, "new_expr"):
+            coef = ft.expr(a, b, "kind", ["new person"])
+            if ft.value(coef) >= sum(c.value for c in pt.cells if c.key[0] == "new_people" and c.key[1] == (a, b)
+                                     and c.key[2] is None):
+                j.rows.append(({**coef, **{x: -w for x, w in sh(pt.new_expr(a, b)).items()}}, 0.0, float("inf")))
+    return j
+
+
 def _program_rounding_services(t: Linked, people: dict, cells: dict, k: int, again) -> Linked:
     """People served hidden for a difference with a service it cannot protect alone (a service's 36
     exact beside the program's 45: ≈50 would say 9 to 18, and a count rounded for a small
@@ -359,9 +511,21 @@ def _cross_family(ft, people: dict, past: list[dict], fy: int, exact: dict, k: i
             if a is not None and b is not None and a <= b:
                 known.setdefault((e["what"], (a, b)), (float(e["lo"]), float("inf") if e["hi"] is None else e["hi"]))
     n = sum(1 for v in ft.var if v[0] == "T")
+    start = periods.fiscal_year(fy).start
     for (ind, (a, b)), (p_lo, p_hi) in known.items():
         if b >= n:
             continue
+        # and caps: one row per attendee of a session (the contract), so a span's attendance is at
+        # most its people times its sessions (public); a guest has at most a night a day
+        per = {("attendance", "friday.people"): lambda: int(exact.get((a, b), {}).get("friday.sessions") or 0),
+               ("nights", "suite.people"): lambda: (periods.month_end(periods.add_months(start, b))
+                                                    - periods.add_months(start, a)).days + 1}
+        if (ft.name, ind) in per and p_hi != float("inf"):
+            coef = ft.expr(a, b)
+            cap = float(p_hi) * per[(ft.name, ind)]()
+            if coef and ft.value(coef) <= cap:
+                add_row(ft.table, coef, 0.0, cap)
+                added = True
         if ind in relations:
             _, dim, cats = relations[ind]
             coef = ft.expr(a, b, dim, cats) if dim else ft.expr(a, b)

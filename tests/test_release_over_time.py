@@ -130,8 +130,9 @@ def test_a_year_of_releases_pins_no_small_count(build, tmp_path, capsys, monkeyp
 def pattern_audit(db, today: dt.date, k: int = 10) -> list[str]:
     """The full model of distinct people, over the ledger (everything ever released): a person is
     the set of months of the fiscal year they came in, one variable per set (4,095 for a year), and
-    a released span's people are those whose set meets it. Each span's people, and each count of
-    people of a released span not seen in a released span inside it, that is 1 to 9 must keep 3
+    a released span's people are those whose set meets it. Each span's people, each count of
+    people of a released span not seen in a released span inside it, and the people of two
+    overlapping released spans (and of both but not their common months) that is 1 to 9 must keep 3
     values, the attacker also knowing it is 1 to 9 (a rounded or hidden count says as much). The
     exact counts come from the staff view; the pairwise rows of the engine are not used."""
     entries = [e for e in ledger.entries(db) if e["table"] == "people"]
@@ -166,6 +167,17 @@ def pattern_audit(db, today: dt.date, k: int = 10) -> list[str]:
         targets += [(f"{w} not in {p}", np.setdiff1d(meets[w], meets[p]), exact[w] - exact[p])
                     for w in said for p in said if w[0] <= p[0] and p[1] <= w[1] and p != w
                     and 1 <= exact[w] - exact[p] <= k - 1]
+        # two overlapping released spans whose union was released too: the people of both, and
+        # of both but not of their common months (who skipped July between two spans)
+        for (a, b) in said:
+            for (c, d) in said:
+                if a < c <= b < d and (a, d) in said:
+                    both = np.intersect1d(meets[(a, b)], meets[(c, d)])
+                    v = exact[(a, b)] + exact[(c, d)] - exact[(a, d)]
+                    targets.append((f"in both {(a, b)} and {(c, d)}", both, v))
+                    if (c, b) in said:
+                        targets.append((f"in both {(a, b)} and {(c, d)}, not in {(c, b)}",
+                                        np.setdiff1d(both, meets[(c, b)]), v - exact[(c, b)]))
         for what, idx, v in targets:
             if not 1 <= v <= k - 1:
                 continue
@@ -185,7 +197,8 @@ def pattern_audit(db, today: dt.date, k: int = 10) -> list[str]:
                 if min(k - 1, bounds[sense]) >= v + 2:   # v itself and two above: enough
                     break
             lo = max(1, math.ceil(bounds.get(highspy.ObjSense.kMinimize, v) - 1e-6))
-            hi = min(k - 1, math.floor(bounds[highspy.ObjSense.kMaximize] + 1e-6))
+            top = bounds[highspy.ObjSense.kMaximize]
+            hi = k - 1 if top == math.inf else min(k - 1, math.floor(top + 1e-6))
             if hi - lo + 1 < 3:
                 problems.append(f"FY{fy} {ind} {what}: only {lo}..{hi} (exact {v})")
     return problems
