@@ -124,7 +124,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
 
         def build(ind):
             t, pos = people_table(ind, keys, exact_by_span, _past(past, fy, "people", ind), fy, k)
-            known = _worked_out(said, people_tables, k)
+            known = _worked_out(said, people_tables, k, memo)
             for key in keys:
                 _cross_people(t, pos, ind, key, shown, people, exact_by_span, k, known, new)
             if ind == "outreach.people" and "new_people" in tables:
@@ -134,6 +134,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
             return t, pos
 
         people_tables: dict = {}
+        memo: dict = {}
         for ind in PEOPLE:
             t, pos = build(ind)
             protect(t, k)
@@ -388,21 +389,23 @@ def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, peopl
             t.latent.append(Cell(("outreach.people", key, "not new", "program"), {o: 1.0, n: -1.0}, back))
 
 
-def _worked_out(said: dict, people_tables: dict, k: int) -> dict:
+def _worked_out(said: dict, people_tables: dict, k: int, memo: dict | None = None) -> dict:
     """What an attacker can work out of each service's people count, not only what it shows or
     earlier releases said (outreach's ≈30 beside 31 identified contacts is 25..31; in the first
     year, its people to date are its new people to date): each from its own table as decided now,
     so a count rounded since is read as rounded. The tables decided after it hold it to that."""
     out = {key: list(v) for key, v in said.items()}
+    memo = {} if memo is None else memo
     for ind, (t, _) in people_tables.items():
         if ind == PEOPLE[-1]:
             continue
-        aud = Auditor(t, k)
-        for c in t.cells:
-            if c.key[0] == ind:
-                lo, hi = aud.range(c.coef)[:2]
-                if lo <= c.value <= hi:   # (nan, a solver's doubt, says nothing)
-                    out.setdefault((ind, c.key[1]), []).append((lo, hi))
+        state = (id(t), tuple(c.status for c in t.cells))
+        if state not in memo:   # the same table, nothing changed since: the same ranges (the table
+            aud = Auditor(t, k)  # is kept with them, so that its id is never another's)
+            memo[state] = (t, [(c.key[1], *aud.range(c.coef)[:2], c.value) for c in t.cells if c.key[0] == ind])
+        for key, lo, hi, v in memo[state][1]:
+            if lo <= v <= hi:   # (nan, a solver's doubt, says nothing)
+                out.setdefault((ind, key), []).append((lo, hi))
     return out
 
 
