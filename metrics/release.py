@@ -143,6 +143,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
                 protect(t, k)
             if ind == PEOPLE[-1]:
                 t = _program_rounding_services(t, people, people_cells, k, lambda ind=ind: build(ind)[0])
+                t = _program_deferred(t, pos, people, people_cells, k, lambda ind=ind: build(ind)[0])
             for c in t.cells:
                 if c.key[0] == ind:
                     people[(ind, c.key[1])] = mark(c, k)
@@ -473,15 +474,31 @@ def _join_people(ft, pt: Linked, pos: dict, ind: str, exact: dict, fy: int, k: i
     return j
 
 
+def _program_deferred(t: Linked, pos: dict, people: dict, cells: dict, k: int, again) -> Linked:
+    """Small counts of People served that its table cannot protect because the services' counts
+    pin them (outreach the only service: the program's year to date less July's, given exact
+    before, is outreach's year to date less 37, whatever the program's count shows): the
+    services' exact counts of those spans are shown rounded instead. Kept when fewer are left
+    unprotected."""
+    spans = {key for c in t.deferred for key, v in pos.items() if v in c.coef}
+    return _services_rounded_for(t, spans, people, cells, k, again, lambda tt: len(tt.deferred))
+
+
 def _program_rounding_services(t: Linked, people: dict, cells: dict, k: int, again) -> Linked:
     """People served hidden for a difference with a service it cannot protect alone (a service's 36
     exact beside the program's 45: ≈50 would say 9 to 18, and a count rounded for a small
     difference says it is at most 9): the services' exact counts of those spans are shown rounded
-    instead, which only says less of them, and the program's table is decided again. Kept when it
-    hides fewer of the program's counts."""
+    instead. Kept when it hides fewer of the program's counts."""
     def hidden(tt):
         return sum(1 for c in tt.cells if c.key[0] == PEOPLE[-1] and c.status in ("sec", "wh"))
     spans = [c.key[1] for c in t.cells if c.key[0] == PEOPLE[-1] and c.status in ("sec", "wh")]
+    return _services_rounded_for(t, spans, people, cells, k, again, hidden)
+
+
+def _services_rounded_for(t: Linked, spans, people: dict, cells: dict, k: int, again, worse) -> Linked:
+    """The services' exact counts of `spans` shown rounded (which only says less of them, so their
+    own tables' audits still hold) and the program's table decided again: kept when `worse` is
+    lower for it, else everything as it was."""
     changed = {}
     for key in spans:
         for i in PEOPLE[:-1]:
@@ -494,7 +511,7 @@ def _program_rounding_services(t: Linked, people: dict, cells: dict, k: int, aga
         return t
     t2 = again()
     protect(t2, k)
-    if hidden(t2) < hidden(t):
+    if worse(t2) < worse(t):
         return t2
     for (i, key), v in changed.items():
         cells[(i, key)].status = "pub"

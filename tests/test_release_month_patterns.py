@@ -194,3 +194,32 @@ def test_a_difference_given_only_as_ranges_is_still_protected():
                        ([line(0, 3, 120, 120), line(0, 4, 125, 125)], False)):
         t, _ = people_table(ind, [(0, 5), (5, 5)], exact, past, fy)
         assert (target in {c.key for c in t.latent}) == kept, past
+
+
+def test_a_year_of_releases_with_people_from_an_earlier_year_pins_no_count_of_people(tmp_path):
+    """Outreach in its second year: 70 people, half first met the year before, coming in random
+    months. On the 5th of each month every period the External view offers is released (the
+    ledger keeps each). Then the full model of distinct people (a person is the months they came
+    in, and old or new: 8,190 variables) over the whole ledger, with outreach's new people, must
+    leave every small count of people 3 values (tests/test_release_over_time.py's
+    `pattern_audit`: spans, nested differences, overlaps, people not new and people back from an
+    earlier year)."""
+    import random
+    from test_release_over_time import offered, pattern_audit
+    rng = random.Random(28)
+    rows = []
+    for i in range(70):
+        code = f"YR{i:02d}Q"
+        if i % 2 == 0:
+            rows.append(_contact(dt.date(2025, rng.randint(4, 12), rng.randint(1, 28)), code))
+        months = rng.sample(range(12), rng.choice([1, 1, 2, 3, 5]))
+        rows += [_contact(periods.add_months(dt.date(2026, 4, 1), m).replace(day=rng.randint(1, 28)), code)
+                 for m in months]
+    db = _load(tmp_path, {"outreach": rows})
+    last = dt.date(2027, 4, 5)
+    for i in range(13):
+        day = periods.add_months(dt.date(2026, 4, 5), i)
+        for p in offered(day):
+            if p.start >= dt.date(2026, 4, 1):
+                release.figures(p, True, db, day)
+    assert pattern_audit(db, last) == []

@@ -127,6 +127,14 @@ def test_a_year_of_releases_pins_no_small_count(build, tmp_path, capsys, monkeyp
     assert pattern_audit(db, DATA_DAY) == []
 
 
+def con_first(db) -> dt.date:
+    """The first outreach contact in the database (staff data: the Overview says when everyone
+    is new)."""
+    from metrics import db as store
+    with store.connect(str(db)) as con:
+        return con.execute("select min(contact_date) from core.outreach").fetchone()[0]
+
+
 def pattern_audit(db, today: dt.date, k: int = 10) -> list[str]:
     """The full model of distinct people, over the ledger (everything ever released): a person is
     the set of months of the fiscal year they came in, one variable per set (4,095 for a year), and
@@ -136,6 +144,7 @@ def pattern_audit(db, today: dt.date, k: int = 10) -> list[str]:
     values, the attacker also knowing it is 1 to 9 (a rounded or hidden count says as much). The
     exact counts come from the staff view; the pairwise rows of the engine are not used."""
     entries = [e for e in ledger.entries(db) if e["table"] == "people"]
+    fam_entries = [e for e in ledger.entries(db) if e["table"] == "family"]
     problems, staff = [], {}
     for fy, ind in sorted({(periods.fy_start_year(dt.date.fromisoformat(e["from"] + "-01")), e["what"])
                            for e in entries}):
@@ -147,9 +156,26 @@ def pattern_audit(db, today: dt.date, k: int = 10) -> list[str]:
                 said[(a, b)] = (max(lo, float(e["lo"])), hi if e["hi"] is None else min(hi, float(e["hi"])))
         if not said:
             continue
-        months = max(b for _, b in said) + 1
-        sets = np.arange(1, 2 ** months)   # bit x: came in month x
-        meets = {(a, b): np.flatnonzero(sets & ((2 ** (b + 1) - 1) ^ (2 ** a - 1))).astype(np.int32) for (a, b) in said}
+        # outreach's new people (first contact ever) too: a person is then also old (seen before
+        # the year) or new, and a new person's first month is the first of their set
+        new_said = {}
+        for e in fam_entries if ind == "outreach.people" else []:
+            a, b = ledger.index_of(fy, e["from"]), ledger.index_of(fy, e["to"])
+            if e["what"] == "new_people" and e.get("dim") is None and a is not None and b is not None:
+                lo, hi = new_said.get((a, b), (0.0, highspy.kHighsInf))
+                new_said[(a, b)] = (max(lo, float(e["lo"])), hi if e["hi"] is None else min(hi, float(e["hi"])))
+        months = max(b for _, b in [*said, *new_said]) + 1
+        one = np.arange(1, 2 ** months)   # bit x: came in month x
+        first = np.log2(one & -one).astype(np.int64)
+        kinds = 2 if new_said else 1      # old sets, then new sets
+        sets, first, new = np.tile(one, kinds), np.tile(first, kinds), np.repeat(np.arange(kinds) == 1, len(one))
+
+        def meet(a, b):
+            return np.flatnonzero(sets & ((2 ** (b + 1) - 1) ^ (2 ** a - 1))).astype(np.int32)
+
+        def new_in(a, b):
+            return np.flatnonzero(new & (first >= a) & (first <= b)).astype(np.int32)
+        meets = {(a, b): meet(a, b) for (a, b) in said}
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("presolve", "off")   # one model, many objectives: warm starts
@@ -157,16 +183,34 @@ def pattern_audit(db, today: dt.date, k: int = 10) -> list[str]:
         h.addVars(n, np.zeros(n), np.full(n, highspy.kHighsInf))
         for span, (lo, hi) in said.items():
             h.addRow(lo, hi, len(meets[span]), meets[span], np.ones(len(meets[span])))
+        for (a, b), (lo, hi) in new_said.items():
+            h.addRow(lo, hi, len(new_in(a, b)), new_in(a, b), np.ones(len(new_in(a, b))))
         start = periods.fiscal_year(fy).start
-        for (a, b) in said:
+        if new_said and con_first(db) >= start:   # the first year loaded: nobody is old
+            old = np.flatnonzero(~new).astype(np.int32)
+            h.addRow(0.0, 0.0, len(old), old, np.ones(len(old)))
+
+        def staff_of(a, b):
             if (fy, a, b) not in staff:
                 staff[(fy, a, b)] = release.figures(periods.Period(periods.add_months(start, a), periods.month_end(
                     periods.add_months(start, b))), False, db, today)
-        exact = {(a, b): staff[(fy, a, b)][ind] for (a, b) in said}
+            return staff[(fy, a, b)]
+        exact = {(a, b): staff_of(a, b)[ind] for (a, b) in said}
         targets = [(f"{span}", meets[span], exact[span]) for span in said]
         targets += [(f"{w} not in {p}", np.setdiff1d(meets[w], meets[p]), exact[w] - exact[p])
                     for w in said for p in said if w[0] <= p[0] and p[1] <= w[1] and p != w
                     and 1 <= exact[w] - exact[p] <= k - 1]
+        # people who are not new, and those of a span not seen in a span inside it that ends
+        # earlier less the new people of the months after it (back from an earlier year)
+        if new_said:
+            for w in said:
+                targets.append((f"{w} not new", np.setdiff1d(meets[w], new_in(*w)),
+                                exact[w] - staff_of(*w)["outreach.new_people"]))
+                for p in said:
+                    if w[0] <= p[0] and p[1] < w[1]:
+                        targets.append((f"{w} not in {p}, not new after it",
+                                        np.setdiff1d(np.setdiff1d(meets[w], meets[p]), new_in(p[1] + 1, w[1])),
+                                        exact[w] - exact[p] - staff_of(p[1] + 1, w[1])["outreach.new_people"]))
         # two overlapping released spans whose union was released too: the people of both, and
         # of both but not of their common months (who skipped July between two spans)
         for (a, b) in said:
