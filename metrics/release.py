@@ -225,15 +225,17 @@ def _with_new_people(t: Linked, pos: dict, ftn, shown: dict | None = None, k: in
         c.coef = {v + off: w for v, w in c.coef.items()}
     joint.rows += [({v + off: w for v, w in coef.items()}, lo, hi) for coef, lo, hi in nt.rows]
     n = sum(1 for v in ftn.var if v[0] == "T")
-    people = {c.key[1]: c.value for c in t.cells}
+    # every span the table knows, today's and earlier releases' (a year to date given in June is
+    # in the ledger from then on, and its people less its new people stay a count of people)
+    count = {**{c.key[1]: c.value for c in t.cells}, **(count or {})}
     given = {c.key[1] for c in t.cells if c.locked} & {c.key[1] for c in nt.cells if c.locked and c.key[2] is None}
     for (a, b), j in pos.items():
         if b < n:
             coef = {v + off: w for v, w in ftn.expr(a, b).items()}
             coef[j] = -1.0
             joint.rows.append((coef, 0.0 if first_year and a == 0 else -float("inf"), 0.0))
-            gap = people.get((a, b), 0) - ftn.value(ftn.expr(a, b))
-            if (a, b) in people and 1 <= gap <= k - 1 and (a, b) not in given:  # those who came back: people
+            gap = count.get((a, b), 0) - ftn.value(ftn.expr(a, b))
+            if 1 <= gap <= k - 1 and (a, b) not in given:  # those who came back: people
                 joint.latent.append(Cell(("outreach.people", (a, b), "not new", None),
                                          {**{v: -w for v, w in coef.items() if v != j}, j: 1.0}, gap))
     # New people of later months were never seen before them: a span's people less those of a
@@ -241,7 +243,6 @@ def _with_new_people(t: Linked, pos: dict, ftn, shown: dict | None = None, k: in
     # year to date of September less August's holds September's new people; the rest came back
     # from an earlier year, a count of people too, like the quarter's people less April's and the
     # new people of May and June: those of the quarter seen before April but not in April)
-    count = count or {}
     for (c, d), jb in pos.items():
         for (a, b), ja in pos.items():
             if not (c <= a and b < d < n) or (a, b) == (c, d):

@@ -223,3 +223,32 @@ def test_a_year_of_releases_with_people_from_an_earlier_year_pins_no_count_of_pe
             if p.start >= dt.date(2026, 4, 1):
                 release.figures(p, True, db, day)
     assert pattern_audit(db, last) == []
+
+
+def test_a_year_of_releases_of_two_services_with_people_from_an_earlier_year(tmp_path):
+    """As above, a random program (seed 3 of a search: 40 people, half met the year before,
+    some at the Friday network too). It found the people of a year to date given in June who
+    are not new (9) pinned months later, once that year to date was only in the ledger."""
+    import random
+    from test_release_over_time import offered, pattern_audit
+    rng = random.Random(3)
+    n = rng.choice([25, 40, 70, 110])
+    rows, fr = [], []
+    for i in range(n):
+        code = f"YR{i:03d}Q"
+        if rng.random() < 0.5:
+            rows.append(_contact(dt.date(2025, rng.randint(4, 12), rng.randint(1, 28)), code))
+        months = rng.sample(range(12), rng.choice([1, 1, 2, 3, 5, 8]))
+        rows += [_contact(periods.add_months(dt.date(2026, 4, 1), m).replace(day=rng.randint(1, 28)), code)
+                 for m in months]
+        if rng.random() < 0.3:
+            for m in rng.sample(range(12), rng.choice([1, 2, 4])):
+                month = periods.add_months(dt.date(2026, 4, 1), m)
+                fr.append(_friday(rng.choice(_fridays(month.year, month.month)), code))
+    db = _load(tmp_path, {"outreach": rows, "friday_network": fr})
+    for i in range(13):
+        day = periods.add_months(dt.date(2026, 4, 5), i)
+        for p in offered(day):
+            if p.start >= dt.date(2026, 4, 1):
+                release.figures(p, True, db, day)
+    assert pattern_audit(db, dt.date(2027, 4, 5)) == []
