@@ -109,7 +109,8 @@ class Auditor:
         h.addVars(n, np.zeros(n), np.full(n, inf))
         self.cell_row = {}
         for c in t.cells:
-            lo, hi = self._bounds(c) if c.locked or not public_only else (0.0, inf)
+            # public_only: each cell at the most it can say, withheld (a zero is always shown)
+            lo, hi = self._bounds(c) if c.locked or not public_only else (0.0, 0.0) if c.value == 0 else (1.0, inf)
             self._add_row(h, c.coef, lo, hi)
             self.cell_row[c.key] = h.getNumRow() - 1
         self.row_key = {r: key for key, r in self.cell_row.items()}
@@ -265,7 +266,7 @@ def protect(t: Linked, k: int, incremental: bool = False) -> None:
 
 def _not_public(t: Linked, k: int, targets: list) -> list:
     """The targets this table can still protect: a small count that the rest pins by itself, with
-    every cell of this table not given already unknown, is pinned by what was given before today
+    every cell of this table not given already withheld (at least 1; a zero is always shown), is pinned by what was given before today
     (a ledger written before a rule) or by what other tables show today. Hiding this table's
     cells would only withhold what does not bind it; the caller hands it (`Linked.deferred`) to
     the table that can protect it, or it was public already."""
