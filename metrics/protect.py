@@ -266,10 +266,10 @@ def protect(t: Linked, k: int, incremental: bool = False) -> None:
 
 def _not_public(t: Linked, k: int, targets: list) -> list:
     """The targets this table can still protect: a small count that the rest pins by itself, with
-    every cell of this table not given already withheld (at least 1; a zero is always shown), is pinned by what was given before today
-    (a ledger written before a rule) or by what other tables show today. Hiding this table's
-    cells would only withhold what does not bind it; the caller hands it (`Linked.deferred`) to
-    the table that can protect it, or it was public already."""
+    every cell of this table not given already withheld (at least 1; a zero is always shown), is
+    pinned by what was given before today (a ledger written before a rule) or by what other
+    tables show today. Hiding this table's cells would only withhold what does not bind it; the
+    caller hands it (`Linked.deferred`) to the table that can protect it, or it was public already."""
     if not any(c.locked for c in t.cells) and not t.rows:
         return targets
     aud = Auditor(t, k, public_only=True)

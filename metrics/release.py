@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -151,10 +152,13 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
             people_tables[ind] = (t, pos)
 
         # 3. each family again, with the floors the released people counts set: only hides more
+        same_day = _same_day_stays(con, fy)
         for name, ft in tables.items():
             if not FAMILIES[name].disclosive:
                 continue
             added = _cross_family(ft, people, past, fy, exact_by_span, k)
+            if name in ("stays", "nights"):   # stays first (FAMILIES' order): nights read them as decided
+                added = _stays_and_nights(tables, name, same_day, k) or added
             ind = next((i for i, rel in PEOPLE_AT_MOST.items() if rel[0] == name), None)
             if ind is not None and people_tables[ind][0].deferred:
                 # small counts of people that the people table could not protect alone: it and
@@ -199,6 +203,53 @@ def _capacity_rows(ft, fy: int, n: int) -> None:
         coef = ft.expr(i, i)
         cap = max(units * ((periods.month_end(first) - first).days + 1), ft.value(coef))
         add_row(ft.table, coef, 0.0, float(cap))
+
+
+def _same_day_stays(con, fy: int) -> list[int]:
+    """Stays of each month of the year (by check-in) that ended the day they began: no night."""
+    year = periods.fiscal_year(fy)
+    rows = con.execute("select date_diff('month', $s::date, date_trunc('month', check_in)::date) as i, count(*) "
+                       "from marts.suite_stays where check_out = check_in and check_in between $s and $e "
+                       "group by all", {"s": year.start, "e": year.end}).fetchall()
+    out = [0] * 12
+    for i, n in rows:
+        out[int(i)] = int(n)
+    return out
+
+
+def _stays_and_nights(tables: dict, name: str, same_day: list[int], k: int) -> bool:
+    """Rows that stays and guest nights set on each other (the contract: nights >= stays). Each
+    stay has a night on its check-in day, in the span its check-in is counted in, unless it ended
+    that day, so a span's nights are at least its stays less those (known here, exactly: the
+    attacker is granted them). The other family's counts are read as an attacker works them out
+    of its own table as decided now, for every month and every span either table shows: 14 stays
+    shown in May floor May's hidden nights at 14 (helper-14: April's nights pinned at 1 or 2),
+    and 20 nights shown in May cap its hidden stays at 20 (April's stays 8 or 9). True when a
+    row was added."""
+    ft = tables.get(name)
+    other = tables.get({"stays": "nights", "nights": "stays"}[name])
+    if ft is None or other is None:
+        return False
+    n = min(sum(1 for v in t.var if v[0] == "T") for t in (ft, other))
+    keys = {(a, a) for a in range(n)} | {c.key[1] for t in (ft, other) for c in t.table.cells if c.key[1][1] < n}
+    aud = Auditor(other.table, k)
+    added = False
+    for a, b in sorted(keys):
+        lo, hi, _ = aud.range(other.expr(a, b))
+        if not lo - 1e-6 <= other.value(other.expr(a, b)) <= hi + 1e-6:   # (nan, a solver's doubt)
+            continue
+        coef, z = ft.expr(a, b), sum(same_day[a:b + 1])
+        if name == "nights":
+            floor = math.ceil(lo - 1e-6) - z
+            if floor > 0 and ft.value(coef) >= floor:
+                add_row(ft.table, coef, float(floor), float("inf"))
+                added = True
+        elif hi != float("inf"):
+            cap = math.floor(hi + 1e-6) + z
+            if ft.value(coef) <= cap:
+                add_row(ft.table, coef, 0.0, float(cap))
+                added = True
+    return added
 
 
 def _first_outreach_year(con, fy: int) -> bool:
@@ -455,7 +506,6 @@ def _join_people(ft, pt: Linked, pos: dict, ind: str, exact: dict, fy: int, k: i
     j.latent += [Cell(c.key, sh(c.coef), c.value) for c in pt.deferred]
     n = sum(1 for v in ft.var if v[0] == "T")
     _, dim, cats = PEOPLE_AT_MOST[ind]
-    start = periods.fiscal_year(fy).start
     for (a, b), v in pos.items():
         if b >= n:
             continue
@@ -463,10 +513,9 @@ def _join_people(ft, pt: Linked, pos: dict, ind: str, exact: dict, fy: int, k: i
         coef = ft.expr(a, b, dim, cats) if dim else ft.expr(a, b)
         if ft.value(coef) >= people:   # the exact figures always meet a row (a data error aside)
             j.rows.append(({**coef, p: -1.0}, 0.0, float("inf")))
-        per = {"attendance": lambda: int(exact.get((a, b), {}).get("friday.sessions") or 0),
-               "nights": lambda: (periods.month_end(periods.add_months(start, b)) - periods.add_months(start, a)).days + 1}
-        if fam in per and ft.value(ft.expr(a, b)) <= people * per[fam]():
-            j.rows.append(({**ft.expr(a, b), p: -float(per[fam]())}, -float("inf"), 0.0))
+        each = _each_at_most(fam, a, b, exact, fy)
+        if each is not None and ft.value(ft.expr(a, b)) <= people * each:
+            j.rows.append(({**ft.expr(a, b), p: -float(each)}, -float("inf"), 0.0))
         if fam == "contacts" and hasattr(pt, "new_expr"):
             coef = ft.expr(a, b, "kind", ["new person"])
             if ft.value(coef) >= sum(c.value for c in pt.cells if c.key[0] == "new_people" and c.key[1] == (a, b)
@@ -520,6 +569,17 @@ def _services_rounded_for(t: Linked, spans, people: dict, cells: dict, k: int, a
     return t
 
 
+def _each_at_most(fam: str, a: int, b: int, exact: dict, fy: int) -> int | None:
+    """The most one person adds to a span's count of a family bounded by its people: a row per
+    attendee of a session (the contract), so its sessions (public); a guest, a night a day."""
+    if fam == "attendance":
+        return int(exact.get((a, b), {}).get("friday.sessions") or 0)
+    if fam == "nights":
+        start = periods.fiscal_year(fy).start
+        return (periods.month_end(periods.add_months(start, b)) - periods.add_months(start, a)).days + 1
+    return None
+
+
 def _cross_family(ft, people: dict, past: list[dict], fy: int, exact: dict, k: int) -> bool:
     """Floors (and the new people's cap) that released people counts set on a family's cells,
     today's and earlier releases'; True when a row was added."""
@@ -532,18 +592,13 @@ def _cross_family(ft, people: dict, past: list[dict], fy: int, exact: dict, k: i
             if a is not None and b is not None and a <= b:
                 known.setdefault((e["what"], (a, b)), (float(e["lo"]), float("inf") if e["hi"] is None else e["hi"]))
     n = sum(1 for v in ft.var if v[0] == "T")
-    start = periods.fiscal_year(fy).start
     for (ind, (a, b)), (p_lo, p_hi) in known.items():
         if b >= n:
             continue
-        # and caps: one row per attendee of a session (the contract), so a span's attendance is at
-        # most its people times its sessions (public); a guest has at most a night a day
-        per = {("attendance", "friday.people"): lambda: int(exact.get((a, b), {}).get("friday.sessions") or 0),
-               ("nights", "suite.people"): lambda: (periods.month_end(periods.add_months(start, b))
-                                                    - periods.add_months(start, a)).days + 1}
-        if (ft.name, ind) in per and p_hi != float("inf"):
+        each = _each_at_most(ft.name, a, b, exact, fy) if ind in relations else None
+        if each is not None and p_hi != float("inf"):   # and caps: at most its people times that
             coef = ft.expr(a, b)
-            cap = float(p_hi) * per[(ft.name, ind)]()
+            cap = float(p_hi) * each
             if coef and ft.value(coef) <= cap:
                 add_row(ft.table, coef, 0.0, cap)
                 added = True

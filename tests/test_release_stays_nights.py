@@ -1,0 +1,144 @@
+"""Safe Suite stays and guest nights bound each other (the contract: nights >= stays). Every stay
+has a night on its check-in day, in the month its check-in is counted in, unless it ended that
+day. So a month's stays shown floor its hidden nights, and its nights shown cap its hidden stays.
+Found by a helper attacking the engine as the External audience (session 28): 14 one-night stays
+shown in May put May's hidden nights at 14 or more, and the quarter's nights less May's and June's
+left April's 2 nights (and its one guest) at 1 or 2.
+
+The attacker here is the test's own: a linear program over each month's stays and nights, held to
+every released figure of a quarter of monthly releases, to a night a day at most, and to nights
+>= stays less the stays that ended the day they began (granted to the attacker). The exact counts
+come from the stays the test wrote, never from the engine.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import highspy
+import numpy as np
+import pytest
+
+from test_release_people_differences import K, _load, said
+from metrics import release
+from shop import periods
+
+MONTHS = (4, 5, 6)
+DAYS = {4: dt.date(2026, 5, 5), 5: dt.date(2026, 6, 5), 6: dt.date(2026, 7, 5)}   # each month's release
+
+
+def _stay(code: str, d: dt.date, nights: int) -> dict:
+    return {"client_code": code, "check_in": d.isoformat(), "check_out": (d + dt.timedelta(days=nights)).isoformat(),
+            "referral_source": "outreach", "exit_destination": "shelter"}
+
+
+def _exact(rows: list) -> dict:
+    """Each month's stays (by check-in), nights (check_in <= d < check_out), same-day stays."""
+    out = {m: {"stays": 0, "nights": 0, "same_day": 0} for m in MONTHS}
+    for r in rows:
+        a, b = dt.date.fromisoformat(r["check_in"]), dt.date.fromisoformat(r["check_out"])
+        if a.month in out:
+            out[a.month]["stays"] += 1
+            out[a.month]["same_day"] += a == b
+        d = a
+        while d < b:
+            if d.month in out:
+                out[d.month]["nights"] += 1
+            d += dt.timedelta(days=1)
+    return out
+
+
+def _released(db: str) -> list[tuple[tuple[int, int], str, object]]:
+    """Every month, year to date and (once done) quarter, released on the 5th after each month."""
+    out = []
+    for m, day in DAYS.items():
+        for a, b in {(m, m), (4, m)} | ({(4, 6)} if m == 6 else set()):
+            p = periods.Period(dt.date(2026, a, 1), periods.month_end(dt.date(2026, b, 1)))
+            f = release.figures(p, True, db, day)
+            out += [((a, b), "stays", f["suite.stays"]), ((a, b), "nights", f["suite.guest_nights"])]
+    return out
+
+
+def _values_left(released: list, exact: dict) -> dict:
+    """{(month, stays | nights): the values 1..K-1 the attacker cannot rule out} for small counts."""
+    var = {(m, w): i for i, (m, w) in enumerate((m, w) for m in MONTHS for w in ("stays", "nights"))}
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    n = len(var)
+    h.addVars(n, np.zeros(n), np.full(n, highspy.kHighsInf))
+
+    def row(coef: dict, lo: float, hi: float) -> None:
+        idx = np.array([var[x] for x in coef], dtype=np.int32)
+        h.addRow(lo, hi, len(idx), idx, np.array(list(coef.values()), dtype=float))
+
+    for (a, b), what, v in released:
+        lo, hi = (0.0, 0.0) if v == 0 else said(v)
+        hi = highspy.kHighsInf if hi == float("inf") else float(hi)
+        row({(m, what): 1.0 for m in range(a, b + 1)}, float(lo), hi)
+    for m in MONTHS:
+        days = (periods.month_end(dt.date(2026, m, 1)) - dt.date(2026, m, 1)).days + 1
+        row({(m, "nights"): 1.0}, 0.0, float(days))
+        row({(m, "nights"): 1.0, (m, "stays"): -1.0}, -float(exact[m]["same_day"]), highspy.kHighsInf)
+    out = {}
+    for (m, what), i in var.items():
+        if not 1 <= exact[m][what] <= K - 1:
+            continue
+        ends = []
+        for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
+            cost = np.zeros(n)
+            cost[i] = 1.0
+            h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
+            h.changeObjectiveSense(sense)
+            h.run()
+            assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal, "the releases contradict the stays"
+            ends.append(h.getInfo().objective_function_value)
+        out[(m, what)] = list(range(max(1, math.ceil(ends[0] - 1e-6)), min(K - 1, math.floor(ends[1] + 1e-6)) + 1))
+    return out
+
+
+def _check(tmp_path, rows: list) -> dict:
+    exact = _exact(rows)
+    db = _load(tmp_path, {"suite_stays": rows})
+    released = _released(db)
+    for (a, b), what, v in released:   # what is shown is what the stays say (a number is exact)
+        if isinstance(v, int):
+            assert v == sum(exact[m][what] for m in range(a, b + 1)), ((a, b), what, v)
+    left = _values_left(released, exact)
+    for (m, what), vals in left.items():
+        assert len(vals) >= 3 or exact[m][what] not in vals, (m, what, vals, released)
+    return left
+
+
+def test_stays_shown_floor_the_hidden_nights_of_their_month(tmp_path):
+    """April has the last 2 nights of a stay begun in March and no stay; May has 14 one-night stays
+    (4 guests), June 12 (3 guests)."""
+    rows = [_stay("SA01Q", dt.date(2026, 3, 30), 4)]
+    rows += [_stay(f"SB{i % 4:02d}Q", dt.date(2026, 5, 1 + i), 1) for i in range(14)]
+    rows += [_stay(f"SC{i % 3:02d}Q", dt.date(2026, 6, 1 + i), 1) for i in range(12)]
+    assert _exact(rows)[4] == {"stays": 0, "nights": 2, "same_day": 0}
+    left = _check(tmp_path, rows)
+    assert (4, "nights") in left
+
+
+def test_nights_shown_cap_the_hidden_stays_of_their_month(tmp_path):
+    """April has 8 stays and 12 nights; May and June 20 one-night stays each: every month's nights
+    are shown, and May's 20 cap its stays, so the quarter less June and May would leave April's 8
+    stays at 8 or 9."""
+    rows = [_stay(f"SA{i % 3:02d}Q", dt.date(2026, 4, 1 + 3 * i), 1 + (i < 4)) for i in range(8)]
+    rows += [_stay(f"SB{i % 4:02d}Q", dt.date(2026, 5, 1 + i), 1) for i in range(20)]
+    rows += [_stay(f"SC{i % 3:02d}Q", dt.date(2026, 6, 1 + i), 1) for i in range(20)]
+    assert _exact(rows)[4] == {"stays": 8, "nights": 12, "same_day": 0}
+    left = _check(tmp_path, rows)
+    assert (4, "stays") in left
+
+
+@pytest.mark.parametrize("same_day", [2, 12])
+def test_stays_that_end_the_day_they_begin_have_no_night(tmp_path, same_day):
+    """May's 14 stays, `same_day` of them ending the day they began: May's nights are at least its
+    stays less those, and no more (with 12 of them, May has fewer nights than stays: the engine
+    must not read more into it, nor fail)."""
+    rows = [_stay("SA01Q", dt.date(2026, 3, 30), 4)]
+    rows += [_stay(f"SB{i % 4:02d}Q", dt.date(2026, 5, 1 + i), 0 if i < same_day else 1) for i in range(14)]
+    rows += [_stay(f"SC{i % 3:02d}Q", dt.date(2026, 6, 1 + i), 1) for i in range(12)]
+    assert _exact(rows)[5]["nights"] == 14 - same_day
+    _check(tmp_path, rows)
