@@ -152,13 +152,10 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
             people_tables[ind] = (t, pos)
 
         # 3. each family again, with the floors the released people counts set: only hides more
-        same_day = _same_day_stays(con, fy)
         for name, ft in tables.items():
             if not FAMILIES[name].disclosive:
                 continue
             added = _cross_family(ft, people, past, fy, exact_by_span, k)
-            if name in ("stays", "nights"):   # stays first (FAMILIES' order): nights read them as decided
-                added = _stays_and_nights(tables, name, same_day, k) or added
             ind = next((i for i, rel in PEOPLE_AT_MOST.items() if rel[0] == name), None)
             if ind is not None and people_tables[ind][0].deferred:
                 # small counts of people that the people table could not protect alone: it and
@@ -166,6 +163,8 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
                 protect(_join_people(ft, *people_tables[ind], ind, exact_by_span, fy, k), k, incremental=True)
             elif added:
                 protect(ft.table, k, incremental=True)
+            if name == "nights":   # last of the two in FAMILIES' order: stays are decided
+                _stays_with_nights(tables, _same_day_stays(con, fy), k)
         people.update({key: mark(c, k) for key, c in people_cells.items()})
         for name, ft in tables.items():
             for d in FAMILIES[name].dims:
@@ -217,39 +216,39 @@ def _same_day_stays(con, fy: int) -> list[int]:
     return out
 
 
-def _stays_and_nights(tables: dict, name: str, same_day: list[int], k: int) -> bool:
-    """Rows that stays and guest nights set on each other (the contract: nights >= stays). Each
-    stay has a night on its check-in day, in the span its check-in is counted in, unless it ended
-    that day, so a span's nights are at least its stays less those (known here, exactly: the
-    attacker is granted them). The other family's counts are read as an attacker works them out
-    of its own table as decided now, for every month and every span either table shows: 14 stays
-    shown in May floor May's hidden nights at 14 (helper-14: April's nights pinned at 1 or 2),
-    and 20 nights shown in May cap its hidden stays at 20 (April's stays 8 or 9). True when a
-    row was added."""
-    ft = tables.get(name)
-    other = tables.get({"stays": "nights", "nights": "stays"}[name])
-    if ft is None or other is None:
-        return False
-    n = min(sum(1 for v in t.var if v[0] == "T") for t in (ft, other))
-    keys = {(a, a) for a in range(n)} | {c.key[1] for t in (ft, other) for c in t.table.cells if c.key[1][1] < n}
-    aud = Auditor(other.table, k)
-    added = False
-    for a, b in sorted(keys):
-        lo, hi, _ = aud.range(other.expr(a, b))
-        if not lo - 1e-6 <= other.value(other.expr(a, b)) <= hi + 1e-6:   # (nan, a solver's doubt)
-            continue
-        coef, z = ft.expr(a, b), sum(same_day[a:b + 1])
-        if name == "nights":
-            floor = math.ceil(lo - 1e-6) - z
-            if floor > 0 and ft.value(coef) >= floor:
-                add_row(ft.table, coef, float(floor), float("inf"))
-                added = True
-        elif hi != float("inf"):
-            cap = math.floor(hi + 1e-6) + z
-            if ft.value(coef) <= cap:
-                add_row(ft.table, coef, 0.0, float(cap))
-                added = True
-    return added
+def _stays_with_nights(tables: dict, same_day: list[int], k: int) -> None:
+    """Stays and guest nights decided together once each is protected alone (only hiding more).
+    Every stay has a night on its check-in day, in the month its check-in is counted in, unless it
+    ended that day (the contract: nights >= stays). So one table of both, with each month's nights
+    at least its stays less its same-day stays (counted exactly: the attacker is granted them):
+    14 one-night stays shown in May floor its hidden nights (helper-14: April's 2 nights pinned at
+    1 or 2 by the quarter's), and 20 nights shown in May cap its hidden stays. A small count the
+    other pins is protected by the cheapest cell of either (May's stays, not the quarter's nights).
+    Last of step 3: nights hidden for people counts before it only say less of the stays."""
+    st, ni = tables.get("stays"), tables.get("nights")
+    if st is None or ni is None or not FAMILIES["stays"].disclosive or not FAMILIES["nights"].disclosive:
+        return
+    off = st.table.n_vars
+
+    def sh(coef):
+        return {v + off: w for v, w in coef.items()}
+
+    moved = [(c, c.coef) for c in ni.table.cells + ni.table.latent]
+    for c, coef in moved:   # the same cells (what this decides is what they show), moved past stays
+        c.coef = sh(coef)
+    try:
+        j = Linked(off + ni.table.n_vars, cells=st.table.cells + ni.table.cells,
+                   rows=list(st.table.rows) + [(sh(coef), lo, hi) for coef, lo, hi in ni.table.rows],
+                   latent=st.table.latent + ni.table.latent, headlines=st.table.headlines | ni.table.headlines,
+                   roundable=st.table.roundable | ni.table.roundable)
+        for i in range(min(sum(1 for v in t.var if v[0] == "T") for t in (st, ni))):
+            if ni.value(ni.expr(i, i)) >= st.value(st.expr(i, i)) - same_day[i]:   # (a data error aside)
+                j.rows.append(({**{v: -1.0 for v in st.expr(i, i)}, **sh(ni.expr(i, i))},
+                               -float(same_day[i]), float("inf")))
+        protect(j, k, incremental=True)
+    finally:
+        for c, coef in moved:
+            c.coef = coef
 
 
 def _first_outreach_year(con, fy: int) -> bool:

@@ -132,6 +132,17 @@ def test_nights_shown_cap_the_hidden_stays_of_their_month(tmp_path):
     assert (4, "stays") in left
 
 
+def test_the_quarter_stays_shown_where_hiding_a_month_of_either_protects(tmp_path):
+    """The case above, decided as one table of stays and nights: hiding May's nights as well as
+    its stays protects April's stays, so the quarter's figures (a board's) stay shown exactly."""
+    rows = [_stay(f"SA{i % 3:02d}Q", dt.date(2026, 4, 1 + 3 * i), 1 + (i < 4)) for i in range(8)]
+    rows += [_stay(f"SB{i % 4:02d}Q", dt.date(2026, 5, 1 + i), 1) for i in range(20)]
+    rows += [_stay(f"SC{i % 3:02d}Q", dt.date(2026, 6, 1 + i), 1) for i in range(20)]
+    db = _load(tmp_path, {"suite_stays": rows})
+    f = release.figures(periods.Period(dt.date(2026, 4, 1), dt.date(2026, 6, 30)), True, db, DAYS[6])
+    assert (f["suite.stays"], f["suite.guest_nights"]) == (8 + 20 + 20, 4 * 2 + 4 + 20 + 20)
+
+
 @pytest.mark.parametrize("same_day", [2, 12])
 def test_stays_that_end_the_day_they_begin_have_no_night(tmp_path, same_day):
     """May's 14 stays, `same_day` of them ending the day they began: May's nights are at least its
