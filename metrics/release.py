@@ -123,11 +123,13 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
         new = {c.key[1]: c.value for c in tables["new_people"].table.cells if c.key[2] is None} \
             if "new_people" in tables else {}
 
+        reach = _family_reach(tables, keys, k)
+
         def build(ind):
             t, pos = people_table(ind, keys, exact_by_span, _past(past, fy, "people", ind), fy, k)
             known = _worked_out(said, people_tables, k, memo)
             for key in keys:
-                _cross_people(t, pos, ind, key, shown, people, exact_by_span, k, known, new)
+                _cross_people(t, pos, ind, key, shown, people, exact_by_span, k, known, new, reach)
             if ind == "outreach.people" and "new_people" in tables:
                 # new people are at most people, both ways at once: one table, decided together
                 t = _with_new_people(t, pos, tables["new_people"], shown, k, _first_outreach_year(con, fy),
@@ -319,25 +321,50 @@ def _from(t: Linked, family: str, coef: dict, lo: float, hi: float) -> None:
     t.sources[len(t.rows) - 1] = family
 
 
+def _family_reach(tables: dict, keys: list, k: int) -> dict:
+    """{(people indicator, span): (lowest, highest)} of the family count that bounds it
+    (PEOPLE_AT_MOST) as the family's own table's attacker works it out from everything shown and
+    given before: a count hidden as a complement can still be a difference of counts shown."""
+    out = {}
+    for ind, (fam, dim, cats) in PEOPLE_AT_MOST.items():
+        ft = tables.get(fam)
+        if ft is None or not FAMILIES[fam].disclosive:
+            continue
+        aud, n = Auditor(ft.table, k), sum(1 for v in ft.var if v[0] == "T")
+        for a, b in keys:
+            coef = (ft.expr(a, b, dim, cats) if dim else ft.expr(a, b)) if b < n else None
+            if not coef:
+                continue
+            lo, hi, _ = aud.range(coef)
+            if lo - 1e-6 <= ft.value(coef) <= hi + 1e-6:   # (nan, a solver's doubt, says nothing)
+                out[(ind, (a, b))] = (lo, hi)
+    return out
+
+
 def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, people: dict, exact: dict, k: int,
-                  said: dict | None = None, new: dict | None = None):
+                  said: dict | None = None, new: dict | None = None, reach: dict | None = None):
     """Rows of a people table from other tables' released values: at most its identified events,
-    at least its new people (outreach), at least each service's people (the program's)."""
+    at least its new people (outreach), at least each service's people (the program's). The
+    family's count is read as its own table's attacker works it out (`reach`), not only as shown:
+    November's attendance hidden (`x`) is 15 all the same when the years to date around it say so."""
     v = int(exact[key].get(ind) or 0)
+    r_lo, r_hi = (reach or {}).get((ind, key), (0.0, float("inf")))
     if ind in PEOPLE_AT_MOST:
         fam, dim, cats = PEOPLE_AT_MOST[ind]
         parts = [shown.get((fam, key, dim, c)) for c in cats] if dim else [shown.get((fam, key, None, None))]
         if dim and any(p is None for p in parts):  # a merged category: the total bounds them
             parts = [shown.get((fam, key, None, None))]
-        if all(p is not None for p in parts):
-            hi = sum(bounds_of(p, k)[1] for p in parts)
-            if v <= hi:
-                _from(t, fam, {pos[key]: 1.0}, 0.0, hi)
+        hi = sum(bounds_of(p, k)[1] for p in parts) if all(p is not None for p in parts) else float("inf")
+        if r_hi != float("inf"):
+            hi = min(hi, math.floor(r_hi + 1e-6))
+        if hi != float("inf") and v <= hi:
+            _from(t, fam, {pos[key]: 1.0}, 0.0, hi)
     if ind == "friday.people":  # one row per attendee of a session: a span's people are at least
         att = shown.get(("attendance", key, None, None))  # its attendance over its sessions
         sessions = int(exact[key].get("friday.sessions") or 0)
-        if att is not None and sessions:
-            floor = float(-(-int(bounds_of(att, k)[0]) // sessions))
+        att_lo = max(bounds_of(att, k)[0] if att is not None else 0.0, math.ceil(r_lo - 1e-6) if r_lo > 0 else 0.0)
+        if att_lo > 0 and sessions:
+            floor = float(-(-int(att_lo) // sessions))
             if floor <= v:
                 _from(t, "attendance", {pos[key]: 1.0}, floor, float("inf"))
     own = next(c for c in t.cells if c.key[1] == key)

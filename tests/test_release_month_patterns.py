@@ -252,3 +252,36 @@ def test_a_year_of_releases_of_two_services_with_people_from_an_earlier_year(tmp
             if p.start >= dt.date(2026, 4, 1):
                 release.figures(p, True, db, day)
     assert pattern_audit(db, dt.date(2027, 4, 5)) == []
+
+
+def test_a_first_year_of_outreach_and_the_friday_network_pins_no_friday_difference(tmp_path, monkeypatch):
+    """A program in its first year (seed 41 of session 28's search: 110 people, most of them at the
+    Friday network too), a year of monthly releases. Once it left the Friday network's people of
+    October-November (20, given exact on 5 December) less November's (15) pinned: November's
+    attendance was hidden, but the years to date of attendance given on 5 November (77) and 5
+    December (92) say it is 15, and its people are at most that. The people tables now read each
+    family's count as its own table's attacker works it out. The logs are loaded on 5 December
+    2026 (the search's day): rows dated after it are rejected, as a load then would."""
+    import random
+    from test_release_over_time import offered, pattern_audit
+    rng = random.Random(41)
+    n = rng.choice([25, 40, 70, 110])
+    rows, fr = [], []
+    for i in range(n):
+        code = f"YR{i:03d}Q"
+        months = rng.sample(range(12), rng.choice([1, 1, 2, 3, 5, 8]))
+        rows += [_contact(periods.add_months(dt.date(2026, 4, 1), m).replace(day=rng.randint(1, 28)), code)
+                 for m in months]
+        if rng.random() < 0.6:
+            for m in rng.sample(range(12), rng.choice([1, 2, 4])):
+                month = periods.add_months(dt.date(2026, 4, 1), m)
+                fr.append(_friday(rng.choice(_fridays(month.year, month.month)), code))
+    from shop import settings
+    monkeypatch.setattr(settings, "_utcnow", lambda: dt.datetime(2026, 12, 5, 19, 0, tzinfo=dt.timezone.utc))
+    db = _load(tmp_path, {"outreach": rows, "friday_network": fr})
+    for i in range(13):
+        day = periods.add_months(dt.date(2026, 4, 5), i)
+        for p in offered(day):
+            if p.start >= dt.date(2026, 4, 1):
+                release.figures(p, True, db, day)
+    assert pattern_audit(db, dt.date(2027, 4, 5)) == []
