@@ -205,7 +205,6 @@ def test_a_year_of_releases_with_people_from_an_earlier_year_pins_no_count_of_pe
     `pattern_audit`: spans, nested differences, overlaps, people not new and people back from an
     earlier year)."""
     import random
-    from test_release_over_time import offered, pattern_audit
     rng = random.Random(28)
     rows = []
     for i in range(70):
@@ -215,43 +214,48 @@ def test_a_year_of_releases_with_people_from_an_earlier_year_pins_no_count_of_pe
         months = rng.sample(range(12), rng.choice([1, 1, 2, 3, 5]))
         rows += [_contact(periods.add_months(dt.date(2026, 4, 1), m).replace(day=rng.randint(1, 28)), code)
                  for m in months]
-    db = _load(tmp_path, {"outreach": rows})
-    last = dt.date(2027, 4, 5)
+    assert _audited_year(_load(tmp_path, {"outreach": rows})) == []
+
+
+def _random_program(seed: int, earlier: bool, friday: float) -> tuple[list, list]:
+    """Session 28's random search's programs: 25 to 110 people in outreach, coming in random
+    months of FY2026-27 (with `earlier`, half of them also met the year before), some at the Friday
+    network too (each with chance `friday`). (outreach rows, Friday rows)."""
+    import random
+    rng = random.Random(seed)
+    n = rng.choice([25, 40, 70, 110])
+    rows, fr = [], []
+    for i in range(n):
+        code = f"YR{i:03d}Q"
+        if earlier and rng.random() < 0.5:
+            rows.append(_contact(dt.date(2025, rng.randint(4, 12), rng.randint(1, 28)), code))
+        months = rng.sample(range(12), rng.choice([1, 1, 2, 3, 5, 8]))
+        rows += [_contact(periods.add_months(dt.date(2026, 4, 1), m).replace(day=rng.randint(1, 28)), code)
+                 for m in months]
+        if rng.random() < friday:
+            for m in rng.sample(range(12), rng.choice([1, 2, 4])):
+                month = periods.add_months(dt.date(2026, 4, 1), m)
+                fr.append(_friday(rng.choice(_fridays(month.year, month.month)), code))
+    return rows, fr
+
+
+def _audited_year(db) -> list[str]:
+    """Every period offered on the 5th of each month of FY2026-27 released, then the pattern audit."""
+    from test_release_over_time import offered, pattern_audit
     for i in range(13):
         day = periods.add_months(dt.date(2026, 4, 5), i)
         for p in offered(day):
             if p.start >= dt.date(2026, 4, 1):
                 release.figures(p, True, db, day)
-    assert pattern_audit(db, last) == []
+    return pattern_audit(db, dt.date(2027, 4, 5))
 
 
 def test_a_year_of_releases_of_two_services_with_people_from_an_earlier_year(tmp_path):
     """As above, a random program (seed 3 of a search: 40 people, half met the year before,
     some at the Friday network too). It found the people of a year to date given in June who
     are not new (9) pinned months later, once that year to date was only in the ledger."""
-    import random
-    from test_release_over_time import offered, pattern_audit
-    rng = random.Random(3)
-    n = rng.choice([25, 40, 70, 110])
-    rows, fr = [], []
-    for i in range(n):
-        code = f"YR{i:03d}Q"
-        if rng.random() < 0.5:
-            rows.append(_contact(dt.date(2025, rng.randint(4, 12), rng.randint(1, 28)), code))
-        months = rng.sample(range(12), rng.choice([1, 1, 2, 3, 5, 8]))
-        rows += [_contact(periods.add_months(dt.date(2026, 4, 1), m).replace(day=rng.randint(1, 28)), code)
-                 for m in months]
-        if rng.random() < 0.3:
-            for m in rng.sample(range(12), rng.choice([1, 2, 4])):
-                month = periods.add_months(dt.date(2026, 4, 1), m)
-                fr.append(_friday(rng.choice(_fridays(month.year, month.month)), code))
-    db = _load(tmp_path, {"outreach": rows, "friday_network": fr})
-    for i in range(13):
-        day = periods.add_months(dt.date(2026, 4, 5), i)
-        for p in offered(day):
-            if p.start >= dt.date(2026, 4, 1):
-                release.figures(p, True, db, day)
-    assert pattern_audit(db, dt.date(2027, 4, 5)) == []
+    rows, fr = _random_program(3, earlier=True, friday=0.3)
+    assert _audited_year(_load(tmp_path, {"outreach": rows, "friday_network": fr})) == []
 
 
 def test_a_first_year_of_outreach_and_the_friday_network_pins_no_friday_difference(tmp_path, monkeypatch):
@@ -262,26 +266,7 @@ def test_a_first_year_of_outreach_and_the_friday_network_pins_no_friday_differen
     December (92) say it is 15, and its people are at most that. The people tables now read each
     family's count as its own table's attacker works it out. The logs are loaded on 5 December
     2026 (the search's day): rows dated after it are rejected, as a load then would."""
-    import random
-    from test_release_over_time import offered, pattern_audit
-    rng = random.Random(41)
-    n = rng.choice([25, 40, 70, 110])
-    rows, fr = [], []
-    for i in range(n):
-        code = f"YR{i:03d}Q"
-        months = rng.sample(range(12), rng.choice([1, 1, 2, 3, 5, 8]))
-        rows += [_contact(periods.add_months(dt.date(2026, 4, 1), m).replace(day=rng.randint(1, 28)), code)
-                 for m in months]
-        if rng.random() < 0.6:
-            for m in rng.sample(range(12), rng.choice([1, 2, 4])):
-                month = periods.add_months(dt.date(2026, 4, 1), m)
-                fr.append(_friday(rng.choice(_fridays(month.year, month.month)), code))
     from shop import settings
+    rows, fr = _random_program(41, earlier=False, friday=0.6)
     monkeypatch.setattr(settings, "_utcnow", lambda: dt.datetime(2026, 12, 5, 19, 0, tzinfo=dt.timezone.utc))
-    db = _load(tmp_path, {"outreach": rows, "friday_network": fr})
-    for i in range(13):
-        day = periods.add_months(dt.date(2026, 4, 5), i)
-        for p in offered(day):
-            if p.start >= dt.date(2026, 4, 1):
-                release.figures(p, True, db, day)
-    assert pattern_audit(db, dt.date(2027, 4, 5)) == []
+    assert _audited_year(_load(tmp_path, {"outreach": rows, "friday_network": fr})) == []
