@@ -133,7 +133,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
             if ind == "outreach.people" and "new_people" in tables:
                 # new people are at most people, both ways at once: one table, decided together
                 t = _with_new_people(t, pos, tables["new_people"], shown, k, _first_outreach_year(con, fy),
-                                     {key: int(exact_by_span[key].get(ind) or 0) for key in pos})
+                                     {key: int(exact_by_span[key].get(ind) or 0) for key in pos}, reach)
             return t, pos
 
         people_tables: dict = {}
@@ -261,7 +261,7 @@ def _first_outreach_year(con, fy: int) -> bool:
 
 
 def _with_new_people(t: Linked, pos: dict, ftn, shown: dict | None = None, k: int = 10,
-                     first_year: bool = False, count: dict | None = None) -> Linked:
+                     first_year: bool = False, count: dict | None = None, reach: dict | None = None) -> Linked:
     """The outreach people table and the new people's family as one linked table, with a row
     new people <= people for every span both know, and new people <= the released count of
     contacts of a new person (every new person has one on their first day: without this row a
@@ -273,6 +273,7 @@ def _with_new_people(t: Linked, pos: dict, ftn, shown: dict | None = None, k: in
     joint = Linked(t.n_vars + nt.n_vars, cells=t.cells + nt.cells, latent=t.latent + nt.latent,
                    rows=list(t.rows), headlines=nt.headlines, roundable=t.roundable, sources=dict(t.sources))
     joint.new_expr = lambda a, b: {v + off: w for v, w in ftn.expr(a, b).items()}
+    joint.new_value = lambda a, b: ftn.value(ftn.expr(a, b))
     for c in nt.cells + nt.latent:
         c.coef = {v + off: w for v, w in c.coef.items()}
     joint.rows += [({v + off: w for v, w in coef.items()}, lo, hi) for coef, lo, hi in nt.rows]
@@ -311,6 +312,15 @@ def _with_new_people(t: Linked, pos: dict, ftn, shown: dict | None = None, k: in
             hi = bounds_of(v, k)[1]
             if hi != float("inf"):
                 _from(joint, "contacts", {v_ + off: w for v_, w in ftn.expr(a, b).items()}, 0.0, float(hi))
+    # people who are not new have only contacts of a returning person: a span's people less its new
+    # people are at most those (April's 0 beside its 12 people says all 12 are new, and the
+    # quarter's new people less June's less April's give May's 3)
+    for (a, b), j in pos.items():
+        r = (reach or {}).get(("returning contacts", (a, b)))
+        if b < n and r is not None and r[1] != float("inf"):
+            coef = {j: 1.0, **{v_ + off: -w for v_, w in ftn.expr(a, b).items()}}
+            if count.get((a, b), 0) - ftn.value(ftn.expr(a, b)) <= math.floor(r[1] + 1e-6):
+                _from(joint, "contacts", coef, -float("inf"), float(math.floor(r[1] + 1e-6)))
     return joint
 
 
@@ -326,7 +336,7 @@ def _family_reach(tables: dict, keys: list, k: int) -> dict:
     (PEOPLE_AT_MOST) as the family's own table's attacker works it out from everything shown and
     given before: a count hidden as a complement can still be a difference of counts shown."""
     out = {}
-    for ind, (fam, dim, cats) in PEOPLE_AT_MOST.items():
+    for ind, (fam, dim, cats) in [*PEOPLE_AT_MOST.items(), ("returning contacts", ("contacts", "kind", ["returning person"]))]:
         ft = tables.get(fam)
         if ft is None or not FAMILIES[fam].disclosive:
             continue
@@ -544,9 +554,12 @@ def _join_people(ft, pt: Linked, pos: dict, ind: str, exact: dict, fy: int, k: i
             j.rows.append(({**ft.expr(a, b), p: -float(each)}, -float("inf"), 0.0))
         if fam == "contacts" and hasattr(pt, "new_expr"):
             coef = ft.expr(a, b, "kind", ["new person"])
-            if ft.value(coef) >= sum(c.value for c in pt.cells if c.key[0] == "new_people" and c.key[1] == (a, b)
-                                     and c.key[2] is None):
+            if ft.value(coef) >= pt.new_value(a, b):
                 j.rows.append(({**coef, **{x: -w for x, w in sh(pt.new_expr(a, b)).items()}}, 0.0, float("inf")))
+            back = ft.expr(a, b, "kind", ["returning person"])   # not new: only returning contacts
+            if people - pt.new_value(a, b) <= ft.value(back):
+                j.rows.append(({p: 1.0, **{x: -w for x, w in sh(pt.new_expr(a, b)).items()},
+                                **{x: -w for x, w in back.items()}}, -float("inf"), 0.0))
     return j
 
 
