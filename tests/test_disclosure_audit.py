@@ -112,10 +112,13 @@ class Attacker:
                 self.see(("cell", fam, dim, c), start, end, v)
 
 
-def audit(att: Attacker, over_time: bool = False) -> list[str]:
+def audit(att: Attacker, over_time: bool = False, same_day: dict | None = None) -> list[str]:
     """Every `<10` cell whose feasible values span fewer than 3; [] when all are protected.
     over_time: the observations were gathered on several days, so one cell may have been shown
-    as `x` one day and as its number later; every value seen is a constraint, all at once."""
+    as `x` one day and as its number later; every value seen is a constraint, all at once.
+    same_day: {month: Safe Suite stays that ended the day they began} (`same_day_stays`): with
+    it, stays and guest nights are also audited together (each month's nights are at least its
+    stays less those)."""
     problems = []
     for key, vals in att.obs.items():
         nums = [v for v in vals if not isinstance(v, str)]
@@ -127,6 +130,47 @@ def audit(att: Attacker, over_time: bool = False) -> list[str]:
         problems += _audit_family(att, fam, fy)
     for i in PEOPLE:
         problems += _audit_people(att, i)
+    if same_day is not None:
+        for fy in sorted({fy_of(k[4]) for k in att.obs if k[0] == "cell" and k[1] in ("stays", "nights")}):
+            problems += _audit_stays_nights(att, fy, same_day)
+    return problems
+
+
+def same_day_stays(db) -> dict:
+    """{month on the audit's axis: stays that ended the day they began}, from the database."""
+    from metrics import db as mdb
+    with mdb.connect(db) as con:
+        rows = con.execute("select check_in from marts.suite_stays where check_out = check_in").fetchall()
+    out = defaultdict(int)
+    for (d,) in rows:
+        out[(d.year - 2000) * 12 + d.month - 1] += 1
+    return dict(out)
+
+
+def _audit_stays_nights(att: Attacker, fy: int, same_day: dict) -> list[str]:
+    """The totals of stays and guest nights of one fiscal year in one LP: every value each was
+    released as, and each month's nights at least its stays less its same-day stays (every other
+    stay has its check-in night in that month)."""
+    keys = [k for k in att.obs if k[0] == "cell" and k[1] in ("stays", "nights") and k[2] is None
+            and fy_of(k[4]) == fy]
+    if not {k[1] for k in keys} >= {"stays", "nights"}:
+        return []
+    months = range(min(k[4] for k in keys), max(k[5] for k in keys) + 1)
+    var = {(f, m): i for i, (f, m) in enumerate((f, m) for f in ("stays", "nights") for m in months)}
+    h = _lp(len(var))
+    exprs = {}
+    for k in keys:
+        exprs[k] = {var[(k[1], m)]: 1.0 for m in range(k[4], k[5] + 1)}
+        for v in att.obs[k]:
+            _row(h, exprs[k], *_bounds(v))
+    for m in months:
+        _row(h, {var[("nights", m)]: 1.0, var[("stays", m)]: -1.0}, -float(same_day.get(m, 0)), highspy.kHighsInf)
+    problems = []
+    for k in keys:
+        if SMALL in att.obs[k]:
+            lo, hi = _range(h, exprs[k])
+            if not _span_ok(lo, hi):
+                problems.append(f"{k} (with stays and nights together): only {lo:g}..{hi:g}")
     return problems
 
 
@@ -465,13 +509,13 @@ def small_db(tmp_path_factory):
 def test_audit_small_program(small_db, capsys, tmp_path):
     att = collect(small_db, capsys, tmp_path)
     assert sum(SMALL in v for v in att.obs.values()) > 50  # the small program is mostly small counts
-    assert audit(att) == []
+    assert audit(att, same_day=same_day_stays(small_db)) == []
 
 
 def test_audit_demo(demo_db, capsys, tmp_path):
     att = collect(demo_db, capsys, tmp_path)
     assert sum(SMALL in v for v in att.obs.values()) > 20
-    assert audit(att) == []
+    assert audit(att, same_day=same_day_stays(demo_db)) == []
 
 
 def test_the_audit_catches_a_pinned_cell():
@@ -487,6 +531,26 @@ def test_the_audit_catches_a_pinned_cell():
     assert any("only 1..1" in p for p in audit(att))
 
 
+def test_the_audit_reads_stays_and_nights_together():
+    """14 stays shown for May floor its hidden nights: the quarter's 28 nights less June's 12 leave
+    April's `<10` nights at 1 or 2 (helper-14's case). Alone, neither family's audit sees it; with
+    a same-day stay in May (its nights then at least 13) April keeps 1 to 3."""
+    att = Attacker()
+
+    def month(m):
+        d = dt.date(2026, m, 1)
+        return d, periods.month_end(d)
+    q1 = (dt.date(2026, 4, 1), dt.date(2026, 6, 30))
+    for fam, vals in (("stays", {4: 0, 5: 14, 6: 12}), ("nights", {4: SMALL, 5: "x", 6: 12})):
+        for m, v in vals.items():
+            att.see(("cell", fam, None, None), *month(m), v)
+    att.see(("cell", "stays", None, None), *q1, 26)
+    att.see(("cell", "nights", None, None), *q1, 28)
+    assert audit(att) == []
+    assert any("stays and nights together" in p and "only 1..2" in p for p in audit(att, same_day={}))
+    assert audit(att, same_day={month_index(dt.date(2026, 5, 1)): 1}) == []
+
+
 @clock.on_days("utc-evening", "fy-turn")
 def test_audit_small_program_on_days_that_break_date_logic(today, capsys, tmp_path):
     """The engine's leaks of an earlier round showed only on some dates: the same audit at a UTC
@@ -494,4 +558,4 @@ def test_audit_small_program_on_days_that_break_date_logic(today, capsys, tmp_pa
     db = small_program.build(tmp_path / "small", today, seed=23)
     att = collect(db, capsys, tmp_path, today)
     assert sum(SMALL in v for v in att.obs.values()) > 50
-    assert audit(att) == []
+    assert audit(att, same_day=same_day_stays(db)) == []
