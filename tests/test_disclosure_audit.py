@@ -165,13 +165,7 @@ def _audit_stays_nights(att: Attacker, fy: int, same_day: dict) -> list[str]:
             _row(h, exprs[k], *_bounds(v))
     for m in months:
         _row(h, {var[("nights", m)]: 1.0, var[("stays", m)]: -1.0}, -float(same_day.get(m, 0)), highspy.kHighsInf)
-    problems = []
-    for k in keys:
-        if SMALL in att.obs[k]:
-            lo, hi = _range(h, exprs[k])
-            if not _span_ok(lo, hi):
-                problems.append(f"{k} (with stays and nights together): only {lo:g}..{hi:g}")
-    return problems
+    return _pinned(att, h, keys, exprs, " (with stays and nights together)")
 
 
 def fy_of(m: int) -> int:
@@ -256,16 +250,21 @@ def _audit_family(att: Attacker, fam: str, fy: int) -> list[str]:
             _row(h, coef, *_bounds(v))
     _rates(att, h, exprs, fam)
     _cross_floors(att, h, var, cats, fam, fy)
+    return _pinned(att, h, keys, exprs)
+
+
+def _pinned(att: Attacker, h, keys: list, exprs: dict, how: str = "") -> list[str]:
+    """The cells shown `<10` (or withheld) that the LP `h` leaves fewer than 3 values."""
     problems = []
     for k in keys:
         if SMALL in att.obs[k]:
             lo, hi = _range(h, exprs[k])
             if not _span_ok(lo, hi):
-                problems.append(f"{k}: only {lo:g}..{hi:g}")
+                problems.append(f"{k}{how}: only {lo:g}..{hi:g}")
         elif WITHHELD in att.obs[k]:  # withheld: a small count may hide behind it too
             lo, hi = _range(h, exprs[k])
             if 0 < hi <= K - 1 and not _span_ok(lo, hi):
-                problems.append(f"{k} (withheld): only {lo:g}..{hi:g}")
+                problems.append(f"{k}{how} (withheld): only {lo:g}..{hi:g}")
     return problems
 
 
