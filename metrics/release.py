@@ -336,7 +336,8 @@ def _family_reach(tables: dict, keys: list, k: int) -> dict:
     (PEOPLE_AT_MOST) as the family's own table's attacker works it out from everything shown and
     given before: a count hidden as a complement can still be a difference of counts shown."""
     out = {}
-    for ind, (fam, dim, cats) in [*PEOPLE_AT_MOST.items(), ("returning contacts", ("contacts", "kind", ["returning person"]))]:
+    returning = ("returning contacts", ("contacts", "kind", ["returning person"]))   # people not new
+    for ind, (fam, dim, cats) in [*PEOPLE_AT_MOST.items(), returning]:
         ft = tables.get(fam)
         if ft is None or not FAMILIES[fam].disclosive:
             continue
