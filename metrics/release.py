@@ -219,37 +219,54 @@ def _same_day_stays(con, fy: int) -> list[int]:
 
 
 def _stays_with_nights(tables: dict, same_day: list[int], k: int) -> None:
-    """Stays and guest nights decided together once each is protected alone (only hiding more).
-    Every stay has a night on its check-in day, in the month its check-in is counted in, unless it
-    ended that day (the contract: nights >= stays). So one table of both, with each month's nights
-    at least its stays less its same-day stays (counted exactly: the attacker is granted them):
-    14 one-night stays shown in May floor its hidden nights (helper-14: April's 2 nights pinned at
-    1 or 2 by the quarter's), and 20 nights shown in May cap its hidden stays. A small count the
-    other pins is protected by the cheapest cell of either (May's stays, not the quarter's nights).
+    """Stays, their exits and guest nights decided together once each is protected alone (only
+    hiding more). Every stay has a night on its check-in day, in the month its check-in is counted
+    in, unless it ended that day (the contract: nights >= stays). So one table of the three, with
+    each month's nights at least its stays less its same-day stays (counted exactly: the attacker
+    is granted them): 14 one-night stays shown in May floor its hidden nights (helper-14: April's
+    2 nights pinned at 1 or 2 by the quarter's), and 20 nights shown in May cap its hidden stays.
+    And the suite has `units` units (public: the occupancy says so), so stays do not overlap
+    beyond them: a span's exits (by check-out) and its stays (by check-in) differ by at most the
+    units, both ways, for every span of months (helper-15: May's 10 stays beside its `<10` exits
+    gave 9). A small count another pins is protected by the cheapest cell of any of them.
     Last of step 3: nights hidden for people counts before it only say less of the stays."""
-    st, ni = tables.get("stays"), tables.get("nights")
+    st, ni, ex = tables.get("stays"), tables.get("nights"), tables.get("exits")
     if st is None or ni is None or not FAMILIES["stays"].disclosive or not FAMILIES["nights"].disclosive:
         return
-    off = st.table.n_vars
+    parts = [st, ni] + ([ex] if ex is not None and FAMILIES["exits"].disclosive else [])
+    offs, off = [], 0
+    for ft in parts:
+        offs.append(off)
+        off += ft.table.n_vars
 
-    def sh(coef):
-        return {v + off: w for v, w in coef.items()}
+    def sh(coef, o):
+        return {v + o: w for v, w in coef.items()}
 
-    moved = [(c, c.coef) for c in ni.table.cells + ni.table.latent]
-    for c, coef in moved:   # the same cells (what this decides is what they show), moved past stays
-        c.coef = sh(coef)
+    moved = [(c, c.coef, o) for ft, o in zip(parts[1:], offs[1:]) for c in ft.table.cells + ft.table.latent]
+    for c, coef, o in moved:   # the same cells (what this decides is what they show), each table moved
+        c.coef = sh(coef, o)  # past the ones before it
     try:
-        j = Linked(off + ni.table.n_vars, cells=st.table.cells + ni.table.cells,
-                   rows=list(st.table.rows) + [(sh(coef), lo, hi) for coef, lo, hi in ni.table.rows],
-                   latent=st.table.latent + ni.table.latent, headlines=st.table.headlines | ni.table.headlines,
-                   roundable=st.table.roundable | ni.table.roundable)
-        for i in range(min(sum(1 for v in t.var if v[0] == "T") for t in (st, ni))):
+        j = Linked(off, cells=[c for ft in parts for c in ft.table.cells],
+                   rows=[(sh(coef, o), lo, hi) for ft, o in zip(parts, offs) for coef, lo, hi in ft.table.rows],
+                   latent=[c for ft in parts for c in ft.table.latent],
+                   headlines=frozenset().union(*(ft.table.headlines for ft in parts)),
+                   roundable=frozenset().union(*(ft.table.roundable for ft in parts)))
+        n = min(sum(1 for v in ft.var if v[0] == "T") for ft in parts)
+        for i in range(n):
             if ni.value(ni.expr(i, i)) >= st.value(st.expr(i, i)) - same_day[i]:   # (a data error aside)
-                j.rows.append(({**{v: -1.0 for v in st.expr(i, i)}, **sh(ni.expr(i, i))},
+                j.rows.append(({**{v: -1.0 for v in st.expr(i, i)}, **sh(ni.expr(i, i), offs[1])},
                                -float(same_day[i]), float("inf")))
+        if len(parts) == 3:
+            units = float(db.suite_units())
+            for a in range(n):
+                for b in range(a, n):
+                    gap = ex.value(ex.expr(a, b)) - st.value(st.expr(a, b))
+                    if -units <= gap <= units:   # stays logged overlapping (the review flags it): no row
+                        j.rows.append(({**{v: -1.0 for v in st.expr(a, b)}, **sh(ex.expr(a, b), offs[2])},
+                                       -units, units))
         protect(j, k, incremental=True)
     finally:
-        for c, coef in moved:
+        for c, coef, _ in moved:
             c.coef = coef
 
 
