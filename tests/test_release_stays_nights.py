@@ -120,13 +120,18 @@ def test_stays_shown_floor_the_hidden_nights_of_their_month(tmp_path):
     assert (4, "nights") in left
 
 
+def _eight_april_stays() -> list:
+    """April: 8 stays and 12 nights; May and June: 20 one-night stays each."""
+    rows = [_stay(f"SA{i % 3:02d}Q", dt.date(2026, 4, 1 + 3 * i), 1 + (i < 4)) for i in range(8)]
+    rows += [_stay(f"SB{i % 4:02d}Q", dt.date(2026, 5, 1 + i), 1) for i in range(20)]
+    return rows + [_stay(f"SC{i % 3:02d}Q", dt.date(2026, 6, 1 + i), 1) for i in range(20)]
+
+
 def test_nights_shown_cap_the_hidden_stays_of_their_month(tmp_path):
     """April has 8 stays and 12 nights; May and June 20 one-night stays each: every month's nights
     are shown, and May's 20 cap its stays, so the quarter less June and May would leave April's 8
     stays at 8 or 9."""
-    rows = [_stay(f"SA{i % 3:02d}Q", dt.date(2026, 4, 1 + 3 * i), 1 + (i < 4)) for i in range(8)]
-    rows += [_stay(f"SB{i % 4:02d}Q", dt.date(2026, 5, 1 + i), 1) for i in range(20)]
-    rows += [_stay(f"SC{i % 3:02d}Q", dt.date(2026, 6, 1 + i), 1) for i in range(20)]
+    rows = _eight_april_stays()
     assert _exact(rows)[4] == {"stays": 8, "nights": 12, "same_day": 0}
     left = _check(tmp_path, rows)
     assert (4, "stays") in left
@@ -135,9 +140,7 @@ def test_nights_shown_cap_the_hidden_stays_of_their_month(tmp_path):
 def test_the_quarter_stays_shown_where_hiding_a_month_of_either_protects(tmp_path):
     """The case above, decided as one table of stays and nights: hiding May's nights as well as
     its stays protects April's stays, so the quarter's figures (a board's) stay shown exactly."""
-    rows = [_stay(f"SA{i % 3:02d}Q", dt.date(2026, 4, 1 + 3 * i), 1 + (i < 4)) for i in range(8)]
-    rows += [_stay(f"SB{i % 4:02d}Q", dt.date(2026, 5, 1 + i), 1) for i in range(20)]
-    rows += [_stay(f"SC{i % 3:02d}Q", dt.date(2026, 6, 1 + i), 1) for i in range(20)]
+    rows = _eight_april_stays()
     db = _load(tmp_path, {"suite_stays": rows})
     f = release.figures(periods.Period(dt.date(2026, 4, 1), dt.date(2026, 6, 30)), True, db, DAYS[6])
     assert (f["suite.stays"], f["suite.guest_nights"]) == (8 + 20 + 20, 4 * 2 + 4 + 20 + 20)
