@@ -557,7 +557,10 @@ def _join_people(ft, pt: Linked, pos: dict, ind: str, exact: dict, fy: int, k: i
                latent=list(ft.table.latent), headlines=ft.table.headlines,
                roundable=ft.table.roundable | pt.roundable)
     j.rows += [(sh(coef), lo, hi) for r, (coef, lo, hi) in enumerate(pt.rows) if pt.sources.get(r) != fam]
-    j.latent += [Cell(c.key, sh(c.coef), c.value) for c in pt.deferred]
+    # its small counts it could not protect: a cell is a cell here already (moved above; moving
+    # it again would audit another expression), a count never shown is moved now
+    own = {id(c) for c in pt.cells}
+    j.latent += [Cell(c.key, sh(c.coef), c.value) for c in pt.deferred if id(c) not in own]
     n = sum(1 for v in ft.var if v[0] == "T")
     _, dim, cats = PEOPLE_AT_MOST[ind]
     for (a, b), v in pos.items():

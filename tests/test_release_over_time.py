@@ -68,9 +68,9 @@ def collect_day(att: da.Attacker, db, today: dt.date, capsys, monkeypatch) -> in
     for p in offered(today):
         capsys.readouterr()
         code = main(["summary", "--db", str(db), "--from", p.start.isoformat(), "--to", p.end.isoformat(), "--json"])
-        out = capsys.readouterr().out
-        if code != 0:  # a twin the engine does not offer: then it must refuse, not answer
-            assert not out.strip(), p
+        out, err = capsys.readouterr()
+        if code != 0:  # a twin the engine does not offer: then it must refuse, not answer; a
+            assert code == 2 and not out.strip(), (p, err)   # failure is no refusal (code 1)
             continue
         att.see_indicators(json.loads(out)["indicators"], p.start, p.end)
         n += 1
