@@ -248,6 +248,42 @@ def test_the_attacker_s_program_refuses_an_expression_over_a_variable_the_table_
         aud.check(stray, 3)
 
 
+def _pinned_by_a_total():
+    """`<10` beside 12 under a total of 15: the 3 is pinned."""
+    t = Linked(2)
+    t.cells = [Cell(("f", (0, 0), "d", "a"), {0: 1.0}, 3, status="pri"),
+               Cell(("f", (0, 0), "d", "b"), {1: 1.0}, 12),
+               Cell(("f", (0, 0), None, None), {0: 1.0, 1: 1.0}, 15)]
+    return t, release.Auditor(t, K)
+
+
+def test_a_point_found_while_a_cell_was_hidden_says_nothing_once_it_is_shown_again():
+    """The attacker's program keeps the points its solves found, to spare solves later. A point
+    found while a complement was tried (12 hidden: the 3 could be 5) is not feasible once the 12
+    is shown again, and must not protect the 3 then."""
+    t, aud = _pinned_by_a_total()
+    assert not aud.check({0: 1.0}, 3)[0]
+    t.cells[1].status = "sec"
+    aud.update(t.cells[1])
+    assert aud.check({0: 1.0}, 3)[0]
+    t.cells[1].status = "pub"
+    aud.update(t.cells[1])
+    assert not aud.check({0: 1.0}, 3)[0]
+
+
+def test_a_point_that_breaks_a_row_is_not_kept():
+    t, aud = _pinned_by_a_total()
+    aud.witnesses.add([5.0, 10.0])    # a = 5 and b = 10: b is shown as 12
+    aud.witnesses.add([5.0, 12.0])    # the total is shown as 15
+    assert not aud.check({0: 1.0}, 3)[0]
+    # a + c = 3 and a - c >= 3 pin a at 3 only because no count is below 0 (a = 5, c = -2)
+    t = Linked(2, cells=[Cell(("f", (0, 0), None, None), {0: 1.0}, 3, status="pri")],
+               rows=[({0: 1.0, 1: 1.0}, 3.0, 3.0), ({0: 1.0, 1: -1.0}, 3.0, float("inf"))])
+    aud = release.Auditor(t, K)
+    aud.witnesses.add([5.0, -2.0])
+    assert not aud.check({0: 1.0}, 3)[0]
+
+
 def test_attack6_every_primary_cell_of_the_small_program_keeps_three_values(small_db):
     """The engine's own tables, audited cell by cell: the full audit is tests/test_disclosure_audit.py."""
     for fy in fys():
