@@ -283,8 +283,10 @@ def _past_rows(ft: FamilyTable, fy: int, past: list[dict], k: int) -> None:
         add_row(ft.table, coef, lo, hi)
         if cell is not None and lo == hi:
             cell.locked = True
-        elif cell is None and 1 <= v <= k - 1:  # a small count released then (a quarter to date): still protected
-            ft.table.latent.append(Cell((ft.name, (a, b), e.get("dim"), "released " + e["from"]), coef, v))
+        elif cell is None and 1 <= v <= k - 1:  # a small count released then (a quarter to date): still protected,
+            # and known to be small only as far as the row above says (`w` then: at least 1)
+            ft.table.latent.append(Cell((ft.name, (a, b), e.get("dim"), "released " + e["from"]), coef, v,
+                                        small_known=False))
 
 
 def people_table(ind: str, keys: list[tuple], exact: dict, past: list[dict], fy: int,

@@ -40,6 +40,8 @@ class Cell:
     value: int                      # exact
     status: str = "pub"             # pub | pri | sec | wh (withheld) | rnd (rounded to the nearest k)
     locked: bool = False            # public already (an earlier release): never a complement
+    small_known: bool = True        # latent: the attacker may know it is 1..k-1 (not so of a count
+                                    # an earlier release gave: the ledger's row says what it showed)
 
 
 @dataclass
@@ -125,7 +127,7 @@ class Auditor:
         # a people count shown rounded (or hidden) says that something it would pin is small. So
         # each is audited as a `<k` would be, jointly, not only as whatever the rest leaves it.
         for c in ([] if public_only else t.latent):
-            if 1 <= c.value <= k - 1:
+            if 1 <= c.value <= k - 1 and c.small_known:
                 self._add_row(h, c.coef, 1.0, float(k - 1))
         self.h = h
         self.inf = inf
@@ -182,7 +184,7 @@ class Auditor:
     def check(self, coef: dict, value: int) -> tuple[bool, set]:
         """(protected?, keys of the released cells that pin it). The exact value is feasible, so a
         maximum 2 above it (or a minimum 2 below) is enough: often one solve instead of two."""
-        if self.witnesses.spread(coef, value):
+        if self.witnesses.spread(coef, value, self._columns(coef)):
             return True, set()
         hi, rows = self._solve(coef, self.hs.ObjSense.kMaximize)
         if hi == float("inf") or (not np.isnan(hi) and np.floor(hi + 1e-6) >= value + 2):
@@ -248,11 +250,11 @@ class _Witnesses:
             v = self.pts[:, idx] @ val
             self.pts = self.pts[(v >= lo - self.TOL) & (v <= hi + self.TOL)]
 
-    def spread(self, coef: dict, value: int) -> bool:
-        """Do the points kept give the expression 3 values, with its exact value?"""
+    def spread(self, coef: dict, value: int, idx: np.ndarray) -> bool:
+        """Do the points kept give the expression (over the columns idx, checked) 3 values, with
+        its exact value?"""
         if not len(self.pts):
             return False
-        idx = np.fromiter(coef, dtype=np.int64, count=len(coef))
         v = self.pts[:, idx] @ np.fromiter((coef[i] for i in idx), dtype=np.float64, count=len(idx))
         hi, lo = max(float(v.max()), value), min(float(v.min()), value)
         return bool(np.floor(hi + 1e-6) - np.ceil(lo - 1e-6) >= 2)
