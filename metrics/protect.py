@@ -175,8 +175,8 @@ class Auditor:
                 out.append(h.getInfo().objective_function_value)
                 duals = np.asarray(h.getSolution().row_dual)
                 binding |= set(np.nonzero(np.abs(duals) > 1e-9)[0].tolist())
-            elif st == self.hs.HighsModelStatus.kUnbounded:
-                out.append(float("inf"))
+            elif st == self.hs.HighsModelStatus.kUnbounded:   # no least value, or no greatest
+                out.append(float("-inf") if sense == self.hs.ObjSense.kMinimize else float("inf"))
             else:  # cannot tell: treat as exposed, so that more is hidden
                 out.append(float("nan"))
         return out[0], out[1], binding
@@ -208,8 +208,8 @@ class Auditor:
             self.witnesses.add(sol.col_value)
             duals = np.asarray(sol.row_dual)
             return h.getInfo().objective_function_value, set(np.nonzero(np.abs(duals) > 1e-9)[0].tolist())
-        if st == self.hs.HighsModelStatus.kUnbounded:
-            return float("inf"), set()
+        if st == self.hs.HighsModelStatus.kUnbounded:   # a difference may have no least value
+            return float("-inf") if sense == self.hs.ObjSense.kMinimize else float("inf"), set()
         return float("nan"), set()  # cannot tell: treated as exposed, so that more is hidden
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import math
 import zipfile
 
 import duckdb
@@ -283,6 +284,20 @@ def test_a_point_that_breaks_a_row_is_not_kept():
     aud = release.Auditor(t, K)
     aud.witnesses.add([5.0, -2.0])
     assert not aud.check({0: 1.0}, 3)[0]
+
+
+def test_a_difference_with_no_least_value_keeps_its_values():
+    """Two counts shown `x` (10 or more each): their difference, 3 in truth, can be anything. Its
+    minimum is unbounded below, not above (helper-16: read as +inf, it counted as pinned)."""
+    t = Linked(2, cells=[Cell(("f", (0, 0), None, None), {0: 1.0}, 15, status="sec"),
+                         Cell(("f", (1, 1), None, None), {1: 1.0}, 12, status="sec")])
+    aud = release.Auditor(t, K)
+    lo, hi, _ = aud.range({0: 1.0, 1: -1.0})
+    assert (lo, hi) == (-math.inf, math.inf)
+    # the first at most 14 (13 in truth, a row): the difference is at most 4, and any less
+    t.rows = [({0: 1.0}, 13.0, 14.0)]
+    t.cells[0].value = 13
+    assert release.Auditor(t, K).check({0: 1.0, 1: -1.0}, 3)[0]
 
 
 def test_attack6_every_primary_cell_of_the_small_program_keeps_three_values(small_db):
