@@ -184,18 +184,19 @@ class Auditor:
     def check(self, coef: dict, value: int) -> tuple[bool, set]:
         """(protected?, keys of the released cells that pin it). The exact value is feasible, so a
         maximum 2 above it (or a minimum 2 below) is enough: often one solve instead of two."""
-        if self.witnesses.spread(coef, value, self._columns(coef)):
+        idx = self._columns(coef)
+        if self.witnesses.spread(coef, value, idx):
             return True, set()
-        hi, rows = self._solve(coef, self.hs.ObjSense.kMaximize)
+        hi, rows = self._solve(coef, self.hs.ObjSense.kMaximize, idx)
         if hi == float("inf") or (not np.isnan(hi) and np.floor(hi + 1e-6) >= value + 2):
             return True, set()
-        lo, rows_lo = self._solve(coef, self.hs.ObjSense.kMinimize)
+        lo, rows_lo = self._solve(coef, self.hs.ObjSense.kMinimize, idx)
         ok = not (np.isnan(lo) or np.isnan(hi)) and np.floor(hi + 1e-6) - np.ceil(lo - 1e-6) >= 2
         return ok, {self.row_key[r] for r in rows | rows_lo if r in self.row_key}
 
-    def _solve(self, coef: dict, sense) -> tuple[float, set]:
+    def _solve(self, coef: dict, sense, idx: np.ndarray) -> tuple[float, set]:
+        """(the optimum, rows with a non-zero dual) of the expression over the columns idx."""
         h = self.h
-        idx = self._columns(coef)
         if len(self.cost_idx) and not np.array_equal(idx, self.cost_idx):
             h.changeColsCost(len(self.cost_idx), self.cost_idx, np.zeros(len(self.cost_idx)))
         h.changeColsCost(len(idx), idx, np.array([float(coef[i]) for i in idx]))

@@ -335,9 +335,10 @@ def _with_new_people(t: Linked, pos: dict, ftn, shown: dict | None = None, k: in
     for (a, b), j in pos.items():
         r = (reach or {}).get(("returning contacts", (a, b)))
         if b < n and r is not None and r[1] != float("inf"):
-            coef = {j: 1.0, **{v_ + off: -w for v_, w in ftn.expr(a, b).items()}}
-            if count.get((a, b), 0) - ftn.value(ftn.expr(a, b)) <= math.floor(r[1] + 1e-6):
-                _from(joint, "contacts", coef, -float("inf"), float(math.floor(r[1] + 1e-6)))
+            back = float(math.floor(r[1] + 1e-6))
+            if count.get((a, b), 0) - ftn.value(ftn.expr(a, b)) <= back:
+                coef = {j: 1.0, **{v_ + off: -w for v_, w in ftn.expr(a, b).items()}}
+                _from(joint, "contacts", coef, -float("inf"), back)
     return joint
 
 
