@@ -61,7 +61,7 @@ TEST_TIMEOUT ?= 900
 test: test-tools setup-dev
 	rm -f $(READERS_LIST)
 	SHOP_READER_TESTS_FILE="$(CURDIR)/$(READERS_LIST)" SHOP_READER_MODULES="$(READER_TESTS)" \
-		$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadscope --timeout $(TEST_TIMEOUT) --durations 15
+		$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder --timeout $(TEST_TIMEOUT) --durations 15
 	touch $(READERS_LIST) && sort -u -o $(READERS_LIST) $(READERS_LIST)
 	@echo "second pass, DuckDB's CSV reader forced: $$(wc -l < $(READERS_LIST)) tests"
 	if [ -s $(READERS_LIST) ]; then \

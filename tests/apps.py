@@ -39,6 +39,21 @@ def log_tails(limit: int = 4000) -> list[tuple[str, str]]:
     return out
 
 
+def tab(context):
+    """The context's one tab, which each visit navigates (a new address typed in the same tab: a
+    new document and a new Streamlit session, the context's cookies and cache kept). Its renderer
+    keeps Streamlit's compiled code, as a board member's tab does from page to page: a new tab per
+    visit started a renderer and compiled it all again, about 1.5 s of CPU a visit on 2 cores.
+    `page.requests` lists the URLs requested since the caller last cleared it."""
+    page = getattr(context, "_shop_tab", None)
+    if page is None or page.is_closed():
+        page = context.new_page()
+        page.requests = []
+        page.on("request", lambda r: page.requests.append(r.url))
+        context._shop_tab = page
+    return page
+
+
 def settled(page, timeout: int = 90_000):
     """Wait until the page shows the end of its run (SETTLED), then for layout (DRAWN)."""
     page.wait_for_function(SETTLED, timeout=timeout)

@@ -10,7 +10,7 @@ import sys
 import pytest
 from playwright.sync_api import expect
 
-from apps import SHOTS, rerun_shows, settled, streamlit_app
+from apps import SHOTS, rerun_shows, settled, streamlit_app, tab
 from clock import faked_env
 from conftest import ROOT
 from helpers import copy_db
@@ -45,8 +45,8 @@ def running_app(db):
 
 
 def open_page(browser, url, path, name, context=None):
-    """The page, settled and photographed: in `context` when given, else in a new one."""
-    page = context.new_page() if context else browser.new_page()
+    """The page, settled and photographed: in `context`'s tab when given (apps.tab), else in a new context."""
+    page = tab(context) if context else browser.new_page()
     page.set_viewport_size({"width": 1600, "height": 1000})
     page.goto(f"{url}/{path}", wait_until="domcontentloaded")
     page.wait_for_selector("h1", timeout=90000)
@@ -77,7 +77,6 @@ def test_every_page_opens_without_exception(app, browser, external_visits, path)
         page.wait_for_selector(".js-plotly-plot", timeout=90000)
         assert page.locator(".js-plotly-plot").count() >= 1
     assert page.get_by_text("External view").count() >= 1
-    page.close()
 
 
 # Every change of the app's run state, from the page's first moment (the app element is made later)

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from apps import DRAWN, SHOTS, app_with_token, settled
+from apps import DRAWN, SHOTS, app_with_token, settled, tab
 from conftest import ROOT
 from shop import settings
 
@@ -32,10 +32,10 @@ def app(demo_db):
 
 @pytest.fixture(scope="module")
 def browser(browser):
-    """One browser context per audience for the module, so a visit after the first reads
-    Streamlit's code from the context's cache, as a board member's browser does after the first
-    page (a new context per visit parsed it all again: 0.8 s of CPU a visit). The External
-    context is never given the token."""
+    """One browser context per audience for the module, and in it one tab each visit navigates
+    (apps.tab), so a visit after the first reads Streamlit's code from the context's cache, as a
+    board member's browser does after the first page (a new context per visit parsed it all
+    again: 0.8 s of CPU a visit). The External context is never given the token."""
     contexts = {}
 
     class PerAudience:
@@ -43,6 +43,9 @@ def browser(browser):
             if staff not in contexts:
                 contexts[staff] = browser.new_context()
             return contexts[staff]
+
+        def tab(self, staff):
+            return tab(self.context(staff))
     yield PerAudience()
     for c in contexts.values():
         c.close()
@@ -51,10 +54,9 @@ def browser(browser):
 def open_page(browser, url, path, size, staff=False, charts=False):
     """The page, settled, in a viewport of `size`; every request it made is kept on page.requests."""
     w, h = size
-    page = browser.context(staff).new_page()
+    page = browser.tab(staff)
     page.set_viewport_size({"width": w, "height": h})
-    page.requests = []
-    page.on("request", lambda r: page.requests.append(r.url))
+    page.requests.clear()  # this visit's requests only
     if staff:
         path += ("&" if "?" in path else "?") + f"token={TOKENS[url]}"
     page.goto(f"{url}/{path}", wait_until="domcontentloaded")
@@ -156,7 +158,7 @@ def test_a_one_month_period_has_no_time_of_day_and_no_one_point_line(app, browse
         for t in c["xticks"]:
             assert ":" not in t, (path, c["title"], t)  # 23:59:59.999, 12:00
         assert all(n > 1 for n in c["lines"]), (path, c["title"], "a single bucket drawn as a line")
-    page.close()
+    # the tab stays open for the next visit (PerAudience.tab)
 
 
 def periods_month_with_data():
@@ -220,4 +222,4 @@ def test_each_page_fits_the_room_passes_axe_and_fetches_nothing_from_outside(app
         page.screenshot(path=str(SHOTS / f"room_{path or 'overview'}_wide.png"), full_page=True)
     outside = [u for u in page.requests if not u.startswith(app) and not u.startswith(("data:", "blob:"))]
     assert not outside, outside[:5]
-    page.close()
+    # the tab stays open for the next visit (PerAudience.tab)
