@@ -158,7 +158,6 @@ def test_a_one_month_period_has_no_time_of_day_and_no_one_point_line(app, browse
         for t in c["xticks"]:
             assert ":" not in t, (path, c["title"], t)  # 23:59:59.999, 12:00
         assert all(n > 1 for n in c["lines"]), (path, c["title"], "a single bucket drawn as a line")
-    # the tab stays open for the next visit (PerAudience.tab)
 
 
 def periods_month_with_data():
@@ -222,4 +221,3 @@ def test_each_page_fits_the_room_passes_axe_and_fetches_nothing_from_outside(app
         page.screenshot(path=str(SHOTS / f"room_{path or 'overview'}_wide.png"), full_page=True)
     outside = [u for u in page.requests if not u.startswith(app) and not u.startswith(("data:", "blob:"))]
     assert not outside, outside[:5]
-    # the tab stays open for the next visit (PerAudience.tab)
