@@ -3,7 +3,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from metrics import audit
+from metrics import audit, review
 from ui import access, frame
 
 HERE = Path(__file__).parent
@@ -46,5 +46,7 @@ try:
     pg.run()
 except frame.db.DatabaseFault as fault:  # damage found by a page's own query: a line, not a traceback
     st.error(fault.for_page(ctx.staff))
+else:  # the page is served: build the monthly review now, in the background, for its first click
+    review.warm(frame.db.db_path(), ctx.today)
 finally:
     st.session_state.pop("_ctx", None)

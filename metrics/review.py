@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import threading
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -262,6 +264,77 @@ def build(path=None, today: dt.date | None = None, month: dt.date | None = None)
     needed = list(rv.columns) + [Period(rv.fiscal_year.start, rv.month.end), _fytd_before(rv)]
     rv.figures.update(indicators.compute_many([p for p in needed if p is not None], path, today))
     return rv
+
+
+# ---------------------------------------------------------------- one build per database and day
+
+_BUILT: dict[tuple, Future] = {}    # (path, database version, day) -> the build, done or under way
+_BUILT_LOCK = threading.Lock()
+_BUILT_KEPT = 4
+
+
+def built(path=None, today: dt.date | None = None) -> Review:
+    """The exact review of the database as it is now (build()), built once per database version
+    and day in this process and shared by every audience and session: the dashboard's staff and
+    External views of the review differ only in view(). Waits for a build under way (warm())."""
+    return _build_once(path, today).result()
+
+
+WARM_AFTER_S = 1.5  # the served page's charts are drawn first (a browser beside the server on two cores)
+_WARMING: set = set()
+
+
+def warm(path=None, today: dt.date | None = None) -> None:
+    """Build the review in the background, WARM_AFTER_S from now, unless it is built or under way by
+    then: the dashboard calls this once a page has been served, so that the first click on the
+    Monthly review finds it ready. Nothing leaves the process: the review is exact, and a figure goes
+    out only through view() (released(), the ledger) when a reader asks for it."""
+    today = today or settings.today()
+    path = str(path or db.db_path())
+    key = (path, db.version(path), today)
+    with _BUILT_LOCK:
+        if key in _BUILT or key in _WARMING:
+            return
+        _WARMING.add(key)
+    timer = threading.Timer(WARM_AFTER_S, _warm_now, (key,))
+    timer.daemon = True
+    timer.start()
+
+
+def _warm_now(key: tuple) -> None:
+    with _BUILT_LOCK:
+        _WARMING.discard(key)
+    path, version, today = key
+    if db.version(path) == version:  # not a file a load has since replaced
+        _build_once(path, today)
+
+
+def _build_once(path, today) -> Future:
+    """The build of (path, its version now, today): this thread's, or the one already done or under way."""
+    today = today or settings.today()
+    path = str(path or db.db_path())
+    key = (path, db.version(path), today)
+    with _BUILT_LOCK:
+        fut = _BUILT.get(key)
+        mine = fut is None
+        if mine:
+            fut = _BUILT[key] = Future()
+            while len(_BUILT) > _BUILT_KEPT:  # an older version or day: not asked for again
+                _BUILT.pop(next(iter(_BUILT)))
+    if mine:
+        _fill(key, fut)
+    return fut
+
+
+def _fill(key: tuple, fut: Future) -> None:
+    path, _, today = key
+    try:
+        fut.set_result(build(path, today))
+    except BaseException as exc:  # noqa: BLE001 - handed to whoever waits (the page shows it); the next asks again
+        with _BUILT_LOCK:
+            if _BUILT.get(key) is fut:
+                del _BUILT[key]
+        fut.set_exception(exc)
 
 
 def _columns(m: dt.date, started: dt.date) -> list[Period]:
@@ -534,7 +607,7 @@ def _targets(rv: Review, suppressed: bool) -> list[dict]:
 def released_rows(path=None, suppressed: bool = True, today: dt.date | None = None,
                   month: dt.date | None = None) -> list[dict]:
     """The review as rows (section, what, detail) for a workbook sheet or a deck slide."""
-    return rows(view(build(path, today, month), suppressed))
+    return rows(view(built(path, today) if month is None else build(path, today, month), suppressed))
 
 
 def rows(v: dict) -> list[dict]:

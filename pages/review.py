@@ -15,7 +15,7 @@ ICON = {"error": ":material/error:", "warning": ":material/warning:"}
 @st.cache_data(show_spinner=False, max_entries=16)
 def review_of(version: str, path: str, today: dt.date, suppressed: bool) -> dict:
     del version  # the cache key only: a load makes a new version
-    return review.view(review.build(path, today), suppressed)
+    return review.view(review.built(path, today), suppressed)  # one build for both audiences
 
 
 def link(page: str) -> str:

@@ -659,3 +659,83 @@ def test_external_findings_are_range_flags_on_figures_released_exactly(demo_db, 
     allowed = {REGISTRY[i].label for i in REGISTRY if not REGISTRY[i].disclosive and REGISTRY[i].service in
                ("supplies", "education")}
     assert shown <= allowed, shown - allowed
+
+
+# ---------------------------------------------------------------- one build, ready before the first click
+
+def _counting_builds(monkeypatch) -> list:
+    """review.build, counted: each call is one (path, day) in the list."""
+    calls, real = [], review.build
+    monkeypatch.setattr(review, "build", lambda path=None, today=None, month=None: calls.append((str(path), today))
+                        or real(path, today, month))
+    return calls
+
+
+def _folder(db: Path) -> dict:
+    return {p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in db.parent.rglob("*") if p.is_file()}
+
+
+def test_both_audiences_of_the_review_page_share_one_build(demo_db, tmp_path, monkeypatch):
+    from helpers import copy_db
+    db = copy_db(Path(demo_db), tmp_path / "shop.duckdb")   # a path no page has cached
+    calls = _counting_builds(monkeypatch)
+    ext = run_review_page(db, EXTERNAL, monkeypatch)
+    staff = run_review_page(db, STAFF, monkeypatch)
+    assert len(calls) == 1, calls
+    assert any("External view" in i.value for i in ext.info) and not any("External view" in i.value for i in staff.info)
+    fired = {f["rule"] for f in review.build(db).findings}
+    assert [h.value for h in staff.header][1].startswith(f"2. What looks wrong: {len(fired)} finding")
+
+
+def test_a_page_served_builds_the_review_in_the_background_and_releases_nothing(demo_db, today, tmp_path, monkeypatch):
+    """After any page, the dashboard builds the monthly review in the background, so that its first
+    click finds it built: it is exact and stays in the process (no file, no line of the ledger)."""
+    import time
+    from helpers import copy_db
+    from shop import ledger
+    db = copy_db(Path(demo_db), tmp_path / "shop.duckdb")
+    calls = _counting_builds(monkeypatch)
+    monkeypatch.setattr(review, "WARM_AFTER_S", 0.5)
+    monkeypatch.setenv("SHOP_DB", str(db))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
+    at.run()                                                 # the Overview, External
+    assert not at.exception, at.exception
+    files, lines = _folder(db), len(ledger.entries(db))
+    key = (str(db), indicators.db.version(db), today)
+    deadline = time.monotonic() + 60
+    while not (key in review._BUILT and review._BUILT[key].done()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert key in review._BUILT and review._BUILT[key].result().month is not None
+    assert calls == [(str(db), today)]
+    assert _folder(db) == files and len(ledger.entries(db)) == lines
+    run_review_page(db, STAFF, monkeypatch)                  # the first click: nothing built again
+    assert calls == [(str(db), today)]
+
+
+def test_a_failed_build_is_not_kept_and_a_load_builds_again(clean_db, today, tmp_path, monkeypatch):
+    from helpers import copy_db, good_row
+    from metrics.db import DatabaseFault
+    db = copy_db(Path(clean_db), tmp_path / "review.duckdb")
+    if Path(clean_db + ".key").exists():
+        import shutil
+        shutil.copyfile(clean_db + ".key", str(db) + ".key")
+        monkeypatch.delenv("SHOP_HASH_KEY")
+    real, failures = review.build, []
+
+    def once_broken(path=None, today=None, month=None):
+        if not failures:
+            failures.append(path)
+            raise DatabaseFault("damaged (injected once)", "damaged (injected once)")
+        return real(path, today, month)
+    monkeypatch.setattr(review, "build", once_broken)
+    with pytest.raises(DatabaseFault):
+        review.built(db, today)
+    first = review.built(db, today)                          # asked again: built, not the failure kept
+    assert first.month is not None and review.built(db, today) is first
+    day = first.month.start + dt.timedelta(days=2)
+    rows = [dict(good_row("supplies", i), dist_date=day.isoformat(), channel="drop_in", item="hygiene_kit",
+                 quantity="7") for i in range(40)]
+    load([write_rows(tmp_path / "supplies_more.csv", "supplies", rows)], db, say=lambda *_: None)
+    after = review.built(db, today)
+    key = (first.month.start, first.month.end)
+    assert after is not first and after.figures[key]["supplies.units"] == first.figures[key]["supplies.units"] + 280
