@@ -778,8 +778,8 @@ def figures(period: Period, suppressed: bool, path=None, today: dt.date | None =
     s = external_span(period, today) or _span_or_raise(period, today, quarters_only=True)
     rel = year(s.fy, path, today)
     if exact is None or version is None or version != db.version(path) or s.period != period:
-        exact = (_exact(str(path), db.version(path), s.period.start, s.period.end, today, db.suite_units())
-                 if db.has_data(path) else {})
+        exact = (_exact(str(path), db.version(path), s.period.start, s.period.end, min(today, s.period.end),
+                        db.suite_units()) if db.has_data(path) else {})
     return _indicators(rel, s, exact, suppress.threshold())
 
 
@@ -820,6 +820,9 @@ def _indicators(rel: Released, s: Span, exact: dict, k: int) -> dict:
 
 @lru_cache(maxsize=256)
 def _exact(path: str, version: str, start: dt.date, end: dt.date, today: dt.date, units: int) -> dict:
+    """A span's exact figures. Today counts only for a span that has not ended (an open stay's nights
+    stop at today): callers pass min(today, end), so that an ended span's figures are computed once,
+    not once a day."""
     del version, units  # the cache key only
     return indicators.compute(Period(start, end), path, today)
 

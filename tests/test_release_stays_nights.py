@@ -217,3 +217,21 @@ def test_a_count_an_earlier_release_withheld_is_not_read_as_small_and_withholds_
     withheld = sorted(k[:2] for k, v in cells.items() if k[0] in ("stays", "exits") and k[2] is None and v == "w")
     assert ("stays", (0, 4)) not in withheld and ("exits", (0, 4)) not in withheld, withheld
     assert len(withheld) <= 2, withheld
+
+
+def test_an_ended_month_s_figures_do_not_depend_on_the_day_they_are_asked(tmp_path, monkeypatch):
+    """An open stay counts its nights to the end of an ended month, whichever later day the month is
+    asked on (its exact figures are kept once per span, not once a day): April's occupancy, from
+    the stays written here, is the same on 5 May, 5 June and 5 January."""
+    from test_release_people_differences import _load
+    monkeypatch.setenv("SHOP_SUITE_UNITS", "3")
+    rows = [dict(_stay("SO01Q", dt.date(2026, 3, 20), 1), check_out="", exit_destination="")]   # still staying
+    rows += [_stay(f"SP{i:02d}Q", dt.date(2026, 4, 2 + 2 * i), 1) for i in range(12)]
+    db = _load(tmp_path, {"suite_stays": rows})
+    april = periods.Period(dt.date(2026, 4, 1), dt.date(2026, 4, 30))
+    nights = 30 + 12                                    # the open stay's thirty, one each for the rest
+    for day in (dt.date(2026, 5, 5), dt.date(2026, 6, 5), dt.date(2027, 1, 5), dt.date(2026, 5, 6)):
+        for suppressed in (False, True):
+            f = release.figures(april, suppressed, db, day)
+            assert f["suite.occupancy_rate"] == pytest.approx(round(nights / (3 * 30), 3)), (day, suppressed)
+        assert release.figures(april, False, db, day)["suite.guest_nights"] == nights
