@@ -314,6 +314,9 @@ class FastCsv:
         columns = "{" + ", ".join(f"'c{j}': 'VARCHAR'" for j in range(n)) + "}"
         date_cols = [j for j, f in self.mapping.items() if lt.field(f).kind == DATE]
         blank = " and ".join(f"coalesce(trim(c{j}), '') = ''" for j in range(n))
+        needed = [j for j, f in self.mapping.items() if lt.field(f).required]
+        if needed:  # a row with its date (a required cell) is not blank: the rest are tried only without it
+            blank = f"case when coalesce(trim(c{needed[0]}), '') = '' then {blank} else false end"
         any_total = " or ".join(f"coalesce(regexp_matches(c{j}, $total), false)" for j in range(n))
         no_date = " and ".join(f"(coalesce(trim(c{j}), '') = '' or regexp_matches(c{j}, $total))"
                                for j in date_cols) or "true"
