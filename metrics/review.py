@@ -10,6 +10,8 @@ and the page, the CLI and the exports all take the one `view` of it.
 """
 from __future__ import annotations
 
+import atexit
+import contextlib
 import datetime as dt
 import math
 import re
@@ -268,20 +270,30 @@ def build(path=None, today: dt.date | None = None, month: dt.date | None = None)
 
 # ---------------------------------------------------------------- one build per database and day
 
-_BUILT: dict[tuple, Future] = {}    # (path, database version, day) -> the build, done or under way
+_BUILT: dict[tuple, Future] = {}    # _key() -> the build, done or under way
 _BUILT_LOCK = threading.Lock()
 _BUILT_KEPT = 4
 
 
+def _key(path, today) -> tuple:
+    """What a build depends on: the file as it is now, the day, and the settings its rules and
+    figures read (the suite's units, the month fiscal years start in)."""
+    today = today or settings.today()
+    path = str(path or db.db_path())
+    return path, db.version(path), today, db.suite_units(), periods.fiscal_start_month()
+
+
 def built(path=None, today: dt.date | None = None) -> Review:
-    """The exact review of the database as it is now (build()), built once per database version
-    and day in this process and shared by every audience and session: the dashboard's staff and
-    External views of the review differ only in view(). Waits for a build under way (warm())."""
-    return _build_once(path, today).result()
+    """The exact review of the database as it is now (build()), built once per database version,
+    day and settings in this process and shared by every audience and session: the dashboard's
+    staff and External views of the review differ only in view(). Waits for a build under way
+    (warm())."""
+    return _build_once(_key(path, today)).result()
 
 
 WARM_AFTER_S = 1.5  # the served page's charts are drawn first (a browser beside the server on two cores)
-_WARMING: set = set()
+_WARMING: dict[tuple, threading.Timer] = {}
+_WARM_FAILED: set = set()   # a build that failed in the background is not tried again there
 
 
 def warm(path=None, today: dt.date | None = None) -> None:
@@ -289,31 +301,29 @@ def warm(path=None, today: dt.date | None = None) -> None:
     then: the dashboard calls this once a page has been served, so that the first click on the
     Monthly review finds it ready. Nothing leaves the process: the review is exact, and a figure goes
     out only through view() (released(), the ledger) when a reader asks for it."""
-    today = today or settings.today()
-    path = str(path or db.db_path())
-    key = (path, db.version(path), today)
+    key = _key(path, today)
     with _BUILT_LOCK:
-        if key in _BUILT or key in _WARMING:
+        if key in _BUILT or key in _WARMING or key in _WARM_FAILED:
             return
-        _WARMING.add(key)
-    timer = threading.Timer(WARM_AFTER_S, _warm_now, (key,))
+        timer = _WARMING[key] = threading.Timer(WARM_AFTER_S, _warm_now, (key,))
     timer.daemon = True
     timer.start()
 
 
 def _warm_now(key: tuple) -> None:
     with _BUILT_LOCK:
-        _WARMING.discard(key)
-    path, version, today = key
-    if db.version(path) == version:  # not a file a load has since replaced
-        _build_once(path, today)
+        if _WARMING.pop(key, None) is None:   # cancelled: the process is ending
+            return
+    if _key(key[0], key[2]) == key:  # not a file a load has since replaced, nor other settings
+        if _build_once(key).exception() is not None:
+            with _BUILT_LOCK:
+                _WARM_FAILED.add(key)
+                while len(_WARM_FAILED) > _BUILT_KEPT:
+                    _WARM_FAILED.pop()
 
 
-def _build_once(path, today) -> Future:
-    """The build of (path, its version now, today): this thread's, or the one already done or under way."""
-    today = today or settings.today()
-    path = str(path or db.db_path())
-    key = (path, db.version(path), today)
+def _build_once(key: tuple) -> Future:
+    """The build for `key`: this thread's, or the one already done or under way."""
     with _BUILT_LOCK:
         fut = _BUILT.get(key)
         mine = fut is None
@@ -327,14 +337,33 @@ def _build_once(path, today) -> Future:
 
 
 def _fill(key: tuple, fut: Future) -> None:
-    path, _, today = key
+    """Build; a failed build is handed to whoever waits but not kept: the next reader builds again.
+    (A load that swaps the file in meanwhile makes a new version: its readers get a build of their
+    own.)"""
+    path, _, today = key[:3]
     try:
         fut.set_result(build(path, today))
-    except BaseException as exc:  # noqa: BLE001 - handed to whoever waits (the page shows it); the next asks again
+    except BaseException as exc:  # noqa: BLE001 - handed to whoever waits (the page shows it)
         with _BUILT_LOCK:
             if _BUILT.get(key) is fut:
                 del _BUILT[key]
         fut.set_exception(exc)
+
+
+@atexit.register
+def _stop_warming() -> None:
+    """At exit, before the shared connections close (shop.store, registered earlier, so run
+    later): no background build starts, and one under way ends first (DuckDB work in a dying
+    daemon thread aborts the process)."""
+    with _BUILT_LOCK:
+        timers = list(_WARMING.values())
+        _WARMING.clear()
+        running = [f for f in _BUILT.values() if not f.done()]
+    for t in timers:
+        t.cancel()
+    for f in running:
+        with contextlib.suppress(Exception):
+            f.exception(timeout=30)
 
 
 def _columns(m: dt.date, started: dt.date) -> list[Period]:

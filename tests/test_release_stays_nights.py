@@ -230,8 +230,10 @@ def test_an_ended_month_s_figures_do_not_depend_on_the_day_they_are_asked(tmp_pa
     db = _load(tmp_path, {"suite_stays": rows})
     april = periods.Period(dt.date(2026, 4, 1), dt.date(2026, 4, 30))
     nights = 30 + 12                                    # the open stay's thirty, one each for the rest
+    release._exact.cache_clear()
     for day in (dt.date(2026, 5, 5), dt.date(2026, 6, 5), dt.date(2027, 1, 5), dt.date(2026, 5, 6)):
         for suppressed in (False, True):
             f = release.figures(april, suppressed, db, day)
             assert f["suite.occupancy_rate"] == pytest.approx(round(nights / (3 * 30), 3)), (day, suppressed)
         assert release.figures(april, False, db, day)["suite.guest_nights"] == nights
+    assert release._exact.cache_info().misses == 1      # computed once for the four days

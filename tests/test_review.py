@@ -701,7 +701,7 @@ def test_a_page_served_builds_the_review_in_the_background_and_releases_nothing(
     at.run()                                                 # the Overview, External
     assert not at.exception, at.exception
     files, lines = _folder(db), len(ledger.entries(db))
-    key = (str(db), indicators.db.version(db), today)
+    key = review._key(db, today)
     deadline = time.monotonic() + 60
     while not (key in review._BUILT and review._BUILT[key].done()) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -739,3 +739,57 @@ def test_a_failed_build_is_not_kept_and_a_load_builds_again(clean_db, today, tmp
     after = review.built(db, today)
     key = (first.month.start, first.month.end)
     assert after is not first and after.figures[key]["supplies.units"] == first.figures[key]["supplies.units"] + 280
+
+
+def test_the_shared_build_follows_the_suite_s_units(tmp_path, monkeypatch):
+    """The build kept for a database and day is the one of the settings in force: two guests on
+    one night fill a one-unit suite twice over, and a two-unit suite exactly."""
+    db = load_logs(tmp_path, {"suite_stays": [stay("AA11A", "2025-03-01", "2025-03-04"),
+                                              stay("BB22B", "2025-03-03", "2025-03-05")]})
+    one = review.built(db, TODAY)
+    assert [f["item"] for f in one.findings if f["rule"] == "suite.over_capacity"] == ["night of Mon 03 Mar 2025"]
+    monkeypatch.setenv("SHOP_SUITE_UNITS", "2")
+    two = review.built(db, TODAY)
+    assert [f for f in two.findings if f["rule"] == "suite.over_capacity"] == []
+    march = (dt.date(2025, 3, 1), dt.date(2025, 3, 31))
+    assert two.figures[march]["suite.occupancy_rate"] == round(5 / (2 * 31), 3)   # 3 nights + 2 nights
+
+
+
+def test_a_process_that_ends_while_the_review_is_built_in_the_background_exits_cleanly(demo_db):
+    """DuckDB work in a daemon thread at the interpreter's end aborts the process (exit code 134):
+    the background build is waited for, and one not started yet is cancelled."""
+    script = ("import sys, time; from metrics import review; review.WARM_AFTER_S = float(sys.argv[3]); "
+              "review.warm(sys.argv[1]); time.sleep(float(sys.argv[2])); print('done')")
+    for after, wait in [(0, 0), (0, 0.02), (0, 0.05), (0, 0.1), (0, 0.2), (5, 0)]:
+        out = subprocess.run([sys.executable, "-c", script, str(demo_db), str(wait), str(after)], cwd=ROOT,
+                             capture_output=True, text=True, env=clock.faked_env(), timeout=120)
+        assert out.returncode == 0 and out.stdout.strip() == "done", (after, wait, out.returncode, out.stderr[-500:])
+
+
+def test_a_background_build_that_failed_is_not_tried_again_in_the_background(tmp_path, monkeypatch):
+    """A damaged file fails each build: pages served after the first failure start no more (the
+    Monthly review itself still builds, and says what is wrong)."""
+    import time
+    from metrics.db import DatabaseFault
+    db = load_logs(tmp_path, {"suite_stays": [stay("AA11A", "2025-03-01", "2025-03-04")]})
+    calls = []
+
+    def broken(path=None, today=None, month=None):
+        calls.append(path)
+        raise DatabaseFault("damaged (injected)", "damaged (injected)")
+    monkeypatch.setattr(review, "build", broken)
+    monkeypatch.setattr(review, "WARM_AFTER_S", 0.0)
+    key = review._key(db, TODAY)
+    review.warm(db, TODAY)
+    deadline = time.monotonic() + 30
+    while key not in review._WARM_FAILED and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert calls == [db]
+    for _ in range(3):                       # three more pages served
+        review.warm(db, TODAY)
+    time.sleep(0.3)
+    assert calls == [db] and key not in review._WARMING
+    with pytest.raises(DatabaseFault):       # the page itself still asks
+        review.built(db, TODAY)
+    assert len(calls) == 2
