@@ -315,7 +315,9 @@ class FastCsv:
         date_cols = [j for j, f in self.mapping.items() if lt.field(f).kind == DATE]
         blank = " and ".join(f"coalesce(trim(c{j}), '') = ''" for j in range(n))
         needed = [j for j, f in self.mapping.items() if lt.field(f).required]
-        if needed:  # a row with its date (a required cell) is not blank: the rest are tried only without it
+        # A row with a required cell filled (its date, say) is not blank: every cell is tried only
+        # where that one is empty.
+        if needed:
             blank = f"case when coalesce(trim(c{needed[0]}), '') = '' then {blank} else false end"
         any_total = " or ".join(f"coalesce(regexp_matches(c{j}, $total), false)" for j in range(n))
         no_date = " and ".join(f"(coalesce(trim(c{j}), '') = '' or regexp_matches(c{j}, $total))"
