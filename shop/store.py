@@ -275,6 +275,7 @@ SHARED_IDLE_S = 0.25
 class _Shared:
     def __init__(self):
         self.lock = threading.Lock()
+        self.idle = threading.Condition(self.lock)   # notified when its last read ends
         self.con = None
         self.version = None
         self.users = 0
@@ -284,6 +285,10 @@ class _Shared:
 
 _SHARED: dict[str, _Shared] = {}
 _SHARED_LOCK = threading.Lock()
+_HELD = threading.local()   # the shared cursors this thread holds, by file: a read inside a read
+# How long a read waits for the reads still running on a file a load has replaced, to read the new
+# file rather than the old (they take well under a second); past it, it reads what they read.
+STALE_WAIT_S = 10.0
 
 
 def _file_version(db: Path):
@@ -314,22 +319,32 @@ def shared_reader(db: Path):
 
     The connection is opened again whenever the file changed since it was opened (a load or a
     restore swapped a new file in, a note was written), so a read never sees a replaced file
-    unless another read of this process is still running on it, as with separate connections
-    (DuckDB keeps one instance per path while any connection to it is open). Faults are raised
-    as `read_only` raises them; a fault closes the connection."""
+    once the reads still running on the old one (in other threads) have ended: DuckDB keeps one
+    instance per path while any connection to it is open, and a read handed the old file under the
+    new file's version would be cached as the new figures. A read inside a read of the same thread
+    reads what the outer one reads. Faults are raised as `read_only` raises them; a fault closes
+    the connection."""
     db = Path(db)
     with _SHARED_LOCK:
         sh = _SHARED.setdefault(str(db), _Shared())
+    held = getattr(_HELD, "by_file", None)
+    if held is None:
+        held = _HELD.by_file = {}
     with sh.lock:
         sh.gen += 1  # no idle timer closes it while it is in use
         now = _file_version(db)
-        if sh.con is not None and sh.users == 0 and sh.version != now:
-            _close_shared(sh)
+        if sh.con is not None and sh.version != now and not held.get(str(db)):
+            deadline = time.monotonic() + STALE_WAIT_S
+            while sh.con is not None and sh.users > 0 and sh.version != now and time.monotonic() < deadline:
+                sh.idle.wait(deadline - time.monotonic())
+            if sh.con is not None and sh.users == 0 and sh.version != now:
+                _close_shared(sh)
         if sh.con is None:
             sh.con = _open_read_only(db)
             sh.version = now
         cur = sh.con.cursor()
         sh.users += 1
+    held[str(db)] = held.get(str(db), 0) + 1
     failed = False
     try:
         with _faults_said(db):
@@ -338,10 +353,13 @@ def shared_reader(db: Path):
         failed = True
         raise
     finally:
+        held[str(db)] -= 1
         with contextlib.suppress(Exception):
             cur.close()
         with sh.lock:
             sh.users -= 1
+            if sh.users == 0:
+                sh.idle.notify_all()
             if failed:
                 sh.version = None  # opened again (or the fault said again) by the next read
             if sh.users == 0 and sh.con is not None:

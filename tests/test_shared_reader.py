@@ -136,3 +136,58 @@ def test_a_page_read_during_a_note_of_the_same_process_waits_instead_of_calling_
     t.join(10)
     assert done.is_set()
     store.close_shared(path)
+
+
+def _load_more(tmp_path, path):
+    """The load command, another program, swaps a new file in with three more contacts."""
+    more = write_rows(tmp_path / "outreach_more.csv", "outreach", [good_row("outreach", 100 + i) for i in range(3)])
+    p = subprocess.run([sys.executable, "-m", "etl", "load", str(more), "--db", str(path)], cwd=ROOT,
+                       capture_output=True, text=True, timeout=120, env=dict(os.environ))
+    assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
+
+
+def test_a_read_after_a_swap_waits_for_the_reads_still_on_the_old_file_and_reads_the_new(tmp_path, monkeypatch):
+    """A page (or the background review) is still reading when a load swaps a new file in: a read
+    that starts then would be handed the old file while the dashboard keys what it reads by the
+    new file's version, and keep the old figures as the new. It waits for that read, then reads
+    the new file."""
+    import threading
+    monkeypatch.setattr(store, "SHARED_IDLE_S", 30.0)
+    path = _outreach_db(tmp_path, 5)
+    holding, done = threading.Event(), threading.Event()
+
+    def long_read():
+        with store.shared_reader(path) as cur:
+            assert cur.execute("select count(*) from core.outreach").fetchone()[0] == 5
+            holding.set()
+            done.wait(60)
+    first = threading.Thread(target=long_read)
+    first.start()
+    assert holding.wait(60)
+    _load_more(tmp_path, path)
+    got = []
+    second = threading.Thread(target=lambda: got.append(_count(path)))
+    second.start()
+    second.join(1.0)
+    assert got == [], "a read was handed the replaced file while another read still held it"
+    done.set()
+    first.join(60)
+    second.join(60)
+    assert got == [8]
+    store.close_shared(path)
+
+
+def test_a_read_inside_a_read_of_the_same_thread_does_not_wait_for_itself(tmp_path, monkeypatch):
+    """Within one piece of work the file read is the one it started on, and a nested read does not
+    wait for the outer one to end (it never would)."""
+    monkeypatch.setattr(store, "SHARED_IDLE_S", 30.0)
+    monkeypatch.setattr(store, "STALE_WAIT_S", 20.0)
+    path = _outreach_db(tmp_path, 5)
+    with store.shared_reader(path) as cur:
+        assert cur.execute("select count(*) from core.outreach").fetchone()[0] == 5
+        _load_more(tmp_path, path)
+        t = time.monotonic()
+        assert _count(path) == 5                       # the outer read's file, at once
+        assert time.monotonic() - t < 10.0
+    assert _count(path) == 8                           # the next piece of work: the new file
+    store.close_shared(path)
