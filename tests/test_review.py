@@ -23,6 +23,7 @@ from helpers import write_rows
 from metrics import indicators, release, review, suppress
 from metrics.indicators import REGISTRY
 from shop import periods
+from shop.periods import Period
 from ui.frame import EXTERNAL, STAFF
 
 TODAY = dt.date(2025, 4, 20)         # the review month is then March 2025
@@ -600,21 +601,33 @@ def test_a_month_with_no_rows_is_0_for_events_once_a_later_month_has_rows_else_n
     assert got == [(feb, "supplies")]   # bad dates average 6 a month, but a quiet month is a 0
 
 
-def test_the_external_review_built_before_a_load_shows_the_load_s_figures(clean_db, today, tmp_path, monkeypatch):
-    """The External review takes the exact figures its build computed (not computed again) only
-    while the database is the one they were computed on: a load in between gives the new ones."""
+def _clean_copy(clean_db, tmp_path, monkeypatch) -> Path:
+    """A copy of the module's clean database, with its key."""
     import shutil
-    from helpers import copy_db, good_row
+    from helpers import copy_db
     db = copy_db(Path(clean_db), tmp_path / "review.duckdb")
     if Path(clean_db + ".key").exists():   # the module's database was built with its own key file
         shutil.copyfile(clean_db + ".key", str(db) + ".key")
         monkeypatch.delenv("SHOP_HASH_KEY")
-    rv = review.build(db, today)
-    before = review.view(rv, True)["compare"]
-    day = rv.month.start + dt.timedelta(days=2)
+    return db
+
+
+def _load_supplies(db, month: Period, tmp_path) -> None:
+    """40 hand-outs of 7 hygiene kits on the month's third day: 280 units more."""
+    from helpers import good_row
+    day = month.start + dt.timedelta(days=2)
     rows = [dict(good_row("supplies", i), dist_date=day.isoformat(), channel="drop_in", item="hygiene_kit",
                  quantity="7") for i in range(40)]
     load([write_rows(tmp_path / "supplies_more.csv", "supplies", rows)], db, say=lambda *_: None)
+
+
+def test_the_external_review_built_before_a_load_shows_the_load_s_figures(clean_db, today, tmp_path, monkeypatch):
+    """The External review takes the exact figures its build computed (not computed again) only
+    while the database is the one they were computed on: a load in between gives the new ones."""
+    db = _clean_copy(clean_db, tmp_path, monkeypatch)
+    rv = review.build(db, today)
+    before = review.view(rv, True)["compare"]
+    _load_supplies(db, rv.month, tmp_path)
     after = review.view(rv, True)["compare"]                   # the review built before the load
     fresh = review.view(review.build(db, today), True)["compare"]
     assert after == fresh and fresh != before
@@ -713,13 +726,8 @@ def test_a_page_served_builds_the_review_in_the_background_and_releases_nothing(
 
 
 def test_a_failed_build_is_not_kept_and_a_load_builds_again(clean_db, today, tmp_path, monkeypatch):
-    from helpers import copy_db, good_row
     from metrics.db import DatabaseFault
-    db = copy_db(Path(clean_db), tmp_path / "review.duckdb")
-    if Path(clean_db + ".key").exists():
-        import shutil
-        shutil.copyfile(clean_db + ".key", str(db) + ".key")
-        monkeypatch.delenv("SHOP_HASH_KEY")
+    db = _clean_copy(clean_db, tmp_path, monkeypatch)
     real, failures = review.build, []
 
     def once_broken(path=None, today=None, month=None):
@@ -732,10 +740,7 @@ def test_a_failed_build_is_not_kept_and_a_load_builds_again(clean_db, today, tmp
         review.built(db, today)
     first = review.built(db, today)                          # asked again: built, not the failure kept
     assert first.month is not None and review.built(db, today) is first
-    day = first.month.start + dt.timedelta(days=2)
-    rows = [dict(good_row("supplies", i), dist_date=day.isoformat(), channel="drop_in", item="hygiene_kit",
-                 quantity="7") for i in range(40)]
-    load([write_rows(tmp_path / "supplies_more.csv", "supplies", rows)], db, say=lambda *_: None)
+    _load_supplies(db, first.month, tmp_path)
     after = review.built(db, today)
     key = (first.month.start, first.month.end)
     assert after is not first and after.figures[key]["supplies.units"] == first.figures[key]["supplies.units"] + 280
