@@ -287,7 +287,8 @@ _SHARED: dict[str, _Shared] = {}
 _SHARED_LOCK = threading.Lock()
 _HELD = threading.local()   # the shared cursors this thread holds, by file: a read inside a read
 # How long a read waits for the reads still running on a file a load has replaced, to read the new
-# file rather than the old (they take well under a second); past it, it reads what they read.
+# file rather than the old (they take well under a second); past it, it is refused as Busy (it
+# would read the old file while its caller keys what it reads by the new one).
 STALE_WAIT_S = 10.0
 
 
@@ -321,8 +322,8 @@ def shared_reader(db: Path):
     restore swapped a new file in, a note was written), so a read never sees a replaced file
     once the reads still running on the old one (in other threads) have ended: DuckDB keeps one
     instance per path while any connection to it is open, and a read handed the old file under the
-    new file's version would be cached as the new figures. A read inside a read of the same thread
-    reads what the outer one reads. Faults are raised as `read_only` raises them; a fault closes
+    new file's version would be cached as the new figures (one that waited STALE_WAIT_S in vain is
+    refused as Busy). A read inside a read of the same thread reads what the outer one reads. Faults are raised as `read_only` raises them; a fault closes
     the connection."""
     db = Path(db)
     with _SHARED_LOCK:
@@ -339,6 +340,12 @@ def shared_reader(db: Path):
                 sh.idle.wait(deadline - time.monotonic())
             if sh.con is not None and sh.users == 0 and sh.version != now:
                 _close_shared(sh)
+            elif sh.con is not None and sh.version != now:
+                # a read still on the old file after the wait: reading it would give the old
+                # figures under the new file's version, kept as the new until the next load
+                raise Busy(f"the database {db} was replaced by a load while a long read was still "
+                           "running: try again in a moment",
+                           "A load has just finished: try again in a moment for its figures.")
         if sh.con is None:
             sh.con = _open_read_only(db)
             sh.version = now

@@ -3,12 +3,15 @@ a page opens the file once, a file a load swapped in is read at once, and neithe
 process nor one of another program is kept waiting by it."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
 import subprocess
 import sys
 import time
+
+import pytest
 
 from streamlit.testing.v1 import AppTest
 
@@ -146,14 +149,11 @@ def _load_more(tmp_path, path):
     assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
 
 
-def test_a_read_after_a_swap_waits_for_the_reads_still_on_the_old_file_and_reads_the_new(tmp_path, monkeypatch):
-    """A page (or the background review) is still reading when a load swaps a new file in: a read
-    that starts then would be handed the old file while the dashboard keys what it reads by the
-    new file's version, and keep the old figures as the new. It waits for that read, then reads
-    the new file."""
+@contextlib.contextmanager
+def _a_read_held_across_a_load(tmp_path, path):
+    """Another thread reads the 5 rows and holds its read while a load swaps in 3 more; the read
+    ends when the block does."""
     import threading
-    monkeypatch.setattr(store, "SHARED_IDLE_S", 30.0)
-    path = _outreach_db(tmp_path, 5)
     holding, done = threading.Event(), threading.Event()
 
     def long_read():
@@ -163,17 +163,46 @@ def test_a_read_after_a_swap_waits_for_the_reads_still_on_the_old_file_and_reads
             done.wait(60)
     first = threading.Thread(target=long_read)
     first.start()
-    assert holding.wait(60)
-    _load_more(tmp_path, path)
+    try:
+        assert holding.wait(60)
+        _load_more(tmp_path, path)
+        yield
+    finally:
+        done.set()
+        first.join(60)
+
+
+def test_a_read_after_a_swap_waits_for_the_reads_still_on_the_old_file_and_reads_the_new(tmp_path, monkeypatch):
+    """A page (or the background review) is still reading when a load swaps a new file in: a read
+    that starts then would be handed the old file while the dashboard keys what it reads by the
+    new file's version, and keep the old figures as the new. It waits for that read, then reads
+    the new file."""
+    import threading
+    monkeypatch.setattr(store, "SHARED_IDLE_S", 30.0)
+    path = _outreach_db(tmp_path, 5)
     got = []
-    second = threading.Thread(target=lambda: got.append(_count(path)))
-    second.start()
-    second.join(1.0)
-    assert got == [], "a read was handed the replaced file while another read still held it"
-    done.set()
-    first.join(60)
+    with _a_read_held_across_a_load(tmp_path, path):
+        second = threading.Thread(target=lambda: got.append(_count(path)))
+        second.start()
+        second.join(1.0)
+        assert got == [], "a read was handed the replaced file while another read still held it"
     second.join(60)
     assert got == [8]
+    store.close_shared(path)
+
+
+def test_a_read_that_waits_in_vain_for_the_old_file_s_reads_is_refused_not_handed_the_old_file(tmp_path, monkeypatch):
+    """A read still on the replaced file past the wait: the next read is refused with a plain
+    message (the page says so, and keeps nothing), never handed the old file to be kept as the new.
+    Once that read ends, the new file is read."""
+    monkeypatch.setattr(store, "SHARED_IDLE_S", 30.0)
+    monkeypatch.setattr(store, "STALE_WAIT_S", 0.5)
+    path = _outreach_db(tmp_path, 5)
+    with _a_read_held_across_a_load(tmp_path, path):
+        with pytest.raises(store.Busy) as refused:
+            _count(path)
+        assert str(path) not in refused.value.staff_text and "try again" in refused.value.staff_text
+    assert _count(path) == 8
     store.close_shared(path)
 
 
