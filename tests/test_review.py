@@ -601,15 +601,11 @@ def test_a_month_with_no_rows_is_0_for_events_once_a_later_month_has_rows_else_n
     assert got == [(feb, "supplies")]   # bad dates average 6 a month, but a quiet month is a 0
 
 
-def _clean_copy(clean_db, tmp_path, monkeypatch) -> Path:
-    """A copy of the module's clean database, with its key."""
-    import shutil
-    from helpers import copy_db
-    db = copy_db(Path(clean_db), tmp_path / "review.duckdb")
-    if Path(clean_db + ".key").exists():   # the module's database was built with its own key file
-        shutil.copyfile(clean_db + ".key", str(db) + ".key")
-        monkeypatch.delenv("SHOP_HASH_KEY")
-    return db
+def _two_years_before(today: dt.date, tmp_path) -> str:
+    """26 months of contacts (20 a month) and supplies (8 hand-outs of 3) up to the month before
+    `today`'s: a small database whose review compares three fiscal years."""
+    ms = months(periods.add_months(today.replace(day=1), -26), 26)
+    return load_logs(tmp_path, {"outreach": contacts({m: 20 for m in ms}), "supplies": supplies({m: 8 for m in ms})})
 
 
 def _load_supplies(db, month: Period, tmp_path) -> None:
@@ -621,10 +617,12 @@ def _load_supplies(db, month: Period, tmp_path) -> None:
     load([write_rows(tmp_path / "supplies_more.csv", "supplies", rows)], db, say=lambda *_: None)
 
 
-def test_the_external_review_built_before_a_load_shows_the_load_s_figures(clean_db, today, tmp_path, monkeypatch):
+def test_the_external_review_built_before_a_load_shows_the_load_s_figures(today, tmp_path):
     """The External review takes the exact figures its build computed (not computed again) only
-    while the database is the one they were computed on: a load in between gives the new ones."""
-    db = _clean_copy(clean_db, tmp_path, monkeypatch)
+    while the database is the one they were computed on: a load in between gives the new ones.
+    (Two years of contacts and supplies before the module's day: a small file, so that the three
+    fiscal years the review compares are released quickly, twice.)"""
+    db = _two_years_before(today, tmp_path)
     rv = review.build(db, today)
     before = review.view(rv, True)["compare"]
     _load_supplies(db, rv.month, tmp_path)
@@ -725,9 +723,9 @@ def test_a_page_served_builds_the_review_in_the_background_and_releases_nothing(
     assert calls == [(str(db), today)]
 
 
-def test_a_failed_build_is_not_kept_and_a_load_builds_again(clean_db, today, tmp_path, monkeypatch):
+def test_a_failed_build_is_not_kept_and_a_load_builds_again(today, tmp_path, monkeypatch):
     from metrics.db import DatabaseFault
-    db = _clean_copy(clean_db, tmp_path, monkeypatch)
+    db = _two_years_before(today, tmp_path)
     real, failures = review.build, []
 
     def once_broken(path=None, today=None, month=None):
