@@ -777,7 +777,10 @@ def figures(period: Period, suppressed: bool, path=None, today: dt.date | None =
         return {i: exact.get(i) for i in REGISTRY}
     s = external_span(period, today) or _span_or_raise(period, today, quarters_only=True)
     rel = year(s.fy, path, today)
-    if exact is None or version is None or version != db.version(path) or s.period != period:
+    # the caller's figures are of `period`'s days; a span's period carries a label ("FY2025-26")
+    # that the caller's may not, so the days are compared, not the periods
+    if exact is None or version is None or version != db.version(path) or \
+            (s.period.start, s.period.end) != (period.start, period.end):
         exact = (_exact(str(path), db.version(path), s.period.start, s.period.end, min(today, s.period.end),
                         db.suite_units()) if db.has_data(path) else {})
     return _indicators(rel, s, exact, suppress.threshold())
