@@ -18,7 +18,7 @@ import functools
 from pathlib import Path
 
 from shop import settings
-from shop.store import DatabaseFault, Damaged, NoAccess, read_only, shared_reader  # noqa: F401 (the read side's faults)
+from shop.store import Busy, DatabaseFault, Damaged, NoAccess, read_only, shared_reader  # noqa: F401 (the read side's faults)
 
 
 def db_path() -> Path:

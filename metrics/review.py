@@ -315,7 +315,8 @@ def _warm_now(key: tuple) -> None:
         if _WARMING.pop(key, None) is None:   # cancelled: the process is ending
             return
     if _key(key[0], key[2]) == key:  # not a file a load has since replaced, nor other settings
-        if _build_once(key).exception() is not None:
+        fault = _build_once(key).exception()
+        if fault is not None and not isinstance(fault, db.Busy):   # busy for a moment: not a lasting fault
             with _BUILT_LOCK:
                 _WARM_FAILED.add(key)
                 while len(_WARM_FAILED) > _BUILT_KEPT:

@@ -322,9 +322,9 @@ def shared_reader(db: Path):
     restore swapped a new file in, a note was written), so a read never sees a replaced file
     once the reads still running on the old one (in other threads) have ended: DuckDB keeps one
     instance per path while any connection to it is open, and a read handed the old file under the
-    new file's version would be cached as the new figures (one that waited STALE_WAIT_S in vain is
-    refused as Busy). A read inside a read of the same thread reads what the outer one reads. Faults are raised as `read_only` raises them; a fault closes
-    the connection."""
+    new file's version would be cached as the new figures (one that waited STALE_WAIT_S in vain for
+    them is refused as Busy). A read inside a read of the same thread reads what the outer one
+    reads. Faults are raised as `read_only` raises them; a fault closes the connection."""
     db = Path(db)
     with _SHARED_LOCK:
         sh = _SHARED.setdefault(str(db), _Shared())
@@ -340,9 +340,10 @@ def shared_reader(db: Path):
                 sh.idle.wait(deadline - time.monotonic())
             if sh.con is not None and sh.users == 0 and sh.version != now:
                 _close_shared(sh)
-            elif sh.con is not None and sh.version != now:
+            elif sh.con is not None and sh.version is not None and now is not None and sh.version != now:
                 # a read still on the old file after the wait: reading it would give the old
-                # figures under the new file's version, kept as the new until the next load
+                # figures under the new file's version, kept as the new until the next load (not
+                # after a fault, which leaves no version, nor for a file gone: read as before)
                 raise Busy(f"the database {db} was replaced by a load while a long read was still "
                            "running: try again in a moment",
                            "A load has just finished: try again in a moment for its figures.")

@@ -817,3 +817,32 @@ def test_the_external_review_of_a_year_s_last_month_computes_no_exact_figure_aga
     assert release._exact.cache_info().misses == 0
     ytd = {t["indicator"]: t["actual"] for t in shown["targets"]}
     assert ytd == {"outreach.contacts": 12 * 20, "supplies.units": 12 * 8 * 3}   # from the rows written
+
+
+def test_a_background_build_refused_for_a_moment_is_tried_again_in_the_background(tmp_path, monkeypatch):
+    """A build refused as Busy (a load had just swapped the file in under a long read) is a moment,
+    not a damaged file: the next page served builds the review in the background again."""
+    import time
+    from metrics.db import Busy
+    db = load_logs(tmp_path, {"suite_stays": [stay("AA11A", "2025-03-01", "2025-03-04")]})
+    real, calls = review.build, []
+
+    def busy_once(path=None, today=None, month=None):
+        calls.append(path)
+        if len(calls) == 1:
+            raise Busy("busy (injected)", "busy (injected)")
+        return real(path, today, month)
+    monkeypatch.setattr(review, "build", busy_once)
+    monkeypatch.setattr(review, "WARM_AFTER_S", 0.0)
+    key = review._key(db, TODAY)
+    review.warm(db, TODAY)
+    deadline = time.monotonic() + 30
+    while (key in review._WARMING or not calls) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    with review._BUILT_LOCK:
+        review._BUILT.pop(key, None)          # what built() does with a failed build: asked again
+    assert key not in review._WARM_FAILED
+    review.warm(db, TODAY)                   # the next page served
+    while len(calls) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(calls) == 2 and review.built(db, TODAY).month is not None

@@ -150,9 +150,8 @@ def _load_more(tmp_path, path):
 
 
 @contextlib.contextmanager
-def _a_read_held_across_a_load(tmp_path, path):
-    """Another thread reads the 5 rows and holds its read while a load swaps in 3 more; the read
-    ends when the block does."""
+def _a_read_held(path):
+    """Another thread reads the 5 rows and holds its read until the block ends."""
     import threading
     holding, done = threading.Event(), threading.Event()
 
@@ -165,11 +164,18 @@ def _a_read_held_across_a_load(tmp_path, path):
     first.start()
     try:
         assert holding.wait(60)
-        _load_more(tmp_path, path)
         yield
     finally:
         done.set()
         first.join(60)
+
+
+@contextlib.contextmanager
+def _a_read_held_across_a_load(tmp_path, path):
+    """_a_read_held, while a load swaps in 3 more rows."""
+    with _a_read_held(path):
+        _load_more(tmp_path, path)
+        yield
 
 
 def test_a_read_after_a_swap_waits_for_the_reads_still_on_the_old_file_and_reads_the_new(tmp_path, monkeypatch):
@@ -203,6 +209,21 @@ def test_a_read_that_waits_in_vain_for_the_old_file_s_reads_is_refused_not_hande
             _count(path)
         assert str(path) not in refused.value.staff_text and "try again" in refused.value.staff_text
     assert _count(path) == 8
+    store.close_shared(path)
+
+
+def test_a_read_after_another_read_s_fault_on_an_unchanged_file_is_not_refused(tmp_path, monkeypatch):
+    """A read that failed (a fault it met) leaves the connection without a version while another
+    thread still reads: the next read, past the wait, reads the unchanged file; it is not told a
+    load has just finished."""
+    monkeypatch.setattr(store, "SHARED_IDLE_S", 30.0)
+    monkeypatch.setattr(store, "STALE_WAIT_S", 0.3)
+    path = _outreach_db(tmp_path, 5)
+    with _a_read_held(path):
+        with pytest.raises(store.Damaged):
+            with store.shared_reader(path):
+                raise store.Damaged("damaged (injected)", "damaged (injected)")
+        assert _count(path) == 5
     store.close_shared(path)
 
 
