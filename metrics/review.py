@@ -272,23 +272,25 @@ def build(path=None, today: dt.date | None = None, month: dt.date | None = None)
 
 _BUILT: dict[tuple, Future] = {}    # _key() -> the build, done or under way
 _BUILT_LOCK = threading.Lock()
-_BUILT_KEPT = 4
+_BUILT_KEPT = 8   # the page's review and a few reports' months
 
 
-def _key(path, today) -> tuple:
-    """What a build depends on: the file as it is now, the day, and the settings its rules and
-    figures read (the suite's units, the month fiscal years start in)."""
+def _key(path, today, month: dt.date | None = None) -> tuple:
+    """What a build depends on: the file as it is now, the day, the settings its rules and figures
+    read (the suite's units, the month fiscal years start in) and the month asked for (None: the
+    latest complete month)."""
     today = today or settings.today()
     path = str(path or db.db_path())
-    return path, db.version(path), today, db.suite_units(), periods.fiscal_start_month()
+    return path, db.version(path), today, db.suite_units(), periods.fiscal_start_month(), month
 
 
-def built(path=None, today: dt.date | None = None) -> Review:
+def built(path=None, today: dt.date | None = None, month: dt.date | None = None) -> Review:
     """The exact review of the database as it is now (build()), built once per database version,
-    day and settings in this process and shared by every audience and session: the dashboard's
-    staff and External views of the review differ only in view(). Waits for a build under way
-    (warm())."""
-    return _build_once(_key(path, today)).result()
+    day, settings and month asked for in this process and shared by every audience, session and
+    report: the dashboard's staff and External views of the review differ only in view(), and a
+    workbook, a deck and their downloads of one month take the same review. Waits for a build
+    under way (warm())."""
+    return _build_once(_key(path, today, month)).result()
 
 
 WARM_AFTER_S = 1.5  # the served page's charts are drawn first (a browser beside the server on two cores)
@@ -343,7 +345,7 @@ def _fill(key: tuple, fut: Future) -> None:
     own.)"""
     path, _, today = key[:3]
     try:
-        fut.set_result(build(path, today))
+        fut.set_result(build(path, today, key[5]))
     except BaseException as exc:  # noqa: BLE001 - handed to whoever waits (the page shows it)
         with _BUILT_LOCK:
             if _BUILT.get(key) is fut:
@@ -637,7 +639,7 @@ def _targets(rv: Review, suppressed: bool) -> list[dict]:
 def released_rows(path=None, suppressed: bool = True, today: dt.date | None = None,
                   month: dt.date | None = None) -> list[dict]:
     """The review as rows (section, what, detail) for a workbook sheet or a deck slide."""
-    return rows(view(built(path, today) if month is None else build(path, today, month), suppressed))
+    return rows(view(built(path, today, month), suppressed))
 
 
 def rows(v: dict) -> list[dict]:

@@ -846,3 +846,26 @@ def test_a_background_build_refused_for_a_moment_is_tried_again_in_the_backgroun
     while len(calls) < 2 and time.monotonic() < deadline:
         time.sleep(0.02)
     assert len(calls) == 2 and review.built(db, TODAY).month is not None
+
+
+def test_the_reports_of_one_month_share_one_review_build(tmp_path, monkeypatch):
+    """A workbook, a deck and their External twins of periods ending in one month (the month, its
+    quarter, the year to date) take one review build between them, the same rows as a build of
+    their own; another month is another build."""
+    today = dt.date(2025, 4, 20)
+    db = _two_years_before(today, tmp_path)
+    fresh = {m: (review.rows(review.view(review.build(db, today, m), True)),
+                 review.rows(review.view(review.build(db, today, m), False)))
+             for m in (dt.date(2025, 3, 31), dt.date(2025, 2, 28))}
+    real, calls = review.build, []
+
+    def counted(path=None, today=None, month=None):
+        calls.append(month)
+        return real(path, today, month)
+    monkeypatch.setattr(review, "build", counted)
+    for suppressed in (True, False, True, False):
+        assert review.released_rows(db, suppressed, today, dt.date(2025, 3, 31)) == fresh[dt.date(2025, 3, 31)][
+            0 if suppressed else 1]
+    assert calls == [dt.date(2025, 3, 31)]
+    assert review.released_rows(db, True, today, dt.date(2025, 2, 28)) == fresh[dt.date(2025, 2, 28)][0]
+    assert calls == [dt.date(2025, 3, 31), dt.date(2025, 2, 28)]
