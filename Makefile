@@ -30,15 +30,20 @@ setup-dev: $(VENV)/.dev
 demo: | $(VENV)/.runtime
 	@test -f "$(DB)" || SHOP_DB="$(DB)" $(PY) -m etl demo --db "$(DB)"
 
+# The External view's tables are prepared first (at once when a load already did; after an upgrade
+# of the program they are built again, rather than by the first External reader; a failure is the
+# dashboard's to show, so it does not stop the start).
 # Prints (and opens, where a desktop is found) the link with this install's token for the staff view.
 # Each run draws a new token (links handed out before stop working); KEEP_TOKEN=1 keeps the old one.
 run: setup demo
+	-@SHOP_DB="$(DB)" $(PY) -m etl prepare --db "$(DB)"
 	SHOP_DB="$(DB)" $(PY) -m ui.access --port $(PORT) $(if $(KEEP_TOKEN),--keep-token)
 
 # https://localhost:8443 until Ctrl-C (SITE=https://name:port to choose); needs caddy (apt) and setup-dev.
 SITE ?= https://localhost:8443
 serve: setup-dev demo
 	@command -v caddy >/dev/null || { echo "caddy is missing: sudo apt-get install caddy" >&2; exit 1; }
+	-@SHOP_DB="$(DB)" $(PY) -m etl prepare --db "$(DB)"
 	SHOP_DB="$(DB)" $(PY) -m deploy.serve --site "$(SITE)"
 
 # chromium, fonts, python3-venv (apt, when root; else the exact command and exit 1) and axe-core (npm)

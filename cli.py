@@ -35,13 +35,14 @@ def cmd_load(args) -> int:
     return code
 
 
-def _prepare_external(db) -> None:
+def _prepare_external(db, asked: bool = False) -> bool:
     """After a load: the External view's tables of this fiscal year and the last, and of the years
     the monthly review compares, built now rather than by their first reader
-    (metrics.release.prepare). The load stands whatever happens here."""
+    (metrics.release.prepare). The load stands whatever happens here. False when they could not be
+    built. `asked`: `etl prepare`, whatever SHOP_PREPARE_EXTERNAL says."""
     import time
-    if not settings.prepare_external():
-        return
+    if not asked and not settings.prepare_external():
+        return True
     t = time.perf_counter()   # its imports (pandas, the engine) are its own time, not the load's
     from metrics import release
     from shop.store import close_shared
@@ -51,7 +52,7 @@ def _prepare_external(db) -> None:
     except Exception as exc:  # noqa: BLE001 - the data is loaded; the first External reader builds them instead
         print(f"note: the External view's tables were not prepared ({type(exc).__name__}); "
               "its first reader builds them", file=sys.stderr)
-        return
+        return False
     finally:
         close_shared(Path(db))  # the file is free at once for whatever comes next
     if built:
@@ -59,6 +60,19 @@ def _prepare_external(db) -> None:
         years = ", ".join(periods.fy_label(y) for y in built)
         print(f"External view prepared for {years} in {time.perf_counter() - t:.1f} s "
               "(nothing released until a reader opens it)")
+    elif asked:
+        print("External view already prepared (nothing to build)")
+    return True
+
+
+def cmd_prepare(args) -> int:
+    """The External view's tables built now, as a load builds them: after an upgrade of the program
+    (they are kept per version of the code that builds them, so the first External reader after an
+    upgrade would otherwise wait for them) or a load with SHOP_PREPARE_EXTERNAL=0."""
+    if not Path(_db(args)).exists():
+        print(f"error: no database at {_db(args)}", file=sys.stderr)
+        return 1
+    return 0 if _prepare_external(_db(args), asked=True) else 1
 
 
 def cmd_status(args) -> int:
@@ -283,6 +297,10 @@ def main(argv=None) -> int:
     sp = sub.add_parser("migrate", help="upgrade an older database's schema (a backup is kept first)")
     db_flag(sp)
     sp.set_defaults(func=cmd_migrate)
+
+    sp = sub.add_parser("prepare", help="build the External view's tables now (after an upgrade of the program)")
+    db_flag(sp)
+    sp.set_defaults(func=cmd_prepare)
 
     args = p.parse_args(argv)
     _carry_names()

@@ -143,3 +143,36 @@ def test_a_load_on_the_command_line_prepares_the_external_view_and_releases_noth
         release._CACHE.clear()
         assert {fy: release.year(fy, cold, day) for fy in (2025, 2024)} == given
         assert len(builds) == 2                               # built on the spot: the same tables
+
+
+def test_etl_prepare_builds_what_a_load_would_and_again_after_an_upgrade_of_the_engine(tmp_path, monkeypatch, capsys):
+    """A database loaded without preparing (SHOP_PREPARE_EXTERNAL=0, the tests' default), or one
+    whose tables were prepared by an older version of the engine (they are kept per version of its
+    code): `etl prepare` builds them, as a load would, releasing nothing; asked again, it builds
+    nothing. A database that is not there is one line and exit 1."""
+    import time_machine
+
+    from clock import KAMLOOPS
+    from cli import main
+    from shop import ledger
+    db = tmp_path / "shop.duckdb"
+    rows = [{"contact_date": (dt.date(2025, 4, 1) + dt.timedelta(days=i % 60)).isoformat(),
+             "client_code": f"QZ{i % 30:02d}K", "contact_mode": "online"} for i in range(120)]
+    load([write_rows(tmp_path / "logs" / "outreach.csv", "outreach", rows)], db, say=lambda *_: None)
+    assert not release_cache.folder(db).exists()
+    with time_machine.travel(dt.datetime(2025, 6, 20, 11, 0, tzinfo=KAMLOOPS), tick=True):
+        capsys.readouterr()
+        assert main(["prepare", "--db", str(db)]) == 0
+        assert "External view prepared for FY2025-26, FY2024-25 in " in capsys.readouterr().out
+        assert len(list(release_cache.folder(db).glob("*.json"))) == 2 and ledger.entries(db) == []
+        assert main(["prepare", "--db", str(db)]) == 0
+        assert "already prepared" in capsys.readouterr().out
+        assert len(list(release_cache.folder(db).glob("*.json"))) == 2
+        monkeypatch.setattr(release_cache, "CODE", "another-version")   # the program upgraded
+        release._CACHE.clear()
+        assert main(["prepare", "--db", str(db)]) == 0
+        assert "External view prepared for FY2025-26, FY2024-25 in " in capsys.readouterr().out
+        assert len(list(release_cache.folder(db).glob("*.json"))) == 4 and ledger.entries(db) == []
+    assert main(["prepare", "--db", str(tmp_path / "none.duckdb")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no database" in err and "Traceback" not in err
