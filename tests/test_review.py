@@ -821,6 +821,7 @@ def test_the_external_review_of_a_year_s_last_month_computes_no_exact_figure_aga
 def test_a_background_build_refused_for_a_moment_is_tried_again_in_the_background(tmp_path, monkeypatch):
     """A build refused as Busy (a load had just swapped the file in under a long read) is a moment,
     not a damaged file: the next page served builds the review in the background again."""
+    import threading
     from metrics.db import Busy
     db = load_logs(tmp_path, {"suite_stays": [stay("AA11A", "2025-03-01", "2025-03-04")]})
     real, calls = review.build, []
@@ -831,13 +832,19 @@ def test_a_background_build_refused_for_a_moment_is_tried_again_in_the_backgroun
             raise Busy("busy (injected)", "busy (injected)")
         return real(path, today, month)
     monkeypatch.setattr(review, "build", busy_once)
-    monkeypatch.setattr(review, "WARM_AFTER_S", 1.0)
+    monkeypatch.setattr(review, "WARM_AFTER_S", 0.0)
+    judged, warm_now = threading.Semaphore(0), review._warm_now
+
+    def judged_after(key):   # the background build has run and been judged: a positive sign
+        warm_now(key)
+        judged.release()
+    monkeypatch.setattr(review, "_warm_now", judged_after)
     key = review._key(db, TODAY)
     review.warm(db, TODAY)
-    review._WARMING[key].join(60)            # the background build has run and been judged
+    assert judged.acquire(timeout=60)
     assert calls == [db] and key not in review._WARM_FAILED and key not in review._BUILT
     review.warm(db, TODAY)                   # the next page served
-    review._WARMING[key].join(60)
+    assert judged.acquire(timeout=60)
     assert len(calls) == 2
     assert review.built(db, TODAY).month is not None and len(calls) == 2   # the page finds it built
 
