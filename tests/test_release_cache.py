@@ -93,6 +93,12 @@ def test_a_folder_that_cannot_be_written_is_not_an_error(db, monkeypatch):
     assert first.cells
 
 
+def _spring_2025_contacts() -> list[dict]:
+    """120 online contacts of 30 people in April and May 2025."""
+    return [{"contact_date": (dt.date(2025, 4, 1) + dt.timedelta(days=i % 60)).isoformat(),
+             "client_code": f"QZ{i % 30:02d}K", "contact_mode": "online"} for i in range(120)]
+
+
 def test_a_load_on_the_command_line_prepares_the_external_view_and_releases_nothing(tmp_path, monkeypatch):
     """`etl load` builds the tables the External view opens on (this year to date and the year
     before) once the data is in, so its first reader does not wait for the audit; nothing is
@@ -109,8 +115,7 @@ def test_a_load_on_the_command_line_prepares_the_external_view_and_releases_noth
     from shop import ledger
     day = dt.date(2025, 6, 20)  # FY2025-26 has two whole months; FY2024-25 is over
     folder = outreach(tmp_path, "logs", 400)
-    rows = [{"contact_date": (dt.date(2025, 4, 1) + dt.timedelta(days=i % 60)).isoformat(),
-             "client_code": f"QZ{i % 30:02d}K", "contact_mode": "online"} for i in range(120)]
+    rows = _spring_2025_contacts()
     write_rows(folder / "outreach_this_year.csv", "outreach", rows)
     old = [{"contact_date": f"2023-05-{1 + i % 28:02d}", "client_code": f"QZ{i % 25:02d}K", "contact_mode": "street"}
            for i in range(60)]
@@ -156,8 +161,7 @@ def test_etl_prepare_builds_what_a_load_would_and_again_after_an_upgrade_of_the_
     from cli import main
     from shop import ledger
     db = tmp_path / "shop.duckdb"
-    rows = [{"contact_date": (dt.date(2025, 4, 1) + dt.timedelta(days=i % 60)).isoformat(),
-             "client_code": f"QZ{i % 30:02d}K", "contact_mode": "online"} for i in range(120)]
+    rows = _spring_2025_contacts()
     load([write_rows(tmp_path / "logs" / "outreach.csv", "outreach", rows)], db, say=lambda *_: None)
     assert not release_cache.folder(db).exists()
     with time_machine.travel(dt.datetime(2025, 6, 20, 11, 0, tzinfo=KAMLOOPS), tick=True):

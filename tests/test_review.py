@@ -601,11 +601,12 @@ def test_a_month_with_no_rows_is_0_for_events_once_a_later_month_has_rows_else_n
     assert got == [(feb, "supplies")]   # bad dates average 6 a month, but a quiet month is a 0
 
 
-def _two_years_before(today: dt.date, tmp_path) -> str:
+def _two_years_before(today: dt.date, tmp_path, **more: list[dict]) -> str:
     """26 months of contacts (20 a month) and supplies (8 hand-outs of 3) up to the month before
-    `today`'s: a small database whose review compares three fiscal years."""
+    `today`'s, and the logs in `more`: a small database whose review compares three fiscal years."""
     ms = months(periods.add_months(today.replace(day=1), -26), 26)
-    return load_logs(tmp_path, {"outreach": contacts({m: 20 for m in ms}), "supplies": supplies({m: 8 for m in ms})})
+    return load_logs(tmp_path, {"outreach": contacts({m: 20 for m in ms}), "supplies": supplies({m: 8 for m in ms}),
+                                **more})
 
 
 def _load_supplies(db, month: Period, tmp_path) -> None:
@@ -803,12 +804,10 @@ def test_the_external_review_of_a_year_s_last_month_computes_no_exact_figure_aga
     year, whose released span is labelled ("FY2024-25") while the review's period is not. The
     External view still takes the exact figures its build computed for those days, computing none
     again (each is 40 ms at 10M rows, on the first click), and its year to date is the rows'."""
-    today = dt.date(2025, 4, 20)
-    ms = months(dt.date(2023, 1, 1), 27)                                   # Jan 2023 - Mar 2025
+    today = dt.date(2025, 4, 20)                                           # Feb 2023 - Mar 2025 loaded
     targets = [{"fiscal_year": "FY2024-25", "indicator": i, "target": "500"}
                for i in ("outreach.contacts", "supplies.units")]
-    db = load_logs(tmp_path, {"outreach": contacts({m: 20 for m in ms}), "supplies": supplies({m: 8 for m in ms}),
-                              "targets": targets})
+    db = _two_years_before(today, tmp_path, targets=targets)
     rv = review.build(db, today)
     assert rv.month == periods.month(dt.date(2025, 3, 1))
     release._exact.cache_clear()
