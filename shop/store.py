@@ -277,7 +277,8 @@ class _Shared:
         self.lock = threading.Lock()
         self.idle = threading.Condition(self.lock)   # notified when its last read ends
         self.con = None
-        self.version = None
+        self.version = None   # the file's version when `con` was opened on it (kept after a fault)
+        self.faulted = False  # a read on `con` met a fault: opened again once no read holds it
         self.users = 0
         self.gen = 0  # which idle timer may close it
         self.timer = None
@@ -301,7 +302,7 @@ def _file_version(db: Path):
 
 
 def _close_shared(sh: _Shared) -> None:
-    con, sh.con, sh.version = sh.con, None, None
+    con, sh.con, sh.version, sh.faulted = sh.con, None, None, False
     sh.gen += 1
     if con is not None:
         with contextlib.suppress(Exception):
@@ -334,16 +335,20 @@ def shared_reader(db: Path):
     with sh.lock:
         sh.gen += 1  # no idle timer closes it while it is in use
         now = _file_version(db)
-        if sh.con is not None and sh.version != now and not held.get(str(db)):
+
+        def stale():
+            return sh.con is not None and (sh.version != now or sh.faulted)
+        if stale() and not held.get(str(db)):
             deadline = time.monotonic() + STALE_WAIT_S
-            while sh.con is not None and sh.users > 0 and sh.version != now and time.monotonic() < deadline:
+            while stale() and sh.users > 0 and time.monotonic() < deadline:
                 sh.idle.wait(deadline - time.monotonic())
-            if sh.con is not None and sh.users == 0 and sh.version != now:
+            if stale() and sh.users == 0:
                 _close_shared(sh)
-            elif sh.con is not None and sh.version is not None and now is not None and sh.version != now:
+            elif sh.con is not None and now is not None and sh.version != now:
                 # a read still on the old file after the wait: reading it would give the old
-                # figures under the new file's version, kept as the new until the next load (not
-                # after a fault, which leaves no version, nor for a file gone: read as before)
+                # figures under the new file's version, kept as the new until the next load
+                # (after a fault too: the connection is still on the file it was opened on). A
+                # fault alone, on an unchanged file, or a file gone: read as before.
                 raise Busy(f"the database {db} was replaced by a load while a long read was still "
                            "running: try again in a moment",
                            "A load has just finished: try again in a moment for its figures.")
@@ -369,7 +374,7 @@ def shared_reader(db: Path):
             if sh.users == 0:
                 sh.idle.notify_all()
             if failed:
-                sh.version = None  # opened again (or the fault said again) by the next read
+                sh.faulted = True  # opened again (or the fault said again) by the next read
             if sh.users == 0 and sh.con is not None:
                 if sh.timer is not None:
                     sh.timer.cancel()

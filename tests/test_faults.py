@@ -111,6 +111,36 @@ def test_the_dashboard_says_damage_found_by_a_query_deep_in_the_file(live, monke
     assert any("damaged" in e.value for e in at.error)
 
 
+@pytest.mark.parametrize("refused_read", [0, 1, 2])
+def test_a_load_between_the_dashboard_s_reads_is_one_line_never_an_exception(demo_db, tmp_path, monkeypatch,
+                                                                              refused_read):
+    """A load swaps a new file in between two reads of one run while a long read holds the old
+    file: the read after it is refused (Busy). Whichever read that is, the sidebar's or the page's,
+    the viewer gets the one line, not an exception (the sidebar once read the status a second time,
+    outside its check)."""
+    import itertools
+
+    from metrics import db as mdb, quality
+    db = tmp_path / "shop.duckdb"
+    copy_db(demo_db, db)
+    real_status, calls = quality.status, itertools.count()
+
+    def status(path):
+        if next(calls) == refused_read:
+            raise store.Busy("busy (test)", "A load has just finished: try again in a moment for its figures.")
+        return real_status(path)
+    versions = itertools.count()
+    real_version = mdb.version
+    monkeypatch.setattr(quality, "status", status)
+    monkeypatch.setattr(mdb, "version", lambda path=None: f"{real_version(path)}-{next(versions)}")  # a load each time
+    monkeypatch.setenv("SHOP_DB", str(db))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
+    at.run()
+    assert not at.exception, at.exception
+    assert next(calls) > refused_read, "the refused read was never made"
+    assert any("try again" in e.value or "unavailable" in e.value for e in at.error), [e.value for e in at.error]
+
+
 def test_the_whole_fault_tour_leaves_the_figures_as_they_were(live, tmp_path):
     """Backups of a damaged file, loads into it, a restore: figures before = figures after."""
     p = periods.fiscal_year(periods.fy_start_year(settings.today()) - 1)

@@ -227,6 +227,26 @@ def test_a_read_after_another_read_s_fault_on_an_unchanged_file_is_not_refused(t
     store.close_shared(path)
 
 
+def test_a_read_after_a_fault_met_on_the_replaced_file_is_refused_not_handed_the_old_file(tmp_path, monkeypatch):
+    """A read of the old file meets a fault after a load swapped a new file in, while another
+    read still holds the old one: the connection is still on the old file, so the next read past
+    the wait is refused as after any load (a fault does not make the old file the new one); once
+    the long read ends, the new file is read."""
+    monkeypatch.setattr(store, "SHARED_IDLE_S", 30.0)
+    monkeypatch.setattr(store, "STALE_WAIT_S", 0.3)
+    path = _outreach_db(tmp_path, 5)
+    with _a_read_held(path):
+        with pytest.raises(store.Damaged):
+            with store.shared_reader(path) as cur:
+                assert cur.execute("select count(*) from core.outreach").fetchone()[0] == 5
+                _load_more(tmp_path, path)
+                raise store.Damaged("damaged (injected)", "damaged (injected)")
+        with pytest.raises(store.Busy):
+            _count(path)
+    assert _count(path) == 8
+    store.close_shared(path)
+
+
 def test_a_read_inside_a_read_of_the_same_thread_does_not_wait_for_itself(tmp_path, monkeypatch):
     """Within one piece of work the file read is the one it started on, and a nested read does not
     wait for the outer one to end (it never would)."""

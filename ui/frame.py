@@ -189,7 +189,7 @@ def sidebar(viewer=None) -> Context:
             st.caption("Board view: small counts suppressed.")
         staff = audience == STAFF and viewer.is_staff
     try:
-        status()
+        stat = status()   # read once: a second read could meet a load (Busy) outside this try
     except db.DatabaseFault as fault:  # damaged or forbidden: every page says so, without a path
         st.error(fault.for_page(staff), icon=":material/error:")
         st.stop()
@@ -198,7 +198,7 @@ def sidebar(viewer=None) -> Context:
         grains = ["month", "quarter", "week"] if staff else ["month", "quarter"]
         grain = st.radio("Trend by", grains, horizontal=True, key="grain" if staff else "grain_ext",
                          format_func=str.capitalize)
-        st.caption(f"Data as of {freshness()}")
+        st.caption(f"Data as of {freshness(stat)}")
         if access.auth_configured():
             st.caption(f"Signed in as {viewer.email} ({viewer.role})")
             if st.button("Sign out"):
@@ -323,8 +323,8 @@ def _annotations(version: str, path: str, start: dt.date, end: dt.date, suppress
     return release.annotations(Period(start, end), suppressed, path)
 
 
-def freshness() -> str:
-    at = status()["last_load"]
+def freshness(stat: dict | None = None) -> str:
+    at = (stat or status())["last_load"]
     return f"last load {pd.Timestamp(at):%d %b %Y %H:%M}" if at is not None else "no data loaded yet"
 
 
