@@ -460,6 +460,8 @@ def load(paths, db: str | Path, log_type: str | None = None, date_order: str | N
                     continue
                 batch.add(e, o, t)
         batch.flush()
+        for o in outcomes:  # a header holding a code of this load or the database is not printed
+            o.unknown_columns = [HEADER_WITH_CODE if codes.held(h) else h for h in o.unknown_columns]
         late = codes.written_late(outcomes)
         if late:
             raise LoadError(f"{late} has a client code in its name (a code that another file of this load "
@@ -632,6 +634,9 @@ def _account_text(a: dict, good_word: str = "loaded") -> str:
             f"{skipped} skipped" + (f" ({kinds})" if kinds else ""))
 
 
+HEADER_WITH_CODE = "a column whose header holds a client code (not shown)"
+
+
 def report(outcomes: list[Outcome], say=print) -> int:
     """Print a line per file and sheet with its account, its rejects and warnings, and the whole
     load's account at the end; the exit code (0 ok, 1 a file or sheet was refused)."""
@@ -656,7 +661,8 @@ def report(outcomes: list[Outcome], say=print) -> int:
             say(f"  {o.how}")
         if o.unknown_columns and o.status != "already loaded":
             more = len(o.unknown_columns) - 5
-            say("  ignored columns not in the contract: " + ", ".join(map(privacy.header_said, o.unknown_columns[:5]))
+            say("  ignored columns not in the contract: " + ", ".join(
+                h if h is HEADER_WITH_CODE else privacy.header_said(h) for h in o.unknown_columns[:5])
                 + (f" and {more} more" if more > 0 else ""))
         for r, f, reason in o.rejects[:SHOWN_REJECTS]:
             say(f"  row {r}, {f}: {reason}")

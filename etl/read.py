@@ -371,6 +371,10 @@ def _footnote_tail(data: bytes, delim: str) -> int | None:
     for line in reversed(tail):
         cells = [c for c in next(csv.reader([line], delimiter=delim), []) if c.strip()]
         if len(cells) == 1 and _is_footnote_text(cells[0]):
+            if '"' in line:
+                # the end of a quoted cell typed over lines (Alt+Enter) looks like a one-cell line
+                # too: only the slow path, which reads records, can tell
+                return None
             n += 1
         else:
             return n
@@ -488,16 +492,18 @@ def _read_book(name: str, suffix: str, data: bytes, forced: LogType | None) -> R
     by_file = (forced.name,) if forced else log_types_named(Path(name).stem)
     out = Read([])
     for number, sheet in enumerate(names, 1):
+        why = looks_identifying(sheet)   # before anything says the sheet's name
         try:
             grid = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
         except Exception:
-            raise Refused(f"sheet {sheet!r} cannot be read (damaged workbook)") from None
+            said = f"sheet {number}" if why else f"sheet {sheet!r}"
+            raise Refused(f"{said} cannot be read (damaged workbook)") from None
         raw = [list(r) for r in grid]
         rows = [[_cell_text(v) for v in r] for r in raw]
         if not any(c.strip() for r in rows for c in r):
-            out.items.append(SheetNote(name, sheet, "skipped", "empty sheet"))
+            out.items.append(SheetNote(name, f"sheet {number} (its name not shown)" if why else sheet, "skipped",
+                                       f"empty sheet; its name holds what {why}" if why else "empty sheet"))
             continue
-        why = looks_identifying(sheet)
         if why:
             raise Refused(f"sheet {number}: its name holds what {why}: sheet names are stored and "
                           "printed in reports, so rename the sheet and load again")

@@ -61,7 +61,10 @@ def _orders(con, lt: LogType, given: str | None, tables: list[int]) -> dict[int,
     if not parts:
         return out
     for t, dmy, mdy, ambiguous in con.execute(
-            "select _t, bool_or(a > 12), bool_or(b > 12), bool_or(a <> b and a <= 12 and b <= 12) "
+            # a date that is none either way (13/13/2025, a typo) says nothing of the order: its row
+            # is rejected as not a date, the file is not refused for mixing orders
+            "select _t, bool_or(a between 13 and 31 and b between 1 and 12), "
+            "bool_or(b between 13 and 31 and a between 1 and 12), bool_or(a <> b and a <= 12 and b <= 12) "
             f"from ({' union all '.join(parts)}) group by _t").fetchall():
         out[t] = decide_date_order(dmy, mdy, ambiguous)
     return out
@@ -69,8 +72,8 @@ def _orders(con, lt: LogType, given: str | None, tables: list[int]) -> dict[int,
 
 def decide_date_order(dmy: bool, mdy: bool, ambiguous: bool) -> str | Refused | None:
     """dmy or mdy for a file's all-number dates (07/03/2025, 07-03-2025), decided by its values:
-    some day over 12 in the first place, or in the second; a Refused when they say both, or
-    neither and some read both ways."""
+    some day over 12 in the first place (a month in the second), or in the second; a Refused when
+    they say both, or neither and some read both ways."""
     if dmy and mdy:
         return Refused("mixes day-first and month-first dates written in numbers: fix them, or give "
                        "--date-order dmy|mdy to reject the ones that do not fit")

@@ -44,6 +44,30 @@ def test_a_large_tab_delimited_file_takes_the_fast_path_and_gives_the_same_rows(
     assert n_rows(tmp_path / "t.duckdb") == (500, sum(i % 60 for i in range(500)))
 
 
+@pytest.mark.parametrize("footnote", [None, '"Note: from the sign-in sheets"'])
+def test_a_large_csv_whose_last_cell_is_typed_over_two_lines_loads_every_row(tmp_path, capsys, monkeypatch, footnote):
+    """The last record's event typed with Alt+Enter ends in a line of one cell, as a footnote does:
+    it is a row, loaded and counted (it was dropped as a footnote); a quoted footnote is still one."""
+    monkeypatch.setenv("SHOP_FAST_CSV_BYTES", "10")
+    head = ["session_date", "client_code", "attendee_group", "event"]
+    rows = [["2025-03-07", f"QF{i:03d}T", "indoor", ""] for i in range(300)]
+    rows.append(["2025-03-14", "QF999T", "guest", "Street nurse:\nmammograms"])
+    f = write_csv(tmp_path / "friday_network_2024-25.csv", head, rows)
+    if footnote:
+        with open(f, "a", newline="") as fh:
+            fh.write(footnote + "\r\n")
+    assert main(["load", str(f), "--db", str(tmp_path / "t.duckdb")]) == 0
+    out = capsys.readouterr().out
+    skipped = "(1 header, 1 footnote)" if footnote else "(1 header)"
+    assert f"{302 + bool(footnote)} rows read = 301 loaded + 0 rejected + {1 + bool(footnote)} skipped {skipped}" in out, out
+    con = duckdb.connect(str(tmp_path / "t.duckdb"), read_only=True)
+    try:
+        assert con.execute("select event from core.friday_network where session_date = '2025-03-14'").fetchall() == [
+            ("Street nurse:\nmammograms",)]
+    finally:
+        con.close()
+
+
 def test_a_file_with_one_column_per_line_is_refused_for_its_separator_not_its_header(tmp_path, capsys):
     f = tmp_path / "outreach.csv"
     f.write_text("contact_date  contact_mode  minutes\n2025-03-07    street        30\n2025-03-08    drop in       15\n")

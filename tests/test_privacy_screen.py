@@ -147,3 +147,23 @@ def test_text_that_a_later_load_shows_to_hold_a_code_is_never_printed_and_labels
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("select count(*) from meta.frozen_reports").fetchone()[0] == 0
     con.close()
+
+
+def test_a_column_header_holding_a_client_code_is_never_printed(tmp_path, capsys):
+    """An extra column headed with a client code (a tick column `ZZQC77 follow-up`, `zz-qc78`): the
+    code of a row of the same file, of another file of the load, or of the database is not said
+    in the line of ignored columns; an ordinary extra column still is."""
+    db = tmp_path / "t.duckdb"
+    first = write_rows(tmp_path / "a" / "outreach_a.csv", "outreach", [dict(good_row("outreach", 0), client_code="QD51KW")])
+    assert main(["load", str(first), "--db", str(db)]) == 0
+    rows = [dict(good_row("outreach", i), client_code=c) for i, c in enumerate(["ZZQC77", "ZZQC78"], 1)]
+    head = list(rows[0]) + ["ZZQC77 follow-up", "zz-qc78", "Qd 51kw", "Rm-4Hx2", "Shift"]
+    f = tmp_path / "b" / "outreach_b.csv"
+    write_csv(f, head, [list(r.values()) + ["x", "", "", "", "am"] for r in rows])
+    other = write_rows(tmp_path / "b" / "referrals_b.csv", "referrals", [dict(good_row("referrals", 0), client_code="RM4HX2")])
+    capsys.readouterr()
+    assert main(["load", str(f), str(other), "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    line = next(l for l in out.splitlines() if "ignored columns" in l)
+    assert line.count("a column whose header holds a client code (not shown)") == 4 and "Shift" in line, line
+    assert all(part not in out.upper().replace("-", "").replace(" ", "") for part in ("QC77", "QC78", "51KW", "4HX2"))

@@ -127,6 +127,29 @@ def test_a_sheet_named_with_an_identifier_refuses_the_file(tmp_path, capsys):
     assert "education.xlsx: refused: sheet 1: its name holds" in out and "rename the sheet" in out and "555" not in out
 
 
+def test_an_empty_or_damaged_sheet_named_with_an_identifier_is_never_printed(tmp_path, capsys):
+    """A tab left empty, or one that cannot be read, still has its name said in the load's line:
+    a name holding a phone number is said as the sheet's number."""
+    import zipfile
+    f = book(tmp_path / "education.xlsx", {"Mar": EDUCATION, "call back 250-555-0147": [], "Ms Testperson 555-0188": []})
+    assert load(tmp_path, f) == 0
+    out = capsys.readouterr().out
+    assert "[sheet 2 (its name not shown)]: skipped: empty sheet; its name holds what looks like" in out
+    assert "[sheet 3 (its name not shown)]" in out
+    assert all(part not in out for part in ("555", "0147", "0188", "Testperson")), out
+    whole = book(tmp_path / "src.xlsx", {"Mar": EDUCATION, "Apr call 250-555-0147": EDUCATION * 200})
+    cut = tmp_path / "cut" / "education.xlsx"
+    cut.parent.mkdir()
+    with zipfile.ZipFile(whole) as zin, zipfile.ZipFile(cut, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            zout.writestr(item, data[:len(data) * 6 // 10] if item.filename == "xl/worksheets/sheet2.xml" else data)
+    assert load(tmp_path, cut) == 1
+    out = capsys.readouterr().out
+    assert "education.xlsx: refused: sheet 2 cannot be read (damaged workbook)" in out
+    assert "555" not in out and "0147" not in out, out
+
+
 @pytest.mark.parametrize("name", ["outreach 250-555-0147.csv", "outreach jane(at)shop(dot)ca.csv",
                                   "outreach 130.692.544.csv"])
 def test_a_file_named_with_an_identifier_is_refused_and_never_printed(tmp_path, capsys, name):

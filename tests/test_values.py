@@ -39,6 +39,23 @@ def test_a_date_with_no_year_or_unreadable_is_rejected_with_the_true_reason(tmp_
     assert f"row 2, session_date: {reason}" in out and "before 2000" not in out
 
 
+@pytest.mark.parametrize("typo", ["13/13/2025", "32/13/2025", "00/14/2025", "31/32/2025"])
+@pytest.mark.parametrize("first", [True, False])
+def test_one_impossible_date_rejects_its_row_not_the_file_for_mixing_orders(tmp_path, capsys, typo, first):
+    """A day-first (or month-first) file with one date that is no date either way: that row is
+    rejected, naming row and field; the file's order still comes from its other dates."""
+    days = [f"{d}/03/2025" if first else f"03/{d}/2025" for d in range(14, 20)]
+    typo = typo if first else "/".join([typo.split("/")[1], typo.split("/")[0], typo.split("/")[2]])
+    f = write_csv(tmp_path / "education.csv", EDU, [[d, "police", "safer sex", "2"] for d in days] +
+                  [[typo, "police", "safer sex", "9"]])
+    assert main(["load", str(f), "--db", str(tmp_path / "t.duckdb")]) == 0
+    out = capsys.readouterr().out
+    assert "loaded, 6 rows loaded, 1 rejected" in out and "row 8, session_date: not a date" in out, out
+    assert typo not in out
+    assert query(tmp_path / "t.duckdb", "select min(session_date), max(session_date) from core.education") == [
+        (dt.date(2025, 3, 14), dt.date(2025, 3, 19))]
+
+
 @pytest.mark.parametrize("minutes, want", [("1:30", 90), ("0:45", 45), ("01:30:00", 90), ("2:05:00", 125),
                                            ("85.00000000000001", 85), ("84.99999999999999", 84 + 1), ("45", 45)])
 def test_durations_and_formula_results_in_a_minutes_column(tmp_path, capsys, minutes, want):
