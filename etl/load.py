@@ -202,6 +202,16 @@ class _NameCodes:
         return ""
 
 
+def _still_in_force(con, note) -> str:
+    """A sheet not read (an emptied tab): its reason, and the rows loaded from it before, which stay."""
+    n = con.execute("select coalesce(sum(rows_loaded), 0) from meta.batches where status = 'in_force' "
+                    "and file_name = ? and sheet = ?", [note.file, note.sheet]).fetchone()[0]
+    if not n:
+        return note.reason
+    return (f"{note.reason}; the {n} rows loaded from this sheet before stay in force (to take them out, "
+            "keep the sheet's header row and load it again)")
+
+
 def _kept(e: Entry) -> str:
     return (f"in {e.archived}/, a folder that keeps the past: not loaded (to load it, move it out of "
             f"{e.archived}/ or name it on the command line)")
@@ -450,7 +460,7 @@ def load(paths, db: str | Path, log_type: str | None = None, date_order: str | N
                 if not isinstance(t, RawTable):
                     sheet = code_masked_name(t.sheet) if codes.held(t.sheet) else t.sheet
                     outcomes.append(Outcome(t.file, sheet, status=t.status,
-                                            reason=NAME_CODE if sheet != t.sheet else t.reason))
+                                            reason=NAME_CODE if sheet != t.sheet else _still_in_force(con, t)))
                     continue
                 o = Outcome(e.name, t.sheet, unknown_columns=t.unknown_columns, how=t.how)
                 outcomes.append(o)
@@ -521,6 +531,13 @@ def _overlaps(con, t: RawTable) -> list[tuple]:
     return con.execute(sql, {"log_type": lt.name}).fetchall()
 
 
+def _shares_dates(ofile, osheet, same_rows, ndates, first, last) -> tuple:
+    span = f"{first}" if first == last else f"{first} to {last}"
+    return (None, None, f"shares {ndates} date(s) ({span}) with {_label(ofile, osheet)}, also in force "
+            f"({same_rows} identical rows): rows in both are counted twice; if one corrects the other, "
+            "give it the same name and load it again")
+
+
 def _mostly_same_dates(con, t: RawTable, old_id: int, shared: int) -> bool:
     """True when the dates two files share are most of either's: versions of one file, not
     `2025-01/outreach.csv` and `2025-02/outreach.csv` meeting on a late-entered day."""
@@ -574,10 +591,13 @@ def _write(con, o: Outcome, t: RawTable, v: Validated, siblings=(), tie: str = "
                 old = [(old_id, t.log_type.name)]
                 o.reason = f"replaces {_label(ofile, osheet)}: {same_rows} of its {orows} rows unchanged"
                 continue
-            span = f"{first}" if first == last else f"{first} to {last}"
-            o.warnings.append((None, None, f"shares {ndates} date(s) ({span}) with {_label(ofile, osheet)}, "
-                               f"also in force ({same_rows} identical rows): rows in both are counted twice; "
-                               "if one corrects the other, give it the same name and load it again"))
+            o.warnings.append(_shares_dates(ofile, osheet, same_rows, ndates, first, last))
+    elif v.good:
+        # a new version of a file in force may now share dates with another file (April's rows
+        # pasted into the March file): said as for any file
+        o.warnings += [_shares_dates(ofile, osheet, same_rows, ndates, first, last)
+                       for old_id, ofile, osheet, _, same_rows, ndates, first, last in _overlaps(con, t)
+                       if old_id not in {i for i, _ in old}]
     gone = {r[0] for r in con.execute("select file_name from meta.batches where batch_id in (select unnest(?))",
                                       [[i for i, _ in old]]).fetchall()} if old else set()
     apart = [n for n in siblings if n not in gone and con.execute(

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from shop import settings
 
-from shop.contract import (DATE, LOG_TYPES, LogType, header_map, identifier_header, log_types_named, norm_header,
+from shop.contract import (CODE, DATE, LOG_TYPES, LogType, header_map, identifier_header, log_types_named, norm_header,
                            split_unit)
 from shop.privacy import header_said, looks_identifying
 
@@ -459,9 +459,9 @@ def _cell_text(v) -> str:
 
 
 def _duration_cell(v):
-    """A minutes cell as Excel may hold it: a day fraction (0.0625 = 1:30) or an h:mm past a day."""
-    if isinstance(v, float) and 0 < v < 1 and not v.is_integer():
-        return repr(v * 1440)
+    """A minutes cell as Excel may hold it: an h:mm past a day (a time cell is read as a time; a
+    plain number under 1, 0.5, is a number of minutes, not a fraction of a day, and is rejected
+    as not whole, as in a CSV)."""
     if isinstance(v, dt.datetime) and v.year <= 1900:  # [h]:mm of a day or more, read as a 1900 date
         return _clock((v - dt.datetime(1899, 12, 30)).total_seconds())
     return None
@@ -486,9 +486,65 @@ def _open_book(name: str, suffix: str, data: bytes):
         raise Refused(f"is not a readable {suffix} workbook (damaged, or a zip under another name)") from None
 
 
+class ExcelError(str):
+    """An Excel error cell (#N/A, #REF!, #DIV/0!): read as the text Excel shows, which no field takes
+    (a code, a number, a date or a value), so its row is rejected, never read as blank."""
+
+
+def _error_cells(data: bytes) -> dict[str, list[tuple[int, int, str]]]:
+    """{sheet: [(row, column, error text)]} of an .xlsx workbook's error cells, 0-based; read only
+    when a sheet holds one (openpyxl keeps the error, python-calamine reads it as an empty cell)."""
+    import zipfile
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            if not any(b't="e"' in z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/")
+                       and n.endswith(".xml")):
+                return {}
+        import openpyxl
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:
+        return {}   # calamine's reading stands; a damaged workbook is said there
+    out: dict[str, list] = {}
+    try:
+        for ws in wb.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    if getattr(cell, "data_type", None) == "e":
+                        out.setdefault(ws.title, []).append((cell.row - 1, cell.column - 1, str(cell.value)))
+    except Exception:
+        return {}
+    finally:
+        wb.close()
+    return out
+
+
+def _serial_epoch(data: bytes) -> dt.date | None:
+    """Day 0 of the workbook's date serials: 1 January 1904 in a workbook of the 1904 date system
+    (old Mac Excel), else None (the usual 1900 system)."""
+    import zipfile
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            book = z.read("xl/workbook.xml")
+    except Exception:
+        return None
+    return dt.date(1904, 1, 1) if re.search(rb'date1904="(1|true)"', book) else None
+
+
+def _merged_down(wb, sheet: str) -> list[tuple[int, int, int]]:
+    """(first row, last row, column) of each cell merged over several rows, 0-based: a person reads
+    its value in every row it spans."""
+    try:
+        ranges = wb.get_sheet_by_name(sheet).merged_cell_ranges or []
+    except Exception:
+        return []
+    return [(r0, r1, c0) for (r0, c0), (r1, _c1) in ranges if r1 > r0]
+
+
 def _read_book(name: str, suffix: str, data: bytes, forced: LogType | None) -> Read:
     """Every sheet whose header fits its log type, and a note for each sheet that is not read."""
     wb, names = _open_book(name, suffix, data)
+    errors = _error_cells(data) if suffix in (".xlsx", ".xlsm") else {}
+    epoch = _serial_epoch(data) if suffix in (".xlsx", ".xlsm") else None
     by_file = (forced.name,) if forced else log_types_named(Path(name).stem)
     out = Read([])
     for number, sheet in enumerate(names, 1):
@@ -499,6 +555,9 @@ def _read_book(name: str, suffix: str, data: bytes, forced: LogType | None) -> R
             said = f"sheet {number}" if why else f"sheet {sheet!r}"
             raise Refused(f"{said} cannot be read (damaged workbook)") from None
         raw = [list(r) for r in grid]
+        for r, c, text in errors.get(sheet, ()):   # what Excel shows (calamine reads an error as blank)
+            if r < len(raw) and c < len(raw[r]):
+                raw[r][c] = ExcelError(text)
         rows = [[_cell_text(v) for v in r] for r in raw]
         if not any(c.strip() for r in rows for c in r):
             out.items.append(SheetNote(name, f"sheet {number} (its name not shown)" if why else sheet, "skipped",
@@ -514,8 +573,8 @@ def _read_book(name: str, suffix: str, data: bytes, forced: LogType | None) -> R
             out.items.append(SheetNote(name, sheet, status, problem))
             continue
         digest = hashlib.sha256(repr(rows).encode()).hexdigest()
-        t = _table(name, sheet, lt, rows, digest, raw)
-        t.how = how
+        t = _table(name, sheet, lt, rows, digest, raw, _merged_down(wb, sheet), epoch)
+        t.how = "; ".join(filter(None, [how, t.how]))
         out.items.append(t)
     if not out.tables and not by_file and not any(n.status == "refused" for n in out.notes):
         raise Refused("has no sheet that is a log: name each sheet (or the file) after its log type ("
@@ -569,17 +628,24 @@ def _header_fit(rows: list[list[str]], lt: LogType) -> tuple[int, dict[int, str]
     if best[0] < 0:
         return -1, {}, [], 0, required
     i = best[0]
-    mapping: dict[int, str] = {}
+    # Two columns for one field (`ID` and `Client Code`): the field's own name wins over an alias,
+    # an alias listed earlier over a later one, then the first column; the other is a duplicate.
+    rank = {}
+    for f in lt.fields:
+        for n, h in enumerate((f.name, *f.aliases)):
+            rank.setdefault(norm_header(h), n)
+    chosen: dict[str, int] = {}
+    for j, c in enumerate(rows[i]):
+        k = _header_key(c)
+        f = hmap.get(k) if k else None
+        if f and (f not in chosen or rank[k] < rank[_header_key(rows[i][chosen[f]])]):
+            chosen[f] = j
+    mapping: dict[int, str] = {j: f for f, j in sorted(chosen.items(), key=lambda fj: fj[1])}
     unknown = []
     for j, c in enumerate(rows[i]):
         k = _header_key(c)
-        if not k:
-            continue
-        f = hmap.get(k)
-        if f and f not in mapping.values():
-            mapping[j] = f
-        else:
-            unknown.append(str(c)[:40] + (" (duplicate)" if f else ""))
+        if k and j not in mapping:
+            unknown.append(str(c)[:40] + (" (duplicate)" if hmap.get(k) else ""))
     missing = [f for f in required if f not in mapping.values()]
     return i, mapping, unknown, best[1], missing
 
@@ -605,11 +671,22 @@ def _find_header(rows: list[list[str]], lt: LogType) -> tuple[int, dict[int, str
     return i, mapping, unknown
 
 
-def _table(name, sheet, lt, rows, digest, raw=None) -> RawTable:
+def _table(name, sheet, lt, rows, digest, raw=None, merged=(), epoch=None) -> RawTable:
+    epoch = epoch or _EXCEL_EPOCH
     hi, mapping, unknown = _find_header(rows, lt)
+    spread = 0
+    for r0, r1, c in merged:   # a cell merged down over data rows: its value in each row it spans
+        if r0 > hi and r0 < len(rows) and c < len(rows[r0]) and rows[r0][c].strip():
+            for r in range(r0 + 1, min(r1, len(rows) - 1) + 1):
+                if c < len(rows[r]) and not rows[r][c].strip():
+                    rows[r][c] = rows[r0][c]
+                    if raw is not None and c < len(raw[r]):
+                        raw[r][c] = raw[r0][c]
+                    spread += 1
     cols = {f.name: [] for f in lt.fields}
     rownums = []
     date_fields = {f.name for f in lt.fields if f.kind == DATE}
+    code_fields = {f.name for f in lt.fields if f.kind == CODE}
     minutes_cols = {j for j, f in mapping.items() if lt.field(f).unit == "minutes"}
     titles = sum(1 for r in rows[:hi] if any(c.strip() for c in r))
     blank = hi - titles
@@ -646,12 +723,15 @@ def _table(name, sheet, lt, rows, digest, raw=None) -> RawTable:
                 # An Excel date typed or pasted as a number keeps its serial; read it as a date.
                 if fname in date_fields and isinstance(cell, (int, float)) and not isinstance(cell, bool) \
                         and 20000 < cell < 80000:
-                    v = (_EXCEL_EPOCH + dt.timedelta(days=int(cell))).isoformat()
+                    v = (epoch + dt.timedelta(days=int(cell))).isoformat()
                 elif j in minutes_cols:
                     v = _duration_cell(cell) or v
+                elif fname in code_fields and isinstance(cell, (dt.date, dt.datetime)):
+                    v = "#DATE"   # a code Excel turned into a date (JUN3 -> 3 June): no code, rejected
             cols[fname][-1] = v
     return RawTable(name, sheet, lt, digest, cols, rownums, unknown, read, totals, header_rows=1,
-                    title_rows=titles, blank_rows=blank, footnote_rows=footnotes)
+                    title_rows=titles, blank_rows=blank, footnote_rows=footnotes,
+                    how=f"{spread} cell(s) merged over several rows read as their value in each row" if spread else "")
 
 
 def _no_date(r, mapping, date_fields) -> bool:

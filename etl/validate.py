@@ -39,7 +39,8 @@ class Validated:
 
 
 WS = "' \t\r\n' || chr(160)"   # trimmed from every cell (a no-break space too)
-_CODE_NORM = "regexp_replace(upper({v}), '[\\s\\-]+', '', 'g')"
+# spaces (a no-break space too) and hyphens (en and em dashes too) are not part of a code or a value
+_CODE_NORM = "regexp_replace(upper({v}), '[\\s\\p{{Z}}\\x{{2010}}-\\x{{2015}}\\-]+', '', 'g')"
 
 
 def parse_dates(con, lt: LogType, today: dt.date) -> None:
@@ -107,7 +108,7 @@ def _exprs(f, lt: LogType, order: str | None, params: list, today: dt.date):
                f"when {parse} < date '2000-01-01' then {bind('date is before 2000')} end")
         return parse, err, None
     if f.kind == ENUM:
-        key = f"trim(regexp_replace(lower({v}), '[\\s\\-/]+', '_', 'g'), '_')"
+        key = f"trim(regexp_replace(lower({v}), '[\\s\\p{{Z}}\\x{{2010}}-\\x{{2015}}\\-/]+', '_', 'g'), '_')"
         vals = bind(list(f.values))
         parse = f"case when {v} is null then {bind(f.default)} when list_contains({vals}, {key}) then {key} end"
         err = (f"case {missing} when not list_contains({vals}, {key}) then "
@@ -115,7 +116,7 @@ def _exprs(f, lt: LogType, order: str | None, params: list, today: dt.date):
         return parse, err, None
     if f.kind == MULTI:
         parts = (f"list_filter(list_transform(string_split_regex({v}, '[;,]'), "
-                 f"lambda x: trim(regexp_replace(lower(trim(x)), '[\\s\\-/]+', '_', 'g'), '_')), lambda x: x <> '')")
+                 f"lambda x: trim(regexp_replace(lower(trim(x)), '[\\s\\p{{Z}}\\x{{2010}}-\\x{{2015}}\\-/]+', '_', 'g'), '_')), lambda x: x <> '')")
         vals = bind(list(f.values))
         parse = f"list_sort(list_distinct({parts}))"
         err = (f"case {missing} when len({parts}) = 0 then {bind('required value missing') if f.required else 'null'} "

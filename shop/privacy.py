@@ -145,8 +145,9 @@ def codes_held(con, texts, key: bytes) -> set[str]:
 
 
 def normalise_code(code: str) -> str:
-    """Upper case, spaces and hyphens removed (the contract's normalisation)."""
-    return re.sub(r"[\s\-]+", "", str(code)).upper()
+    """Upper case, spaces and hyphens removed (the contract's normalisation; a no-break space and
+    an en or em dash too, as in etl/validate.py's SQL)."""
+    return re.sub(r"[\s\u2010-\u2015\-]+", "", str(code)).upper()
 
 
 _NUMBER_WORDS = {"zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4",

@@ -92,6 +92,55 @@ def test_a_partial_overlap_loads_with_a_warning_naming_both_files_and_the_dates(
         (both, 6)]
 
 
+def test_a_new_version_of_a_file_that_now_holds_another_file_s_dates_is_said_at_its_load(tmp_path, capsys):
+    """April's rows pasted into a corrected March file of the same name: it replaces the March
+    file, and its load says that it now shares April's dates with the April file in force (the
+    rows in both are counted twice). Before, only `status` showed it."""
+    march = month(9)
+    april = [dict(r, contact_date=r["contact_date"].replace("2025-03", "2025-04")) for r in month(8)]
+    first = tmp_path / "first"
+    write_rows(first / "outreach_march.csv", "outreach", march)
+    write_rows(first / "outreach_april.csv", "outreach", april)
+    db = tmp_path / "t.duckdb"
+    assert main(["load", str(first), "--db", str(db)]) == 0
+    capsys.readouterr()
+    again = write_rows(tmp_path / "second" / "outreach_march.csv", "outreach", march + april)
+    assert main(["load", str(again), "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "outreach_march.csv: replaced, 17 rows loaded" in out, out
+    n = len({r["contact_date"] for r in april})
+    assert f"warning: shares {n} date(s) (2025-04-01 to 2025-04-08) with outreach_april.csv, also in force (8 identical rows)" in out, out
+    assert count(db, "select count(*) from meta.warnings where reason like 'shares % with outreach_april.csv%'") == 1
+
+
+def test_an_emptied_tab_says_that_the_rows_loaded_from_it_before_stay(tmp_path, capsys):
+    """A tab cleared of everything is skipped as empty (there is no header to tell its log type);
+    its line says that the rows loaded from it before are still in force, and how to take them out."""
+    from openpyxl import Workbook
+    head = ["dist_date", "channel", "item", "quantity"]
+
+    def workbook(path, mar):
+        wb = Workbook()
+        wb.remove(wb.active)
+        for name, rows in (("Mar", mar), ("Apr", [head, ["2025-04-02", "drop in", "naloxone kit", "3"]])):
+            ws = wb.create_sheet(name)
+            for r in rows:
+                ws.append(r)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        wb.save(path)
+        return path
+    db = tmp_path / "t.duckdb"
+    mar = [head] + [["2025-03-0%d" % d, "drop in", "naloxone kit", "5"] for d in range(1, 8)]
+    assert main(["load", str(workbook(tmp_path / "a" / "supplies 2025.xlsx", mar)), "--db", str(db)]) == 0
+    capsys.readouterr()
+    assert main(["load", str(workbook(tmp_path / "b" / "supplies 2025.xlsx", [])), "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert ("supplies 2025.xlsx [Mar]: skipped: empty sheet; the 7 rows loaded from this sheet before stay in force "
+            "(to take them out, keep the sheet's header row and load it again)") in out, out
+    assert main(["load", str(workbook(tmp_path / "c" / "supplies 2025.xlsx", [head])), "--db", str(db)]) == 0
+    assert count(db, "select count(*) from core.supplies where dist_date < '2025-04-01'") == 0
+
+
 def test_files_of_different_months_do_not_overlap(tmp_path, capsys):
     db = tmp_path / "t.duckdb"
     a = write_rows(tmp_path / "outreach_2025-03.csv", "outreach", month(5))

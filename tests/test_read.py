@@ -104,6 +104,26 @@ def test_friday_on_another_weekday_loads_with_a_warning(tmp_path, capsys):
     assert len(rows_in(tmp_path / "t.duckdb", "friday_network")) == 2
 
 
+@pytest.mark.parametrize("head", [["ID", "Contact Date", "Client Code", "Contact Mode"],
+                                  ["Contact Date", "Client Code", "Contact Mode", "ID"],
+                                  ["Code", "Contact Date", "Client_Code", "Mode"]])
+def test_a_field_s_own_name_wins_over_an_alias_in_any_column_order(tmp_path, capsys, head):
+    """A row counter headed `ID` (an alias of client_code) beside the real `Client Code` column:
+    the codes come from the column named as the contract names the field, whatever the order;
+    the other is listed as a duplicate column, not used."""
+    codes = ["QR12KT", "QR34KT"]
+    rows = [dict(zip(["ID", "Contact Date", "Client Code", "Contact Mode"],
+                     [str(n), f"2025-03-{n:02d}", codes[n % 2], "street"])) for n in range(1, 13)]
+    other = {"Code": "ID", "Client_Code": "Client Code", "Mode": "Contact Mode"}
+    f = write_csv(tmp_path / "outreach.csv", head, [[r[other.get(h, h)] for h in head] for r in rows])
+    assert load(tmp_path, f) == 0
+    out = capsys.readouterr().out
+    assert "12 rows loaded, 0 rejected" in out and f"ignored columns not in the contract: {head[0] if head[0] in ('ID', 'Code') else 'ID'} (duplicate)" in out, out
+    con = duckdb.connect(str(tmp_path / "t.duckdb"), read_only=True)
+    assert con.execute("select count(distinct person_key), count(person_key) from core.outreach").fetchone() == (2, 12)
+    con.close()
+
+
 def test_unknown_columns_are_ignored_and_reported(tmp_path, capsys):
     f = write_csv(tmp_path / "outreach.csv", ["date", "mode", "Worker initials", "Shift"],
                   [["2025-03-07", "street", "QQ", "day"]])

@@ -5,6 +5,7 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 from openpyxl import Workbook
 
@@ -172,3 +173,92 @@ def test_a_csv_named_after_the_suite_is_read_by_its_header(tmp_path, capsys, hea
     assert load(tmp_path, f) == 0
     assert f"read as {log_type}: its columns fit that log type" in capsys.readouterr().out
     assert query(tmp_path / "t.duckdb", f"select count(*) from core.{log_type}")[0][0] == 1
+
+
+OUTREACH_HEAD = ["Contact Date", "Client Code", "Contact Mode", "Minutes"]
+
+
+def _outreach_rows(db):
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("select contact_date, person_key, minutes from core.outreach order by source_row").fetchall()
+    finally:
+        con.close()
+
+
+def test_excel_error_cells_reject_their_rows_never_read_as_blank(tmp_path, capsys):
+    """#N/A from a failed lookup in the code column is not an anonymous contact, #DIV/0! in minutes
+    is not "not recorded", a row of #REF! is not a blank row: each is a reject naming row and field."""
+    f = book(tmp_path / "Outreach March 2025.xlsx", {"March": [
+        OUTREACH_HEAD,
+        [dt.date(2025, 3, 3), "ZQ01AA", "street", 30],
+        [dt.date(2025, 3, 4), "#N/A", "street", 45],
+        [dt.date(2025, 3, 5), "ZQ02AA", "drop in", "#DIV/0!"],
+        ["#REF!", "ZQ03AA", "street", 20],
+        ["#REF!", "#REF!", "#REF!", "#REF!"]]})
+    assert load(tmp_path, f) == 0
+    out = capsys.readouterr().out
+    assert "6 rows read = 1 loaded + 4 rejected + 1 skipped (1 header)" in out, out
+    for line in ("row 3, client_code: not a client code", "row 4, minutes: not a number", "row 5, contact_date: not a date",
+                 "row 6, contact_mode: not one of the values"):
+        assert line in out, (line, out)
+    assert "#N/A" not in out and "#REF" not in out
+    assert len(_outreach_rows(tmp_path / "t.duckdb")) == 1
+
+
+def test_a_cell_merged_down_over_rows_is_read_in_each_row_and_said(tmp_path, capsys):
+    """A code or a date merged down over the rows of one visit is what a person reads in each of
+    them: not anonymous contacts, not missing dates; the load says how many cells it spread. A
+    title merged across the top stays a title."""
+    from openpyxl import load_workbook
+    f = book(tmp_path / "Outreach May 2025.xlsx", {"May": [
+        ["Outreach, May 2025", None, None, None], OUTREACH_HEAD,
+        [dt.date(2025, 5, 6), "ZQ11BB", "drop in", 10], [None, None, "drop in", 20], [None, None, "street", 30],
+        [dt.date(2025, 5, 7), "ZQ12BB", "street", 40]]})
+    wb = load_workbook(f)
+    for cells in ("A1:D1", "A3:A5", "B3:B5"):
+        wb["May"].merge_cells(cells)
+    wb.save(f)
+    assert load(tmp_path, f) == 0
+    out = capsys.readouterr().out
+    assert "6 rows read = 4 loaded + 0 rejected + 2 skipped (1 header, 1 title)" in out, out
+    assert "4 cell(s) merged over several rows read as their value in each row" in out
+    got = _outreach_rows(tmp_path / "t.duckdb")
+    assert [d for d, _, _ in got] == [dt.date(2025, 5, 6)] * 3 + [dt.date(2025, 5, 7)]
+    assert len({k for _, k, _ in got[:3]}) == 1 and got[3][1] != got[0][1] and None not in [k for _, k, _ in got]
+
+
+def test_a_code_excel_turned_into_a_date_and_a_plain_fraction_of_minutes_are_rejected(tmp_path, capsys):
+    """JUN3 typed in a code column becomes 3 June in Excel: no code, rejected (it was hashed as the
+    code 20250603, a person of its own). 0.5 in a minutes column of General format is half a
+    minute, not half a day: rejected as in a CSV. A time cell 1:30 is 90 minutes."""
+    import datetime as dtm
+    f = book(tmp_path / "Outreach June 2025.xlsx", {"June": [
+        OUTREACH_HEAD,
+        [dt.date(2025, 6, 9), dt.date(2025, 6, 3), "street", 10],
+        [dt.date(2025, 6, 10), "ZQ21CC", "street", 0.5],
+        [dt.date(2025, 6, 11), "ZQ21CC", "street", dtm.time(1, 30)]]})
+    assert load(tmp_path, f) == 0
+    out = capsys.readouterr().out
+    assert "row 2, client_code: not a client code" in out and "row 3, minutes: not a whole number" in out, out
+    assert [m for _, _, m in _outreach_rows(tmp_path / "t.duckdb")] == [90]
+
+
+def test_a_date_serial_in_a_1904_workbook_is_read_in_that_system(tmp_path, capsys):
+    """An old Mac workbook counts days from 1904: a date cell that lost its format (a bare serial)
+    is read in the workbook's own system, as its formatted dates are (it was four years off)."""
+    from openpyxl import load_workbook
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+    f = book(tmp_path / "Education 2024-25.xlsx", {"Sessions": [
+        ["session_date", "audience", "topic", "attendees"],
+        [dt.date(2025, 3, 7), "business", "human_trafficking", 30], [44268, "police", "other", 9]]})
+    wb = load_workbook(f)
+    wb.epoch = CALENDAR_MAC_1904
+    ws = wb["Sessions"]
+    ws["A2"].value = dt.date(2025, 3, 7)   # written again in the 1904 system
+    wb.save(f)
+    assert load(tmp_path, f) == 0, capsys.readouterr().out
+    con = duckdb.connect(str(tmp_path / "t.duckdb"), read_only=True)
+    assert con.execute("select session_date from core.education order by source_row").fetchall() == [
+        (dt.date(2025, 3, 7),), (dt.date(1904, 1, 1) + dt.timedelta(days=44268),)]
+    con.close()

@@ -110,3 +110,19 @@ def test_blank_minutes_are_not_recorded_never_zero_support_hours(tmp_path, capsy
                        today=dt.date(2025, 6, 1))
     row = [r for r in rep.summary if r["indicator"] == "outreach.support_hours"][0]
     assert row["value"] == indicators.NOT_RECORDED
+
+
+def test_a_no_break_space_or_an_en_dash_in_a_code_or_a_value_is_a_space_or_a_hyphen(tmp_path, capsys):
+    """Word and Excel put a no-break space or an en dash where staff typed a space or a hyphen: the
+    contract removes spaces and hyphens from codes and reads them as underscores in values, so
+    these too (they were rejected). The same code typed plainly is the same person."""
+    head = ["contact_date", "client_code", "contact_mode"]
+    f = write_csv(tmp_path / "outreach.csv", head, [
+        ["2025-03-07", "ZQ\u201304", "drop\u00a0in"], ["2025-03-08", "ZQ\u00a005", "phone \u2013 text"],
+        ["2025-03-09", "zq-04", "street"], ["2025-03-10", "ZQ05", "drop in"]])
+    assert main(["load", str(f), "--db", str(tmp_path / "t.duckdb")]) == 0
+    out = capsys.readouterr().out
+    assert "4 rows loaded, 0 rejected" in out, out
+    got = query(tmp_path / "t.duckdb", "select person_key, contact_mode from core.outreach order by contact_date")
+    assert [m for _, m in got] == ["drop_in", "phone_text", "street", "drop_in"]
+    assert got[0][0] == got[2][0] and got[1][0] == got[3][0] and got[0][0] != got[1][0]
