@@ -5,7 +5,6 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 from openpyxl import Workbook
 
@@ -179,11 +178,7 @@ OUTREACH_HEAD = ["Contact Date", "Client Code", "Contact Mode", "Minutes"]
 
 
 def _outreach_rows(db):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute("select contact_date, person_key, minutes from core.outreach order by source_row").fetchall()
-    finally:
-        con.close()
+    return query(db, "select contact_date, person_key, minutes from core.outreach order by source_row")
 
 
 def test_excel_error_cells_reject_their_rows_never_read_as_blank(tmp_path, capsys):
@@ -258,7 +253,5 @@ def test_a_date_serial_in_a_1904_workbook_is_read_in_that_system(tmp_path, capsy
     ws["A2"].value = dt.date(2025, 3, 7)   # written again in the 1904 system
     wb.save(f)
     assert load(tmp_path, f) == 0, capsys.readouterr().out
-    con = duckdb.connect(str(tmp_path / "t.duckdb"), read_only=True)
-    assert con.execute("select session_date from core.education order by source_row").fetchall() == [
+    assert query(tmp_path / "t.duckdb", "select session_date from core.education order by source_row") == [
         (dt.date(2025, 3, 7),), (dt.date(1904, 1, 1) + dt.timedelta(days=44268),)]
-    con.close()

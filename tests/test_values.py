@@ -17,7 +17,8 @@ EDU = ["session_date", "audience", "topic", "attendees"]
 @pytest.mark.parametrize("text", [
     "7-Mar-25", "Mar 7, 2025", "Mar. 7, 2025", "7 March 2025", "Friday, March 7, 2025", "March 7th, 2025",
     "2025/03/07", "2025-3-7", "07-03-2025", "2025-03-07 14:30", "7-Mar-2025 2:30 PM", "2025-03-07T14:30:00",
-    "2025-03-07T14:30:00-08:00", "Fri Mar 7 2025", "March 7 2025", "7.3.2025"])
+    "2025-03-07T14:30:00-08:00", "Fri Mar 7 2025", "March 7 2025", "7.3.2025",
+    "45723"])   # an Excel date serial saved into a CSV (the contract: serials are read in date columns)
 def test_a_date_loads_as_the_date_a_person_reads(tmp_path, capsys, text):
     # a second, day-first date in the file (17 March) settles how all-number dates read
     other = "17-03-2025" if "-" in text else "17.3.2025" if text[0].isdigit() else "2025-03-17"
