@@ -472,6 +472,9 @@ def load(paths, db: str | Path, log_type: str | None = None, date_order: str | N
         batch.flush()
         for o in outcomes:  # a header holding a code of this load or the database is not printed
             o.unknown_columns = [HEADER_WITH_CODE if codes.held(h) else h for h in o.unknown_columns]
+            if o.reason:    # nor one a refusal quotes ("has a column 'Phone for ...'")
+                o.reason = _QUOTED.sub(lambda m: "(a name that holds a client code: not shown)"
+                                       if codes.held(m.group(1) or m.group(2)) else m.group(0), o.reason)
         late = codes.written_late(outcomes)
         if late:
             raise LoadError(f"{late} has a client code in its name (a code that another file of this load "
@@ -655,6 +658,7 @@ def _account_text(a: dict, good_word: str = "loaded") -> str:
 
 
 HEADER_WITH_CODE = "a column whose header holds a client code (not shown)"
+_QUOTED = re.compile(r"'([^']*)'|\"([^\"]*)\"")
 
 
 def report(outcomes: list[Outcome], say=print) -> int:

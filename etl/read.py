@@ -371,7 +371,7 @@ def _footnote_tail(data: bytes, delim: str) -> int | None:
     for line in reversed(tail):
         cells = [c for c in next(csv.reader([line], delimiter=delim), []) if c.strip()]
         if len(cells) == 1 and _is_footnote_text(cells[0]):
-            if '"' in line:
+            if line.count('"') % 2:
                 # the end of a quoted cell typed over lines (Alt+Enter) looks like a one-cell line
                 # too: only the slow path, which reads records, can tell
                 return None
@@ -492,30 +492,60 @@ class ExcelError(str):
 
 
 def _error_cells(data: bytes) -> dict[str, list[tuple[int, int, str]]]:
-    """{sheet: [(row, column, error text)]} of an .xlsx workbook's error cells, 0-based; read only
-    when a sheet holds one (openpyxl keeps the error, python-calamine reads it as an empty cell)."""
+    """{sheet: [(row, column, error text)]} of an .xlsx workbook's error cells, 0-based
+    (python-calamine reads an error as an empty cell). Only the sheets whose XML holds an error
+    cell are read, by their cells' own references (`<c r="B3" t="e">`); where a writer left the
+    references out, openpyxl reads that sheet."""
+    import html
     import zipfile
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            if not any(b't="e"' in z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/")
-                       and n.endswith(".xml")):
-                return {}
-        import openpyxl
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:
-        return {}   # calamine's reading stands; a damaged workbook is said there
     out: dict[str, list] = {}
     try:
-        for ws in wb.worksheets:
-            for row in ws.iter_rows():
-                for cell in row:
-                    if getattr(cell, "data_type", None) == "e":
-                        out.setdefault(ws.title, []).append((cell.row - 1, cell.column - 1, str(cell.value)))
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            rels = {m.group(1): m.group(2) for m in re.finditer(
+                rb'<Relationship\b[^>]*?\bId="([^"]+)"[^>]*?\bTarget="([^"]+)"', z.read("xl/_rels/workbook.xml.rels"))}
+            rels.update({m.group(2): m.group(1) for m in re.finditer(
+                rb'<Relationship\b[^>]*?\bTarget="([^"]+)"[^>]*?\bId="([^"]+)"', z.read("xl/_rels/workbook.xml.rels"))})
+            for m in re.finditer(rb"<(?:\w+:)?sheet\b([^>]*)/?>", z.read("xl/workbook.xml")):
+                name = re.search(rb'\bname="([^"]*)"', m.group(1))
+                rid = re.search(rb'\br:id="([^"]*)"', m.group(1)) or re.search(rb'\b\w+:id="([^"]*)"', m.group(1))
+                target = rels.get(rid.group(1)) if rid else None
+                if not name or not target:
+                    continue
+                target = target.decode().lstrip("/")
+                path = target if target.startswith("xl/") else "xl/" + target
+                xml = z.read(path) if path in z.namelist() else b""
+                if b't="e"' not in xml:
+                    continue
+                sheet = html.unescape(name.group(1).decode("utf-8"))
+                cells = []
+                for c in re.finditer(rb'<c\b([^>]*?\bt="e"[^>]*)>(.*?)</c>', xml, re.S):
+                    ref = re.search(rb'\br="([A-Z]+)(\d+)"', c.group(1))
+                    if ref is None:
+                        cells = _error_cells_openpyxl(data, sheet)
+                        break
+                    col = 0
+                    for ch in ref.group(1).decode():
+                        col = col * 26 + ord(ch) - 64
+                    v = re.search(rb"<v>(.*?)</v>", c.group(2), re.S)
+                    cells.append((int(ref.group(2)) - 1, col - 1,
+                                  html.unescape(v.group(1).decode("utf-8")) if v else "#ERROR"))
+                if cells:
+                    out[sheet] = cells
     except Exception:
-        return {}
+        return {}   # calamine's reading stands; a damaged workbook is said there
+    return out
+
+
+def _error_cells_openpyxl(data: bytes, sheet: str) -> list[tuple[int, int, str]]:
+    import openpyxl
+    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        ws = wb[sheet]
+        ws.reset_dimensions()   # a wrong <dimension> would end the reading early
+        return [(cell.row - 1, cell.column - 1, str(cell.value)) for row in ws.iter_rows() for cell in row
+                if getattr(cell, "data_type", None) == "e"]
     finally:
         wb.close()
-    return out
 
 
 def _serial_epoch(data: bytes) -> dt.date | None:
@@ -556,8 +586,17 @@ def _read_book(name: str, suffix: str, data: bytes, forced: LogType | None) -> R
             raise Refused(f"{said} cannot be read (damaged workbook)") from None
         raw = [list(r) for r in grid]
         for r, c, text in errors.get(sheet, ()):   # what Excel shows (calamine reads an error as blank)
-            if r < len(raw) and c < len(raw[r]):
-                raw[r][c] = ExcelError(text)
+            while len(raw) <= r:
+                raw.append([])
+            raw[r] += [""] * (c + 1 - len(raw[r]))
+            raw[r][c] = ExcelError(text)
+        # a row of nothing but errors (a lookup column filled down past the data) is a blank row
+        only_errors = 0
+        for r in raw:
+            filled = [v for v in r if v is not None and str(v).strip()]
+            if filled and all(isinstance(v, ExcelError) for v in filled):
+                r[:] = ["" for _ in r]
+                only_errors += 1
         rows = [[_cell_text(v) for v in r] for r in raw]
         if not any(c.strip() for r in rows for c in r):
             out.items.append(SheetNote(name, f"sheet {number} (its name not shown)" if why else sheet, "skipped",
@@ -574,7 +613,8 @@ def _read_book(name: str, suffix: str, data: bytes, forced: LogType | None) -> R
             continue
         digest = hashlib.sha256(repr(rows).encode()).hexdigest()
         t = _table(name, sheet, lt, rows, digest, raw, _merged_down(wb, sheet), epoch)
-        t.how = "; ".join(filter(None, [how, t.how]))
+        t.how = "; ".join(filter(None, [how, t.how, f"{only_errors} row(s) of nothing but Excel error cells "
+                                                     "(#N/A, #REF!) read as blank" if only_errors else ""]))
         out.items.append(t)
     if not out.tables and not by_file and not any(n.status == "refused" for n in out.notes):
         raise Refused("has no sheet that is a log: name each sheet (or the file) after its log type ("
@@ -645,7 +685,7 @@ def _header_fit(rows: list[list[str]], lt: LogType) -> tuple[int, dict[int, str]
     for j, c in enumerate(rows[i]):
         k = _header_key(c)
         if k and j not in mapping:
-            unknown.append(str(c)[:40] + (" (duplicate)" if hmap.get(k) else ""))
+            unknown.append(str(c) + (" (duplicate)" if hmap.get(k) else ""))   # cut when printed (header_said)
     missing = [f for f in required if f not in mapping.values()]
     return i, mapping, unknown, best[1], missing
 
@@ -660,7 +700,10 @@ def _find_header(rows: list[list[str]], lt: LogType) -> tuple[int, dict[int, str
     for j, c in enumerate(rows[i]):
         field_part, unit = split_unit(c)
         if (j not in mapping and identifier_header(c)) or (unit and identifier_header(unit)):
-            raise Refused(f"has {_column(c)} that names a direct identifier: the whole "
+            # its header said without a word holding a digit (`Phone for ZQ01AA`: a client code), and
+            # its place
+            said = re.sub(r"\S*\d\S*", "…", str(c))
+            raise Refused(f"has {_column(said)} (column {_letter(j)}) that names a direct identifier: the whole "
                           "file is refused and nothing was stored; delete that column and load again")
         if j in mapping and lt.field(mapping[j]).unit == "minutes" and set(re.findall(r"[a-z]+", unit.lower())) & _HOURS:
             raise Refused(f"has {_column(c)} in hours: the contract's {mapping[j]} field is in "
@@ -678,7 +721,11 @@ def _table(name, sheet, lt, rows, digest, raw=None, merged=(), epoch=None) -> Ra
     for r0, r1, c in merged:   # a cell merged down over data rows: its value in each row it spans
         if r0 > hi and r0 < len(rows) and c < len(rows[r0]) and rows[r0][c].strip():
             for r in range(r0 + 1, min(r1, len(rows) - 1) + 1):
-                if c < len(rows[r]) and not rows[r][c].strip():
+                # only rows that hold something else, and not a total (a blank row, a note box or a
+                # Total row under a merged date stays what it is)
+                others = [x for j, x in enumerate(rows[r]) if j != c and x.strip()]
+                if c < len(rows[r]) and not rows[r][c].strip() and others \
+                        and not any(_TOTAL.match(x) for x in others):
                     rows[r][c] = rows[r0][c]
                     if raw is not None and c < len(raw[r]):
                         raw[r][c] = raw[r0][c]
@@ -740,6 +787,16 @@ def _no_date(r, mapping, date_fields) -> bool:
         if fname in date_fields and j < len(r) and r[j].strip() and not _TOTAL.match(r[j]):
             return False
     return True
+
+
+def _letter(j: int) -> str:
+    """The spreadsheet letter of 0-based column j: A, B, ..., Z, AA."""
+    out = ""
+    j += 1
+    while j:
+        j, r = divmod(j - 1, 26)
+        out = chr(65 + r) + out
+    return out
 
 
 def _column(header) -> str:

@@ -25,6 +25,7 @@ from .read import RawTable, Refused
 _YES = ["yes", "y", "true", "1", "x"]
 _NO = ["no", "n", "false", "0"]
 _PARSE_DATES = (Path(__file__).parent / "sql" / "parse_dates.sql").read_text()
+_EXCEL_ERROR = r"#(N/A|REF!|DIV/0!|VALUE!|NAME\?|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA|FIELD!|BLOCKED!|CONNECT!|BUSY!|UNKNOWN!)"
 # A value this close to a whole number is that number (Excel stores a computed 85 as 85.00000000000001).
 WHOLE_TOLERANCE = 1e-9
 
@@ -152,7 +153,9 @@ def _exprs(f, lt: LogType, order: str | None, params: list, today: dt.date):
             err += f"when {snapped} > {bind(f.hi)} then {bind(_range(f))} "
         return parse, err + "end", pre
     if f.kind == TEXT:
-        err = f"case {missing} "
+        # an Excel error (a cell of a workbook, or a CSV Excel saved) is not text anyone typed
+        err = (f"case {missing} when regexp_full_match({v}, {bind(_EXCEL_ERROR)}) then "
+               f"{bind('an Excel error value such as #N/A (fix the formula)')} ")
         if f.max_len:
             err += f"when length({v}) > {bind(f.max_len)} then {bind(f'longer than {f.max_len} characters')} "
         err += f"when f_{f.name}.reason is not null then f_{f.name}.reason "

@@ -64,7 +64,7 @@ def test_an_identifier_column_in_any_spelling_refuses_the_file_naming_it(tmp_pat
                   [["2025-03-07", "street", "Zq9Secret"]])
     assert main(["load", str(f), "--db", str(db)]) == 1
     out = capsys.readouterr().out
-    assert f"outreach_x.csv: refused: has a column {column!r} that names a direct identifier" in out
+    assert f"outreach_x.csv: refused: has a column {column!r} (column C) that names a direct identifier" in out
     assert "Zq9Secret" not in out
 
 
@@ -157,13 +157,33 @@ def test_a_column_header_holding_a_client_code_is_never_printed(tmp_path, capsys
     first = write_rows(tmp_path / "a" / "outreach_a.csv", "outreach", [dict(good_row("outreach", 0), client_code="QD51KW")])
     assert main(["load", str(first), "--db", str(db)]) == 0
     rows = [dict(good_row("outreach", i), client_code=c) for i, c in enumerate(["ZZQC77", "ZZQC78"], 1)]
-    head = list(rows[0]) + ["ZZQC77 follow-up", "zz-qc78", "Qd 51kw", "Rm-4Hx2", "Shift"]
+    head = list(rows[0]) + ["Reminder for the outreach team about ZZQC78",   # the code past the 40 characters printed
+                            "ZZQC77 follow-up", "zz-qc78", "Qd 51kw", "Shift", "Rm-4Hx2"]
     f = tmp_path / "b" / "outreach_b.csv"
-    write_csv(f, head, [list(r.values()) + ["x", "", "", "", "am"] for r in rows])
+    write_csv(f, head, [list(r.values()) + ["", "x", "", "", "am", ""] for r in rows])
     other = write_rows(tmp_path / "b" / "referrals_b.csv", "referrals", [dict(good_row("referrals", 0), client_code="RM4HX2")])
     capsys.readouterr()
     assert main(["load", str(f), str(other), "--db", str(db)]) == 0
     out = capsys.readouterr().out
     line = next(l for l in out.splitlines() if "ignored columns" in l)
     assert line.count("a column whose header holds a client code (not shown)") == 4 and "Shift" in line, line
+    assert "and 1 more" in line and "Reminder" not in line   # the sixth, past the five listed
     assert all(part not in out.upper().replace("-", "").replace(" ", "") for part in ("QC77", "QC78", "51KW", "4HX2"))
+
+
+def test_a_refusal_never_quotes_a_header_holding_a_known_client_code(tmp_path, capsys):
+    """A refusal that names a column by its header (a minutes column in hours) does not print a
+    client code the database holds; one that names an identifier column says its place only."""
+    db = tmp_path / "t.duckdb"
+    first = write_rows(tmp_path / "a" / "outreach_a.csv", "outreach", [dict(good_row("outreach", 0), client_code="QD51KW")])
+    assert main(["load", str(first), "--db", str(db)]) == 0
+    f = write_csv(tmp_path / "b" / "outreach_b.csv", ["contact_date", "contact_mode", "Minutes (hrs, qd-51kw)"],
+                  [["2025-03-07", "street", "2"]])
+    g = write_csv(tmp_path / "b" / "outreach_c.csv", ["contact_date", "contact_mode", "Phone for QD51KW"],
+                  [["2025-03-07", "street", "x"]])
+    capsys.readouterr()
+    assert main(["load", str(f), str(g), "--db", str(db)]) == 1
+    out = capsys.readouterr().out
+    assert "outreach_b.csv: refused: has a column (a name that holds a client code: not shown) in hours" in out, out
+    assert "outreach_c.csv: refused: has a column 'Phone for …' (column C) that names a direct identifier" in out
+    assert "51KW" not in out.upper().replace("-", ""), out

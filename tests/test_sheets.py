@@ -181,24 +181,38 @@ def _outreach_rows(db):
     return query(db, "select contact_date, person_key, minutes from core.outreach order by source_row")
 
 
-def test_excel_error_cells_reject_their_rows_never_read_as_blank(tmp_path, capsys):
+@pytest.mark.parametrize("dimension", [None, "A1"])
+def test_excel_error_cells_reject_their_rows_never_read_as_blank(tmp_path, capsys, dimension):
     """#N/A from a failed lookup in the code column is not an anonymous contact, #DIV/0! in minutes
-    is not "not recorded", a row of #REF! is not a blank row: each is a reject naming row and field."""
-    f = book(tmp_path / "Outreach March 2025.xlsx", {"March": [
-        OUTREACH_HEAD,
-        [dt.date(2025, 3, 3), "ZQ01AA", "street", 30],
-        [dt.date(2025, 3, 4), "#N/A", "street", 45],
-        [dt.date(2025, 3, 5), "ZQ02AA", "drop in", "#DIV/0!"],
-        ["#REF!", "ZQ03AA", "street", 20],
-        ["#REF!", "#REF!", "#REF!", "#REF!"]]})
-    assert load(tmp_path, f) == 0
+    is not "not recorded", #REF! in a date is not a missing date: each is a reject naming row and
+    field. A row of nothing but errors (a lookup filled down past the data) is a blank row, and the
+    line says so. Whatever the sheet's <dimension> claims (A1: written by a careless program)."""
+    import re
+    import zipfile
+    f = book(tmp_path / "src.xlsx", {"March": [
+        OUTREACH_HEAD + ["Lookup"],
+        [dt.date(2025, 3, 3), "ZQ01AA", "street", 30, "k1"],
+        [dt.date(2025, 3, 4), "#N/A", "street", 45, "k2"],
+        [dt.date(2025, 3, 5), "ZQ02AA", "drop in", "#DIV/0!", "k3"],
+        ["#REF!", "ZQ03AA", "street", 20, "k4"],
+        ["#N/A", "#N/A", "#N/A", "#N/A", "#N/A"], [None, None, None, "#N/A", None],
+        [dt.date(2025, 3, 6), "ZQ04AA", "street", 10, "#N/A"]]})
+    g = tmp_path / "in" / "Outreach March 2025.xlsx"
+    g.parent.mkdir()
+    with zipfile.ZipFile(f) as zin, zipfile.ZipFile(g, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if dimension and item.filename.startswith("xl/worksheets/"):
+                data = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="%s"/>' % dimension.encode(), data)
+            zout.writestr(item, data)
+    assert load(tmp_path, g) == 0
     out = capsys.readouterr().out
-    assert "6 rows read = 1 loaded + 4 rejected + 1 skipped (1 header)" in out, out
-    for line in ("row 3, client_code: not a client code", "row 4, minutes: not a number", "row 5, contact_date: not a date",
-                 "row 6, contact_mode: not one of the values"):
+    assert "8 rows read = 2 loaded + 3 rejected + 3 skipped (1 header, 2 blank)" in out, out
+    assert "2 row(s) of nothing but Excel error cells (#N/A, #REF!) read as blank" in out
+    for line in ("row 3, client_code: not a client code", "row 4, minutes: not a number", "row 5, contact_date: not a date"):
         assert line in out, (line, out)
-    assert "#N/A" not in out and "#REF" not in out
-    assert len(_outreach_rows(tmp_path / "t.duckdb")) == 1
+    assert "#N/A" not in out.replace("(#N/A, #REF!)", "") and "#REF!" not in out.replace("(#N/A, #REF!)", "")
+    assert len(_outreach_rows(tmp_path / "t.duckdb")) == 2
 
 
 def test_a_cell_merged_down_over_rows_is_read_in_each_row_and_said(tmp_path, capsys):
@@ -209,14 +223,15 @@ def test_a_cell_merged_down_over_rows_is_read_in_each_row_and_said(tmp_path, cap
     f = book(tmp_path / "Outreach May 2025.xlsx", {"May": [
         ["Outreach, May 2025", None, None, None], OUTREACH_HEAD,
         [dt.date(2025, 5, 6), "ZQ11BB", "drop in", 10], [None, None, "drop in", 20], [None, None, "street", 30],
+        [None, None, None, None], [None, "Total", None, 60],
         [dt.date(2025, 5, 7), "ZQ12BB", "street", 40]]})
     wb = load_workbook(f)
-    for cells in ("A1:D1", "A3:A5", "B3:B5"):
+    for cells in ("A1:D1", "A3:A7", "B3:B5"):   # the date's cell runs on over a spacer and the Total
         wb["May"].merge_cells(cells)
     wb.save(f)
     assert load(tmp_path, f) == 0
     out = capsys.readouterr().out
-    assert "6 rows read = 4 loaded + 0 rejected + 2 skipped (1 header, 1 title)" in out, out
+    assert "8 rows read = 4 loaded + 0 rejected + 4 skipped (1 header, 1 title, 1 blank, 1 total)" in out, out
     assert "4 cell(s) merged over several rows read as their value in each row" in out
     got = _outreach_rows(tmp_path / "t.duckdb")
     assert [d for d, _, _ in got] == [dt.date(2025, 5, 6)] * 3 + [dt.date(2025, 5, 7)]

@@ -22,15 +22,12 @@ shaped as (
     regexp_extract(t, '^([a-z]{3,})[\s\-/]+(\d{1,2}),?[\s\-/]+(\d{4}|\d{2})$', ['mon', 'd', 'y']) as mdy,
     regexp_extract(t, '^(\d{4})[\s\-/]+([a-z]{3,})[\s\-/]+(\d{1,2})$', ['y', 'mon', 'd']) as ymd,
     regexp_full_match(t, '\d{1,2}[-/.]\d{1,2}') as no_year_num,
-    -- an Excel date serial saved as a number (45723: 7 March 2025), read as in a workbook
-    case when regexp_full_match(t, '\d{5}') and t::int between 20001 and 79999
-         then date '1899-12-30' + t::int end as serial,
     case when regexp_full_match(t, '\d{1,2}[\s\-/]+[a-z]{3,}|[a-z]{3,}[\s\-/]+\d{1,2}')
          then regexp_extract(t, '[a-z]{3,}') end as no_year_word
   from cleaned
 ),
 parts as (
-  select v, no_year_num, no_year_word, serial,
+  select v, no_year_num, no_year_word,
     nullif(iso.y, '') as iso_y, nullif(iso.m, '') as iso_m, nullif(iso.d, '') as iso_d,
     nullif(num.a, '')::int as a, nullif(num.b, '')::int as b, nullif(num.y, '') as num_y,
     coalesce(nullif(dmy.mon, ''), nullif(mdy.mon, ''), nullif(ymd.mon, '')) as mon,
@@ -55,11 +52,11 @@ final as (
     case when length(coalesce(num_y, text_y)) = 2 then
            case when 2000 + coalesce(num_y, text_y)::int <= year($today::date) then 2000 + coalesce(num_y, text_y)::int
                 else 1900 + coalesce(num_y, text_y)::int end
-         else coalesce(iso_y, num_y, text_y, year(serial)::varchar)::int end as y,
+         else coalesce(iso_y, num_y, text_y)::int end as y,
     coalesce(iso_m::int, case when mon_n > 0 and (starts_with(['january', 'february', 'march', 'april', 'may', 'june',
         'july', 'august', 'september', 'october', 'november', 'december'][mon_n], mon) or mon = 'sept')
-        then mon_n end, month(serial)) as m,
-    coalesce(iso_d::int, text_d::int, day(serial)) as d
+        then mon_n end) as m,
+    coalesce(iso_d, text_d)::int as d
   from months
 )
 select * from final
