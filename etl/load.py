@@ -41,6 +41,8 @@ class Outcome:
     unknown_columns: list = field(default_factory=list)
     account: dict | None = None   # rows read = good + rejected + skipped by kind, for a table that was read
     how: str = ""                 # how its log type was decided, when not by its name
+    batch_id: int | None = None   # the batch its rows went in as
+    replaced_later: bool = False  # a later file of the same load replaced it: its rows are not in force
 
     @property
     def label(self) -> str:
@@ -350,6 +352,7 @@ class _Batch:
         self.made += 1
         try:
             t.materialize(self.con, src)
+            o.how, o.unknown_columns = t.how, t.unknown_columns   # as the reader that read it says
             new_keys = register_codes(self.con, t.log_type, src, self.key)
         except Refused as exc:
             release(self.con, t.log_type, sources=[src])
@@ -475,6 +478,10 @@ def load(paths, db: str | Path, log_type: str | None = None, date_order: str | N
             if o.reason:    # nor one a refusal quotes ("has a column 'Phone for ...'")
                 o.reason = _QUOTED.sub(lambda m: "(a name that holds a client code: not shown)"
                                        if codes.held(m.group(1) or m.group(2)) else m.group(0), o.reason)
+        gone = {r[0] for r in con.execute("select batch_id from meta.batches where batch_id > ? and status = 'replaced'",
+                                          [since_batch]).fetchall()}
+        for o in outcomes:   # loaded, then replaced by a later file of this load: said, not counted as loaded
+            o.replaced_later = o.batch_id in gone
         late = codes.written_late(outcomes)
         if late:
             raise LoadError(f"{late} has a client code in its name (a code that another file of this load "
@@ -590,7 +597,9 @@ def _write(con, o: Outcome, t: RawTable, v: Validated, siblings=(), tie: str = "
                 o.reason = "; ".join(filter(None, [o.reason, f"replaces {_label(ofile, osheet)}{older}, {orows} "
                                                    f"rows): {same_rows} rows unchanged"]))
                 continue
-            if not old and same_rows * 2 > orows and same_rows * 2 > v.good:
+            # another sheet of the same workbook is never an earlier version of this one (a sheet
+            # per worker sharing joint visits): both stay, with the warning below
+            if not old and same_rows * 2 > orows and same_rows * 2 > v.good and ofile != t.file:
                 old = [(old_id, t.log_type.name)]
                 o.reason = f"replaces {_label(ofile, osheet)}: {same_rows} of its {orows} rows unchanged"
                 continue
@@ -617,6 +626,7 @@ def _write(con, o: Outcome, t: RawTable, v: Validated, siblings=(), tie: str = "
     con.execute(f"insert into core.{t.log_type.name} ({cols}, batch_id) select {cols}, ? from incoming",
                 [batch_id])
     o.rows_loaded = v.good
+    o.batch_id = batch_id
     rejected_rows = len({r for r, _, _ in v.rejects})
     con.execute("""insert into meta.batches (batch_id, file_name, sheet, log_type, content_sha256, rows_read,
                    rows_loaded, rows_rejected, total_rows, loaded_at, status, replaced_by, date_order,
@@ -672,7 +682,9 @@ def report(outcomes: list[Outcome], say=print) -> int:
             continue
         rejected = len({r for r, _, _ in o.rejects})
         line = f"{o.label}: {o.status}"
-        if o.status != "already loaded":
+        if o.replaced_later:
+            line += f", {o.rows_loaded} rows, then replaced by a later file of this load (see below)"
+        elif o.status != "already loaded":
             line += f", {o.rows_loaded} rows loaded, {rejected} rejected"
             if o.reason:
                 line += f" ({o.reason})"
@@ -699,13 +711,17 @@ def report(outcomes: list[Outcome], say=print) -> int:
         files = len({o.file for o in outcomes})
         by = {s: sum(o.status == s for o in outcomes) for s in ("refused", "skipped")}
         total = {"rows_read": sum(a["rows_read"] for a in accounted), "good": sum(
-            o.account["good"] for o in outcomes if o.account and o.status in ("loaded", "replaced")),
+            o.account["good"] for o in outcomes if o.account and o.status in ("loaded", "replaced")
+            and not o.replaced_later),
             "rejected": sum(a["rejected"] for a in accounted),
             "skipped": {k: sum(a["skipped"].get(k, 0) for a in accounted) for k in _SKIPPED_KINDS}}
         again = sum(o.account["good"] for o in outcomes if o.account and o.status == "already loaded")
+        later = sum(o.account["good"] for o in outcomes if o.account and o.replaced_later)
         text = _account_text(total)
         if again:
             text = text.replace(" + ", f" + {again} already loaded + ", 1)
+        if later:
+            text = text.replace(" + ", f" + {later} replaced later in this load + ", 1)
         say(f"account: {files} file(s), {len(accounted)} table(s) read: {text}; "
             f"{by['refused']} refused, {by['skipped']} skipped")
     return code

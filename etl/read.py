@@ -85,6 +85,7 @@ class RawTable:
     blank_rows: int = 0
     footnote_rows: int = 0            # one-cell text rows below the data (notes, sources)
     how: str = ""                     # how the log type was decided, when not by a name
+    pre_rejects: list = field(default_factory=list)  # (row, field, reason) of rows rejected whole when read
 
     @property
     def skipped(self) -> dict[str, int]:
@@ -107,7 +108,7 @@ class RawTable:
             slow = _table(self.file, self.sheet, self.log_type,
                           _csv_rows(self.plan.path.read_bytes(), self.log_type, self.plan.delim), self.content_sha256)
             for k in ("columns", "rows", "unknown_columns", "rows_read", "total_rows", "header_rows",
-                      "title_rows", "blank_rows", "footnote_rows"):
+                      "title_rows", "blank_rows", "footnote_rows", "pre_rejects", "how"):
                 setattr(self, k, getattr(slow, k))
             self.plan = None
         # Lists as parameters, unnested side by side: no Arrow or pandas to import for a small file.
@@ -285,7 +286,8 @@ def _fast_csv(path: Path, name: str, data: bytes, lt: LogType, digest: str, deli
     titles = sum(1 for r in head_rows[:hi] if any(c.strip() for c in r))
     t = RawTable(name, "", lt, digest, {}, [], unknown, 0, 0, header_rows=1, title_rows=titles,
                  blank_rows=hi - titles)
-    t.plan = FastCsv(path, skip, delim, len(head_rows[hi]), hi, tail, mapping)
+    width = max((j + 1 for j, c in enumerate(head_rows[hi]) if c.strip()), default=0)
+    t.plan = FastCsv(path, skip, delim, len(head_rows[hi]), hi, tail, mapping, width)
     return t
 
 
@@ -305,6 +307,7 @@ class FastCsv:
     header_index: int
     tail: int
     mapping: dict
+    width: int = 0                    # the header's last named column + 1: a cell past it sends the file to the slow path
 
     def materialize(self, con, t: RawTable, into: str) -> bool:
         """Create temp table `into` (_row and the log type's fields, as text) and set t's counts;
@@ -320,6 +323,7 @@ class FastCsv:
         if needed:
             blank = f"case when coalesce(trim(c{needed[0]}), '') = '' then {blank} else false end"
         any_total = " or ".join(f"coalesce(regexp_matches(c{j}, $total), false)" for j in range(n))
+        past = " or ".join(f"coalesce(trim(c{j}), '') <> ''" for j in range(self.width or n, n)) or "false"
         no_date = " and ".join(f"(coalesce(trim(c{j}), '') = '' or regexp_matches(c{j}, $total))"
                                for j in date_cols) or "true"
         fields = ", ".join(f'c{j} as "{f}"' for j, f in self.mapping.items())
@@ -335,7 +339,7 @@ class FastCsv:
                 try:
                     con.execute(f"""create or replace temp table "{into}_csv" as
                         select {fields}{', ' + missing if missing else ''}, ({blank}) as _blank,
-                               case when {no_date} then {any_total} else false end as _total
+                               case when {no_date} then {any_total} else false end as _total, ({past}) as _past
                         from read_csv($path, header = false, skip = $skip, auto_detect = false, columns = {columns},
                                       delim = $delim, quote = '"', escape = '"', max_line_size = 1000000,
                                       null_padding = {str(padding).lower()})""",
@@ -346,12 +350,15 @@ class FastCsv:
                         raise
             # Footnotes: the one-cell text rows at the end (counted from the file's tail, which is
             # small), past `cut`: the last row with text, less the tail's footnote rows.
-            blanks, totals, footnotes, rows, cut = con.execute(
+            blanks, totals, footnotes, rows, cut, past_n = con.execute(
                 f"""with m as (select coalesce(max(rowid) filter (where not _blank), -1) - $tail as cut from "{into}_csv")
                     select count(*) filter (where _blank), count(*) filter (where _total and not _blank),
                            count(*) filter (where not _total and not _blank and rowid > m.cut),
-                           count(*) filter (where not _total and not _blank and rowid <= m.cut), any_value(m.cut)
+                           count(*) filter (where not _total and not _blank and rowid <= m.cut), any_value(m.cut),
+                           count(*) filter (where _past)
                     from "{into}_csv", m""", {"tail": self.tail}).fetchall()[0]
+            if past_n:   # cells under no header: the slow path decides (a column of its own, or rows rejected)
+                raise duckdb.Error("cells past the header")
             con.execute(f"""create or replace temp view "{into}" as select rowid + {first} as _row, *
                             from "{into}_csv" where not _blank and not _total and rowid <= {-1 if cut is None else int(cut)}""")
         except (duckdb.Error, UnicodeEncodeError):  # a name DuckDB cannot take: the slow path reads bytes
@@ -751,6 +758,15 @@ def _table(name, sheet, lt, rows, digest, raw=None, merged=(), epoch=None) -> Ra
         else:
             break
         end -= 1
+    # Cells past the header's last column: a column of its own when most rows have one (a column
+    # with no header, ignored and said), else a row that does not fit its header (`…,1,500`: a
+    # number written with an unquoted comma, its cells shifted): rejected whole, never read short.
+    width = max((j + 1 for j, c in enumerate(rows[hi]) if c.strip()), default=0)
+    past = [i for i in range(hi + 1, end) if any(c.strip() for c in rows[i][width:])]
+    data_rows = sum(1 for i in range(hi + 1, end) if any(c.strip() for c in rows[i]))
+    unheaded = bool(past) and len(past) * 2 > data_rows
+    past = set() if unheaded else set(past)
+    pre_rejects = []
     for i in range(hi + 1, end):
         r = rows[i]
         if not any(c.strip() for c in r):
@@ -760,6 +776,10 @@ def _table(name, sheet, lt, rows, digest, raw=None, merged=(), epoch=None) -> Ra
             totals += 1
             continue
         read += 1
+        if i in past:
+            pre_rejects.append((i + 1, "row", "has more cells than its header (a number with an unquoted "
+                                              "comma, such as 1,500?): not read"))
+            continue
         rownums.append(i + 1)
         for fname in cols:
             cols[fname].append(None)
@@ -778,7 +798,10 @@ def _table(name, sheet, lt, rows, digest, raw=None, merged=(), epoch=None) -> Ra
             cols[fname][-1] = v
     return RawTable(name, sheet, lt, digest, cols, rownums, unknown, read, totals, header_rows=1,
                     title_rows=titles, blank_rows=blank, footnote_rows=footnotes,
-                    how=f"{spread} cell(s) merged over several rows read as their value in each row" if spread else "")
+                    how="; ".join(filter(None, [
+                        f"{spread} cell(s) merged over several rows read as their value in each row" if spread else "",
+                        "cells past the header's last column, under no header, were ignored" if unheaded else ""])),
+                    pre_rejects=pre_rejects)
 
 
 def _no_date(r, mapping, date_fields) -> bool:

@@ -130,8 +130,10 @@ def _exprs(f, lt: LogType, order: str | None, params: list, today: dt.date):
         err = f"case {missing} when ({parse}) is null then {bind('not yes/no')} end"
         return parse, err, None
     if f.kind in (INT, NUMBER):
+        # plain digits (a thousands comma allowed): DuckDB's own cast would also take 1e3, 1_5, inf
         num = (f"try_cast(case when regexp_full_match({v}, '\\d{{1,3}}(,\\d{{3}})+(\\.\\d+)?') "
-               f"then replace({v}, ',', '') else {v} end as double)")
+               f"then replace({v}, ',', '') when regexp_full_match({v}, '[+-]?(\\d+\\.?\\d*|\\.\\d+)') "
+               f"then {v} end as double)")
         if f.unit == "minutes":
             # A duration typed as a time (1:30) or an Excel [h]:mm cell (read as 1:30:00): minutes.
             num = (f"case when regexp_full_match({v}, '\\d{{1,4}}:[0-5]\\d(:[0-5]\\d(\\.\\d+)?)?') then "
@@ -319,7 +321,9 @@ def validate_many(con, raws: list[RawTable], sources: list[str], key: bytes, dat
                                 "order by _t, _row").fetchall():
             warnings[t].append((r, "session_date", "not a Friday (loaded)"))
     for i in live:
-        out[i] = Validated(good.get(i, 0), rejects[i], warnings[i], orders[i], i)
+        # rows the reader rejected whole (cells past the header), in row order with the rest
+        out[i] = Validated(good.get(i, 0), sorted(raws[i].pre_rejects + rejects[i], key=lambda r: r[0]),
+                           warnings[i], orders[i], i)
     return out
 
 

@@ -68,6 +68,36 @@ def test_a_large_csv_whose_last_cell_is_typed_over_two_lines_loads_every_row(tmp
         con.close()
 
 
+@pytest.mark.parametrize("fast", [False, True])
+def test_a_row_with_more_cells_than_its_header_is_rejected_never_read_short(tmp_path, capsys, monkeypatch, fast):
+    """1,500 typed without quotes splits into 1 and 500: the row has a cell past its header and
+    is rejected whole (it was stored as 1 unit); a column under no header that most rows fill is
+    a column, ignored and said. Whichever reader reads the file."""
+    if fast:
+        monkeypatch.setenv("SHOP_FAST_CSV_BYTES", "10")
+    f = tmp_path / "a" / "supplies_2025-03.csv"
+    f.parent.mkdir()
+    lines = ["dist_date,channel,item,quantity"] + [f"2025-03-{d:02d},drop in,naloxone kit,{d}" for d in range(1, 21)]
+    lines[3] = "2025-03-03,drop in,external condom,1,500"
+    lines[7] = "2025-03-07,drop in,external condom,2,000,"
+    f.write_text("\n".join(lines) + "\n")
+    assert main(["load", str(f), "--db", str(tmp_path / "t.duckdb")]) == 0
+    out = capsys.readouterr().out
+    assert "21 rows read = 18 loaded + 2 rejected + 1 skipped (1 header)" in out, out
+    assert "row 4, row: has more cells than its header" in out and "row 8, row: has more cells than its header" in out
+    con = duckdb.connect(str(tmp_path / "t.duckdb"), read_only=True)
+    assert con.execute("select count(*), sum(quantity) from core.supplies").fetchone() == (
+        18, sum(range(1, 21)) - 3 - 7)
+    con.close()
+    g = tmp_path / "b" / "supplies_2025-04.csv"
+    g.parent.mkdir()
+    g.write_text("dist_date,channel,item,quantity,\n" + "".join(
+        f"2025-04-{d:02d},drop in,naloxone kit,{d},note {d}\n" for d in range(1, 21)))
+    assert main(["load", str(g), "--db", str(tmp_path / "t.duckdb")]) == 0
+    out = capsys.readouterr().out
+    assert "20 loaded + 0 rejected" in out and "cells past the header's last column, under no header, were ignored" in out, out
+
+
 def test_a_file_with_one_column_per_line_is_refused_for_its_separator_not_its_header(tmp_path, capsys):
     f = tmp_path / "outreach.csv"
     f.write_text("contact_date  contact_mode  minutes\n2025-03-07    street        30\n2025-03-08    drop in       15\n")

@@ -141,6 +141,47 @@ def test_an_emptied_tab_says_that_the_rows_loaded_from_it_before_stay(tmp_path, 
     assert count(db, "select count(*) from core.supplies where dist_date < '2025-04-01'") == 0
 
 
+def test_two_sheets_of_one_workbook_sharing_rows_are_both_kept_and_said(tmp_path, capsys):
+    """A sheet per worker, with the joint visits in both: one sheet is not an earlier version of
+    the other (Sam's sheet replaced Alex's, and Alex's own visits were gone); both load, with the
+    warning that the shared rows count twice."""
+    from openpyxl import Workbook
+    shared = month(8)
+    alex = shared + [dict(good_row("outreach", 50 + i), contact_date="2025-03-20") for i in range(2)]
+    sam = shared + [dict(good_row("outreach", 60 + i), contact_date="2025-03-21") for i in range(2)]
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, rows in (("Alex", alex), ("Sam", sam)):
+        ws = wb.create_sheet(name)
+        ws.append(list(rows[0]))
+        for r in rows:
+            ws.append(list(r.values()))
+    f = tmp_path / "Outreach March 2025.xlsx"
+    wb.save(f)
+    db = tmp_path / "t.duckdb"
+    assert main(["load", str(f), "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "[Alex]: loaded, 10 rows loaded" in out and "[Sam]: loaded, 10 rows loaded" in out, out
+    assert "with Outreach March 2025.xlsx [Alex], also in force (8 identical rows)" in out
+    assert count(db) == 20 and "20 loaded" in out
+
+
+def test_a_file_replaced_later_in_the_same_load_is_not_counted_as_loaded(tmp_path, capsys):
+    """The original and its corrected copy in one inbox: the load's account counts the rows in
+    force as loaded and the original's as replaced later in this load (it said 20 loaded for 10)."""
+    inbox = tmp_path / "inbox"
+    rows = month(10)
+    write_rows(inbox / "outreach March.csv", "outreach", rows)
+    write_rows(inbox / "outreach March - corrected.csv", "outreach", [dict(r, minutes="99") if i == 3 else r
+                                                                       for i, r in enumerate(rows)])
+    db = tmp_path / "t.duckdb"
+    assert main(["load", str(inbox), "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "outreach March.csv: loaded, 10 rows, then replaced by a later file of this load" in out, out
+    assert "22 rows read = 10 loaded + 10 replaced later in this load + 0 rejected + 2 skipped" in out, out
+    assert count(db) == 10
+
+
 def test_files_of_different_months_do_not_overlap(tmp_path, capsys):
     db = tmp_path / "t.duckdb"
     a = write_rows(tmp_path / "outreach_2025-03.csv", "outreach", month(5))

@@ -128,3 +128,15 @@ def test_a_no_break_space_or_an_en_dash_in_a_code_or_a_value_is_a_space_or_a_hyp
     got = query(tmp_path / "t.duckdb", "select person_key, contact_mode from core.outreach order by contact_date")
     assert [m for _, m in got] == ["drop_in", "phone_text", "street", "drop_in"]
     assert got[0][0] == got[2][0] and got[1][0] == got[3][0] and got[0][0] != got[1][0]
+
+
+@pytest.mark.parametrize("typed", ["1e3", "1_5", "0x1E", "1.5e2", "Infinity", "NaN", "--5"])
+def test_a_number_written_any_other_way_than_digits_is_rejected(tmp_path, capsys, typed):
+    """Digits, a sign, a decimal point and thousands commas make a number; what DuckDB's own cast
+    would also take (1e3 as 1000, 1_5 as 15) is rejected, never stored as another number."""
+    f = write_csv(tmp_path / "education.csv", EDU, [["2025-03-07", "police", "safer sex", typed],
+                                                    ["2025-03-08", "police", "safer sex", "1,200"]])
+    assert main(["load", str(f), "--db", str(tmp_path / "t.duckdb")]) == 0
+    out = capsys.readouterr().out
+    assert "row 2, attendees: not a number" in out, out
+    assert query(tmp_path / "t.duckdb", "select attendees from core.education") == [(1200,)]
