@@ -214,6 +214,20 @@ def _still_in_force(con, note) -> str:
             "keep the sheet's header row and load it again)")
 
 
+def _sheets_gone(con, name: str, got) -> list[Outcome]:
+    """A line for each sheet loaded before from this workbook that it no longer has (a deleted or
+    renamed tab): its rows stay in force, which the load says rather than leaving unseen."""
+    sheets = {t.sheet for t in got.items}
+    if "" in sheets:   # a CSV: no sheets
+        return []
+    return [Outcome(name, sheet, status="skipped", reason=f"not in the workbook any more; the {n} rows loaded "
+                    "from this sheet before stay in force (to take them out, load the workbook with the sheet "
+                    "and only its header row)")
+            for sheet, n in con.execute("select sheet, sum(rows_loaded) from meta.batches where status = 'in_force' "
+                                        "and file_name = ? and sheet <> '' group by sheet order by sheet",
+                                        [name]).fetchall() if sheet not in sheets and n]
+
+
 def _kept(e: Entry) -> str:
     return (f"in {e.archived}/, a folder that keeps the past: not loaded (to load it, move it out of "
             f"{e.archived}/ or name it on the command line)")
@@ -459,6 +473,7 @@ def load(paths, db: str | Path, log_type: str | None = None, date_order: str | N
             if codes.held_in_tables(e.name, got.tables):
                 outcomes.append(Outcome(code_masked_name(e.name), status="refused", reason=NAME_CODE))
                 continue
+            outcomes += _sheets_gone(con, e.name, got)
             for t in got.items:
                 if not isinstance(t, RawTable):
                     sheet = code_masked_name(t.sheet) if codes.held(t.sheet) else t.sheet

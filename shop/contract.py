@@ -250,7 +250,9 @@ def _starts_with_name(name: str, alias: str) -> bool:
 
 
 def log_types_named(name: str) -> tuple[str, ...]:
-    """The log types a file or sheet name may mean (its longest matching start); () when none."""
+    """The log types a file or sheet name may mean (its longest matching start); () when none. A
+    copy's prefix is not part of it (`Copy of outreach_2025-05.csv`, as Windows and Drive name it)."""
+    name = re.sub(r"^(copy(\s*\(\d+\))?\s+of\s+)+", "", name, flags=re.I)
     best: tuple[int, tuple[str, ...]] = (0, ())
     names = [(n, (lt.name,)) for lt in LOG_TYPES.values() for n in (lt.name, *lt.aliases)]
     for alias, types in names + list(NAME_ALIASES.items()):

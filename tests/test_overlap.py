@@ -182,6 +182,46 @@ def test_a_file_replaced_later_in_the_same_load_is_not_counted_as_loaded(tmp_pat
     assert count(db) == 10
 
 
+def test_a_tab_gone_from_a_workbook_says_that_its_rows_stay(tmp_path, capsys):
+    """The workbook loaded again without its May tab (deleted): May's rows stay in force, and the
+    load says so in a line of its own (it said nothing)."""
+    from openpyxl import Workbook
+    head = ["dist_date", "channel", "item", "quantity"]
+
+    def workbook(path, months):
+        wb = Workbook()
+        wb.remove(wb.active)
+        for name, day in months:
+            ws = wb.create_sheet(name)
+            ws.append(head)
+            for d in range(1, 4):
+                ws.append([f"{day}-0{d}", "drop in", "naloxone kit", "2"])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        wb.save(path)
+        return path
+    db = tmp_path / "t.duckdb"
+    assert main(["load", str(workbook(tmp_path / "a" / "supplies 2024-25.xlsx", [("Apr-24", "2024-04"), ("May-24", "2024-05")])),
+                 "--db", str(db)]) == 0
+    capsys.readouterr()
+    assert main(["load", str(workbook(tmp_path / "b" / "supplies 2024-25.xlsx", [("Apr-24", "2024-04")])), "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert ("supplies 2024-25.xlsx [May-24]: skipped: not in the workbook any more; the 3 rows loaded from this sheet "
+            "before stay in force") in out, out
+    assert count(db, "select count(*) from core.supplies") == 6
+
+
+def test_a_copy_named_by_windows_is_read_as_its_log(tmp_path, capsys):
+    """`Copy of outreach_2025-05.csv` is an outreach log (it was refused for having no log type)."""
+    rows = month(5)
+    write_rows(tmp_path / "inbox" / "outreach_2025-05.csv", "outreach", rows)
+    write_rows(tmp_path / "inbox" / "Copy of outreach_2025-05.csv", "outreach", rows)
+    write_rows(tmp_path / "inbox" / "Copy (2) of outreach_2025-05.csv", "outreach", rows)
+    assert main(["load", str(tmp_path / "inbox"), "--db", str(tmp_path / "t.duckdb")]) == 0
+    out = capsys.readouterr().out
+    assert ": refused" not in out and out.count("already loaded (same content as") == 2, out
+    assert count(tmp_path / "t.duckdb") == 5
+
+
 def test_files_of_different_months_do_not_overlap(tmp_path, capsys):
     db = tmp_path / "t.duckdb"
     a = write_rows(tmp_path / "outreach_2025-03.csv", "outreach", month(5))
