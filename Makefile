@@ -16,7 +16,8 @@ PORT ?= 8501
 # registry (it does not read pip's own settings: a mirror set in pip.conf), pip installs them.
 UV_VERSION := 0.13.9
 define install
-	{ $(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION) && \
+	@echo "installing $(1) (uv $(UV_VERSION), else pip)"
+	@{ $(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION) && \
 	  $(PY) -m uv pip install --quiet --python $(PY) $(1); } || \
 	{ echo "uv could not install $(1): pip does" >&2; $(PY) -m pip install --quiet --upgrade pip && \
 	  $(PY) -m pip install --quiet $(1); }
