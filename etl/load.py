@@ -556,11 +556,13 @@ def _overlaps(con, t: RawTable) -> list[tuple]:
     return con.execute(sql, {"log_type": lt.name}).fetchall()
 
 
-def _shares_dates(ofile, osheet, same_rows, ndates, first, last) -> tuple:
+def _shares_dates(ofile, osheet, same_rows, ndates, first, last, log_type: str = "") -> tuple:
     span = f"{first}" if first == last else f"{first} to {last}"
+    twice = ("a stay in both (same client and check-in) counts once, as the file loaded last has it"
+             if log_type == "suite_stays" else "rows in both are counted twice")
     return (None, None, f"shares {ndates} date(s) ({span}) with {_label(ofile, osheet)}, also in force "
-            f"({same_rows} identical rows): rows in both are counted twice; if one corrects the other, "
-            "give it the same name and load it again")
+            f"({same_rows} identical rows): {twice}; if one corrects the other, give it the same name and "
+            "load it again")
 
 
 def _mostly_same_dates(con, t: RawTable, old_id: int, shared: int) -> bool:
@@ -618,11 +620,11 @@ def _write(con, o: Outcome, t: RawTable, v: Validated, siblings=(), tie: str = "
                 old = [(old_id, t.log_type.name)]
                 o.reason = f"replaces {_label(ofile, osheet)}: {same_rows} of its {orows} rows unchanged"
                 continue
-            o.warnings.append(_shares_dates(ofile, osheet, same_rows, ndates, first, last))
+            o.warnings.append(_shares_dates(ofile, osheet, same_rows, ndates, first, last, t.log_type.name))
     elif v.good:
         # a new version of a file in force may now share dates with another file (April's rows
         # pasted into the March file): said as for any file
-        o.warnings += [_shares_dates(ofile, osheet, same_rows, ndates, first, last)
+        o.warnings += [_shares_dates(ofile, osheet, same_rows, ndates, first, last, t.log_type.name)
                        for old_id, ofile, osheet, _, same_rows, ndates, first, last in _overlaps(con, t)
                        if old_id not in {i for i, _ in old}]
     gone = {r[0] for r in con.execute("select file_name from meta.batches where batch_id in (select unnest(?))",

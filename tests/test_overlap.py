@@ -222,6 +222,20 @@ def test_a_copy_named_by_windows_is_read_as_its_log(tmp_path, capsys):
     assert count(tmp_path / "t.duckdb") == 5
 
 
+def test_a_stay_in_two_monthly_files_is_said_to_count_once(tmp_path, capsys):
+    """A stay open at the end of March's file and closed in April's: the marts count it once (the
+    file loaded last has it), and the warning says that, not that its rows count twice."""
+    stay = dict(good_row("suite_stays", 0), check_in="2025-03-28", check_out="")
+    march = write_rows(tmp_path / "a" / "suite_stays_2025-03.csv", "suite_stays", [stay])
+    april = write_rows(tmp_path / "b" / "suite_stays_2025-04.csv", "suite_stays", [dict(stay, check_out="2025-04-02")])
+    db = tmp_path / "t.duckdb"
+    assert main(["load", str(march), str(april), "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert ("a stay in both (same client and check-in) counts once, as the file loaded last has it" in out
+            and "counted twice" not in out), out
+    assert count(db, "select count(*) from marts.suite_stays") == 1
+
+
 def test_files_of_different_months_do_not_overlap(tmp_path, capsys):
     db = tmp_path / "t.duckdb"
     a = write_rows(tmp_path / "outreach_2025-03.csv", "outreach", month(5))
