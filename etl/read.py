@@ -767,6 +767,7 @@ def _table(name, sheet, lt, rows, digest, raw=None, merged=(), epoch=None) -> Ra
     unheaded = bool(past) and len(past) * 2 > data_rows
     past = set() if unheaded else set(past)
     pre_rejects = []
+    numeric_codes = 0
     for i in range(hi + 1, end):
         r = rows[i]
         if not any(c.strip() for c in r):
@@ -795,12 +796,17 @@ def _table(name, sheet, lt, rows, digest, raw=None, merged=(), epoch=None) -> Ra
                     v = _duration_cell(cell) or v
                 elif fname in code_fields and isinstance(cell, (dt.date, dt.datetime)):
                     v = "#DATE"   # a code Excel turned into a date (JUN3 -> 3 June): no code, rejected
+                elif fname in code_fields and isinstance(cell, (int, float)) and not isinstance(cell, bool):
+                    numeric_codes += 1   # 00123 kept as the number 123: its zeros are gone
             cols[fname][-1] = v
     return RawTable(name, sheet, lt, digest, cols, rownums, unknown, read, totals, header_rows=1,
                     title_rows=titles, blank_rows=blank, footnote_rows=footnotes,
                     how="; ".join(filter(None, [
                         f"{spread} cell(s) merged over several rows read as their value in each row" if spread else "",
-                        "cells past the header's last column, under no header, were ignored" if unheaded else ""])),
+                        "cells past the header's last column, under no header, were ignored" if unheaded else "",
+                        f"{numeric_codes} client code(s) are numbers in Excel: one typed with leading zeros "
+                        "(00123) has lost them and counts as another person than 00123 written as text; format "
+                        "the column as Text" if numeric_codes else ""])),
                     pre_rejects=pre_rejects)
 
 

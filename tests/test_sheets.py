@@ -252,6 +252,12 @@ def test_a_code_excel_turned_into_a_date_and_a_plain_fraction_of_minutes_are_rej
     out = capsys.readouterr().out
     assert "row 2, client_code: not a client code" in out and "row 3, minutes: not a whole number" in out, out
     assert [m for _, _, m in _outreach_rows(tmp_path / "t.duckdb")] == [90]
+    assert "numbers in Excel" not in out
+    g = book(tmp_path / "Outreach July 2025.xlsx", {"July": [OUTREACH_HEAD, [dt.date(2025, 7, 9), 123, "street", 10],
+                                                            [dt.date(2025, 7, 9), "00124", "street", 10]]})
+    assert load(tmp_path, g) == 0
+    assert "1 client code(s) are numbers in Excel: one typed with leading zeros (00123) has lost them" in \
+        capsys.readouterr().out
 
 
 def test_a_date_serial_in_a_1904_workbook_is_read_in_that_system(tmp_path, capsys):
