@@ -495,7 +495,7 @@ def _open_book(name: str, suffix: str, data: bytes):
 
 class ExcelError(str):
     """An Excel error cell (#N/A, #REF!, #DIV/0!): read as the text Excel shows, which no field takes
-    (a code, a number, a date or a value), so its row is rejected, never read as blank."""
+    (a text field rejects it too, etl/validate.py), so its row is rejected, never read as blank."""
 
 
 def _error_cells(data: bytes) -> dict[str, list[tuple[int, int, str]]]:
