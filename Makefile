@@ -11,14 +11,15 @@ PORT ?= 8501
 
 .PHONY: setup setup-dev test-tools run serve demo test bench bench-serve clean-demo
 
-# Packages are installed by uv (pinned here; 5 s for everything against pip's 30 s on a fresh
-# machine), itself installed by pip into the venv. Where uv cannot be had or cannot reach the
+# Packages are installed by uv (pinned here; 20 s for everything against pip's 32 s on a fresh
+# machine), itself installed by pip into the venv, and compiled to bytecode as pip does (with
+# PYTHONDONTWRITEBYTECODE set, every process would otherwise compile them again). Where uv cannot be had or cannot reach the
 # registry (it does not read pip's own settings: a mirror set in pip.conf), pip installs them.
 UV_VERSION := 0.13.9
 define install
 	@echo "installing $(1) (uv $(UV_VERSION), else pip)"
 	@{ $(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION) && \
-	  $(PY) -m uv pip install --quiet --python $(PY) $(1); } || \
+	  $(PY) -m uv pip install --quiet --compile-bytecode --python $(PY) $(1); } || \
 	{ echo "uv could not install $(1): pip does" >&2; $(PY) -m pip install --quiet --upgrade pip && \
 	  $(PY) -m pip install --quiet $(1); }
 endef
