@@ -80,8 +80,9 @@ def status(db: Path, as_json: bool) -> int:
               f"{b['rows_loaded']} loaded + {b['rows_rejected']} rejected + {sum(b['skipped'].values())} skipped"
               + (f" ({skipped})" if skipped else ""))
     if info["overlaps"]:
-        print(f"{len(info['overlaps'])} overlaps between files in force (rows in both are counted twice; "
-              "a corrected file should keep the name of the one it corrects):")
+        print(f"{len(info['overlaps'])} overlaps between files in force (rows in both are counted twice, but a "
+              "Safe Suite stay in both counts once, as the file loaded last has it; a corrected file should keep "
+              "the name of the one it corrects):")
         for o in info["overlaps"]:
             a = o["file"] + (f" [{o['sheet']}]" if o["sheet"] else "")
             b = o["other_file"] + (f" [{o['other_sheet']}]" if o["other_sheet"] else "")

@@ -48,8 +48,9 @@ if widgets.page_header("Data quality", "Is every month loaded, what was rejected
                      width="stretch")
     ov = quality.overlaps(path)
     if not ov.empty:
-        st.warning(f"**{len(ov)} pair(s) of files in force share dates**: rows in both are counted twice. "
-                   "A corrected file should keep the name of the file it corrects, then load it again.")
+        st.warning(f"**{len(ov)} pair(s) of files in force share dates**: rows in both are counted twice "
+                   "(a Safe Suite stay in both counts once, as the file loaded last has it). A corrected file "
+                   "should keep the name of the file it corrects, then load it again.")
         st.dataframe(ov, hide_index=True, width="stretch")
     st.subheader("Freshness per log type")
     st.dataframe(readable(quality.freshness(path)), hide_index=True, width="stretch")

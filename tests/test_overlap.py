@@ -234,6 +234,8 @@ def test_a_stay_in_two_monthly_files_is_said_to_count_once(tmp_path, capsys):
     assert ("a stay in both (same client and check-in) counts once, as the file loaded last has it" in out
             and "counted twice" not in out), out
     assert count(db, "select count(*) from marts.suite_stays") == 1
+    assert main(["status", "--db", str(db)]) == 0
+    assert "a Safe Suite stay in both counts once" in capsys.readouterr().out
 
 
 def test_files_of_different_months_do_not_overlap(tmp_path, capsys):
