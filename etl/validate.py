@@ -293,7 +293,10 @@ def validate_many(con, raws: list[RawTable], sources: list[str], key: bytes, dat
         for o in (variants if f.kind == DATE else ["d"]):
             parse, err, pre = _exprs(f, lt, "mdy" if o == "m" else None, params, today)
             src = f'(select *, {pre} as _num from "d__{f.name}")' if pre else f'"d__{f.name}"'
-            parts.append(f"select '{o}' as _o, raw_in.raw_v as v, {parse} as p, {err} as e from {src} raw_in {src_joins}")
+            # a weekday written in front that is not the date's (`Monday, March 7, 2025`): loaded, said
+            wd = (f", coalesce(pd_{f.name}.wd_n <> isodow({parse}), false) as w" if f.kind == DATE else "")
+            parts.append(f"select '{o}' as _o, raw_in.raw_v as v, {parse} as p, {err} as e{wd} "
+                         f"from {src} raw_in {src_joins}")
         con.execute(f'create temp table "m__{f.name}" as ' + " union all ".join(parts), params)
         on = f'"j__{f.name}".v is not distinct from raw_in."{f.name}"'
         if f.kind == DATE:
@@ -301,6 +304,8 @@ def validate_many(con, raws: list[RawTable], sources: list[str], key: bytes, dat
         maps.append(f'left join "m__{f.name}" as "j__{f.name}" on {on}')
         sel.append(f'"j__{f.name}".p as "{f.column}"')
         sel.append(f'"j__{f.name}".e as "err__{f.name}"')
+        if f.kind == DATE:
+            sel.append(f'"j__{f.name}".w as "wd__{f.name}"')
     # The raw text is not needed past this point: only typed values and person keys go on.
     con.execute(f"create temp table checked as select raw_in._t, raw_in._row::bigint as _row, {', '.join(sel)} "
                 f"from raw_src raw_in {' '.join(maps)}")
@@ -320,6 +325,13 @@ def validate_many(con, raws: list[RawTable], sources: list[str], key: bytes, dat
         for t, r in con.execute(f"select _t, _row from checked where {_ok(lt)} and dayofweek(session_date) <> 5 "
                                 "order by _t, _row").fetchall():
             warnings[t].append((r, "session_date", "not a Friday (loaded)"))
+    for f in lt.fields:
+        if f.kind == DATE:
+            for t, r in con.execute(f'select _t, _row from checked where {_ok(lt)} and "wd__{f.name}" '
+                                    "order by _t, _row").fetchall():
+                warnings[t].append((r, f.name, "the weekday written is not this date's (loaded as the date)"))
+    for t in warnings:
+        warnings[t].sort(key=lambda w: w[0])
     for i in live:
         # rows the reader rejected whole (cells past the header), in row order with the rest
         out[i] = Validated(good.get(i, 0), sorted(raws[i].pre_rejects + rejects[i], key=lambda r: r[0]),

@@ -140,3 +140,18 @@ def test_a_number_written_any_other_way_than_digits_is_rejected(tmp_path, capsys
     out = capsys.readouterr().out
     assert "row 2, attendees: not a number" in out, out
     assert query(tmp_path / "t.duckdb", "select attendees from core.education") == [(1200,)]
+
+
+def test_a_weekday_that_is_not_the_date_s_loads_the_date_and_says_so(tmp_path, capsys):
+    """`Monday, March 7, 2025`: 7 March 2025 was a Friday, so the weekday or the date is a typo. The
+    date loads (its row is not lost) with a warning naming row and field; a right weekday says nothing."""
+    f = write_csv(tmp_path / "education.csv", EDU, [["Monday, March 7, 2025", "police", "safer sex", "4"],
+                                                    ["Fri 7 Mar 2025", "police", "safer sex", "5"],
+                                                    ["2025-03-10", "police", "safer sex", "6"]])
+    assert main(["load", str(f), "--db", str(tmp_path / "t.duckdb")]) == 0
+    out = capsys.readouterr().out
+    assert "3 rows loaded, 0 rejected" in out, out
+    assert out.count("the weekday written is not this date's") == 1
+    assert "warning: row 2, session_date: the weekday written is not this date's (loaded as the date)" in out
+    assert query(tmp_path / "t.duckdb", "select session_date from core.education order by session_date") == [
+        (dt.date(2025, 3, 7),), (dt.date(2025, 3, 7),), (dt.date(2025, 3, 10),)]

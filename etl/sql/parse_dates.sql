@@ -7,7 +7,8 @@ with src as (
 ),
 cleaned as (
   -- drop a weekday in front, a time (or ISO T-time) behind, ordinal suffixes and abbreviation dots
-  select v, trim(regexp_replace(regexp_replace(regexp_replace(regexp_replace(t0,
+  select v, regexp_extract(t0, '^(monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues|tue|wed|thurs|thur|thu|fri|sat|sun)\.?,?\s+', 1) as wd,
+    trim(regexp_replace(regexp_replace(regexp_replace(regexp_replace(t0,
       '^(monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues|tue|wed|thurs|thur|thu|fri|sat|sun)\.?,?\s+', ''),
       '(t|\s+)\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([ap]\.?m\.?)?\s*(z|[+-]\d{2}(:?\d{2})?)?$', ''),
       '(\d)(st|nd|rd|th)\b', '\1', 'g'),
@@ -15,7 +16,7 @@ cleaned as (
   from src
 ),
 shaped as (
-  select v,
+  select v, wd,
     regexp_extract(t, '^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$', ['y', 'm', 'd']) as iso,
     regexp_extract(t, '^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})$', ['a', 'b', 'y']) as num,
     regexp_extract(t, '^(\d{1,2})[\s\-/]+([a-z]{3,})[\s\-/,]+(\d{4}|\d{2})$', ['d', 'mon', 'y']) as dmy,
@@ -27,7 +28,7 @@ shaped as (
   from cleaned
 ),
 parts as (
-  select v, no_year_num, no_year_word,
+  select v, wd, no_year_num, no_year_word,
     nullif(iso.y, '') as iso_y, nullif(iso.m, '') as iso_m, nullif(iso.d, '') as iso_d,
     nullif(num.a, '')::int as a, nullif(num.b, '')::int as b, nullif(num.y, '') as num_y,
     coalesce(nullif(dmy.mon, ''), nullif(mdy.mon, ''), nullif(ymd.mon, '')) as mon,
@@ -44,6 +45,9 @@ months as (
 ),
 final as (
   select v, a, b,
+    -- the weekday written in front (`Monday, March 7, 2025`), 1 = Monday, to compare with the date
+    case left(wd, 3) when 'mon' then 1 when 'tue' then 2 when 'wed' then 3 when 'thu' then 4
+         when 'fri' then 5 when 'sat' then 6 when 'sun' then 7 end as wd_n,
     -- a day and a month with no year: "7 Mar", "Mar 7", "07/03"
     coalesce(no_year_num or (no_year_n > 0 and (starts_with(['january', 'february', 'march', 'april', 'may', 'june',
         'july', 'august', 'september', 'october', 'november', 'december'][no_year_n], no_year_word)
