@@ -286,6 +286,7 @@ def validate_many(con, raws: list[RawTable], sources: list[str], key: bytes, dat
     variants = sorted({"m" if orders[i] == "mdy" else "d" for i in live})
     sel = []
     maps = []
+    weekday_off = []
     for f in lt.fields:
         params: list = []
         src_joins = " ".join(j for j in joins if f'"{f.name}"' in j)
@@ -298,6 +299,8 @@ def validate_many(con, raws: list[RawTable], sources: list[str], key: bytes, dat
             parts.append(f"select '{o}' as _o, raw_in.raw_v as v, {parse} as p, {err} as e{wd} "
                          f"from {src} raw_in {src_joins}")
         con.execute(f'create temp table "m__{f.name}" as ' + " union all ".join(parts), params)
+        if f.kind == DATE and con.execute(f'select bool_or(w) from "m__{f.name}"').fetchone()[0]:
+            weekday_off.append(f)   # its rows are looked for below (a scan of the rows only then)
         on = f'"j__{f.name}".v is not distinct from raw_in."{f.name}"'
         if f.kind == DATE:
             on += f' and "j__{f.name}"._o = raw_in._o'
@@ -325,11 +328,10 @@ def validate_many(con, raws: list[RawTable], sources: list[str], key: bytes, dat
         for t, r in con.execute(f"select _t, _row from checked where {_ok(lt)} and dayofweek(session_date) <> 5 "
                                 "order by _t, _row").fetchall():
             warnings[t].append((r, "session_date", "not a Friday (loaded)"))
-    for f in lt.fields:
-        if f.kind == DATE:
-            for t, r in con.execute(f'select _t, _row from checked where {_ok(lt)} and "wd__{f.name}" '
-                                    "order by _t, _row").fetchall():
-                warnings[t].append((r, f.name, "the weekday written is not this date's (loaded as the date)"))
+    for f in weekday_off:
+        for t, r in con.execute(f'select _t, _row from checked where {_ok(lt)} and "wd__{f.name}" '
+                                "order by _t, _row").fetchall():
+            warnings[t].append((r, f.name, "the weekday written is not this date's (loaded as the date)"))
     for t in warnings:
         warnings[t].sort(key=lambda w: w[0])
     for i in live:
