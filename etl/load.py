@@ -204,14 +204,17 @@ class _NameCodes:
         return ""
 
 
+def _rows_stay(n: int, how: str) -> str:
+    return f"the {n} rows loaded from this sheet before stay in force (to take them out, {how})"
+
+
 def _still_in_force(con, note) -> str:
     """A sheet not read (an emptied tab): its reason, and the rows loaded from it before, which stay."""
     n = con.execute("select coalesce(sum(rows_loaded), 0) from meta.batches where status = 'in_force' "
                     "and file_name = ? and sheet = ?", [note.file, note.sheet]).fetchone()[0]
     if not n:
         return note.reason
-    return (f"{note.reason}; the {n} rows loaded from this sheet before stay in force (to take them out, "
-            "keep the sheet's header row and load it again)")
+    return f"{note.reason}; " + _rows_stay(n, "keep the sheet's header row and load it again")
 
 
 def _sheets_gone(con, name: str, got) -> list[Outcome]:
@@ -220,9 +223,8 @@ def _sheets_gone(con, name: str, got) -> list[Outcome]:
     sheets = {t.sheet for t in got.items}
     if "" in sheets:   # a CSV: no sheets
         return []
-    return [Outcome(name, sheet, status="skipped", reason=f"not in the workbook any more; the {n} rows loaded "
-                    "from this sheet before stay in force (to take them out, load the workbook with the sheet "
-                    "and only its header row)")
+    return [Outcome(name, sheet, status="skipped", reason="not in the workbook any more; " + _rows_stay(
+                        n, "load the workbook with the sheet and only its header row"))
             for sheet, n in con.execute("select sheet, sum(rows_loaded) from meta.batches where status = 'in_force' "
                                         "and file_name = ? and sheet <> '' group by sheet order by sheet",
                                         [name]).fetchall() if sheet not in sheets and n]
@@ -624,9 +626,10 @@ def _write(con, o: Outcome, t: RawTable, v: Validated, siblings=(), tie: str = "
     elif v.good:
         # a new version of a file in force may now share dates with another file (April's rows
         # pasted into the March file): said as for any file
+        replaced = {i for i, _ in old}
         o.warnings += [_shares_dates(ofile, osheet, same_rows, ndates, first, last, t.log_type.name)
                        for old_id, ofile, osheet, _, same_rows, ndates, first, last in _overlaps(con, t)
-                       if old_id not in {i for i, _ in old}]
+                       if old_id not in replaced]
     gone = {r[0] for r in con.execute("select file_name from meta.batches where batch_id in (select unnest(?))",
                                       [[i for i, _ in old]]).fetchall()} if old else set()
     apart = [n for n in siblings if n not in gone and con.execute(

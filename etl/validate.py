@@ -40,8 +40,10 @@ class Validated:
 
 
 WS = "' \t\r\n' || chr(160)"   # trimmed from every cell (a no-break space too)
-# spaces (a no-break space too) and hyphens (en and em dashes too) are not part of a code or a value
-_CODE_NORM = "regexp_replace(upper({v}), '[\\s\\p{{Z}}\\x{{2010}}-\\x{{2015}}\\-]+', '', 'g')"
+# Spaces (a no-break space too) and hyphens (en and em dashes too): removed from a code, an
+# underscore in a value (a regex character class's contents, for RE2).
+_SPACES = r"\s\p{Z}\x{2010}-\x{2015}\-"
+_CODE_NORM = "regexp_replace(upper({v}), '[" + _SPACES.replace("{", "{{").replace("}", "}}") + "]+', '', 'g')"
 
 
 def parse_dates(con, lt: LogType, today: dt.date) -> None:
@@ -109,7 +111,7 @@ def _exprs(f, lt: LogType, order: str | None, params: list, today: dt.date):
                f"when {parse} < date '2000-01-01' then {bind('date is before 2000')} end")
         return parse, err, None
     if f.kind == ENUM:
-        key = f"trim(regexp_replace(lower({v}), '[\\s\\p{{Z}}\\x{{2010}}-\\x{{2015}}\\-/]+', '_', 'g'), '_')"
+        key = f"trim(regexp_replace(lower({v}), '[{_SPACES}/]+', '_', 'g'), '_')"
         vals = bind(list(f.values))
         parse = f"case when {v} is null then {bind(f.default)} when list_contains({vals}, {key}) then {key} end"
         err = (f"case {missing} when not list_contains({vals}, {key}) then "
@@ -117,7 +119,7 @@ def _exprs(f, lt: LogType, order: str | None, params: list, today: dt.date):
         return parse, err, None
     if f.kind == MULTI:
         parts = (f"list_filter(list_transform(string_split_regex({v}, '[;,]'), "
-                 f"lambda x: trim(regexp_replace(lower(trim(x)), '[\\s\\p{{Z}}\\x{{2010}}-\\x{{2015}}\\-/]+', '_', 'g'), '_')), lambda x: x <> '')")
+                 f"lambda x: trim(regexp_replace(lower(trim(x)), '[{_SPACES}/]+', '_', 'g'), '_')), lambda x: x <> '')")
         vals = bind(list(f.values))
         parse = f"list_sort(list_distinct({parts}))"
         err = (f"case {missing} when len({parts}) = 0 then {bind('required value missing') if f.required else 'null'} "
