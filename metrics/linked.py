@@ -12,7 +12,9 @@ table of spans, linked by "no more than its parts together, no fewer than any pa
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import hashlib
+import hmac
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -173,12 +175,45 @@ class FamilyTable:
     members: dict          # (dim, released category) -> raw categories
     merged: dict           # dim -> raw categories merged into "all others"
     revised: list          # keys of cells released earlier with another value
+    digests: list | None = None   # per month of the table, a keyed digest of its exact cells
+    raw: dict = field(default_factory=dict)     # dim -> raw categories (a variable each per month)
+    old: dict = field(default_factory=dict)     # (month, digest then) -> {("T",) | (dim, c): variable}
 
     def expr(self, a: int, b: int, dim=None, raws=None) -> dict:
         """The variables of a span's total, or of its count of some raw categories of dim."""
         if dim is None:
             return {self.var[("T", i)]: 1.0 for i in range(a, b + 1)}
         return {self.var[(dim, c, i)]: 1.0 for c in raws for i in range(a, b + 1) if (dim, c, i) in self.var}
+
+    def expr_then(self, a: int, b: int, dim, raws, then: dict) -> dict:
+        """expr, of the data as it was when an earlier release was made: a month whose cells have
+        changed since (`then`: month -> its digest then) has variables of its own for that version,
+        the others are today's (unchanged, as an attacker who keeps both releases knows)."""
+        out = {}
+        for i in range(a, b + 1):
+            if i not in then:
+                out.update(self.expr(i, i, dim, raws))
+                continue
+            block = self._old_block(i, then[i])
+            names = [("T",)] if dim is None else [(dim, c) for c in raws]
+            out.update({block[nm]: 1.0 for nm in names if nm in block})
+        return out
+
+    def _old_block(self, i: int, h: str) -> dict:
+        """Month i's variables as of version h (made once): its total and every raw category,
+        the breakdowns adding up to the total, as today's do."""
+        block = self.old.get((i, h))
+        if block is None:
+            t = self.table
+            names = [("T",)] + [(d, c) for d, cats in self.raw.items() for c in cats]
+            block = {nm: t.n_vars + j for j, nm in enumerate(names)}
+            t.n_vars += len(names)
+            for d, cats in self.raw.items():
+                coef = {block[(d, c)]: 1.0 for c in cats}
+                coef[block[("T",)]] = -1.0
+                t.rows.append((coef, 0.0, 0.0))
+            self.old[(i, h)] = block
+        return block
 
     def value(self, coef: dict) -> int:
         inv = getattr(self, "_inv", None)
@@ -201,9 +236,11 @@ def add_row(t: Linked, coef: dict, lo: float, hi: float) -> None:
     t.rows.append((coef, lo if lo != INF else np.inf, hi if hi != INF else np.inf))
 
 
-def family_table(con, name: str, fy: int, today: dt.date, k: int, past: list[dict]) -> FamilyTable:
+def family_table(con, name: str, fy: int, today: dt.date, k: int, past: list[dict],
+                 hkey: bytes | None = None) -> FamilyTable:
     """The linked table of one family: cells for its External spans, rows for what is known,
-    earlier releases (`past`, the ledger's lines of this family) among them."""
+    earlier releases (`past`, the ledger's lines of this family) among them. `hkey`: the
+    database's key, for the months' digests (month_digests)."""
     fam = FAMILIES[name]
     month0 = periods.fiscal_year(fy).start
     m = months_done(fy, today)
@@ -253,14 +290,35 @@ def family_table(con, name: str, fy: int, today: dt.date, k: int, past: list[dic
                     rest = [r for o in cats if o != c for r in members[(d, o)]]
                     coef = ft.expr(s.a, s.b, d, rest)
                     t.latent.append(Cell((name, (s.a, s.b), d, f"not {c}"), coef, ft.value(coef)))
+    ft.raw = raw
+    ft.digests = month_digests(name, exact, n, hkey)
     _past_rows(ft, fy, past, k)
     return ft
+
+
+def month_digests(name: str, exact: dict, n: int, key: bytes | None) -> list[str] | None:
+    """Per month of the table, a digest of every exact cell of the family in it: a later release
+    tells by it which months have changed since an earlier one (a corrected file). Keyed
+    (HMAC with the database's key): the ledger beside the database must not let anyone test
+    guesses at a hidden count against it. None without a key (then no month counts as changed)."""
+    if key is None:
+        return None
+    by_month: list[list] = [[] for _ in range(n)]
+    for cell, v in exact.items():
+        if v and cell[-1] < n:
+            by_month[cell[-1]].append((cell[:-1], int(v)))
+    return [hmac.new(key, repr(("shop-month-v1", name, sorted(cells))).encode(), hashlib.sha256).hexdigest()[:16]
+            for cells in by_month]
 
 
 def _past_rows(ft: FamilyTable, fy: int, past: list[dict], k: int) -> None:
     """Each earlier release still true of today's data is a row; a cell shown then as the number
     it still is stays shown (hiding it now would hide nothing). One that late data changed is a
-    revision: both values are public, and the old one is a fact about older data, not a row."""
+    revision: both values are public. Every line made when some of its months were other than
+    today (their digests then, `v`, differ) is also a row over those months as they were: the
+    attacker keeps the old release too, and its months that have not changed are today's. So a
+    corrected June can no longer move the hidden cell of a quarter from May to June and give
+    April as the old quarter less the old June less the May shown now (helper-24)."""
     by_expr = {}
     for c in ft.table.cells:
         by_expr.setdefault(tuple(sorted(c.coef)), c)
@@ -274,6 +332,9 @@ def _past_rows(ft: FamilyTable, fy: int, past: list[dict], k: int) -> None:
         if not coef:
             continue
         lo, hi = float(e["lo"]), INF if e["hi"] is None else float(e["hi"])
+        then = _changed_since(ft, a, b, e.get("v"))
+        if then:
+            add_row(ft.table, ft.expr_then(a, b, e.get("dim"), e.get("members"), then), lo, hi)
         v = ft.value(coef)
         cell = by_expr.get(tuple(sorted(coef)))
         if not lo <= v <= hi:
@@ -287,6 +348,15 @@ def _past_rows(ft: FamilyTable, fy: int, past: list[dict], k: int) -> None:
             # and known to be small only as far as the row above says (`w` then: at least 1)
             ft.table.latent.append(Cell((ft.name, (a, b), e.get("dim"), "released " + e["from"]), coef, v,
                                         small_known=False))
+
+
+def _changed_since(ft: FamilyTable, a: int, b: int, v) -> dict:
+    """{month: its digest then} for the months a..b of a ledger line whose cells have changed
+    since (`v`: the line's digests, one per month); {} for a line without them (written before
+    digests) or a table without them (no key)."""
+    if not v or ft.digests is None or len(v) != b - a + 1:
+        return {}
+    return {i: h for i, h in zip(range(a, b + 1), v) if i >= len(ft.digests) or ft.digests[i] != h}
 
 
 def people_table(ind: str, keys: list[tuple], exact: dict, past: list[dict], fy: int,

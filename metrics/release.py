@@ -25,7 +25,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from shop import ledger, periods, settings
+from shop import ledger, periods, privacy, settings
 from shop.periods import Period
 from . import db, indicators, release_cache, suppress
 from .indicators import REGISTRY
@@ -49,9 +49,10 @@ class Released:
     people: dict          # (indicator, (a, b)) -> released distinct count
     regular: list         # the spans (a, b) every indicator is released for
     revised: list = field(default_factory=list)   # cells released earlier with another value
+    digests: dict = field(default_factory=dict)   # family -> per month, its keyed digest (the ledger's `v`)
 
 
-_RELEASED_FIELDS = ("fy", "cells", "merged", "categories", "people", "regular", "revised")
+_RELEASED_FIELDS = ("fy", "cells", "merged", "categories", "people", "regular", "revised", "digests")
 
 
 # Bounds across tables, from the definitions: (people indicator, family, its dimension and
@@ -79,8 +80,9 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
     """The released table of one fiscal year, protected against itself and `past` (ledger lines)."""
     past = ledger.entries(path) if past is None else past
     regular = spans(fy, today)
-    cells, merged, categories, revised = {}, {}, {}, []
+    cells, merged, categories, revised, digests = {}, {}, {}, [], {}
     has = months_done(fy, today) > 0 and db.has_data(path)
+    hkey = privacy.load_key(path, create=False) if has else None
     with (db.connect(path) if has else _null()) as con:
         # 1. each family alone, against its own cells and every earlier release
         tables = {}
@@ -100,7 +102,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
                 for s in fam_spans:
                     cells[(name, (s.a, s.b), None, None)] = 0
                 continue
-            ft = family_table(con, name, fy, today, k, _past(past, fy, "family", name))
+            ft = family_table(con, name, fy, today, k, _past(past, fy, "family", name), hkey)
             n = sum(1 for v in ft.var if v[0] == "T")
             for key, lo in PUBLIC_FLOORS.get(name, lambda ex, k: {})(exact_by_span, k).items():
                 if key[1] < n:
@@ -175,9 +177,11 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
             for c in ft.table.cells:
                 cells[c.key] = mark(c, k) if FAMILIES[name].disclosive else c.value
             revised += ft.revised
+            if ft.digests is not None:
+                digests[name] = ft.digests
     if not has:
         people = {(i, key): 0 for i in PEOPLE for key in [(s.a, s.b) for s in regular]}
-    return Released(fy, cells, merged, categories, people, [(s.a, s.b) for s in regular], revised)
+    return Released(fy, cells, merged, categories, people, [(s.a, s.b) for s in regular], revised, digests)
 
 
 def exact_cells(con, fy: int, today: dt.date) -> dict:
@@ -689,8 +693,12 @@ def _record_items(rel: Released, k: int) -> list[dict]:
             members = rel.merged.get((fam, dim), [])
         else:
             members = [cat]
-        out.append({"table": "family", "what": fam, "from": month[a], "to": month[b],
-                    "dim": dim, "members": members, "lo": lo, "hi": None if hi == float("inf") else hi})
+        it = {"table": "family", "what": fam, "from": month[a], "to": month[b],
+              "dim": dim, "members": members, "lo": lo, "hi": None if hi == float("inf") else hi}
+        dg = rel.digests.get(fam)
+        if dg is not None and b < len(dg):   # what its months were, so a later release knows a change
+            it["v"] = dg[a:b + 1]
+        out.append(it)
     for (ind, (a, b)), v in rel.people.items():
         lo, hi = bounds_of(v, k)
         out.append({"table": "people", "what": ind, "from": month[a], "to": month[b],

@@ -52,8 +52,10 @@ def index_of(fy: int, month: str) -> int | None:
 
 
 def _key(e: dict) -> tuple:
+    # `v`: the digests of the months the figure was made of; the same figure given again after a
+    # correction changed its months is a fact about other data, so a line of its own
     return (e["table"], e["what"], e["from"], e["to"], e.get("dim"), tuple(e.get("members") or ()),
-            e["lo"], e["hi"])
+            e["lo"], e["hi"], tuple(e.get("v") or ()))
 
 
 _READ: dict = {}   # path -> (signature, lines, their keys): a file is parsed again only when it changed
