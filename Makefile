@@ -69,7 +69,8 @@ test-tools:
 # dashboard and databases are built once).
 READER_TESTS := tests/test_load.py tests/test_read.py tests/test_validate.py tests/test_formats.py \
 	tests/test_account.py tests/test_sheets.py tests/test_overlap.py tests/test_values.py \
-	tests/test_privacy_screen.py tests/test_load_path.py tests/test_reliability.py tests/test_inbox.py
+	tests/test_privacy_screen.py tests/test_load_path.py tests/test_reliability.py tests/test_inbox.py \
+	tests/test_workbook_faults.py
 READERS_LIST := .pytest-readers
 PYTEST_WORKERS ?= 2
 # A hung test fails on its own (with its stack) after this many seconds; the rest still run.

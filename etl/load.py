@@ -55,14 +55,16 @@ _MARK = re.compile(r"[\s_\-]*(\(\d+\)|v(?:er(?:sion)?)?[\s_]*\d+|corrected|corre
 
 
 def version_key(path: Path) -> tuple:
-    """Sort key that puts a file before its corrected copies, so the copy loads last and replaces it."""
+    """Sort key that puts a file before its corrected copies, so the copy loads last and replaces it.
+    Of two that only the extension (or case) tells apart (`outreach March.xlsx` saved again as
+    `outreach March.ods`), the older loads first, so the newer replaces it: never the name's order."""
     stem = re.sub(r"^copy of\s+", "", path.stem, flags=re.I)
     marks, number = 0, 0
     while (m := _MARK.search(stem)) and m.start() > 0:
         marks += 1
         number = max(number, int((re.findall(r"\d+", m.group(1)) or ["0"])[0]))
         stem = stem[:m.start()]
-    return (str(path.parent), stem.strip().lower(), marks, number, path.name)
+    return (str(path.parent), stem.strip().lower(), marks, number, _mtime(path), path.name)
 
 
 # Folders that keep the past in a shared inbox: their files are earlier versions or copies.

@@ -567,6 +567,92 @@ def _serial_epoch(data: bytes) -> dt.date | None:
     return dt.date(1904, 1, 1) if re.search(rb'date1904="(1|true)"', book) else None
 
 
+_ODS = {"table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+        "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+        "calcext": "urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0",
+        "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0"}
+_ODS_ERROR = re.compile(r"#[A-Z0-9/]+[!?]?|Err:\d{3}")
+
+
+def _ods_extras(data: bytes) -> tuple[dict, dict, dt.date | None]:
+    """What python-calamine does not give of an .ods workbook, from its content.xml: ({sheet:
+    [(row, column, error text)]}, {sheet: [(first row, last row, column)] merged down}, day 0 of
+    its date serials when not the usual 30 December 1899). 0-based, as calamine's grid. Read only
+    when the XML holds an error cell, a merge or another day 0."""
+    import zipfile
+    from xml.etree import ElementTree as ET
+    errors: dict = {}
+    merged: dict = {}
+    epoch = None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            xml = z.read("content.xml")
+    except Exception:
+        return errors, merged, epoch
+    null = re.search(rb'<table:null-date\b[^>]*table:date-value="(\d{4})-(\d{2})-(\d{2})', xml)
+    if null and null.groups() != (b"1899", b"12", b"30"):
+        epoch = dt.date(*(int(g) for g in null.groups()))
+    if b'value-type="error"' not in xml and b"number-rows-spanned" not in xml and b"Err:" not in xml:
+        return errors, merged, epoch
+    t = "{%s}" % _ODS["table"]
+    vt_calc, vt_office = "{%s}value-type" % _ODS["calcext"], "{%s}value-type" % _ODS["office"]
+    sheet, r = None, 0
+    try:
+        for ev, el in ET.iterparse(io.BytesIO(xml), events=("start", "end")):
+            if el.tag == t + "table":
+                if ev == "start":
+                    sheet, r = el.get(t + "name"), 0
+                continue
+            if el.tag != t + "table-row" or ev != "end":
+                continue
+            c, reps = 0, int(el.get(t + "number-rows-repeated", "1"))
+            for cell in el:
+                n = int(cell.get(t + "number-columns-repeated", "1"))
+                if cell.tag == t + "table-cell":
+                    shown = "".join(cell.itertext()).strip()
+                    is_error = cell.get(vt_calc) == "error" or (
+                        cell.get(vt_office) in (None, "string") and cell.get("{%s}formula" % _ODS["table"])
+                        and _ODS_ERROR.fullmatch(shown))
+                    if is_error:
+                        for i in range(reps if reps < 1000 else 1):
+                            errors.setdefault(sheet, []).extend((r + i, c + j, shown or "#ERROR") for j in range(n))
+                    span = int(cell.get(t + "number-rows-spanned", "1"))
+                    if span > 1:
+                        merged.setdefault(sheet, []).extend((r, r + span - 1, c + j) for j in range(n))
+                c += n
+            r += reps
+            el.clear()
+    except ET.ParseError:
+        return {}, {}, epoch   # calamine's reading stands; a damaged workbook is said there
+    return errors, merged, epoch
+
+
+def _xls_extras(data: bytes) -> tuple[dict, dt.date | None]:
+    """What python-calamine does not give of an old .xls workbook (xlrd reads it): ({sheet: [(row,
+    column, error text)]}, day 0 of its date serials in the 1904 system, else None)."""
+    import xlrd
+    errors: dict = {}
+    try:
+        book = xlrd.open_workbook(file_contents=data, on_demand=True)
+    except Exception:
+        return errors, None
+    try:
+        epoch = dt.date(1904, 1, 1) if book.datemode == 1 else None
+        for name in book.sheet_names():
+            sh = book.sheet_by_name(name)
+            for r in range(sh.nrows):
+                for c, kind in enumerate(sh.row_types(r)):
+                    if kind == xlrd.XL_CELL_ERROR:
+                        errors.setdefault(name, []).append(
+                            (r, c, xlrd.error_text_from_code.get(sh.cell_value(r, c), "#ERROR")))
+            book.unload_sheet(name)
+    except Exception:
+        return {}, None
+    finally:
+        book.release_resources()
+    return errors, epoch
+
+
 def _merged_down(wb, sheet: str) -> list[tuple[int, int, int]]:
     """(first row, last row, column) of each cell merged over several rows, 0-based: a person reads
     its value in every row it spans."""
@@ -580,8 +666,13 @@ def _merged_down(wb, sheet: str) -> list[tuple[int, int, int]]:
 def _read_book(name: str, suffix: str, data: bytes, forced: LogType | None) -> Read:
     """Every sheet whose header fits its log type, and a note for each sheet that is not read."""
     wb, names = _open_book(name, suffix, data)
-    errors = _error_cells(data) if suffix in (".xlsx", ".xlsm") else {}
-    epoch = _serial_epoch(data) if suffix in (".xlsx", ".xlsm") else None
+    errors, epoch, merges = {}, None, None   # merges: None = calamine's own (.xlsx, .xls)
+    if suffix in (".xlsx", ".xlsm"):
+        errors, epoch = _error_cells(data), _serial_epoch(data)
+    elif suffix == ".ods":   # calamine gives neither its errors nor its merges
+        errors, merges, epoch = _ods_extras(data)
+    elif suffix == ".xls":
+        errors, epoch = _xls_extras(data)
     by_file = (forced.name,) if forced else log_types_named(Path(name).stem)
     out = Read([])
     for number, sheet in enumerate(names, 1):
@@ -619,7 +710,8 @@ def _read_book(name: str, suffix: str, data: bytes, forced: LogType | None) -> R
             out.items.append(SheetNote(name, sheet, status, problem))
             continue
         digest = hashlib.sha256(repr(rows).encode()).hexdigest()
-        t = _table(name, sheet, lt, rows, digest, raw, _merged_down(wb, sheet), epoch)
+        t = _table(name, sheet, lt, rows, digest, raw,
+                   _merged_down(wb, sheet) if merges is None else merges.get(sheet, []), epoch)
         t.how = "; ".join(filter(None, [how, t.how, f"{only_errors} row(s) of nothing but Excel error cells "
                                                      "(#N/A, #REF!) read as blank" if only_errors else ""]))
         out.items.append(t)

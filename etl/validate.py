@@ -25,7 +25,10 @@ from .read import RawTable, Refused
 _YES = ["yes", "y", "true", "1", "x"]
 _NO = ["no", "n", "false", "0"]
 _PARSE_DATES = (Path(__file__).parent / "sql" / "parse_dates.sql").read_text()
-_EXCEL_ERROR = r"#(N/A|REF!|DIV/0!|VALUE!|NAME\?|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA|FIELD!|BLOCKED!|CONNECT!|BUSY!|UNKNOWN!)"
+# Excel's error values, and LibreOffice's (Err:502, #NAME?, ...); #ERROR is what the reader puts
+# for an error cell whose text the workbook did not keep
+_EXCEL_ERROR = (r"#(N/A|REF!|DIV/0!|VALUE!|NAME\?|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA|FIELD!|BLOCKED!|CONNECT!"
+                r"|BUSY!|UNKNOWN!|ERROR)|Err:\d{3}")
 # A value this close to a whole number is that number (Excel stores a computed 85 as 85.00000000000001).
 WHOLE_TOLERANCE = 1e-9
 
@@ -92,6 +95,17 @@ def decide_date_order(dmy: bool, mdy: bool, ambiguous: bool) -> str | Refused | 
 
 
 def _exprs(f, lt: LogType, order: str | None, params: list, today: dt.date):
+    """_field_exprs, with an Excel error value (a cell of a workbook, or a CSV Excel saved) said as
+    such in every field, before what the field's own checks would say of it (`not a number`)."""
+    parse, err, pre = _field_exprs(f, lt, order, params, today)
+    v = f'"{f.name}"'
+    params += [_EXCEL_ERROR, "an Excel error value such as #N/A (fix the formula)"]
+    err = (f"case when {v} is not null and regexp_full_match({v}, ${len(params) - 1}) then ${len(params)} "
+           f"else ({err}) end")
+    return parse, err, pre
+
+
+def _field_exprs(f, lt: LogType, order: str | None, params: list, today: dt.date):
     """(parse SQL, error SQL, number SQL or None) for one field; v is the trimmed text value. A
     number field's number is computed once per value as column _num (from the third SQL) and
     not written out again in every test: that made a statement DuckDB took 50 ms to plan."""
@@ -157,9 +171,7 @@ def _exprs(f, lt: LogType, order: str | None, params: list, today: dt.date):
             err += f"when {snapped} > {bind(f.hi)} then {bind(_range(f))} "
         return parse, err + "end", pre
     if f.kind == TEXT:
-        # an Excel error (a cell of a workbook, or a CSV Excel saved) is not text anyone typed
-        err = (f"case {missing} when regexp_full_match({v}, {bind(_EXCEL_ERROR)}) then "
-               f"{bind('an Excel error value such as #N/A (fix the formula)')} ")
+        err = f"case {missing} "   # an Excel error value: _exprs
         if f.max_len:
             err += f"when length({v}) > {bind(f.max_len)} then {bind(f'longer than {f.max_len} characters')} "
         err += f"when f_{f.name}.reason is not null then f_{f.name}.reason "
