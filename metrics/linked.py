@@ -148,8 +148,10 @@ def _fold(df: pd.DataFrame, fam: str, dim: str, k: int) -> tuple[dict, list]:
     return mapping, sorted(merged)
 
 
-def _people_counts(con, regular: list[Span], today: dt.date) -> dict:
-    """{(a, b): {people indicator: distinct people, 'friday.sessions': sessions}} for every span."""
+def _people_counts(con, regular: list[Span], today: dt.date, months: dict | None = None) -> dict:
+    """{(a, b): {people indicator: distinct people, 'friday.sessions': sessions}} for every span;
+    `months`, when given, gets {indicator: {first day of a month: (people, xor of their keys'
+    hashes)}} for the months of the spans (people_digests)."""
     for s in regular:  # people.sql counts by month: every span must be whole months
         if s.period.start.day != 1 or (s.period.end + dt.timedelta(days=1)).day != 1:
             raise AssertionError(f"a released span that is not whole months: {s.period}")
@@ -159,6 +161,10 @@ def _people_counts(con, regular: list[Span], today: dt.date) -> dict:
     out = {(s.a, s.b): {i: 0 for i in PEOPLE} | {"friday.sessions": 0} for s in regular}
     by_dates = {(s.period.start, s.period.end): (s.a, s.b) for s in regular}
     for r in df.itertuples():
+        if pd.isna(r.e):   # a month's people as a set
+            if months is not None:
+                months.setdefault(r.ind, {})[pd.Timestamp(r.s).date()] = (int(r.people), int(r.mix))
+            continue
         key = by_dates[(pd.Timestamp(r.s).date(), pd.Timestamp(r.e).date())]
         out[key][r.ind] = int(r.days if r.ind == "friday.sessions" else r.people)
     return out
@@ -296,6 +302,16 @@ def family_table(con, name: str, fy: int, today: dt.date, k: int, past: list[dic
     return ft
 
 
+def people_digests(fy: int, months: dict, key: bytes | None) -> dict:
+    """{people indicator: per month of the fiscal year, a keyed digest of the set of its people}
+    (from _people_counts' `months`); {} without a key. As month_digests, for the people tables."""
+    if key is None:
+        return {}
+    first = [periods.add_months(periods.fiscal_year(fy).start, i) for i in range(12)]
+    return {ind: [hmac.new(key, repr(("shop-people-v1", ind, months.get(ind, {}).get(m))).encode(),
+                           hashlib.sha256).hexdigest()[:16] for m in first] for ind in PEOPLE}
+
+
 def month_digests(name: str, exact: dict, n: int, key: bytes | None) -> list[str] | None:
     """Per month of the table, a digest of every exact cell of the family in it: a later release
     tells by it which months have changed since an earlier one (a corrected file). Keyed
@@ -350,6 +366,43 @@ def _past_rows(ft: FamilyTable, fy: int, past: list[dict], k: int) -> None:
                                         small_known=False))
 
 
+def _people_then(t: Linked, all_keys: list, pos: dict, past_keys: list, digests: list | None) -> None:
+    """Earlier releases made when some months' people were others (a corrected file): each such
+    release's counts are rows over the spans as they were then, a variable per span and version,
+    with the rows every set of people counts obeys among that release's spans and today's spans
+    whose months have not changed (those are today's variables: the attacker keeps both)."""
+    if not digests:
+        return
+    worlds: dict = {}   # release id -> {month: its digest then, where it differs from today's}
+    lines = []
+    for (a, b), e in past_keys:
+        v = e.get("v")
+        if not v or len(v) != b - a + 1:
+            continue
+        then = {i: h for i, h in zip(range(a, b + 1), v) if digests[i] != h}
+        worlds.setdefault(e.get("rid"), {}).update(then)
+        lines.append(((a, b), e))
+    old: dict = {}   # (span, its changed months' digests then) -> variable
+    for rid, changed in worlds.items():
+        if not changed:
+            continue
+        mine = [(key, e) for key, e in lines if e.get("rid") == rid]
+        col = {key: pos[key] for key in all_keys if not any(i in changed for i in range(key[0], key[1] + 1))}
+        for key, _ in mine:
+            then = tuple((i, changed[i]) for i in range(key[0], key[1] + 1) if i in changed)
+            if then:
+                if (key, then) not in old:
+                    old[(key, then)] = t.n_vars
+                    t.n_vars += 1
+                col[key] = old[(key, then)]
+        _people_structure(t, list(col), col, today_vars=frozenset(pos.values()))
+        today_vars = set(pos.values())
+        for key, e in mine:
+            if col[key] not in today_vars:   # (a line of unchanged months is a row of today's already)
+                lo, hi = float(e["lo"]), INF if e["hi"] is None else float(e["hi"])
+                add_row(t, {col[key]: 1.0}, lo, hi)
+
+
 def _changed_since(ft: FamilyTable, a: int, b: int, v) -> dict:
     """{month: its digest then} for the months a..b of a ledger line whose cells have changed
     since (`v`: the line's digests, one per month); {} for a line without them (written before
@@ -359,20 +412,12 @@ def _changed_since(ft: FamilyTable, a: int, b: int, v) -> dict:
     return {i: h for i, h in zip(range(a, b + 1), v) if i >= len(ft.digests) or ft.digests[i] != h}
 
 
-def people_table(ind: str, keys: list[tuple], exact: dict, past: list[dict], fy: int,
-                 k: int = 10) -> tuple[Linked, dict]:
-    """A people indicator's table over spans (released ones and earlier releases' spans): each
-    whole has no more people than its parts together, and no fewer than any part."""
-    past_keys = []
-    for e in past:
-        a, b = ledger.index_of(fy, e["from"]), ledger.index_of(fy, e["to"])
-        if a is not None and b is not None and a <= b:
-            past_keys.append(((a, b), e))
-    all_keys = list(dict.fromkeys(keys + [key for key, _ in past_keys]))
-    pos = {key: j for j, key in enumerate(all_keys)}
-    t = Linked(len(all_keys), roundable=frozenset({ind}))
-    for key in keys:
-        t.cells.append(Cell((ind, key, None, None), {pos[key]: 1.0}, int(exact[key].get(ind) or 0)))
+def _people_structure(t: Linked, all_keys: list, pos: dict, today_vars: frozenset = frozenset()) -> list:
+    """The rows every set of people counts obeys, over the spans all_keys (variable pos[span]):
+    the whole has no more people than its parts together, no fewer than any part, and two
+    overlapping spans no more together than apart. A row only over today_vars is not added (the
+    caller has it). The tilings (whole, parts) found."""
+    rows_before = len(t.rows)
     tilings = []  # (whole, parts that tile it)
     for (a, b) in all_keys:
         if a == b:
@@ -407,6 +452,30 @@ def people_table(ind: str, keys: list[tuple], exact: dict, past: list[dict], fy:
             if a < c <= b < d and (a, d) in pos and (c, b) in pos:
                 t.rows.append(({pos[(a, d)]: 1.0, pos[(c, b)]: 1.0, pos[(a, b)]: -1.0, pos[(c, d)]: -1.0},
                                -np.inf, 0.0))
+    if today_vars:
+        t.rows[rows_before:] = [r for r in t.rows[rows_before:] if not set(r[0]) <= today_vars]
+    return tilings
+
+
+def people_table(ind: str, keys: list[tuple], exact: dict, past: list[dict], fy: int,
+                 k: int = 10, digests: list | None = None) -> tuple[Linked, dict]:
+    """A people indicator's table over spans (released ones and earlier releases' spans): each
+    whole has no more people than its parts together, and no fewer than any part. `digests`: per
+    month, the digest of its people as a set (people_digests): an earlier release made when some
+    months' people were others is kept over variables of its own for those spans (as
+    FamilyTable.expr_then does for a family)."""
+    past_keys = []
+    for e in past:
+        a, b = ledger.index_of(fy, e["from"]), ledger.index_of(fy, e["to"])
+        if a is not None and b is not None and a <= b:
+            past_keys.append(((a, b), e))
+    all_keys = list(dict.fromkeys(keys + [key for key, _ in past_keys]))
+    pos = {key: j for j, key in enumerate(all_keys)}
+    t = Linked(len(all_keys), roundable=frozenset({ind}))
+    for key in keys:
+        t.cells.append(Cell((ind, key, None, None), {pos[key]: 1.0}, int(exact[key].get(ind) or 0)))
+    tilings = _people_structure(t, all_keys, pos)
+    _people_then(t, all_keys, pos, past_keys, digests)
     cells = {c.key[1]: c for c in t.cells}
     given = set()   # spans whose count an earlier release gave exactly
     for key, e in past_keys:

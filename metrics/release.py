@@ -31,7 +31,7 @@ from . import db, indicators, release_cache, suppress
 from .indicators import REGISTRY
 from .linked import (ALL, FAMILIES, INDICATOR_CELLS, KEEP, MEASURE_CELLS, OTHERS, PEOPLE, PUBLIC_FLOORS,  # noqa: F401
                      RATE_PARTS, Family, add_row, bounds_of, family_rows, family_table, people_table,
-                     _people_counts)
+                     _people_counts, people_digests)
 from .protect import Auditor, Cell, Linked, cell_bounds, mark, protect  # noqa: F401
 from .spans import (NotExternal, Span, comparisons, current_fy, external_rule, external_span,  # noqa: F401
                     months_done, span_or_raise, spans, ytd)
@@ -83,6 +83,11 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
     cells, merged, categories, revised, digests = {}, {}, {}, [], {}
     has = months_done(fy, today) > 0 and db.has_data(path)
     hkey = privacy.load_key(path, create=False) if has else None
+    if has and hkey is None and any(e.get("v") for e in past if ledger.index_of(fy, e["from"]) is not None):
+        # the months' digests of earlier releases cannot be compared: a corrected month could not be
+        # told, and the old and new releases together could pin a small count (fails closed)
+        raise ledger.LedgerError(f"the database's key is missing ({privacy.key_source(path)}), so what was "
+                                 "released before cannot be checked against corrected data: restore the key")
     with (db.connect(path) if has else _null()) as con:
         # 1. each family alone, against its own cells and every earlier release
         tables = {}
@@ -92,8 +97,11 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
                 a, b = ledger.index_of(fy, e["from"]), ledger.index_of(fy, e["to"])
                 if a is not None and b is not None and a <= b:
                     people_spans.setdefault((a, b), Span(fy, a, b))
-        exact_by_span = _people_counts(con, list(people_spans.values()), today) if has else \
+        people_months: dict = {}
+        exact_by_span = _people_counts(con, list(people_spans.values()), today, people_months) if has else \
             {key: {} for key in people_spans}
+        by_people = people_digests(fy, people_months, hkey) if has else {}
+        digests.update({f"people/{i}": d for i, d in by_people.items()})
         for name, fam in FAMILIES.items():
             fam_spans = spans(fy, today, fam.quarters_only)
             if not has or not fam_spans:
@@ -128,7 +136,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
         reach = _family_reach(tables, keys, k)
 
         def build(ind):
-            t, pos = people_table(ind, keys, exact_by_span, _past(past, fy, "people", ind), fy, k)
+            t, pos = people_table(ind, keys, exact_by_span, _past(past, fy, "people", ind), fy, k, by_people.get(ind))
             known = _worked_out(said, people_tables, k, memo)
             for key in keys:
                 _cross_people(t, pos, ind, key, shown, people, exact_by_span, k, known, new, reach)
@@ -701,8 +709,12 @@ def _record_items(rel: Released, k: int) -> list[dict]:
         out.append(it)
     for (ind, (a, b)), v in rel.people.items():
         lo, hi = bounds_of(v, k)
-        out.append({"table": "people", "what": ind, "from": month[a], "to": month[b],
-                    "dim": None, "members": None, "lo": lo, "hi": None if hi == float("inf") else hi})
+        it = {"table": "people", "what": ind, "from": month[a], "to": month[b],
+              "dim": None, "members": None, "lo": lo, "hi": None if hi == float("inf") else hi}
+        dg = rel.digests.get(f"people/{ind}")
+        if dg is not None:
+            it["v"] = dg[a:b + 1]
+        out.append(it)
     return out
 
 

@@ -42,6 +42,18 @@ def at(monkeypatch, day: dt.date) -> None:
     assert settings.today() == day
 
 
+def whole_range(h, cost: np.ndarray) -> tuple[int, int]:
+    """The least and the greatest whole value of cost . x the attacker's program allows."""
+    ends = []
+    for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
+        h.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), cost)
+        h.changeObjectiveSense(sense)
+        h.run()
+        assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        ends.append(h.getInfo().objective_function_value)
+    return math.ceil(ends[0] - 1e-6), math.floor(ends[1] + 1e-6)
+
+
 def pinned(releases: list[tuple[dict, set]], fy: int) -> list[str]:
     """Every cell of the contacts family shown `<10` in any release whose feasible range, given all
     releases, has fewer than 3 whole values. releases: (cells, months changed since this release,
@@ -83,17 +95,10 @@ def pinned(releases: list[tuple[dict, set]], fy: int) -> list[str]:
         h.addRow(lo, hi if hi != np.inf else highspy.kHighsInf, len(idx), idx, np.array([coef[j] for j in idx]))
     out = []
     for era, span, dim, cat, coef in small:
-        ends = []
-        for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
-            cost = np.zeros(n)
-            for j, w in coef.items():
-                cost[j] = w
-            h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
-            h.changeObjectiveSense(sense)
-            h.run()
-            assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
-            ends.append(h.getInfo().objective_function_value)
-        lo, hi = math.ceil(ends[0] - 1e-6), math.floor(ends[1] + 1e-6)
+        cost = np.zeros(n)
+        for j, w in coef.items():
+            cost[j] = w
+        lo, hi = whole_range(h, cost)
         if hi - lo < 2:
             out.append(f"release {era}: {span} {dim or 'total'} {cat or ''} is {lo}..{hi}")
     return out
@@ -144,3 +149,105 @@ def test_the_attacker_here_pins_what_the_engine_released_before_months_had_versi
               ("contacts", (2, 2), None, None): "x", ("contacts", q, None, None): 26}
     assert pinned([(first, {2}), (second, set())], 2025) == ["release 0: (0, 0) total  is 3..3",
                                                               "release 1: (0, 0) total  is 3..3"]
+
+
+def _bounds(v) -> tuple[float, float]:
+    if isinstance(v, str) and v.startswith("≈"):
+        n = int(v[1:].replace(",", ""))
+        return n - 5, n + 4
+    if isinstance(v, str):
+        return {"x": (K, np.inf), "w": (1, np.inf)}.get(v, (1, K - 1))
+    return v, v
+
+
+def people_pinned(first: dict, second: dict, ind: str, changed: set, months: int = 3) -> list[str]:
+    """The people of a quarter released before and after a correction, in the full model of
+    distinct people: a person is the set of months they came in (a variable per set and release);
+    the months the correction did not touch are the same in both: for every non-empty set of those
+    months, as many people came in exactly those of them before as after. Every count released
+    `<10` (before or after) must keep 3 values."""
+    sets = list(range(1, 2 ** months))
+    kept = sum(1 << i for i in range(months) if i not in changed)
+    n = 2 * len(sets)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.addVars(n, np.zeros(n), np.full(n, highspy.kHighsInf))
+
+    def meets(era, a, b):
+        span = (2 ** (b + 1) - 1) ^ (2 ** a - 1)
+        return [era * len(sets) + j for j, s in enumerate(sets) if s & span]
+
+    for q in range(1, 2 ** months):
+        if q & kept != q:
+            continue
+        cols = [j for j, s in enumerate(sets) if s & kept == q]
+        idx = np.array(cols + [len(sets) + j for j in cols], dtype=np.int32)
+        h.addRow(0.0, 0.0, len(idx), idx, np.array([1.0] * len(cols) + [-1.0] * len(cols)))
+    small = []
+    for era, released in enumerate((first, second)):
+        for (i, (a, b)), v in released.items():
+            if i != ind or b >= months:
+                continue
+            lo, hi = _bounds(v)
+            idx = np.array(meets(era, a, b), dtype=np.int32)
+            h.addRow(float(lo), hi if hi != np.inf else highspy.kHighsInf, len(idx), idx, np.ones(len(idx)))
+            if v == "<10":
+                small.append((era, (a, b), idx))
+    out = []
+    for era, span, idx in small:
+        cost = np.zeros(n)
+        cost[idx] = 1.0
+        lo, hi = whole_range(h, cost)
+        if hi - lo < 2:
+            out.append(f"release {era}: {ind} {span} is {lo}..{hi}")
+    return out
+
+
+def visits(y: int, m: int, codes: list[str]) -> list[dict]:
+    return [{"contact_date": dt.date(y, m, 1 + i % 28).isoformat(), "client_code": c, "contact_mode": "street",
+             "worker_group": "outdoor", "new_contact": "", "services": "one_to_one", "minutes": "30"}
+            for i, c in enumerate(codes)]
+
+
+PEOPLE_CASES = {
+    # each person comes once: April 3, May 12, June 15, then June's file loses 4 (helper-24's case)
+    "once each": ([f"QA{i:02d}A" for i in range(3)], [f"QB{i:02d}B" for i in range(12)],
+                  [f"QC{i:02d}C" for i in range(15)], 11),
+    # two of April's three come back in June; the correction removes one of them and three others
+    "some come back": ([f"QA{i:02d}A" for i in range(3)], [f"QB{i:02d}B" for i in range(12)],
+                       ["QA00A", "QA01A"] + [f"QC{i:02d}C" for i in range(13)], 11),
+}
+
+
+@pytest.mark.parametrize("case", list(PEOPLE_CASES))
+def test_a_correction_does_not_let_the_old_and_new_people_counts_pin_a_small_count(case, tmp_path, monkeypatch):
+    april, may, june, kept = PEOPLE_CASES[case]
+    inbox, db = tmp_path / "inbox", tmp_path / "shop.duckdb"
+    for m, codes in ((4, april), (5, may), (6, june)):
+        write_rows(inbox / f"outreach_2025-{m:02d}.csv", "outreach", visits(2025, m, codes))
+    at(monkeypatch, dt.date(2025, 7, 3))
+    assert all(o.status == "loaded" for o in load([inbox], db, say=lambda *_: None))
+    at(monkeypatch, dt.date(2025, 7, 5))
+    first = dict(release.year(2025, db, dt.date(2025, 7, 5)).people)
+    write_rows(inbox / "outreach_2025-06.csv", "outreach", visits(2025, 6, june[1:kept + 1]))
+    at(monkeypatch, dt.date(2025, 7, 6))
+    assert [o.status for o in load([inbox / "outreach_2025-06.csv"], db, say=lambda *_: None)] == ["replaced"]
+    second = dict(release.year(2025, db, dt.date(2025, 7, 6)).people)
+    for ind in ("outreach.people", "program.people"):
+        assert people_pinned(first, second, ind, {2}) == []
+
+
+def test_without_the_key_nothing_is_released_once_the_ledger_has_digests(tmp_path, monkeypatch):
+    """The months' digests are keyed: with the key gone, a corrected month cannot be told from
+    an unchanged one, so the External table is not released (as when the ledger cannot be written)."""
+    inbox, db = tmp_path / "inbox", tmp_path / "shop.duckdb"
+    for m, n in ((4, 3), (5, 12), (6, 15)):
+        write_rows(inbox / f"outreach_2025-{m:02d}.csv", "outreach", contacts(2025, m, n, 0))
+    at(monkeypatch, dt.date(2025, 7, 3))
+    load([inbox], db, say=lambda *_: None)
+    at(monkeypatch, dt.date(2025, 7, 5))
+    release.year(2025, db, dt.date(2025, 7, 5))
+    monkeypatch.delenv("SHOP_HASH_KEY")
+    at(monkeypatch, dt.date(2025, 7, 6))
+    with pytest.raises(release.ledger.LedgerError, match="key is missing"):
+        release.year(2025, db, dt.date(2025, 7, 6))

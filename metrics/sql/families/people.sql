@@ -46,8 +46,17 @@ span_months as (
   select s, e, unnest(generate_series(s, e, interval 1 month))::date as m from spans
 ),
 final as (
-  select ind, s, e, count(distinct person_key) as people, count(distinct d) as days
+  select ind, s, e, count(distinct person_key) as people, count(distinct d) as days, null::ubigint as mix
   from per_month join span_months using (m)
+  group by all
+),
+-- and each month's people as a set (e null): how many, and the xor of their keys' hashes, from
+-- which the release tells a month whose people have changed since an earlier release
+months as (
+  select ind, m as s, null::date as e, count(*) as people, null::bigint as days, bit_xor(hash(person_key)) as mix
+  from per_month where ind <> 'friday.sessions' and m between (select lo from bounds) and (select hi from bounds)
   group by all
 )
 select * from final
+union all by name
+select * from months
