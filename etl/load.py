@@ -23,7 +23,7 @@ from shop import marts, privacy, schema, settings
 from shop.contract import CODE, LOG_TYPES
 from shop.store import (LoadError, Unchanged, backups_dir, in_place, load_lock, read_only, rewrite_on_swap, snapshot,
                         unforeseen, working_copy)
-from .read import RawTable, Refused, Skip, code_masked_name, read
+from .read import RawTable, Refused, Skip, code_masked_name, read, sheet_masked
 from .validate import Validated, register_codes, release, use, validate, validate_many
 
 SHOWN_REJECTS = 20
@@ -42,6 +42,7 @@ class Outcome:
     account: dict | None = None   # rows read = good + rejected + skipped by kind, for a table that was read
     how: str = ""                 # how its log type was decided, when not by its name
     batch_id: int | None = None   # the batch its rows went in as
+    file_no: int = 0              # the file's number in the load (masked names can be alike)
     replaced_later: bool = False  # a later file of the same load replaced it: its rows are not in force
 
     @property
@@ -387,7 +388,7 @@ class _Batch:
             if self.codes.held(e.name):
                 o.file = code_masked_name(e.name)
             if t.sheet and self.codes.held("", t.sheet):
-                o.sheet = code_masked_name(t.sheet)
+                o.sheet = sheet_masked(t)
             o.status, o.reason, o.unknown_columns, o.how = "refused", NAME_CODE, [], ""
             return
         self.items.append((e, o, t, src))
@@ -458,7 +459,9 @@ def load(paths, db: str | Path, log_type: str | None = None, date_order: str | N
         since_batch = con.execute("select coalesce(max(batch_id), 0) from meta.batches").fetchone()[0]
         codes = _NameCodes(con, key, files)
         batch = _Batch(con, key, date_order, today, codes, outcomes, _fail_after)
-        for e in files:
+        for number, e in enumerate(files, 1):
+            for o in outcomes:   # the previous file's lines are numbered by now
+                o.file_no = o.file_no or number - 1
             if e.archived:
                 batch.flush()   # what an old copy is said to be depends on every file before it
             if codes.held(e.name):
@@ -480,7 +483,7 @@ def load(paths, db: str | Path, log_type: str | None = None, date_order: str | N
             outcomes += _sheets_gone(con, e.name, got)
             for t in got.items:
                 if not isinstance(t, RawTable):
-                    sheet = code_masked_name(t.sheet) if codes.held(t.sheet) else t.sheet
+                    sheet = sheet_masked(t) if codes.held(t.sheet) else t.sheet
                     outcomes.append(Outcome(t.file, sheet, status=t.status,
                                             reason=NAME_CODE if sheet != t.sheet else _still_in_force(con, t)))
                     continue
@@ -491,6 +494,8 @@ def load(paths, db: str | Path, log_type: str | None = None, date_order: str | N
                     _archived(con, o, t, e)
                     continue
                 batch.add(e, o, t)
+        for o in outcomes:
+            o.file_no = o.file_no or len(files)
         batch.flush()
         for o in outcomes:  # a header holding a code of this load or the database is not printed
             o.unknown_columns = [HEADER_WITH_CODE if codes.held(h) else h for h in o.unknown_columns]
@@ -730,7 +735,7 @@ def report(outcomes: list[Outcome], say=print) -> int:
             say(f"  warning: row {r}, {f}: {reason}" if r is not None else f"  warning: {reason}")
     accounted = [o.account for o in outcomes if o.account]
     if len(outcomes) > 1:
-        files = len({o.file for o in outcomes})
+        files = len({o.file_no or o.file for o in outcomes})   # two masked names may read alike
         by = {s: sum(o.status == s for o in outcomes) for s in ("refused", "skipped")}
         total = {"rows_read": sum(a["rows_read"] for a in accounted), "good": sum(
             o.account["good"] for o in outcomes if o.account and o.status in ("loaded", "replaced")

@@ -58,6 +58,11 @@ def code_masked_name(name: str) -> str:
     return (named[0] if named else "file") + "…" + path.suffix
 
 
+def sheet_masked(t) -> str:
+    """A sheet (a RawTable or SheetNote) whose name holds a client code, as printed: its number."""
+    return f"sheet {t.number} (its name not shown)" if t.number else "a sheet (its name not shown)"
+
+
 class Skip(Exception):
     """A file that is not a log file (not a spreadsheet, an Excel lock file): noted, not an error."""
 
@@ -81,6 +86,7 @@ class RawTable:
     total_rows: int = 0
     plan: "FastCsv | None" = None     # large CSVs: read by DuckDB into the load's connection
     header_rows: int = 0
+    number: int = 0                   # the sheet's place in its workbook (1 = the first; 0 = a CSV)
     title_rows: int = 0               # non-blank rows above the header row
     blank_rows: int = 0
     footnote_rows: int = 0            # one-cell text rows below the data (notes, sources)
@@ -125,6 +131,7 @@ class SheetNote:
     sheet: str
     status: str                       # skipped | refused
     reason: str
+    number: int = 0                   # the sheet's place in its workbook (1 = the first)
 
 
 @dataclass
@@ -707,13 +714,14 @@ def _read_book(name: str, suffix: str, data: bytes, forced: LogType | None) -> R
         lt, how, problem = _decide(rows, by_sheet, by_file)
         if lt is None:
             status = "refused" if len(by_sheet) == 1 else "skipped"
-            out.items.append(SheetNote(name, sheet, status, problem))
+            out.items.append(SheetNote(name, sheet, status, problem, number))
             continue
         digest = hashlib.sha256(repr(rows).encode()).hexdigest()
         t = _table(name, sheet, lt, rows, digest, raw,
                    _merged_down(wb, sheet) if merges is None else merges.get(sheet, []), epoch)
         t.how = "; ".join(filter(None, [how, t.how, f"{only_errors} row(s) of nothing but Excel error cells "
                                                      "(#N/A, #REF!) read as blank" if only_errors else ""]))
+        t.number = number
         out.items.append(t)
     if not out.tables and not by_file and not any(n.status == "refused" for n in out.notes):
         raise Refused("has no sheet that is a log: name each sheet (or the file) after its log type ("

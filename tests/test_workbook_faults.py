@@ -101,3 +101,31 @@ def test_of_two_files_only_the_extension_tells_apart_the_newer_is_in_force(newer
     outs = load([inbox], tmp_path / "shop.duckdb", say=lambda *_: None)
     assert [o.file for o in outs][-1] == newer
     assert query(tmp_path / "shop.duckdb", "select count(*), sum(minutes) from core.outreach") == [(19, 18 * 30 + 45)]
+
+
+def test_files_and_sheets_named_by_a_code_are_each_counted_and_told_apart(tmp_path, capsys):
+    """Two sheets named by their client's code are refused as sheet 1 and sheet 2 (both printed
+    as `[file…]` before, so nobody could tell which to rename), and two files whose names are
+    masked alike count as two files in the load's account (it said 1)."""
+    from etl.load import report
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    wb = openpyxl.Workbook()
+    for i, code in enumerate(["QA10K", "QA11K"]):
+        ws = wb.active if i == 0 else wb.create_sheet()
+        ws.title = code
+        ws.append(["client_code", "check_in", "check_out", "referral_source"])
+        ws.append([code, dt.date(2025, 3, 3 + i), dt.date(2025, 3, 6 + i), "self"])
+    wb.save(inbox / "suite_stays 2025.xlsx")
+    for code in ("QA20K", "QA21K"):
+        write_rows(inbox / f"outreach {code}.csv", "outreach", [dict(good_row("outreach"), client_code=code)])
+    outs = load([inbox], tmp_path / "shop.duckdb", say=lambda *_: None)
+    assert sorted((o.file, o.sheet, o.status) for o in outs) == [
+        ("outreach….csv", "", "refused"), ("outreach….csv", "", "refused"),
+        ("suite_stays 2025.xlsx", "sheet 1 (its name not shown)", "refused"),
+        ("suite_stays 2025.xlsx", "sheet 2 (its name not shown)", "refused")]
+    capsys.readouterr()
+    report(outs)
+    out = capsys.readouterr().out
+    assert "account: 3 file(s), 0 table(s) read" in out, out
+    assert not any(code in out for code in ("QA10K", "QA11K", "QA20K", "QA21K"))
