@@ -401,6 +401,13 @@ def _is_footnote_text(cell: str) -> bool:
 
 
 def _decode(data: bytes) -> str:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):   # Excel's "Unicode Text", LibreOffice's "Unicode": UTF-16
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise Refused("is not readable UTF-16 text (save it again as CSV UTF-8)") from None
+        if "\x00" not in text:
+            return text
     if b"\x00" in data:
         raise Refused("contains NUL bytes: it is not a text CSV (save it again as CSV UTF-8)")
     try:

@@ -161,7 +161,13 @@ def _field_exprs(f, lt: LogType, order: str | None, params: list, today: dt.date
         # try_cast: the parse runs for every distinct value, the rejected too (inf, 1e22), and a
         # failed cast would stop the whole load (and DuckDB's message would quote the value).
         parse = f"try_cast(({snapped}) as bigint)" if f.kind == INT else snapped
-        err = f"case {missing} when {num} is null or isnan({num}) or isinf({num}) then {bind('not a number')} "
+        err = f"case {missing} "
+        if f.kind == INT:
+            # 2.000 in a count: a thousands point (a German or French spreadsheet's 2000) or three
+            # decimals of 2? Read as 2 it was 1,000 times too small, silently (helper-25)
+            err += (f"when regexp_full_match({v}, '\\d{{1,3}}(\\.\\d{{3}})+') then "
+                    f"{bind('a point before three digits (2.000): write 2000, or 2, without the point')} ")
+        err += f"when {num} is null or isnan({num}) or isinf({num}) then {bind('not a number')} "
         if f.kind == INT:
             err += f"when not {whole} then {bind('not a whole number')} "
             err += f"when {parse} is null then {bind('too large a number')} "

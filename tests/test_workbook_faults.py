@@ -129,3 +129,28 @@ def test_files_and_sheets_named_by_a_code_are_each_counted_and_told_apart(tmp_pa
     out = capsys.readouterr().out
     assert "account: 3 file(s), 0 table(s) read" in out, out
     assert not any(code in out for code in ("QA10K", "QA11K", "QA20K", "QA21K"))
+
+
+def test_a_count_written_with_a_thousands_point_is_rejected_not_read_1000_times_too_small(tmp_path):
+    """A semicolon CSV from a German or French spreadsheet writes 2000 as `2.000`: read as 2 it
+    loaded silently (helper-25). A point before three digits in a count is rejected with a reason."""
+    rows = [dict(good_row("supplies", i), quantity=q) for i, q in enumerate(["2.000", "12.500.000", "1.500", "25", "2.5"])]
+    (o,) = load([write_rows(tmp_path / "supplies_2025-03.csv", "supplies", rows, delimiter=";")],
+                tmp_path / "shop.duckdb", say=lambda *_: None)
+    point = "a point before three digits (2.000): write 2000, or 2, without the point"
+    assert [(r, f, why) for r, f, why in o.rejects] == [(2, "quantity", point), (3, "quantity", point),
+                                                      (4, "quantity", point), (6, "quantity", "not a whole number")]
+    assert query(tmp_path / "shop.duckdb", "select quantity from core.supplies") == [(25,)]
+
+
+@pytest.mark.parametrize("bom", ["utf-16-le", "utf-16-be"])
+def test_unicode_text_saved_by_excel_loads(bom, tmp_path):
+    """Excel's "Unicode Text" (and LibreOffice's "Unicode"): UTF-16 with its byte-order mark, tab
+    separated. It was refused as `contains NUL bytes`; it is text, and loads as such."""
+    rows = [dict(good_row("supplies", i), item="external_condom", quantity=str(10 + i)) for i in range(3)]
+    utf8 = write_rows(tmp_path / "utf8" / "supplies_2025-03.txt", "supplies", rows, delimiter="\t")
+    path = tmp_path / "supplies_2025-03.txt"
+    path.write_bytes(("\ufeff" + utf8.read_text(encoding="utf-8")).encode(bom))
+    (o,) = load([path], tmp_path / "shop.duckdb", say=lambda *_: None)
+    assert (o.status, o.rejects) == ("loaded", [])
+    assert query(tmp_path / "shop.duckdb", "select sum(quantity), count(*) from core.supplies") == [(33, 3)]
