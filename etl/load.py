@@ -565,13 +565,15 @@ def _overlaps(con, t: RawTable) -> list[tuple]:
     return con.execute(sql, {"log_type": lt.name}).fetchall()
 
 
-def _shares_dates(ofile, osheet, same_rows, ndates, first, last, log_type: str = "") -> tuple:
+def _shares_dates(ofile, osheet, same_rows, ndates, first, last, log_type: str = "", file: str = "") -> tuple:
     span = f"{first}" if first == last else f"{first} to {last}"
     twice = ("a stay in both (same client and check-in) counts once, as the file loaded last has it"
              if log_type == "suite_stays" else "rows in both are counted twice")
+    # two tabs of one workbook cannot have one name: the older tab goes instead
+    fix = ("empty the tab it corrects, keeping its header row, and load the workbook again" if ofile == file
+           else "give it the same name and load it again")
     return (None, None, f"shares {ndates} date(s) ({span}) with {_label(ofile, osheet)}, also in force "
-            f"({same_rows} identical rows): {twice}; if one corrects the other, give it the same name and "
-            "load it again")
+            f"({same_rows} identical rows): {twice}; if one corrects the other, {fix}")
 
 
 def _mostly_same_dates(con, t: RawTable, old_id: int, shared: int) -> bool:
@@ -629,12 +631,12 @@ def _write(con, o: Outcome, t: RawTable, v: Validated, siblings=(), tie: str = "
                 old = [(old_id, t.log_type.name)]
                 o.reason = f"replaces {_label(ofile, osheet)}: {same_rows} of its {orows} rows unchanged"
                 continue
-            o.warnings.append(_shares_dates(ofile, osheet, same_rows, ndates, first, last, t.log_type.name))
+            o.warnings.append(_shares_dates(ofile, osheet, same_rows, ndates, first, last, t.log_type.name, t.file))
     elif v.good:
         # a new version of a file in force may now share dates with another file (April's rows
         # pasted into the March file): said as for any file
         replaced = {i for i, _ in old}
-        o.warnings += [_shares_dates(ofile, osheet, same_rows, ndates, first, last, t.log_type.name)
+        o.warnings += [_shares_dates(ofile, osheet, same_rows, ndates, first, last, t.log_type.name, t.file)
                        for old_id, ofile, osheet, _, same_rows, ndates, first, last in _overlaps(con, t)
                        if old_id not in replaced]
     gone = {r[0] for r in con.execute("select file_name from meta.batches where batch_id in (select unnest(?))",

@@ -163,6 +163,9 @@ def test_two_sheets_of_one_workbook_sharing_rows_are_both_kept_and_said(tmp_path
     out = capsys.readouterr().out
     assert "[Alex]: loaded, 10 rows loaded" in out and "[Sam]: loaded, 10 rows loaded" in out, out
     assert "with Outreach March 2025.xlsx [Alex], also in force (8 identical rows)" in out
+    # two tabs cannot have one name: the advice is the tab's, not the file's (helper-25)
+    assert "if one corrects the other, empty the tab it corrects, keeping its header row" in out
+    assert "give it the same name" not in out
     assert count(db) == 20 and "20 loaded" in out
 
 
