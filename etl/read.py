@@ -59,8 +59,11 @@ def code_masked_name(name: str) -> str:
 
 
 def sheet_masked(t) -> str:
-    """A sheet (a RawTable or SheetNote) whose name holds a client code, as printed: its number."""
-    return f"sheet {t.number} (its name not shown)" if t.number else "a sheet (its name not shown)"
+    """A sheet (a RawTable or SheetNote) whose name holds a client code, as printed: its number,
+    and the log type its name starts with (`sheet 2 (supplies…)`)."""
+    masked = code_masked_name(t.sheet)
+    said = "its name not shown" if masked.startswith("file…") else masked
+    return f"sheet {t.number} ({said})" if t.number else f"a sheet ({said})"
 
 
 class Skip(Exception):

@@ -215,7 +215,7 @@ def test_a_sheet_named_with_a_client_code_is_refused_unechoed(tmp_path, capsys):
     capsys.readouterr()
     assert main(["load", str(tmp_path / "book.xlsx"), "--db", str(db), "--type", "supplies"]) == 1
     out = capsys.readouterr().out
-    assert "book.xlsx [supplies…]: refused: its name holds a client code" in out
+    assert "book.xlsx [sheet 1 (supplies…)]: refused: its name holds a client code" in out
     assert "77" not in out and "kq" not in out.lower().replace("book", "")
     assert query(db, "select count(*) from meta.batches")[0][0] == 1
 
