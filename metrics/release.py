@@ -32,7 +32,7 @@ from .indicators import REGISTRY
 from .linked import (ALL, FAMILIES, INDICATOR_CELLS, KEEP, MEASURE_CELLS, OTHERS, PEOPLE, PUBLIC_FLOORS,  # noqa: F401
                      RATE_PARTS, Family, add_row, bounds_of, family_rows, family_table, people_table,
                      _people_counts, people_digests)
-from .protect import Auditor, Cell, Linked, cell_bounds, mark, protect  # noqa: F401
+from .protect import Auditor, Cell, Linked, _not_public, cell_bounds, cost, mark, protect  # noqa: F401
 from .spans import (NotExternal, Span, comparisons, current_fy, external_rule, external_span,  # noqa: F401
                     months_done, span_or_raise, spans, ytd)
 
@@ -162,6 +162,37 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
                     people[(ind, c.key[1])] = mark(c, k)
                     people_cells[(ind, c.key[1])] = c
             people_tables[ind] = (t, pos)
+
+        # 2b. people served are at least each service's people and at most all of them together
+        # (and the supplies' known people), so the program's count, decided last, bounds each
+        # service's both ways: May's 11 people served beside outreach's ≈10 gave outreach's new
+        # people of April as 8 or 9 (the quarter's 28 less May's at most 11 less June's `<10`;
+        # and with no other service the quarter's people served are outreach's: helper-27). Each
+        # service's table again with those rows; where they pin a small count, the program's own
+        # counts that set them are shown rounded (then hidden), the cheapest first, and what that
+        # cannot protect is protected in the service's table. Either only hides more, so every
+        # audit before still holds
+        for ind in PEOPLE[:-1]:
+            t, pos = people_tables[ind]
+            base = len(t.rows)
+            t.rows += _served_rows(ind, pos, people, shown, exact_by_span, k)
+            if len(t.rows) == base:
+                continue
+            for c in sorted((c for c in people_tables[PEOPLE[-1]][0].cells if c.key[0] == PEOPLE[-1]),
+                            key=lambda c: (cost(c.key), c.key[1])):
+                if _all_protected(t, k):
+                    break
+                if c.locked or c.value < k or c.status not in ("pub", "rnd"):
+                    continue
+                c.status = "rnd" if c.status == "pub" else "sec"
+                people[(PEOPLE[-1], c.key[1])] = mark(c, k)
+                del t.rows[base:]
+                t.rows += _served_rows(ind, pos, people, shown, exact_by_span, k)
+            protect(t, k, incremental=True)
+            for c in t.cells:
+                if c.key[0] == ind:
+                    people[(ind, c.key[1])] = mark(c, k)
+                    people_cells[(ind, c.key[1])] = c
 
         # 3. each family again, with the floors the released people counts set: only hides more
         for name, ft in tables.items():
@@ -507,6 +538,39 @@ def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, peopl
             add_row(t, {n: 1.0}, n_lo, n_hi)
             add_row(t, {o: 1.0, n: -1.0}, 0.0, float("inf"))
             t.latent.append(Cell(("outreach.people", key, "not new", "program"), {o: 1.0, n: -1.0}, back))
+
+
+def _served_rows(ind: str, pos: dict, people: dict, shown: dict, exact: dict, k: int) -> list:
+    """Rows of a service's people table from the program's released counts (people served): at
+    most those, and at least those less every other service's people and the supplies' known
+    people as released (step 2b of _build)."""
+    inf = float("inf")
+    rows = []
+    for key, j in pos.items():
+        given = people.get((PEOPLE[-1], key))
+        if given is None:
+            continue
+        p_lo, p_hi = (0.0, 0.0) if given == 0 else bounds_of(given, k)
+        units = shown.get(("supplies", key, "reach", "known person"), shown.get(("supplies", key, None, None)))
+        rest = [people.get((i, key)) for i in PEOPLE[:-1] if i != ind] + [units]
+        rest_hi = sum(0.0 if r == 0 else bounds_of(r, k)[1] for r in rest) if None not in rest else inf
+        lo = max(0.0, p_lo - rest_hi)
+        v = int(exact[key].get(ind) or 0)
+        if (lo > 0 or p_hi != inf) and lo <= v <= p_hi:
+            rows.append(({j: 1.0}, lo, p_hi))
+    return rows
+
+
+def _all_protected(t: Linked, k: int) -> bool:
+    """Does every small count of the table, as it now shows, keep 3 values (what public figures
+    alone pin aside: protect's own reading)?"""
+    targets = [c for c in t.cells if c.status in ("pri", "wh") and 1 <= c.value <= k - 1 and not c.locked] + \
+              [c for c in t.latent if 1 <= c.value <= k - 1]
+    targets = _not_public(t, k, targets) if targets else []
+    if not targets:
+        return True
+    aud = Auditor(t, k)
+    return all(aud.check(c.coef, c.value)[0] for c in targets)
 
 
 def _worked_out(said: dict, people_tables: dict, k: int, memo: dict | None = None) -> dict:

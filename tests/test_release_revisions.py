@@ -209,6 +209,17 @@ def visits(y: int, m: int, codes: list[str]) -> list[dict]:
             for i, c in enumerate(codes)]
 
 
+def a_quarter_loaded(tmp_path, monkeypatch, april: list, may: list, june: list):
+    """April to June 2025's outreach, a file a month (a code each visit, blank: anonymous),
+    loaded on 3 July: (inbox, database)."""
+    inbox, db = tmp_path / "inbox", tmp_path / "shop.duckdb"
+    for m, codes in ((4, april), (5, may), (6, june)):
+        write_rows(inbox / f"outreach_2025-{m:02d}.csv", "outreach", visits(2025, m, codes))
+    at(monkeypatch, dt.date(2025, 7, 3))
+    assert all(o.status == "loaded" for o in load([inbox], db, say=lambda *_: None))
+    return inbox, db
+
+
 PEOPLE_CASES = {
     # each person comes once: April 3, May 12, June 15, then June's file loses 4 (helper-24's case)
     "once each": ([f"QA{i:02d}A" for i in range(3)], [f"QB{i:02d}B" for i in range(12)],
@@ -222,11 +233,7 @@ PEOPLE_CASES = {
 @pytest.mark.parametrize("case", list(PEOPLE_CASES))
 def test_a_correction_does_not_let_the_old_and_new_people_counts_pin_a_small_count(case, tmp_path, monkeypatch):
     april, may, june, kept = PEOPLE_CASES[case]
-    inbox, db = tmp_path / "inbox", tmp_path / "shop.duckdb"
-    for m, codes in ((4, april), (5, may), (6, june)):
-        write_rows(inbox / f"outreach_2025-{m:02d}.csv", "outreach", visits(2025, m, codes))
-    at(monkeypatch, dt.date(2025, 7, 3))
-    assert all(o.status == "loaded" for o in load([inbox], db, say=lambda *_: None))
+    inbox, db = a_quarter_loaded(tmp_path, monkeypatch, april, may, june)
     at(monkeypatch, dt.date(2025, 7, 5))
     first = dict(release.year(2025, db, dt.date(2025, 7, 5)).people)
     write_rows(inbox / "outreach_2025-06.csv", "outreach", visits(2025, 6, june[1:kept + 1]))
@@ -251,3 +258,68 @@ def test_without_the_key_nothing_is_released_once_the_ledger_has_digests(tmp_pat
     at(monkeypatch, dt.date(2025, 7, 6))
     with pytest.raises(release.ledger.LedgerError, match="key is missing"):
         release.year(2025, db, dt.date(2025, 7, 6))
+
+
+def test_people_served_shown_exactly_do_not_pin_outreachs_new_people(tmp_path, monkeypatch):
+    """One release, no correction (helper-27): 8 people in April (one back in June), 11 in May, 9
+    newcomers in June, nobody before. People served are outreach's here, so May's 11 people served
+    capped May's new people at 11 while outreach's own May was shown ≈10 (up to 14): the quarter's
+    28 new people less May's at most 11 less June's `<10` gave April's `<10` as 8 or 9. The
+    attacker: a person is the set of months they came in; everyone is new; people served are
+    outreach's people (no other service has anyone)."""
+    april = [f"QA{i:02d}A" for i in range(8)]
+    may = [f"QB{i:02d}B" for i in range(11)] + ["QB06B"]                   # one came twice
+    june = [april[6]] + [f"QC{i:02d}C" for i in range(9)] + ["QC03C", "QC07C"] + [""] * 12   # 12 anonymous
+    _, db = a_quarter_loaded(tmp_path, monkeypatch, april, may, june)
+    at(monkeypatch, dt.date(2025, 7, 6))
+    rel = release.year(2025, db, dt.date(2025, 7, 6))
+    sets = list(range(1, 8))   # bit m: came in month m of the quarter
+    n = len(sets)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.addVars(n, np.zeros(n), np.full(n, highspy.kHighsInf))
+    exprs = []
+    for (ind, (a, b)), v in rel.people.items():
+        if ind in ("outreach.people", "program.people") and b <= 2:
+            span = (2 ** (b + 1) - 1) ^ (2 ** a - 1)
+            exprs.append((f"{ind} {(a, b)}", [j for j, s in enumerate(sets) if s & span], v))
+    for (fam, (a, b), dim, _), v in rel.cells.items():
+        if fam == "new_people" and dim is None and b <= 2:   # new: their first month is in the span
+            exprs.append((f"new people {(a, b)}", [j for j, s in enumerate(sets) if a <= (s & -s).bit_length() - 1 <= b], v))
+    for _, idx, v in exprs:
+        lo, hi = _bounds(v)
+        h.addRow(float(lo), hi if hi != np.inf else highspy.kHighsInf, len(idx), np.array(idx, dtype=np.int32),
+                 np.ones(len(idx)))
+    out = []
+    for name, idx, v in exprs:
+        if v == "<10":
+            cost = np.zeros(n)
+            cost[idx] = 1.0
+            lo, hi = whole_range(h, cost)
+            if hi - lo < 2:
+                out.append(f"{name} is {lo}..{hi}")
+    assert out == []
+
+
+def test_a_people_count_released_before_a_correction_stays_in_the_attackers_model():
+    """The people table keeps what a release said of months since corrected, over variables of
+    their own: the old quarter's 30 people and the old June's 15, beside today's May of 12, say
+    April had at least 3 (a quarter's people are at most its months' together). Without them the
+    audit would read April as 1 to 9 and protect less than an attacker who kept the old release
+    knows. (No end-to-end pin was found through this gap by helper-26 and helper-27; this holds
+    the model to what was released.)"""
+    from metrics.linked import people_table
+    from metrics.protect import Auditor
+    ind, fy = "outreach.people", 2025
+    keys = [(0, 0), (1, 1), (2, 2), (0, 2)]
+    exact = {(0, 0): {ind: 3}, (1, 1): {ind: 12}, (2, 2): {ind: 11}, (0, 2): {ind: 26}}
+    now = [f"m{i}" for i in range(12)]
+    then = {"rid": "before", "v": None}
+    past = [dict(then, table="people", what=ind, **{"from": "2025-06", "to": "2025-06"}, lo=15, hi=15, v=["june-then"]),
+            dict(then, table="people", what=ind, **{"from": "2025-04", "to": "2025-06"}, lo=30, hi=30,
+                 v=["m0", "m1", "june-then"])]
+    t, pos = people_table(ind, keys, exact, past, fy, K, now)
+    for c in t.cells:   # today's release: May shown exactly, the rest as `<10` or hidden
+        c.status = "pub" if c.key[1] == (1, 1) else "pri" if c.value < K else "sec"
+    lo, hi, _ = Auditor(t, K).range({pos[(0, 0)]: 1.0})
+    assert (round(lo), round(hi)) == (3, 9)
