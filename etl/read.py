@@ -691,6 +691,11 @@ def _read_book(name: str, suffix: str, data: bytes, forced: LogType | None) -> R
     elif suffix == ".xls":
         errors, epoch = _xls_extras(data)
     by_file = (forced.name,) if forced else log_types_named(Path(name).stem)
+    try:   # a hidden tab is read as any other (often an old copy kept out of sight): its line says so
+        import python_calamine
+        hidden = {m.name for m in wb.sheets_metadata if m.visible != python_calamine.SheetVisibleEnum.Visible}
+    except Exception:
+        hidden = set()
     out = Read([])
     for number, sheet in enumerate(names, 1):
         why = looks_identifying(sheet)   # before anything says the sheet's name
@@ -730,7 +735,9 @@ def _read_book(name: str, suffix: str, data: bytes, forced: LogType | None) -> R
         t = _table(name, sheet, lt, rows, digest, raw,
                    _merged_down(wb, sheet) if merges is None else merges.get(sheet, []), epoch)
         t.how = "; ".join(filter(None, [how, t.how, f"{only_errors} row(s) of nothing but Excel error cells "
-                                                     "(#N/A, #REF!) read as blank" if only_errors else ""]))
+                                                     "(#N/A, #REF!) read as blank" if only_errors else "",
+                                        "a hidden sheet, read as any other (unhide it to check it; delete it "
+                                        "if it is an old copy)" if sheet in hidden else ""]))
         t.number = number
         out.items.append(t)
     if not out.tables and not by_file and not any(n.status == "refused" for n in out.notes):

@@ -154,3 +154,20 @@ def test_unicode_text_saved_by_excel_loads(bom, tmp_path):
     (o,) = load([path], tmp_path / "shop.duckdb", say=lambda *_: None)
     assert (o.status, o.rejects) == ("loaded", [])
     assert query(tmp_path / "shop.duckdb", "select sum(quantity), count(*) from core.supplies") == [(33, 3)]
+
+
+def test_a_hidden_sheet_is_read_and_its_line_says_it_is_hidden(tmp_path):
+    """A tab hidden in Excel (often an old copy kept out of sight) is read as any other, and its
+    line says it is hidden, so its rows counting twice beside the visible tab can be traced."""
+    wb = openpyxl.Workbook()
+    for day, title in ((3, "Mar 1-15"), (20, "Mar 16-31")):
+        ws = wb.active if day == 3 else wb.create_sheet(title)
+        ws.title = title
+        ws.append(["contact_date", "client_code", "contact_mode", "minutes"])
+        ws.append([dt.date(2025, 3, day), "QA10K", "street", 30])
+    wb["Mar 16-31"].sheet_state = "hidden"
+    wb.save(tmp_path / "outreach March.xlsx")
+    outs = load([tmp_path / "outreach March.xlsx"], tmp_path / "shop.duckdb", say=lambda *_: None)
+    said = {o.sheet: o.how for o in outs}
+    assert "a hidden sheet" in said["Mar 16-31"] and "hidden" not in said["Mar 1-15"], said
+    assert [o.status for o in outs] == ["loaded", "loaded"]
