@@ -178,17 +178,20 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
             t.rows += _served_rows(ind, pos, people, shown, exact_by_span, k)
             if len(t.rows) == base:
                 continue
+            if _all_protected(t, k, base):   # (the usual case: one audit)
+                continue
             for c in sorted((c for c in people_tables[PEOPLE[-1]][0].cells if c.key[0] == PEOPLE[-1]),
                             key=lambda c: (cost(c.key), c.key[1])):
-                if _all_protected(t, k):
-                    break
                 if c.locked or c.value < k or c.status not in ("pub", "rnd"):
                     continue
                 c.status = "rnd" if c.status == "pub" else "sec"
                 people[(PEOPLE[-1], c.key[1])] = mark(c, k)
                 del t.rows[base:]
                 t.rows += _served_rows(ind, pos, people, shown, exact_by_span, k)
-            protect(t, k, incremental=True)
+                if _all_protected(t, k, base):
+                    break
+            else:
+                protect(t, k, incremental=True)
             for c in t.cells:
                 if c.key[0] == ind:
                     people[(ind, c.key[1])] = mark(c, k)
@@ -561,12 +564,15 @@ def _served_rows(ind: str, pos: dict, people: dict, shown: dict, exact: dict, k:
     return rows
 
 
-def _all_protected(t: Linked, k: int) -> bool:
-    """Does every small count of the table, as it now shows, keep 3 values (what public figures
-    alone pin aside: protect's own reading)?"""
+def _all_protected(t: Linked, k: int, base: int) -> bool:
+    """Does every small count of the table, as it now shows, keep 3 values? What was public
+    before is read from the table's first `base` rows only: the rows People served set (step 2b)
+    are what it shows today and can still change, so a count only they pin is a target here
+    (read with every row, it was taken as public and never protected: helper-28)."""
     targets = [c for c in t.cells if c.status in ("pri", "wh") and 1 <= c.value <= k - 1 and not c.locked] + \
               [c for c in t.latent if 1 <= c.value <= k - 1]
-    targets = _not_public(t, k, targets) if targets else []
+    before = Linked(t.n_vars, cells=t.cells, rows=t.rows[:base], latent=t.latent)
+    targets = _not_public(before, k, targets) if targets else []
     if not targets:
         return True
     aud = Auditor(t, k)

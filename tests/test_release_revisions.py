@@ -54,6 +54,13 @@ def whole_range(h, cost: np.ndarray) -> tuple[int, int]:
     return math.ceil(ends[0] - 1e-6), math.floor(ends[1] + 1e-6)
 
 
+def ones(n: int, idx) -> np.ndarray:
+    """The sum of variables idx, as a cost vector over n."""
+    cost = np.zeros(n)
+    cost[idx] = 1.0
+    return cost
+
+
 def pinned(releases: list[tuple[dict, set]], fy: int) -> list[str]:
     """Every cell of the contacts family shown `<10` in any release whose feasible range, given all
     releases, has fewer than 3 whole values. releases: (cells, months changed since this release,
@@ -195,9 +202,7 @@ def people_pinned(first: dict, second: dict, ind: str, changed: set, months: int
                 small.append((era, (a, b), idx))
     out = []
     for era, span, idx in small:
-        cost = np.zeros(n)
-        cost[idx] = 1.0
-        lo, hi = whole_range(h, cost)
+        lo, hi = whole_range(h, ones(n, idx))
         if hi - lo < 2:
             out.append(f"release {era}: {ind} {span} is {lo}..{hi}")
     return out
@@ -260,6 +265,25 @@ def test_without_the_key_nothing_is_released_once_the_ledger_has_digests(tmp_pat
         release.year(2025, db, dt.date(2025, 7, 6))
 
 
+def small_pinned(n: int, exprs: list) -> list[str]:
+    """exprs: (name, the variables it sums, what was released). Each `<10` left fewer than 3
+    whole values by all of them together, over n non-negative variables."""
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.addVars(n, np.zeros(n), np.full(n, highspy.kHighsInf))
+    for _, idx, v in exprs:
+        lo, hi = _bounds(v)
+        h.addRow(float(lo), hi if hi != np.inf else highspy.kHighsInf, len(idx), np.array(idx, dtype=np.int32),
+                 np.ones(len(idx)))
+    out = []
+    for name, idx, v in exprs:
+        if v == "<10":
+            lo, hi = whole_range(h, ones(n, idx))
+            if hi - lo < 2:
+                out.append(f"{name} is {lo}..{hi}")
+    return out
+
+
 def test_people_served_shown_exactly_do_not_pin_outreachs_new_people(tmp_path, monkeypatch):
     """One release, no correction (helper-27): 8 people in April (one back in June), 11 in May, 9
     newcomers in June, nobody before. People served are outreach's here, so May's 11 people served
@@ -275,9 +299,6 @@ def test_people_served_shown_exactly_do_not_pin_outreachs_new_people(tmp_path, m
     rel = release.year(2025, db, dt.date(2025, 7, 6))
     sets = list(range(1, 8))   # bit m: came in month m of the quarter
     n = len(sets)
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.addVars(n, np.zeros(n), np.full(n, highspy.kHighsInf))
     exprs = []
     for (ind, (a, b)), v in rel.people.items():
         if ind in ("outreach.people", "program.people") and b <= 2:
@@ -286,19 +307,7 @@ def test_people_served_shown_exactly_do_not_pin_outreachs_new_people(tmp_path, m
     for (fam, (a, b), dim, _), v in rel.cells.items():
         if fam == "new_people" and dim is None and b <= 2:   # new: their first month is in the span
             exprs.append((f"new people {(a, b)}", [j for j, s in enumerate(sets) if a <= (s & -s).bit_length() - 1 <= b], v))
-    for _, idx, v in exprs:
-        lo, hi = _bounds(v)
-        h.addRow(float(lo), hi if hi != np.inf else highspy.kHighsInf, len(idx), np.array(idx, dtype=np.int32),
-                 np.ones(len(idx)))
-    out = []
-    for name, idx, v in exprs:
-        if v == "<10":
-            cost = np.zeros(n)
-            cost[idx] = 1.0
-            lo, hi = whole_range(h, cost)
-            if hi - lo < 2:
-                out.append(f"{name} is {lo}..{hi}")
-    assert out == []
+    assert small_pinned(n, exprs) == []
 
 
 def test_a_people_count_released_before_a_correction_stays_in_the_attackers_model():
@@ -323,3 +332,47 @@ def test_a_people_count_released_before_a_correction_stays_in_the_attackers_mode
         c.status = "pub" if c.key[1] == (1, 1) else "pri" if c.value < K else "sec"
     lo, hi, _ = Auditor(t, K).range({pos[(0, 0)]: 1.0})
     assert (round(lo), round(hi)) == (3, 9)
+
+
+# helper-28's program (seed 212): a first year of outreach only, 13 people by fiscal month
+# (month -> visits), and anonymous contacts a month
+YEAR_PEOPLE = [{0: 2, 1: 3, 2: 1, 4: 2, 5: 1, 6: 1, 8: 1, 10: 3}, {4: 2}, {3: 3, 5: 2},
+               {0: 1, 1: 1, 2: 1, 3: 2, 4: 1, 8: 3, 9: 1, 10: 2}, {3: 2},
+               {0: 2, 1: 1, 2: 1, 3: 1, 4: 2, 5: 3, 8: 3, 9: 3}, {0: 1, 1: 2, 2: 2, 3: 3, 5: 1, 6: 2, 8: 1, 10: 2, 11: 3},
+               {0: 2, 1: 1, 5: 1, 6: 1, 7: 1, 9: 1, 10: 1}, {0: 1, 1: 3, 3: 3}, {11: 2},
+               {3: 3, 4: 3, 6: 2, 8: 1, 9: 3, 10: 2, 11: 3}, {7: 2, 9: 1}, {8: 1}]
+YEAR_ANONYMOUS = [0, 5, 5, 12, 12, 2, 12, 0, 0, 0, 0, 0]
+
+
+def test_people_served_of_the_year_do_not_pin_the_new_people_of_its_last_quarters(tmp_path, monkeypatch):
+    """helper-28: People served of the year given exactly (13, outreach's too) beside Q2's `x`
+    (at least 10) left the new people of Q3 and Q4, who were not in Q2, at most 3 together: each
+    `<10` was 1 or 2. The step that audits each service against People served read the counts
+    only those rows pinned as public already, and protected nothing. The attacker: a person is
+    the set of quarters they came in; all are new; People served are outreach's people."""
+    inbox, db = tmp_path / "inbox", tmp_path / "shop.duckdb"
+    for m in range(12):
+        y, mo = 2025 + (3 + m) // 12, (3 + m) % 12 + 1
+        codes = [f"QP{i:02d}Z" for i, p in enumerate(YEAR_PEOPLE) for _ in range(p.get(m, 0))]
+        write_rows(inbox / f"outreach_{y}-{mo:02d}.csv", "outreach", visits(y, mo, codes + [""] * YEAR_ANONYMOUS[m]))
+    at(monkeypatch, dt.date(2026, 4, 3))
+    assert all(o.status == "loaded" for o in load([inbox], db, say=lambda *_: None))
+    at(monkeypatch, dt.date(2026, 4, 5))
+    rel = release.year(2025, db, dt.date(2026, 4, 5))
+    sets = list(range(1, 16))   # bit q: came in quarter q
+    n = len(sets)
+
+    def quarters(a, b):   # a span of whole quarters, as (first, last) quarter; None otherwise
+        return (a // 3, b // 3) if a % 3 == 0 and b % 3 == 2 else None
+
+    exprs = []
+    for (ind, (a, b)), v in rel.people.items():
+        if ind in ("outreach.people", "program.people") and quarters(a, b):
+            qa, qb = quarters(a, b)
+            span = (2 ** (qb + 1) - 1) ^ (2 ** qa - 1)
+            exprs.append((f"{ind} {(a, b)}", [j for j, s in enumerate(sets) if s & span], v))
+    for (fam, (a, b), dim, _), v in rel.cells.items():
+        if fam == "new_people" and dim is None and quarters(a, b):
+            qa, qb = quarters(a, b)
+            exprs.append((f"new people {(a, b)}", [j for j, s in enumerate(sets) if qa <= (s & -s).bit_length() - 1 <= qb], v))
+    assert small_pinned(n, exprs) == []
