@@ -61,8 +61,8 @@ def code_masked_name(name: str) -> str:
 def sheet_masked(t) -> str:
     """A sheet (a RawTable or SheetNote) whose name holds a client code, as printed: its number,
     and the log type its name starts with (`sheet 2 (supplies…)`)."""
-    masked = code_masked_name(t.sheet)
-    said = "its name not shown" if masked.startswith("file…") else masked
+    named = log_types_named(t.sheet)   # (a sheet's name has no suffix: `supplies 2025.QA10K` is all name)
+    said = f"{named[0]}…" if named else "its name not shown"
     return f"sheet {t.number} ({said})" if t.number else f"a sheet ({said})"
 
 
@@ -589,6 +589,7 @@ _ODS = {"table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
         "calcext": "urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0",
         "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0"}
 _ODS_ERROR = re.compile(r"#[A-Z0-9/]+[!?]?|Err:\d{3}")
+_ODS_COLUMNS = 512
 
 
 def _ods_extras(data: bytes) -> tuple[dict, dict, dt.date | None]:
@@ -625,34 +626,36 @@ def _ods_extras(data: bytes) -> tuple[dict, dict, dt.date | None]:
             c, reps = 0, int(el.get(t + "number-rows-repeated", "1"))
             for cell in el:
                 n = int(cell.get(t + "number-columns-repeated", "1"))
-                if cell.tag == t + "table-cell":
+                wide = max(0, min(n, _ODS_COLUMNS - c))   # a cell repeated to the sheet's edge: no log is that wide
+                if cell.tag == t + "table-cell" and wide:
                     shown = "".join(cell.itertext()).strip()
                     is_error = cell.get(vt_calc) == "error" or (
                         cell.get(vt_office) in (None, "string") and cell.get("{%s}formula" % _ODS["table"])
                         and _ODS_ERROR.fullmatch(shown))
-                    if is_error:
-                        for i in range(reps if reps < 1000 else 1):
-                            errors.setdefault(sheet, []).extend((r + i, c + j, shown or "#ERROR") for j in range(n))
+                    if is_error:   # a row written once for identical rows (a copied row) is each of them
+                        for i in range(reps if reps <= 100_000 else 1):
+                            errors.setdefault(sheet, []).extend((r + i, c + j, shown or "#ERROR") for j in range(wide))
                     span = int(cell.get(t + "number-rows-spanned", "1"))
                     if span > 1:
-                        merged.setdefault(sheet, []).extend((r, r + span - 1, c + j) for j in range(n))
+                        merged.setdefault(sheet, []).extend((r, r + span - 1, c + j) for j in range(wide))
                 c += n
             r += reps
             el.clear()
     except ET.ParseError:
-        return {}, {}, epoch   # calamine's reading stands; a damaged workbook is said there
+        return None, {}, epoch   # not read: the sheets' lines say so
     return errors, merged, epoch
 
 
-def _xls_extras(data: bytes) -> tuple[dict, dt.date | None]:
+def _xls_extras(data: bytes) -> tuple[dict | None, dt.date | None]:
     """What python-calamine does not give of an old .xls workbook (xlrd reads it): ({sheet: [(row,
-    column, error text)]}, day 0 of its date serials in the 1904 system, else None)."""
-    import xlrd
+    column, error text)]}, day 0 of its date serials in the 1904 system, else None); (None, None)
+    when xlrd cannot read it."""
     errors: dict = {}
     try:
+        import xlrd
         book = xlrd.open_workbook(file_contents=data, on_demand=True)
     except Exception:
-        return errors, None
+        return None, None   # not read: the sheets' lines say so
     try:
         epoch = dt.date(1904, 1, 1) if book.datemode == 1 else None
         for name in book.sheet_names():
@@ -664,7 +667,7 @@ def _xls_extras(data: bytes) -> tuple[dict, dt.date | None]:
                             (r, c, xlrd.error_text_from_code.get(sh.cell_value(r, c), "#ERROR")))
             book.unload_sheet(name)
     except Exception:
-        return {}, None
+        return None, None
     finally:
         book.release_resources()
     return errors, epoch
@@ -690,6 +693,8 @@ def _read_book(name: str, suffix: str, data: bytes, forced: LogType | None) -> R
         errors, merges, epoch = _ods_extras(data)
     elif suffix == ".xls":
         errors, epoch = _xls_extras(data)
+    unread = errors is None   # the workbook's own XML or records could not be read for its error cells
+    errors = errors or {}
     by_file = (forced.name,) if forced else log_types_named(Path(name).stem)
     try:   # a hidden tab is read as any other (often an old copy kept out of sight): its line says so
         import python_calamine
@@ -737,7 +742,9 @@ def _read_book(name: str, suffix: str, data: bytes, forced: LogType | None) -> R
         t.how = "; ".join(filter(None, [how, t.how, f"{only_errors} row(s) of nothing but Excel error cells "
                                                      "(#N/A, #REF!) read as blank" if only_errors else "",
                                         "a hidden sheet, read as any other (unhide it to check it; delete it "
-                                        "if it is an old copy)" if sheet in hidden else ""]))
+                                        "if it is an old copy)" if sheet in hidden else "",
+                                        "its error cells (#N/A) and date system could not be read, so an error "
+                                        "would read as blank: save it again as .xlsx" if unread else ""]))
         t.number = number
         out.items.append(t)
     if not out.tables and not by_file and not any(n.status == "refused" for n in out.notes):

@@ -150,8 +150,8 @@ def _fold(df: pd.DataFrame, fam: str, dim: str, k: int) -> tuple[dict, list]:
 
 def _people_counts(con, regular: list[Span], today: dt.date, months: dict | None = None) -> dict:
     """{(a, b): {people indicator: distinct people, 'friday.sessions': sessions}} for every span;
-    `months`, when given, gets {indicator: {first day of a month: (people, xor of their keys'
-    hashes)}} for the months of the spans (people_digests)."""
+    `months`, when given, gets {indicator: {first day of a month: (people, xor of their person
+    keys)}} for the months of the spans (people_digests)."""
     for s in regular:  # people.sql counts by month: every span must be whole months
         if s.period.start.day != 1 or (s.period.end + dt.timedelta(days=1)).day != 1:
             raise AssertionError(f"a released span that is not whole months: {s.period}")
@@ -349,10 +349,13 @@ def _past_rows(ft: FamilyTable, fy: int, past: list[dict], k: int) -> None:
             continue
         lo, hi = float(e["lo"]), INF if e["hi"] is None else float(e["hi"])
         then = _changed_since(ft, a, b, e.get("v"))
-        if then:
-            add_row(ft.table, ft.expr_then(a, b, e.get("dim"), e.get("members"), then), lo, hi)
         v = ft.value(coef)
         cell = by_expr.get(tuple(sorted(coef)))
+        if then:   # a fact about the months as they were, and only that: today's are not known by it
+            add_row(ft.table, ft.expr_then(a, b, e.get("dim"), e.get("members"), then), lo, hi)
+            if cell is not None and lo == hi and v != lo:
+                ft.revised.append(cell.key)
+            continue
         if not lo <= v <= hi:
             if cell is not None and lo == hi:
                 ft.revised.append(cell.key)
@@ -379,7 +382,7 @@ def _people_then(t: Linked, all_keys: list, pos: dict, past_keys: list, digests:
         v = e.get("v")
         if not v or len(v) != b - a + 1:
             continue
-        then = {i: h for i, h in zip(range(a, b + 1), v) if digests[i] != h}
+        then = changed_months(v, digests, a, b)
         worlds.setdefault(e.get("rid"), {}).update(then)
         lines.append(((a, b), e))
     old: dict = {}   # (span, its changed months' digests then) -> variable
@@ -403,13 +406,17 @@ def _people_then(t: Linked, all_keys: list, pos: dict, past_keys: list, digests:
                 add_row(t, {col[key]: 1.0}, lo, hi)
 
 
-def _changed_since(ft: FamilyTable, a: int, b: int, v) -> dict:
-    """{month: its digest then} for the months a..b of a ledger line whose cells have changed
-    since (`v`: the line's digests, one per month); {} for a line without them (written before
-    digests) or a table without them (no key)."""
-    if not v or ft.digests is None or len(v) != b - a + 1:
+def changed_months(v, digests: list | None, a: int, b: int) -> dict:
+    """{month: its digest then} for the months a..b of a ledger line whose data have changed
+    since (`v`: the line's digests, one per month; `digests`: today's); {} for a line without
+    them (written before digests) or without today's (no key)."""
+    if not v or digests is None or len(v) != b - a + 1:
         return {}
-    return {i: h for i, h in zip(range(a, b + 1), v) if i >= len(ft.digests) or ft.digests[i] != h}
+    return {i: h for i, h in zip(range(a, b + 1), v) if i >= len(digests) or digests[i] != h}
+
+
+def _changed_since(ft: FamilyTable, a: int, b: int, v) -> dict:
+    return changed_months(v, ft.digests, a, b)
 
 
 def _people_structure(t: Linked, all_keys: list, pos: dict, today_vars: frozenset = frozenset()) -> list:
@@ -479,6 +486,8 @@ def people_table(ind: str, keys: list[tuple], exact: dict, past: list[dict], fy:
     cells = {c.key[1]: c for c in t.cells}
     given = set()   # spans whose count an earlier release gave exactly
     for key, e in past_keys:
+        if changed_months(e.get("v"), digests, *key):
+            continue   # a fact about the months as they were (_people_then), not today's
         lo, hi = float(e["lo"]), INF if e["hi"] is None else float(e["hi"])
         v = int(exact.get(key, {}).get(ind) or 0)
         if lo <= v <= hi:

@@ -303,11 +303,13 @@ def _order(target: Cell, headlines: frozenset = frozenset()):
     return lambda x: (cost(x.key, headlines), _related(target.key, x.key), x.value, str(x.key))
 
 
-def protect(t: Linked, k: int, incremental: bool = False) -> None:
+def protect(t: Linked, k: int, incremental: bool = False, public_rows: int | None = None) -> None:
     """Primary suppression, then the cheapest complementary cells that protect every small count.
 
     incremental: keep the statuses the cells have (a second pass after rows were added) and only
-    hide more; otherwise start afresh and prefer patterns that leave the year and quarters shown."""
+    hide more; otherwise start afresh and prefer patterns that leave the year and quarters shown.
+    public_rows: only the table's first rows say what is public already (the rest are other
+    tables' figures of today that can still change: a count only they pin is a target)."""
     if not incremental:
         for c in t.cells:
             c.status = "pri" if 1 <= c.value <= k - 1 else "pub"
@@ -316,7 +318,8 @@ def protect(t: Linked, k: int, incremental: bool = False) -> None:
               [c for c in t.latent if 1 <= c.value <= k - 1]
     if not targets:
         return
-    kept = _not_public(t, k, targets)
+    kept = _not_public(t if public_rows is None else Linked(t.n_vars, cells=t.cells, rows=t.rows[:public_rows],
+                                                           latent=t.latent), k, targets)
     ids = {id(x) for x in kept}
     t.deferred = [c for c in targets if id(c) not in ids]
     targets = kept

@@ -31,7 +31,7 @@ from . import db, indicators, release_cache, suppress
 from .indicators import REGISTRY
 from .linked import (ALL, FAMILIES, INDICATOR_CELLS, KEEP, MEASURE_CELLS, OTHERS, PEOPLE, PUBLIC_FLOORS,  # noqa: F401
                      RATE_PARTS, Family, add_row, bounds_of, family_rows, family_table, people_table,
-                     _people_counts, people_digests)
+                     _people_counts, changed_months, people_digests)
 from .protect import Auditor, Cell, Linked, _not_public, cell_bounds, cost, mark, protect  # noqa: F401
 from .spans import (NotExternal, Span, comparisons, current_fy, external_rule, external_span,  # noqa: F401
                     months_done, span_or_raise, spans, ytd)
@@ -83,11 +83,11 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
     cells, merged, categories, revised, digests = {}, {}, {}, [], {}
     has = months_done(fy, today) > 0 and db.has_data(path)
     hkey = privacy.load_key(path, create=False) if has else None
-    if has and hkey is None and any(e.get("v") for e in past if ledger.index_of(fy, e["from"]) is not None):
-        # the months' digests of earlier releases cannot be compared: a corrected month could not be
-        # told, and the old and new releases together could pin a small count (fails closed)
-        raise ledger.LedgerError(f"the database's key is missing ({privacy.key_source(path)}), so what was "
-                                 "released before cannot be checked against corrected data: restore the key")
+    if has and hkey is None:
+        # the months' digests cannot be made or compared: a corrected month could not be told, and
+        # the old and new releases together could pin a small count (fails closed)
+        raise ledger.LedgerError(f"the database's key is missing ({privacy.key_source(path)}), so what is "
+                                 "released cannot be checked against corrected data: restore the key")
     with (db.connect(path) if has else _null()) as con:
         # 1. each family alone, against its own cells and every earlier release
         tables = {}
@@ -125,9 +125,14 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
         people = {}
         keys = [(s.a, s.b) for s in regular]
         people_cells = {}
+        # earlier people counts of months that have changed since are facts about those months as
+        # they were (people_table keeps them so), not bounds on today's
+        past_now = [e for e in past if e["table"] != "people" or ledger.index_of(fy, e["from"]) is None
+                    or ledger.index_of(fy, e["to"]) is None or not changed_months(
+                        e.get("v"), by_people.get(e["what"]), ledger.index_of(fy, e["from"]), ledger.index_of(fy, e["to"]))]
         said = {}  # (people indicator, span) -> the ranges earlier releases gave it
         for i in PEOPLE:
-            for e in _past(past, fy, "people", i):
+            for e in _past(past_now, fy, "people", i):
                 span = (ledger.index_of(fy, e["from"]), ledger.index_of(fy, e["to"]))
                 said.setdefault((i, span), []).append((float(e["lo"]), float("inf") if e["hi"] is None else float(e["hi"])))
         new = {c.key[1]: c.value for c in tables["new_people"].table.cells if c.key[2] is None} \
@@ -190,8 +195,8 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
                 t.rows += _served_rows(ind, pos, people, shown, exact_by_span, k)
                 if _all_protected(t, k, base):
                     break
-            else:
-                protect(t, k, incremental=True)
+            else:   # what rounding People served could not protect: this table hides more
+                protect(t, k, incremental=True, public_rows=base)
             for c in t.cells:
                 if c.key[0] == ind:
                     people[(ind, c.key[1])] = mark(c, k)
@@ -201,7 +206,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
         for name, ft in tables.items():
             if not FAMILIES[name].disclosive:
                 continue
-            added = _cross_family(ft, people, past, fy, exact_by_span, k)
+            added = _cross_family(ft, people, past_now, fy, exact_by_span, k)
             ind = next((i for i, rel in PEOPLE_AT_MOST.items() if rel[0] == name), None)
             if ind is not None and people_tables[ind][0].deferred:
                 # small counts of people that the people table could not protect alone: it and
@@ -571,8 +576,8 @@ def _all_protected(t: Linked, k: int, base: int) -> bool:
     (read with every row, it was taken as public and never protected: helper-28)."""
     targets = [c for c in t.cells if c.status in ("pri", "wh") and 1 <= c.value <= k - 1 and not c.locked] + \
               [c for c in t.latent if 1 <= c.value <= k - 1]
-    before = Linked(t.n_vars, cells=t.cells, rows=t.rows[:base], latent=t.latent)
-    targets = _not_public(before, k, targets) if targets else []
+    targets = _not_public(Linked(t.n_vars, cells=t.cells, rows=t.rows[:base], latent=t.latent), k, targets) \
+        if targets else []
     if not targets:
         return True
     aud = Auditor(t, k)

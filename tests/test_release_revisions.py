@@ -249,9 +249,10 @@ def test_a_correction_does_not_let_the_old_and_new_people_counts_pin_a_small_cou
         assert people_pinned(first, second, ind, {2}) == []
 
 
-def test_without_the_key_nothing_is_released_once_the_ledger_has_digests(tmp_path, monkeypatch):
+def test_without_the_key_nothing_is_released(tmp_path, monkeypatch):
     """The months' digests are keyed: with the key gone, a corrected month cannot be told from
-    an unchanged one, so the External table is not released (as when the ledger cannot be written)."""
+    an unchanged one (nor digests made for later), so the External table is not released (as when
+    the ledger cannot be written)."""
     inbox, db = tmp_path / "inbox", tmp_path / "shop.duckdb"
     for m, n in ((4, 3), (5, 12), (6, 15)):
         write_rows(inbox / f"outreach_2025-{m:02d}.csv", "outreach", contacts(2025, m, n, 0))

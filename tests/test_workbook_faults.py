@@ -22,8 +22,10 @@ from helpers import good_row, query, write_rows
 FIXTURES = Path(__file__).parent / "fixtures"
 ERROR = "an Excel error value such as #N/A (fix the formula)"
 # the fixture's rows (row 1 the header): row 3's code is =NA(), row 4's minutes =1/0, row 5's mode
-# =INDIRECT of a sheet that is not there, row 9's minutes =SQRT("x"); B6:B8 merged (one code)
-REJECTED = [(3, "client_code"), (4, "minutes"), (5, "contact_mode"), (9, "minutes")]
+# =INDIRECT of a sheet that is not there, row 9's minutes =SQRT("x"); B6:B8 merged (one code); rows
+# 11 and 12 the same row twice, its code =NA() (an .ods writes it once, repeated)
+REJECTED = [(3, "client_code"), (4, "minutes"), (5, "contact_mode"), (9, "minutes"), (11, "client_code"),
+            (12, "client_code")]
 LOADED = {2: ("2025-03-03", 30), 6: ("2025-03-07", 10), 7: ("2025-03-07", 25), 8: ("2025-03-07", 5),
           10: ("2025-03-11", 40)}
 
@@ -113,7 +115,7 @@ def test_files_and_sheets_named_by_a_code_are_each_counted_and_told_apart(tmp_pa
     wb = openpyxl.Workbook()
     for i, code in enumerate(["QA10K", "QA11K"]):
         ws = wb.active if i == 0 else wb.create_sheet()
-        ws.title = code
+        ws.title = code if i == 0 else f"suite_stays 2025.{code}"   # a dot: no suffix to keep
         ws.append(["client_code", "check_in", "check_out", "referral_source"])
         ws.append([code, dt.date(2025, 3, 3 + i), dt.date(2025, 3, 6 + i), "self"])
     wb.save(inbox / "suite_stays 2025.xlsx")
@@ -123,7 +125,7 @@ def test_files_and_sheets_named_by_a_code_are_each_counted_and_told_apart(tmp_pa
     assert sorted((o.file, o.sheet, o.status) for o in outs) == [
         ("outreach….csv", "", "refused"), ("outreach….csv", "", "refused"),
         ("suite_stays 2025.xlsx", "sheet 1 (its name not shown)", "refused"),
-        ("suite_stays 2025.xlsx", "sheet 2 (its name not shown)", "refused")]
+        ("suite_stays 2025.xlsx", "sheet 2 (suite_stays…)", "refused")]
     capsys.readouterr()
     report(outs)
     out = capsys.readouterr().out

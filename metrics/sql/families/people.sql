@@ -50,10 +50,10 @@ final as (
   from per_month join span_months using (m)
   group by all
 ),
--- and each month's people as a set (e null): how many, and the xor of their keys' hashes, from
+-- and each month's people as a set (e null): how many, and the xor of their (keyed) person keys, from
 -- which the release tells a month whose people have changed since an earlier release
 months as (
-  select ind, m as s, null::date as e, count(*) as people, null::bigint as days, bit_xor(hash(person_key)) as mix
+  select ind, m as s, null::date as e, count(*) as people, null::bigint as days, bit_xor(person_key) as mix
   from per_month where ind <> 'friday.sessions' and m between (select lo from bounds) and (select hi from bounds)
   group by all
 )
