@@ -586,8 +586,7 @@ def _serial_epoch(data: bytes) -> dt.date | None:
 
 _ODS = {"table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
         "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
-        "calcext": "urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0",
-        "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0"}
+        "calcext": "urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"}
 _ODS_ERROR = re.compile(r"#[A-Z0-9/]+[!?]?|Err:\d{3}")
 _ODS_COLUMNS = 512
 

@@ -308,8 +308,12 @@ def people_digests(fy: int, months: dict, key: bytes | None) -> dict:
     if key is None:
         return {}
     first = [periods.add_months(periods.fiscal_year(fy).start, i) for i in range(12)]
-    return {ind: [hmac.new(key, repr(("shop-people-v1", ind, months.get(ind, {}).get(m))).encode(),
-                           hashlib.sha256).hexdigest()[:16] for m in first] for ind in PEOPLE}
+    return {ind: [_digest(key, "shop-people-v1", ind, months.get(ind, {}).get(m)) for m in first] for ind in PEOPLE}
+
+
+def _digest(key: bytes, *parts) -> str:
+    """A short keyed digest (HMAC-SHA-256) of the parts."""
+    return hmac.new(key, repr(parts).encode(), hashlib.sha256).hexdigest()[:16]
 
 
 def month_digests(name: str, exact: dict, n: int, key: bytes | None) -> list[str] | None:
@@ -323,8 +327,7 @@ def month_digests(name: str, exact: dict, n: int, key: bytes | None) -> list[str
     for cell, v in exact.items():
         if v and cell[-1] < n:
             by_month[cell[-1]].append((cell[:-1], int(v)))
-    return [hmac.new(key, repr(("shop-month-v1", name, sorted(cells))).encode(), hashlib.sha256).hexdigest()[:16]
-            for cells in by_month]
+    return [_digest(key, "shop-month-v1", name, sorted(cells)) for cells in by_month]
 
 
 def _past_rows(ft: FamilyTable, fy: int, past: list[dict], k: int) -> None:
@@ -348,7 +351,7 @@ def _past_rows(ft: FamilyTable, fy: int, past: list[dict], k: int) -> None:
         if not coef:
             continue
         lo, hi = float(e["lo"]), INF if e["hi"] is None else float(e["hi"])
-        then = _changed_since(ft, a, b, e.get("v"))
+        then = changed_months(e.get("v"), ft.digests, a, b)
         v = ft.value(coef)
         cell = by_expr.get(tuple(sorted(coef)))
         if then:   # a fact about the months as they were, and only that: today's are not known by it
@@ -414,9 +417,6 @@ def changed_months(v, digests: list | None, a: int, b: int) -> dict:
         return {}
     return {i: h for i, h in zip(range(a, b + 1), v) if i >= len(digests) or digests[i] != h}
 
-
-def _changed_since(ft: FamilyTable, a: int, b: int, v) -> dict:
-    return changed_months(v, ft.digests, a, b)
 
 
 def _people_structure(t: Linked, all_keys: list, pos: dict, today_vars: frozenset = frozenset()) -> list:

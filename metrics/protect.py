@@ -318,8 +318,7 @@ def protect(t: Linked, k: int, incremental: bool = False, public_rows: int | Non
               [c for c in t.latent if 1 <= c.value <= k - 1]
     if not targets:
         return
-    kept = _not_public(t if public_rows is None else Linked(t.n_vars, cells=t.cells, rows=t.rows[:public_rows],
-                                                           latent=t.latent), k, targets)
+    kept = _not_public(t, k, targets, public_rows)
     ids = {id(x) for x in kept}
     t.deferred = [c for c in targets if id(c) not in ids]
     targets = kept
@@ -338,12 +337,15 @@ def protect(t: Linked, k: int, incremental: bool = False, public_rows: int | Non
     _complete(t, k, targets, Auditor(t, k), ceiling=None)
 
 
-def _not_public(t: Linked, k: int, targets: list) -> list:
+def _not_public(t: Linked, k: int, targets: list, public_rows: int | None = None) -> list:
     """The targets this table can still protect: a small count that the rest pins by itself, with
     every cell of this table not given already withheld (at least 1; a zero is always shown), is
     pinned by what was given before today (a ledger written before a rule) or by what other
     tables show today. Hiding this table's cells would only withhold what does not bind it; the
-    caller hands it (`Linked.deferred`) to the table that can protect it, or it was public already."""
+    caller hands it (`Linked.deferred`) to the table that can protect it, or it was public already.
+    public_rows: only the first rows are public (see protect)."""
+    if public_rows is not None:
+        t = Linked(t.n_vars, cells=t.cells, rows=t.rows[:public_rows], latent=t.latent)
     if not any(c.locked for c in t.cells) and not t.rows:
         return targets
     aud = Auditor(t, k, public_only=True)

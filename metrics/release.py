@@ -127,9 +127,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
         people_cells = {}
         # earlier people counts of months that have changed since are facts about those months as
         # they were (people_table keeps them so), not bounds on today's
-        past_now = [e for e in past if e["table"] != "people" or ledger.index_of(fy, e["from"]) is None
-                    or ledger.index_of(fy, e["to"]) is None or not changed_months(
-                        e.get("v"), by_people.get(e["what"]), ledger.index_of(fy, e["from"]), ledger.index_of(fy, e["to"]))]
+        past_now = [e for e in past if e["table"] != "people" or not _changed_people(e, fy, by_people)]
         said = {}  # (people indicator, span) -> the ranges earlier releases gave it
         for i in PEOPLE:
             for e in _past(past_now, fy, "people", i):
@@ -548,6 +546,13 @@ def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, peopl
             t.latent.append(Cell(("outreach.people", key, "not new", "program"), {o: 1.0, n: -1.0}, back))
 
 
+def _changed_people(e: dict, fy: int, digests: dict) -> bool:
+    """Is ledger line e a people count of this year made when some of its months' people were
+    others?"""
+    a, b = ledger.index_of(fy, e["from"]), ledger.index_of(fy, e["to"])
+    return a is not None and b is not None and bool(changed_months(e.get("v"), digests.get(e["what"]), a, b))
+
+
 def _served_rows(ind: str, pos: dict, people: dict, shown: dict, exact: dict, k: int) -> list:
     """Rows of a service's people table from the program's released counts (people served): at
     most those, and at least those less every other service's people and the supplies' known
@@ -576,8 +581,7 @@ def _all_protected(t: Linked, k: int, base: int) -> bool:
     (read with every row, it was taken as public and never protected: helper-28)."""
     targets = [c for c in t.cells if c.status in ("pri", "wh") and 1 <= c.value <= k - 1 and not c.locked] + \
               [c for c in t.latent if 1 <= c.value <= k - 1]
-    targets = _not_public(Linked(t.n_vars, cells=t.cells, rows=t.rows[:base], latent=t.latent), k, targets) \
-        if targets else []
+    targets = _not_public(t, k, targets, base) if targets else []
     if not targets:
         return True
     aud = Auditor(t, k)
