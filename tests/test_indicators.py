@@ -10,11 +10,23 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 
 import clock
+from cli import main
 from conftest import ROOT, good
 from metrics import indicators
 from shop import periods
 
 pytestmark = clock.each_instant()
+
+
+def etl(capsys, *args) -> tuple[int, str, str]:
+    """`python -m etl ...` run in this process (its exit code, stdout, stderr): the same main() the
+    command's shim calls. That a process of its own reads the test's clock is shown once an instant
+    by test_the_cli_releases_the_month_that_ended_in_kamloops_not_in_utc; a process apiece here cost
+    a second and a half each (36 a run)."""
+    capsys.readouterr()
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 def r(x, places):
@@ -99,25 +111,24 @@ def test_every_indicator_matches_an_independent_computation(demo_db, demo_record
             assert got[k] == v, (str(p), k, got[k], v)
 
 
-def test_summary_json_has_every_indicator_and_matches(demo_db, demo_records, today):
+def test_summary_json_has_every_indicator_and_matches(demo_db, demo_records, today, capsys):
     fy = periods.fiscal_year(periods.fy_start_year(today) - 1)
-    out = subprocess.run([sys.executable, "-m", "etl", "summary", "--db", str(demo_db), "--fy", fy.label,
-                          "--exact", "--json"], cwd=ROOT, capture_output=True, text=True, check=True,
-                         env=clock.faked_env())
-    data = json.loads(out.stdout)
+    code, out, err = etl(capsys, "summary", "--db", demo_db, "--fy", fy.label, "--exact", "--json")
+    assert code == 0, err
+    data = json.loads(out)
     assert data["suppressed"] is False and data["from"] == fy.start.isoformat() and data["to"] == fy.end.isoformat()
     assert list(data["indicators"]) == list(indicators.REGISTRY)
     want = expected(demo_records, fy.start, fy.end, today)
     assert data["indicators"] == want
 
 
-def test_suppressed_summary_turns_small_counts_into_lt10(demo_db, demo_records, today):
+def test_suppressed_summary_turns_small_counts_into_lt10(demo_db, demo_records, today, capsys):
     # a month early in the data: few new people, few bad date reports, few stays
     m = periods.month(periods.fiscal_year(periods.fy_start_year(today) - 1).start + dt.timedelta(days=200))
-    out = subprocess.run([sys.executable, "-m", "etl", "summary", "--db", str(demo_db), "--from", m.start.isoformat(),
-                          "--to", m.end.isoformat(), "--json"], cwd=ROOT, capture_output=True, text=True, check=True,
-                         env=clock.faked_env())
-    shown = json.loads(out.stdout)["indicators"]
+    code, out, err = etl(capsys, "summary", "--db", demo_db, "--from", m.start.isoformat(), "--to", m.end.isoformat(),
+                         "--json")
+    assert code == 0, err
+    shown = json.loads(out)["indicators"]
     exact = expected(demo_records, m.start, m.end, today)
     saw_small = False
     for k, v in exact.items():
@@ -143,11 +154,10 @@ def test_suppressed_summary_turns_small_counts_into_lt10(demo_db, demo_records, 
     (["--from", "2025-07-01", "--to", "2025-08-31"], "staff only"),
     (["--from", "2025-13-01", "--to", "2025-05-31", "--exact"], "not a date"),
 ])
-def test_summary_usage_errors_are_one_line(demo_db, args, msg):
-    out = subprocess.run([sys.executable, "-m", "etl", "summary", "--db", str(demo_db), *args],
-                         cwd=ROOT, capture_output=True, text=True, env=clock.faked_env())
-    assert out.returncode == 2
-    assert msg in out.stderr and "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+def test_summary_usage_errors_are_one_line(demo_db, args, msg, capsys):
+    code, out, err = etl(capsys, "summary", "--db", demo_db, *args)
+    assert code == 2 and not out.strip()
+    assert msg in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
 def test_a_part_is_hidden_when_whole_minus_part_is_small(demo_db, today):

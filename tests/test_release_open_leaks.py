@@ -1,0 +1,220 @@
+"""Leaks of the release engine found by helper-30 (session 36) and NOT yet closed: each test is a
+small first- or second-year program loaded month by month (on the 3rd) and released on the 5th
+with the real engine (which writes the ledger), then attacked by an integer program of its own
+over every release together, a person being the services they used each month. Each is marked
+xfail(strict=True): it fails the suite the day a change closes the leak (XPASS), so the mark
+goes with the fix, and the leak stays written down until then.
+
+- A: new people of April-May given exactly on 5 June (13) and of Q1 on 5 July (15): June's new
+  people (`<10`) are 15 - 13 = 2. The joint outreach/new-people table deferred the count as
+  pinned by today's contacts of a new person, and the contacts' join did not protect it.
+- B: contacts of a new person for April-May (25) on 5 June, a span no longer offered on 5 July,
+  cap May's new people at 4; May's people exact on 5 July and its returning contacts `<10` hold
+  them at 3 or more. The people tables read that cap from today's spans only.
+- C: People served of April-May (18) on 5 June beside outreach's April-May pinned by new people:
+  1 or 2 people of April-May met by the Friday network only. The ledger's People served of a
+  dropped span is never set against a service's count of that span.
+- D: one release alone (5 August, second year, outreach and referrals): Q1's People served 40 and
+  outreach 28, April-July's 61 and 40: 21 not met by outreach <= 12 + July's referral people,
+  so July's `<10` referral people are 9. No row bounds the growth of people outside outreach
+  between two spans by the other services' people of the months added.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import itertools
+import json
+from pathlib import Path
+
+import highspy
+import numpy as np
+import pytest
+import time_machine
+
+from etl.load import load
+from metrics import release
+from metrics.linked import bounds_of
+from shop.contract import LOG_TYPES
+
+K = 10
+INF = highspy.kHighsInf
+CASES = json.loads((Path(__file__).parent / "fixtures" / "open_leaks.json").read_text())
+MON = ["Apr", "May", "Jun", "Jul", "Aug", "Sep"]
+
+
+def _at(day: dt.date):
+    return time_machine.travel(dt.datetime(day.year, day.month, day.day, 20, 0, tzinfo=dt.timezone.utc), tick=False)
+
+
+def _write(path: Path, rows: list[dict], log: str) -> Path:
+    names = [f.name for f in LOG_TYPES[log].fields]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(names)
+        for r in rows:
+            w.writerow([r.get(n, "") for n in names])
+    return path
+
+
+def _contact(day: dt.date, code: str = "") -> dict:
+    return {"contact_date": day.isoformat(), "client_code": code, "contact_mode": "street", "worker_group": "outdoor",
+            "new_contact": "", "services": "one_to_one", "minutes": 30}
+
+
+def _people(raw) -> list[dict]:
+    """{month: {"O": contacts, "F": Friday sessions, "R": referrals}, "old": met the year before}"""
+    return [{(m if m == "old" else int(m)): ({"O": c} if isinstance(c, int) else c) for m, c in p.items()} for p in raw]
+
+
+def _releases(tmp: Path, persons: list[dict], anonymous: list[int]) -> list:
+    """Each month's logs loaded on the 3rd of the next, the year released on the 5th."""
+    db, out = tmp / "shop.duckdb", []
+    old = [i for i, p in enumerate(persons) if p.get("old")]
+    pre = [_write(tmp / "in" / "outreach_2025-02.csv", [_contact(dt.date(2025, 2, 3 + j % 20), f"KP{i:03d}Z")
+                                                         for j, i in enumerate(old)]
+                  + [_contact(dt.date(2025, 2, 2), "KZ999Z")], "outreach")] if old else []
+    for m, anon in enumerate(anonymous):
+        mo, rows, frows, rrows, d = 4 + m, [], [], [], 0
+        for i, p in enumerate(persons):
+            for svc, c in p.get(m, {}).items():
+                for _ in range(c):
+                    day = dt.date(2025, mo, 1 + d % 28)
+                    if svc == "O":
+                        rows.append(_contact(day, f"KP{i:03d}Z"))
+                    elif svc == "R":
+                        rrows.append({"referral_date": day.isoformat(), "client_code": f"KP{i:03d}Z",
+                                      "referral_type": "housing", "status": "made"})
+                    else:
+                        frows.append({"session_date": dt.date(2025, mo, 7 * (1 + d % 3)).isoformat(),
+                                      "client_code": f"KP{i:03d}Z", "attendee_group": "indoor"})
+                    d += 1
+        rows += [_contact(dt.date(2025, mo, 1 + (d + j) % 28)) for j in range(anon)]
+        files, pre = pre + [_write(tmp / "in" / f"outreach_2025-{mo:02d}.csv", rows, "outreach")], []
+        if rrows:
+            files.append(_write(tmp / "in" / f"referrals_2025-{mo:02d}.csv", rrows, "referrals"))
+        if frows:
+            files.append(_write(tmp / "in" / f"friday_network_2025-{mo:02d}.csv", frows, "friday_network"))
+        with _at(dt.date(2025, mo + 1, 3)):
+            outcomes = load([str(f) for f in files], str(db), say=lambda *_: None)
+        assert all(o.status == "loaded" for o in outcomes)
+        day = dt.date(2025, mo + 1, 5)
+        with _at(day):
+            out.append(release.year(2025, str(db), day))
+    return out
+
+
+def _pins(persons: list[dict], rels: list, months: int) -> list[tuple]:
+    """The small counts (1..9) an integer program over every release leaves fewer than 3 values."""
+    svcs = ["O"] + [x for x in "FR" if any(x in d for p in persons for m, d in p.items() if m != "old")]
+    subsets = [frozenset(c) for r in range(len(svcs) + 1) for c in itertools.combinations(svcs, r)]
+    second = any(p.get("old") for p in persons)
+    pats = [(t, o) for t in itertools.product(subsets, repeat=months) if any(t)
+            for o in ((False, True) if second else (False,)) if not o or any("O" in x for x in t)]
+    n = len(pats)
+
+    def meets(a, b, s=None):
+        return [j for j, (t, _) in enumerate(pats) if any((s in t[m]) if s else t[m] for m in range(a, b + 1))]
+
+    def first_in(a, b):   # new people: never met before, their first outreach month in a..b
+        return [j for j, (t, o) in enumerate(pats) if not o and any("O" in x for x in t)
+                and a <= min(m for m in range(months) if "O" in t[m]) <= b]
+
+    def vec(idx):
+        v = np.zeros(n)
+        v[idx] = 1.0
+        return v
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.addVars(n, np.zeros(n), np.full(n, INF))
+    h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.array([highspy.HighsVarType.kInteger] * n))
+
+    def row(v, lo, hi):
+        idx = np.flatnonzero(v).astype(np.int32)
+        h.addRow(lo, hi, len(idx), idx, v[idx])
+
+    def rng_of(v):
+        return (0.0, 0.0) if v == 0 else bounds_of(v, K)
+
+    ind_svc = {"program.people": None, "outreach.people": "O", "friday.people": "F", "referrals.people": "R"}
+    spans = set()
+    for r in rels:
+        for (ind, s), v in r.people.items():
+            if ind in ind_svc and (ind_svc[ind] is None or ind_svc[ind] in svcs):
+                row(vec(meets(*s, ind_svc[ind])), *rng_of(v))
+                spans.add(s)
+        for (fam, s, dim, cat), v in r.cells.items():
+            if fam == "new_people" and dim is None:
+                row(vec(first_in(*s)), *rng_of(v))
+            elif fam == "contacts" and dim == "kind" and cat == "new person":
+                row(vec(first_in(*s)), 0.0, rng_of(v)[1])
+            elif fam == "contacts" and dim == "kind" and cat == "returning person":
+                row(vec(meets(*s, "O")) - vec(first_in(*s)), 0.0, rng_of(v)[1])
+            elif fam == "contacts" and dim is None:
+                an = r.cells.get(("contacts", s, "kind", "anonymous"))
+                row(vec(meets(*s, "O")), 0.0, rng_of(v)[1] - (rng_of(an)[0] if an is not None else 0.0))
+            elif fam == "referrals" and dim is None and "R" in svcs:
+                row(vec(meets(*s, "R")), 0.0, rng_of(v)[1])
+            elif fam == "attendance" and dim is None and "F" in svcs:
+                row(vec(meets(*s, "F")), 0.0, rng_of(v)[1])
+    truth = np.zeros(n)
+    for p in persons:
+        t = tuple(frozenset(p.get(m, {})) for m in range(months))
+        if any(t):
+            truth[pats.index((t, bool(p.get("old")) and any("O" in x for x in t)))] += 1
+
+    def name(s):
+        return MON[s[0]] if s[0] == s[1] else f"{MON[s[0]]}-{MON[s[1]]}"
+
+    targets = []
+    for a, b in sorted(spans):
+        for label, s in (("People served", None), ("outreach's people", "O"), ("Friday's people", "F"),
+                         ("referrals' people", "R")):
+            if s is None or s in svcs:
+                targets.append((f"{label} {name((a, b))}", vec(meets(a, b, s))))
+                targets += [(f"{label} of {name((a, b))} not seen in {name((c, d))}", vec(meets(a, b, s)) - vec(meets(c, d, s)))
+                            for c, d in sorted(spans) if a <= c and d <= b and (c, d) != (a, b)]
+        targets.append((f"new people {name((a, b))}", vec(first_in(a, b))))
+        targets.append((f"outreach's people of {name((a, b))} not new", vec(meets(a, b, "O")) - vec(first_in(a, b))))
+        if len(svcs) > 1:
+            targets.append((f"People served of {name((a, b))} not met by outreach", vec(meets(a, b)) - vec(meets(a, b, "O"))))
+    pins, seen = [], set()
+    for label, v in targets:
+        t = int(truth @ v)
+        if not 1 <= t <= K - 1 or v.tobytes() in seen:
+            continue
+        seen.add(v.tobytes())
+        ends = []
+        for sense in (1.0, -1.0):
+            h.changeColsCost(n, np.arange(n, dtype=np.int32), sense * v)
+            h.setMinimize()
+            h.run()
+            assert h.modelStatusToString(h.getModelStatus()) == "Optimal"
+            ends.append(round(sense * h.getInfo().objective_function_value))
+        assert ends[0] <= t <= ends[1], (label, t, ends)   # the model holds the truth
+        if ends[1] - ends[0] + 1 < 3:
+            pins.append((label, t, *ends))
+    return pins
+
+
+OPEN = pytest.mark.xfail(strict=True, reason="an open leak of the release engine (helper-30, session 36's note)")
+
+
+@OPEN
+@pytest.mark.parametrize("case", ["A", "B", "C"])
+def test_monthly_releases_of_a_first_year_pin_no_count_of_people(case, tmp_path):
+    persons, anonymous = CASES[case]
+    persons = _people(persons)
+    rels = _releases(tmp_path, persons, anonymous)
+    assert _pins(persons, rels, len(anonymous)) == []
+
+
+@OPEN
+def test_one_release_pins_no_growth_of_people_outside_outreach(tmp_path):
+    persons, anonymous = CASES["D"]
+    persons = _people(persons)
+    rels = _releases(tmp_path, persons, anonymous)
+    assert _pins(persons, rels[-1:], len(anonymous)) == []   # the release of 5 August alone
