@@ -55,6 +55,7 @@ class Linked:
     roundable: frozenset = frozenset()  # tables (key[0]) of distinct people: a complement may be rounded first
     sources: dict = field(default_factory=dict)   # row index -> the family whose released cells set it
     deferred: list = field(default_factory=list)  # small counts this table alone could not protect
+    services: dict = field(default_factory=dict)  # People served's table: (service, span) -> its variable
 
 
 _BANNER_LOCK = threading.Lock()
