@@ -44,6 +44,9 @@ class Cell:
                                     # an earlier release gave: the ledger's row says what it showed)
 
 
+TODAY = "today"   # Linked.sources: a row set by a figure released today that can still change
+
+
 @dataclass
 class Linked:
     """Cells as linear expressions over non-negative variables, plus extra rows (lo <= expr <= hi)."""
@@ -345,8 +348,13 @@ def _not_public(t: Linked, k: int, targets: list, public_rows: int | None = None
     tables show today. Hiding this table's cells would only withhold what does not bind it; the
     caller hands it (`Linked.deferred`) to the table that can protect it, or it was public already.
     public_rows: only the first rows are public (see protect)."""
-    if public_rows is not None:
-        t = Linked(t.n_vars, cells=t.cells, rows=t.rows[:public_rows], latent=t.latent)
+    rows = t.rows if public_rows is None else t.rows[:public_rows]
+    # rows set by People served as released today (step 2b) are today's figures, wherever they
+    # are read (helper-30: Q1's 15 people served held outreach's Q1 at 15 in the contacts' join,
+    # so June's new people, 15 less April-May's 13 given before, were taken as public)
+    rows = [r for i, r in enumerate(rows) if t.sources.get(i) != TODAY]
+    if len(rows) != len(t.rows):
+        t = Linked(t.n_vars, cells=t.cells, rows=rows, latent=t.latent)
     if not any(c.locked for c in t.cells) and not t.rows:
         return targets
     aud = Auditor(t, k, public_only=True)

@@ -32,7 +32,7 @@ from .indicators import REGISTRY
 from .linked import (ALL, FAMILIES, INDICATOR_CELLS, KEEP, MEASURE_CELLS, OTHERS, PEOPLE, PUBLIC_FLOORS,  # noqa: F401
                      RATE_PARTS, Family, add_row, bounds_of, family_rows, family_table, people_table,
                      _people_counts, changed_months, people_digests)
-from .protect import Auditor, Cell, Linked, _not_public, cell_bounds, cost, mark, protect  # noqa: F401
+from .protect import TODAY, Auditor, Cell, Linked, _not_public, cell_bounds, cost, mark, protect  # noqa: F401
 from .spans import (NotExternal, Span, comparisons, current_fy, external_rule, external_span,  # noqa: F401
                     months_done, span_or_raise, spans, ytd)
 
@@ -136,12 +136,14 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
         new = {c.key[1]: c.value for c in tables["new_people"].table.cells if c.key[2] is None} \
             if "new_people" in tables else {}
 
-        reach = _family_reach(tables, keys, k)
+        # (over earlier releases' spans too: April-May's 25 contacts of a new person given on 5 June
+        # still cap its new people on 5 July, when April-May is no longer offered: helper-30)
+        reach = _family_reach(tables, list(people_spans), k)
 
         def build(ind):
             t, pos = people_table(ind, keys, exact_by_span, _past(past, fy, "people", ind), fy, k, by_people.get(ind))
             known = _worked_out(said, people_tables, k, memo)
-            for key in keys:
+            for key in pos:   # earlier releases' spans too (their People served still bound these)
                 _cross_people(t, pos, ind, key, shown, people, exact_by_span, k, known, new, reach)
             if ind == PEOPLE[-1]:
                 _growth_rows(t, pos, exact_by_span)
@@ -180,7 +182,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
         for ind in PEOPLE[:-1]:
             t, pos = people_tables[ind]
             base = len(t.rows)
-            t.rows += _served_rows(ind, pos, people, shown, exact_by_span, k)
+            _served(t, base, _served_rows(ind, pos, people, shown, exact_by_span, k))
             if len(t.rows) == base:
                 continue
             if _all_protected(t, k, base):   # (the usual case: one audit)
@@ -191,8 +193,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
                     continue
                 c.status = "rnd" if c.status == "pub" else "sec"
                 people[(PEOPLE[-1], c.key[1])] = mark(c, k)
-                del t.rows[base:]
-                t.rows += _served_rows(ind, pos, people, shown, exact_by_span, k)
+                _served(t, base, _served_rows(ind, pos, people, shown, exact_by_span, k))
                 if _all_protected(t, k, base):
                     break
             else:   # what rounding People served could not protect: this table hides more
@@ -374,6 +375,10 @@ def _with_new_people(t: Linked, pos: dict, ftn, shown: dict | None = None, k: in
             back = count.get((c, d), 0) - count.get((a, b), 0) - ftn.value(ftn.expr(b + 1, d))
             if 1 <= back <= k - 1:
                 joint.latent.append(Cell(("outreach.people", (c, d), "not new, not in", (a, b)), coef, back))
+    for (a, b) in pos:   # and as the contacts' own attacker works them out, spans of earlier releases too
+        r = (reach or {}).get(("new contacts", (a, b)))
+        if b < n and r is not None and r[1] != float("inf") and ftn.value(ftn.expr(a, b)) <= math.floor(r[1] + 1e-6):
+            _from(joint, "contacts", {v_ + off: w for v_, w in ftn.expr(a, b).items()}, 0.0, float(math.floor(r[1] + 1e-6)))
     for key, v in (shown or {}).items():
         fam, (a, b), dim, cat = key
         if fam == "contacts" and dim == "kind" and cat == "new person" and b < n:
@@ -406,7 +411,8 @@ def _family_reach(tables: dict, keys: list, k: int) -> dict:
     given before: a count hidden as a complement can still be a difference of counts shown."""
     out = {}
     returning = ("returning contacts", ("contacts", "kind", ["returning person"]))   # people not new
-    for ind, (fam, dim, cats) in [*PEOPLE_AT_MOST.items(), returning]:
+    first = ("new contacts", ("contacts", "kind", ["new person"]))   # new people: one each, at least
+    for ind, (fam, dim, cats) in [*PEOPLE_AT_MOST.items(), returning, first]:
         ft = tables.get(fam)
         if ft is None or not FAMILIES[fam].disclosive:
             continue
@@ -447,7 +453,8 @@ def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, peopl
             floor = float(-(-int(att_lo) // sessions))
             if floor <= v:
                 _from(t, "attendance", {pos[key]: 1.0}, floor, float("inf"))
-    own = next(c for c in t.cells if c.key[1] == key)
+    own = next((c for c in t.cells if c.key[1] == key), None)   # None: a span of earlier releases only
+    locked = own is not None and own.locked
     if ind != "program.people":
         # People served given already: this service's count pins their difference, whichever table
         # protected it then (the program's, by showing this count rounded), so it is a cell here
@@ -456,7 +463,7 @@ def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, peopl
         for p_lo, p_hi in (said or {}).get(("program.people", key), []):
             if p_lo <= p_v <= p_hi:
                 lo, hi, given = max(lo, p_lo), min(hi, p_hi), True
-        if not given or own.locked:
+        if not given or locked:
             return
         p = t.n_vars
         t.n_vars += 1
@@ -512,7 +519,7 @@ def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, peopl
             add_row(t, {s: 1.0}, lo, hi)
             add_row(t, {pos[key]: 1.0, s: -1.0}, 0.0, float("inf"))
             gaps.append((i, s, v - s_v))
-    if own.locked:  # given already: nothing this table shows can protect what it pins
+    if locked:  # given already: nothing this table shows can protect what it pins
         return
     # people served by no service but this one's are a count of people too
     for i, s, gap in gaps:
@@ -604,14 +611,30 @@ def _served_rows(ind: str, pos: dict, people: dict, shown: dict, exact: dict, k:
     return rows
 
 
+def _served(t: Linked, base: int, rows: list) -> None:
+    """The rows from `base` on are People served's of today (step 2b): replaced by `rows`, each
+    marked as today's (protect._not_public never reads them as public, in this table or a join)."""
+    del t.rows[base:]
+    for i in [i for i in t.sources if i >= base]:
+        del t.sources[i]
+    for row in rows:
+        t.rows.append(row)
+        t.sources[len(t.rows) - 1] = TODAY
+
+
 def _all_protected(t: Linked, k: int, base: int) -> bool:
-    """Does every small count of the table, as it now shows, keep 3 values? What was public
-    before is read from the table's first `base` rows only: the rows People served set (step 2b)
-    are what it shows today and can still change, so a count only they pin is a target here
-    (read with every row, it was taken as public and never protected: helper-28)."""
+    """Does every small count of the table, as it now shows, keep 3 values beside People served?
+    The rows People served set (step 2b, from `base` on) are what it shows today and can still
+    change, so a count only they pin is a target here (read as public, it was never protected:
+    helper-28). Rows set by a family's figures of today are left out: a count those pin is the
+    family's to protect (step 3 joins them), and read as public they hid what People served
+    pinned (helper-30: June's new people, Q1's 15 people served less April-May's 13 given before)."""
+    keep = [i for i in range(len(t.rows)) if t.sources.get(i) in (None, TODAY)]
+    t = Linked(t.n_vars, cells=t.cells, rows=[t.rows[i] for i in keep], latent=t.latent,
+               sources={j: TODAY for j, i in enumerate(keep) if i >= base or t.sources.get(i) == TODAY})
     targets = [c for c in t.cells if c.status in ("pri", "wh") and 1 <= c.value <= k - 1 and not c.locked] + \
               [c for c in t.latent if 1 <= c.value <= k - 1]
-    targets = _not_public(t, k, targets, base) if targets else []
+    targets = _not_public(t, k, targets) if targets else []
     if not targets:
         return True
     aud = Auditor(t, k)
@@ -678,7 +701,11 @@ def _join_people(ft, pt: Linked, pos: dict, ind: str, exact: dict, fy: int, k: i
     j = Linked(off + pt.n_vars, cells=ft.table.cells + pt.cells, rows=list(ft.table.rows),
                latent=list(ft.table.latent), headlines=ft.table.headlines,
                roundable=ft.table.roundable | pt.roundable)
-    j.rows += [(sh(coef), lo, hi) for r, (coef, lo, hi) in enumerate(pt.rows) if pt.sources.get(r) != fam]
+    for r, (coef, lo, hi) in enumerate(pt.rows):
+        if pt.sources.get(r) != fam:
+            j.rows.append((sh(coef), lo, hi))
+            if pt.sources.get(r) == TODAY:
+                j.sources[len(j.rows) - 1] = TODAY
     # its small counts it could not protect: a cell is a cell here already (moved above; moving
     # it again would audit another expression), a count never shown is moved now
     own = {id(c) for c in pt.cells}

@@ -1,18 +1,18 @@
-"""Leaks of the release engine found by helper-30 (session 36), three of them NOT yet closed: each test is a
+"""Leaks of the release engine found by helper-30 (session 36), one of them (B) NOT yet closed: each test is a
 small first- or second-year program loaded month by month (on the 3rd) and released on the 5th
 with the real engine (which writes the ledger), then attacked by an integer program of its own
 over every release together, a person being the services they used each month. Each is marked
 xfail(strict=True) while open: it fails the suite the day a change closes the leak (XPASS), so
-the mark goes with the fix, and the leak stays written down until then. D is closed (release.
-_growth_rows).
+the mark goes with the fix, and the leak stays written down until then. A, C and D are closed
+(release._all_protected, _family_reach and _cross_people over earlier spans, _growth_rows).
 
-- A: new people of April-May given exactly on 5 June (13) and of Q1 on 5 July (15): June's new
+- A (closed): new people of April-May given exactly on 5 June (13) and of Q1 on 5 July (15): June's new
   people (`<10`) are 15 - 13 = 2. The joint outreach/new-people table deferred the count as
   pinned by today's contacts of a new person, and the contacts' join did not protect it.
-- B: contacts of a new person for April-May (25) on 5 June, a span no longer offered on 5 July,
+- B (OPEN): contacts of a new person for April-May (25) on 5 June, a span no longer offered on 5 July,
   cap May's new people at 4; May's people exact on 5 July and its returning contacts `<10` hold
   them at 3 or more. The people tables read that cap from today's spans only.
-- C: People served of April-May (18) on 5 June beside outreach's April-May pinned by new people:
+- C (closed): People served of April-May (18) on 5 June beside outreach's April-May pinned by new people:
   1 or 2 people of April-May met by the Friday network only. The ledger's People served of a
   dropped span is never set against a service's count of that span.
 - D (closed): one release alone (5 August, second year, outreach and referrals): Q1's People served 40 and
@@ -204,8 +204,7 @@ def _pins(persons: list[dict], rels: list, months: int) -> list[tuple]:
 OPEN = pytest.mark.xfail(strict=True, reason="an open leak of the release engine (helper-30, session 36's note)")
 
 
-@OPEN
-@pytest.mark.parametrize("case", ["A", "B", "C"])
+@pytest.mark.parametrize("case", ["A", pytest.param("B", marks=OPEN), "C"])
 def test_monthly_releases_of_a_first_year_pin_no_count_of_people(case, tmp_path):
     persons, anonymous = CASES[case]
     persons = _people(persons)
