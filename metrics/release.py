@@ -182,19 +182,33 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
         for ind in PEOPLE[:-1]:
             t, pos = people_tables[ind]
             base = len(t.rows)
-            _served(t, base, _served_rows(ind, pos, people, shown, exact_by_span, k))
+            _served(t, base, _served_rows(ind, pos, people, shown, exact_by_span, k, said))
             if len(t.rows) == base:
                 continue
             if _all_protected(t, k, base):   # (the usual case: one audit)
                 continue
+            said_less = []   # (cell, its status before)
+
+            def as_(c, status):
+                c.status = status
+                people[(PEOPLE[-1], c.key[1])] = mark(c, k)
+                _served(t, base, _served_rows(ind, pos, people, shown, exact_by_span, k, said))
+
             for c in sorted((c for c in people_tables[PEOPLE[-1]][0].cells if c.key[0] == PEOPLE[-1]),
                             key=lambda c: (cost(c.key), c.key[1])):
                 if c.locked or c.value < k or c.status not in ("pub", "rnd"):
                     continue
-                c.status = "rnd" if c.status == "pub" else "sec"
-                people[(PEOPLE[-1], c.key[1])] = mark(c, k)
-                _served(t, base, _served_rows(ind, pos, people, shown, exact_by_span, k))
+                said_less.append((c, c.status))
+                as_(c, "rnd" if c.status == "pub" else "sec")
                 if _all_protected(t, k, base):
+                    # the cheaper ones tried before it may not be needed with it: each shows again
+                    # as before where the table stays protected (June's 5 May-only people served
+                    # hidden beside April-May's rounded, which alone protects: seed 96)
+                    for c_, before in said_less[:-1]:
+                        now = c_.status
+                        as_(c_, before)
+                        if not _all_protected(t, k, base):
+                            as_(c_, now)
                     break
             else:   # what rounding People served could not protect: this table hides more
                 protect(t, k, incremental=True, public_rows=base)
@@ -590,24 +604,70 @@ def _changed_people(e: dict, fy: int, digests: dict) -> bool:
     return a is not None and b is not None and bool(changed_months(e.get("v"), digests.get(e["what"]), a, b))
 
 
-def _served_rows(ind: str, pos: dict, people: dict, shown: dict, exact: dict, k: int) -> list:
+def _served_rows(ind: str, pos: dict, people: dict, shown: dict, exact: dict, k: int,
+                 said: dict | None = None) -> list:
     """Rows of a service's people table from the program's released counts (people served): at
     most those, and at least those less every other service's people and the supplies' known
-    people as released (step 2b of _build)."""
+    people as released (step 2b of _build). And from a span to a span around it (today's or an
+    earlier release's), people served grow by no more than the services' people do together with
+    the supplies' known people: everyone served in the whole but not in the part was met by some
+    service in the whole and not in the part. Without it, People served of April 10 (5 May) and
+    of April-May 28 beside the Friday network's 10 of May (5 June) left May's new outreach people
+    (`<10`) 8 or 9 (helper-30's seed 96)."""
     inf = float("inf")
     rows = []
+
+    def known(i, key):   # an indicator's range as released today and before (None: never given)
+        f = people.get((i, key))
+        lo, hi = ((0.0, 0.0) if f == 0 else bounds_of(f, k)) if f is not None else (0.0, inf)
+        v = int(exact.get(key, {}).get(i) or 0)
+        for s_lo, s_hi in (said or {}).get((i, key), []):
+            if s_lo <= v <= s_hi:
+                lo, hi = max(lo, s_lo), min(hi, s_hi)
+        return (lo, hi) if f is not None or hi != inf or lo > 0 else None
+
+    def units_hi(key):
+        units = shown.get(("supplies", key, "reach", "known person"), shown.get(("supplies", key, None, None)))
+        return inf if units is None else 0.0 if units == 0 else bounds_of(units, k)[1]
+
     for key, j in pos.items():
         given = people.get((PEOPLE[-1], key))
         if given is None:
             continue
         p_lo, p_hi = (0.0, 0.0) if given == 0 else bounds_of(given, k)
-        units = shown.get(("supplies", key, "reach", "known person"), shown.get(("supplies", key, None, None)))
-        rest = [people.get((i, key)) for i in PEOPLE[:-1] if i != ind] + [units]
-        rest_hi = sum(0.0 if r == 0 else bounds_of(r, k)[1] for r in rest) if None not in rest else inf
+        rest = [people.get((i, key)) for i in PEOPLE[:-1] if i != ind]
+        rest_hi = sum(0.0 if r == 0 else bounds_of(r, k)[1] for r in rest) + units_hi(key) if None not in rest else inf
         lo = max(0.0, p_lo - rest_hi)
         v = int(exact[key].get(ind) or 0)
         if (lo > 0 or p_hi != inf) and lo <= v <= p_hi:
             rows.append(({j: 1.0}, lo, p_hi))
+    for (a, d), jw in pos.items():
+        whole = known(PEOPLE[-1], (a, d))
+        if whole is None:
+            continue
+        for (c, e), jp in pos.items():
+            if (c, e) == (a, d) or not (a <= c and e <= d):
+                continue
+            part = known(PEOPLE[-1], (c, e))
+            if part is None:
+                continue
+            added = [s for s in ((a, c - 1), (e + 1, d)) if s[0] <= s[1]]
+            # the added months' people of a service, or the whole's less the part's
+            grow = 0.0
+            for i in PEOPLE[:-1]:
+                if i == ind:
+                    continue
+                w_r, p_r = known(i, (a, d)), known(i, (c, e))
+                g = (w_r[1] - p_r[0]) if w_r is not None and p_r is not None else inf
+                parts = [known(i, s) for s in added]
+                if None not in parts:
+                    g = min(g, sum(r[1] for r in parts))
+                grow += g
+            sup = min(units_hi((a, d)), sum(units_hi(s) for s in added))
+            lo = whole[0] - part[1] - grow - sup
+            v = int(exact[(a, d)].get(ind) or 0) - int(exact[(c, e)].get(ind) or 0)
+            if lo > 0 and lo <= v:
+                rows.append(({jw: 1.0, jp: -1.0}, lo, inf))
     return rows
 
 
