@@ -185,7 +185,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
             _served(t, base, _served_rows(ind, pos, people, shown, exact_by_span, k, said))
             if len(t.rows) == base:
                 continue
-            if _all_protected(t, k, base):   # (the usual case: one audit)
+            if _all_protected(t, k):   # (the usual case: one audit)
                 continue
             said_less = []   # (cell, its status before)
 
@@ -200,14 +200,14 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
                     continue
                 said_less.append((c, c.status))
                 as_(c, "rnd" if c.status == "pub" else "sec")
-                if _all_protected(t, k, base):
+                if _all_protected(t, k):
                     # the cheaper ones tried before it may not be needed with it: each shows again
                     # as before where the table stays protected (June's 5 May-only people served
                     # hidden beside April-May's rounded, which alone protects: seed 96)
                     for c_, before in said_less[:-1]:
                         now = c_.status
                         as_(c_, before)
-                        if not _all_protected(t, k, base):
+                        if not _all_protected(t, k):
                             as_(c_, now)
                     break
             else:   # what rounding People served could not protect: this table hides more
@@ -577,8 +577,8 @@ def _growth_rows(t: Linked, pos: dict, exact: dict) -> None:
     people (`<10`, the only other service) as 21 - 12 = 9 (helper-30, one release)."""
     p = PEOPLE[-1]
     for i in PEOPLE[:-1]:
-        for (a, d), whole in pos.items():
-            for (c, e), part in pos.items():
+        for (a, d) in pos:
+            for (c, e) in pos:
                 if (c, e) == (a, d) or not (a <= c and e <= d) or not (c == a or e == d):
                     continue
                 rest = (e + 1, d) if c == a else (a, c - 1)
@@ -682,10 +682,10 @@ def _served(t: Linked, base: int, rows: list) -> None:
         t.sources[len(t.rows) - 1] = TODAY
 
 
-def _all_protected(t: Linked, k: int, base: int) -> bool:
+def _all_protected(t: Linked, k: int) -> bool:
     """Does every small count of the table, as it now shows, keep 3 values beside People served?
-    The rows People served set (step 2b, from `base` on) are what it shows today and can still
-    change, so a count only they pin is a target here (read as public, it was never protected:
+    The rows People served set (step 2b, marked TODAY by _served) are what it shows today and can
+    still change, so a count only they pin is a target here (read as public, it was never protected:
     helper-28). Asked twice, and both must hold: with the rows set by today's family figures read
     as public (a count People served pins together with them), and without those rows (read as
     public, they hid what People served pinned alone: helper-30's June new people, Q1's 15 people
@@ -697,9 +697,9 @@ def _all_protected(t: Linked, k: int, base: int) -> bool:
         return True
     keep = [i for i in range(len(t.rows)) if t.sources.get(i) in (None, TODAY)]
     bare = Linked(t.n_vars, cells=t.cells, rows=[t.rows[i] for i in keep], latent=t.latent,
-                  sources={j: TODAY for j, i in enumerate(keep) if i >= base or t.sources.get(i) == TODAY})
-    for tt, public in ((t, base), (bare, None)):
-        kept = _not_public(tt, k, targets, public)
+                  sources={j: TODAY for j, i in enumerate(keep) if t.sources.get(i) == TODAY})
+    for tt in (t, bare):
+        kept = _not_public(tt, k, targets)
         if kept:
             aud = Auditor(tt, k)
             if not all(aud.check(c.coef, c.value)[0] for c in kept):
