@@ -503,10 +503,9 @@ def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, peopl
             others[i] = o = t.n_vars
             t.n_vars += 1
             add_row(t, {o: 1.0}, s_lo, s_hi)
-        units = shown.get(("supplies", key, "reach", "known person"), shown.get(("supplies", key, None, None)))
         sup = t.n_vars
         t.n_vars += 1
-        add_row(t, {sup: 1.0}, 0.0, bounds_of(units, k)[1] if units is not None else float("inf"))
+        add_row(t, {sup: 1.0}, 0.0, _supply_people_hi(shown, key, k))
         coef = {pos[key]: 1.0, sup: 1.0, p: -1.0, **{o: 1.0 for o in others.values()}}
         add_row(t, coef, 0.0, float("inf"))
         both = v + sum(int(exact[key].get(i) or 0) for i in others) + int(exact[key].get("supplies") or 0) - p_v
@@ -544,8 +543,7 @@ def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, peopl
     # and the program has no more people than its services and its supply hand-outs to known
     # people together (each at least one unit): with no other service, its people are outreach's.
     # The services' people together, less the program's, count people of more than one service.
-    units = shown.get(("supplies", key, "reach", "known person"), shown.get(("supplies", key, None, None)))
-    sup_hi = bounds_of(units, k)[1] if units is not None else float("inf")
+    sup_hi = _supply_people_hi(shown, key, k)
     sup_v = int(exact[key].get("supplies") or 0)
     sup = t.n_vars
     t.n_vars += 1
@@ -604,6 +602,24 @@ def _changed_people(e: dict, fy: int, digests: dict) -> bool:
     return a is not None and b is not None and bool(changed_months(e.get("v"), digests.get(e["what"]), a, b))
 
 
+def _supply_people_hi(shown: dict, key: tuple, k: int) -> float:
+    """At most how many people a span's supply hand-outs reached by their code (People served
+    counts them), as the released supplies say: each of them had at least one unit, and only the
+    units handed out anonymously in person certainly had no code (an online request may carry
+    one). The supplies' figures are exact, a reach not shown being none: the total less those
+    units. The known person's units alone were too few (an online request with a code), and the
+    total alone too many: every April unit handed out anonymously in person beside People served
+    22, outreach's 12 and the Friday network's 12 gave the people of both as 2 (helper-32)."""
+    total = shown.get(("supplies", key, None, None))
+    if total is None:
+        return float("inf")
+    hi = bounds_of(total, k)[1] if total != 0 else 0.0
+    anon = shown.get(("supplies", key, "reach", "anonymous, in person"))
+    if anon is not None and anon != 0:
+        hi -= bounds_of(anon, k)[0]
+    return max(hi, 0.0)
+
+
 def _served_rows(ind: str, pos: dict, people: dict, shown: dict, exact: dict, k: int,
                  said: dict | None = None) -> list:
     """Rows of a service's people table from the program's released counts (people served): at
@@ -626,17 +642,13 @@ def _served_rows(ind: str, pos: dict, people: dict, shown: dict, exact: dict, k:
                 lo, hi = max(lo, s_lo), min(hi, s_hi)
         return (lo, hi) if f is not None or hi != inf or lo > 0 else None
 
-    def units_hi(key):
-        units = shown.get(("supplies", key, "reach", "known person"), shown.get(("supplies", key, None, None)))
-        return inf if units is None else 0.0 if units == 0 else bounds_of(units, k)[1]
-
     for key, j in pos.items():
         given = people.get((PEOPLE[-1], key))
         if given is None:
             continue
         p_lo, p_hi = (0.0, 0.0) if given == 0 else bounds_of(given, k)
         rest = [people.get((i, key)) for i in PEOPLE[:-1] if i != ind]
-        rest_hi = sum(0.0 if r == 0 else bounds_of(r, k)[1] for r in rest) + units_hi(key) if None not in rest else inf
+        rest_hi = sum(0.0 if r == 0 else bounds_of(r, k)[1] for r in rest) + _supply_people_hi(shown, key, k) if None not in rest else inf
         lo = max(0.0, p_lo - rest_hi)
         v = int(exact[key].get(ind) or 0)
         if (lo > 0 or p_hi != inf) and lo <= v <= p_hi:
@@ -663,7 +675,7 @@ def _served_rows(ind: str, pos: dict, people: dict, shown: dict, exact: dict, k:
                 if None not in parts:
                     g = min(g, sum(r[1] for r in parts))
                 grow += g
-            sup = min(units_hi((a, d)), sum(units_hi(s) for s in added))
+            sup = min(_supply_people_hi(shown, (a, d), k), sum(_supply_people_hi(shown, s, k) for s in added))
             lo = whole[0] - part[1] - grow - sup
             v = int(exact[(a, d)].get(ind) or 0) - int(exact[(c, e)].get(ind) or 0)
             if lo > 0 and lo <= v:
