@@ -144,7 +144,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
             t, pos = people_table(ind, keys, exact_by_span, _past(past, fy, "people", ind), fy, k, by_people.get(ind))
             known = _worked_out(said, people_tables, k, memo)
             for key in pos:   # earlier releases' spans too (their People served still bound these)
-                _cross_people(t, pos, ind, key, shown, people, exact_by_span, k, known, new, reach)
+                _cross_people(t, pos, ind, key, shown, people, exact_by_span, k, known, new, reach, said)
             if ind == PEOPLE[-1]:
                 _growth_rows(t, pos, exact_by_span)
             if ind == "outreach.people" and "new_people" in tables:
@@ -164,6 +164,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
             if ind == PEOPLE[-1]:
                 t = _program_rounding_services(t, people, people_cells, k, lambda ind=ind: build(ind)[0])
                 t = _program_deferred(t, pos, people, people_cells, k, lambda ind=ind: build(ind)[0])
+                _services_bare(t, k)
             for c in t.cells:
                 if c.key[0] == ind:
                     people[(ind, c.key[1])] = mark(c, k)
@@ -442,7 +443,8 @@ def _family_reach(tables: dict, keys: list, k: int) -> dict:
 
 
 def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, people: dict, exact: dict, k: int,
-                  said: dict | None = None, new: dict | None = None, reach: dict | None = None):
+                  said: dict | None = None, new: dict | None = None, reach: dict | None = None,
+                  before: dict | None = None):
     """Rows of a people table from other tables' released values: at most its identified events,
     at least its new people (outreach), at least each service's people (the program's). The
     family's count is read as its own table's attacker works it out (`reach`), not only as shown:
@@ -502,7 +504,7 @@ def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, peopl
                 return
             others[i] = o = t.n_vars
             t.n_vars += 1
-            add_row(t, {o: 1.0}, s_lo, s_hi)
+            _known_today(t, o, i, key, s_lo, s_hi, s_v, before)
         sup = t.n_vars
         t.n_vars += 1
         add_row(t, {sup: 1.0}, 0.0, _supply_people_hi(shown, key, k))
@@ -518,8 +520,6 @@ def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, peopl
             continue
         f = people[(i, key)]
         lo, hi = bounds_of(f, k) if f != 0 else (0.0, 0.0)
-        if lo <= v:
-            add_row(t, {pos[key]: 1.0}, lo, float("inf"))
         # each service's count is a variable of this table, held to what its releases said (today's
         # and earlier ones, which may say more than a rounded figure of today)
         s_v = int(exact[key].get(i) or 0)
@@ -529,7 +529,7 @@ def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, peopl
         if lo <= s_v <= hi:
             svc[i] = t.services[(i, key)] = s = t.n_vars
             t.n_vars += 1
-            add_row(t, {s: 1.0}, lo, hi)
+            _known_today(t, s, i, key, lo, hi, s_v, before)
             add_row(t, {pos[key]: 1.0, s: -1.0}, 0.0, float("inf"))
             gaps.append((i, s, v - s_v))
     if locked:  # given already: nothing this table shows can protect what it pins
@@ -565,6 +565,45 @@ def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, peopl
             add_row(t, {n: 1.0}, n_lo, n_hi)
             add_row(t, {o: 1.0, n: -1.0}, 0.0, float("inf"))
             t.latent.append(Cell(("outreach.people", key, "not new", "program"), {o: 1.0, n: -1.0}, back))
+
+
+SERVICES = "services"   # Linked.sources: a row set by another people count of today's release
+
+
+def _services_bare(t: Linked, k: int) -> None:
+    """A small count the table left to others, as pinned already by what other services show today
+    (read as public, _not_public), is protected all the same where those rows are not: they are
+    the services' as their tables were decided in step 2, and say less once step 3 has hidden more
+    of the families beside them. Read as public, the Friday network's April people worked out on
+    5 June as 5 or 6 (April's People served given ≈30 on 5 May, less outreach's 20; attendance)
+    left April's people served not met by outreach (5) to them, and People served of April was
+    shown exact, 25 beside outreach's 20, when the Friday network's range had widened that day all
+    the same (helper-31's search, seed 416). This only hides more (the table's cells, shared)."""
+    if not t.deferred:
+        return
+    keep = [i for i in range(len(t.rows)) if t.sources.get(i) != SERVICES]
+    if len(keep) == len(t.rows):
+        return
+    bare = Linked(t.n_vars, cells=t.cells, rows=[t.rows[i] for i in keep], latent=t.latent,
+                  sources={j: t.sources[i] for j, i in enumerate(keep) if i in t.sources},
+                  headlines=t.headlines, roundable=t.roundable)
+    protect(bare, k, incremental=True)
+
+
+def _known_today(t: Linked, var: int, ind: str, key: tuple, lo: float, hi: float, v: int,
+                 before: dict | None) -> None:
+    """Hold a variable of this table (another indicator's count) to (lo, hi), what today's release
+    and earlier ones say of it (services decided before today's, as their own tables' attackers
+    work them out), marked as the services' (SERVICES: _not_public reads it as public, and
+    _services_bare checks the table without it), and to what earlier releases alone said of it."""
+    add_row(t, {var: 1.0}, lo, hi)
+    t.sources[len(t.rows) - 1] = SERVICES
+    p_lo, p_hi = 0.0, float("inf")
+    for r_lo, r_hi in (before or {}).get((ind, key), []):
+        if r_lo <= v <= r_hi:
+            p_lo, p_hi = max(p_lo, r_lo), min(p_hi, r_hi)
+    if p_lo > 0 or p_hi != float("inf"):
+        add_row(t, {var: 1.0}, p_lo, p_hi)
 
 
 def _growth_rows(t: Linked, pos: dict, exact: dict) -> None:
