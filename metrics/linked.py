@@ -485,6 +485,14 @@ def people_table(ind: str, keys: list[tuple], exact: dict, past: list[dict], fy:
     _people_then(t, all_keys, pos, past_keys, digests)
     cells = {c.key[1]: c for c in t.cells}
     given = set()   # spans whose count an earlier release gave exactly
+    for key in dict.fromkeys(key for key, _ in past_keys):
+        # a span an earlier release gave and today's does not: its count today is a count of people
+        # still, a target when small, whether or not its months were corrected since (helper-32:
+        # April-May's outreach people `<10` on 5 June, April corrected on 3 July, were Q1's 14 less
+        # June's 10 new people on 5 July, 4, in a first year)
+        v = int(exact.get(key, {}).get(ind) or 0)
+        if key not in cells and 1 <= v <= k - 1:
+            t.latent.append(Cell((ind, key, None, "released"), {pos[key]: 1.0}, v))
     for key, e in past_keys:
         if changed_months(e.get("v"), digests, *key):
             continue   # a fact about the months as they were (_people_then), not today's
@@ -496,8 +504,6 @@ def people_table(ind: str, keys: list[tuple], exact: dict, past: list[dict], fy:
                 given.add(key)
             if lo == hi and key in cells:
                 cells[key].locked = True
-            elif key not in cells and 1 <= v <= k - 1:  # a small count released then: still protected
-                t.latent.append(Cell((ind, key, None, "released"), {pos[key]: 1.0}, v))
     # the difference of two nested spans is a count of people too (those of the whole not seen in
     # the part: new people in a month, for a year to date given in January and again in February).
     # Two sides both given exactly already (a ledger written before this rule) are public: nothing

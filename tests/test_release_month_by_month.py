@@ -70,6 +70,10 @@ def _contact(day: dt.date, code: str = "") -> dict:
             "new_contact": "", "services": "one_to_one", "minutes": 30}
 
 
+def _referral(day: dt.date, code: str) -> dict:
+    return {"referral_date": day.isoformat(), "client_code": code, "referral_type": "housing", "status": "made"}
+
+
 def _people(raw) -> list[dict]:
     """{month: {"O": contacts, "F": Friday sessions, "R": referrals}, "old": met the year before}"""
     return [{(m if m == "old" else int(m)): ({"O": c} if isinstance(c, int) else c) for m, c in p.items()} for p in raw]
@@ -91,8 +95,7 @@ def _releases(tmp: Path, persons: list[dict], anonymous: list[int]) -> list:
                     if svc == "O":
                         rows.append(_contact(day, f"KP{i:03d}Z"))
                     elif svc == "R":
-                        rrows.append({"referral_date": day.isoformat(), "client_code": f"KP{i:03d}Z",
-                                      "referral_type": "housing", "status": "made"})
+                        rrows.append(_referral(day, f"KP{i:03d}Z"))
                     else:
                         frows.append({"session_date": dt.date(2025, mo, 7 * (1 + d % 3)).isoformat(),
                                       "client_code": f"KP{i:03d}Z", "attendee_group": "indoor"})
@@ -232,3 +235,61 @@ def test_what_protects_the_growth_of_people_served_hides_no_more_than_it_needs(t
     assert june[("program.people", (0, 0))] == 10   # April's, given on 5 May
     assert isinstance(june[("program.people", (0, 1))], str) and june[("program.people", (0, 1))].startswith("≈")
     assert june[("program.people", (1, 1))] not in ("x", "<10")
+
+
+def test_a_corrected_month_keeps_an_earlier_small_count_of_a_span_no_longer_offered(tmp_path):
+    """helper-32 (session 37): outreach people of April-May `<10` on 5 June; on 3 July a corrected
+    copy of April's outreach file (two people's contacts were missing) came with June's logs; on 5
+    July, April-May no longer offered, Q1's outreach people 14 and June's new people 10, both
+    exact, gave April-May's as corrected, 4: in a first year everyone of Q1 not new in June was
+    first met in April-May. The earlier release's small count stays a target after its months are
+    corrected (linked.people_table)."""
+    persons, uq = CASES["H"]   # {month: {service: times}}, "corr": "+" missing from April's first file
+    db = str(tmp_path / "shop.duckdb")
+
+    def files(m: int, folder: str, corrected: bool = True) -> list[str]:
+        o, r, u, d = [], [], [], 0
+        for i, p in enumerate(persons):
+            got = p.get(str(m), {})
+            for svc in "ORU":
+                times = got.get(svc, 0)
+                if svc == "O" and not corrected and p.get("corr") == "+":
+                    times = 0
+                for _ in range(times):
+                    day = dt.date(2025, 4 + m, 1 + d % 28)
+                    d += 1
+                    if svc == "O":
+                        o.append(_contact(day, f"KP{i:03d}Z"))
+                    elif svc == "R":
+                        r.append(_referral(day, f"KP{i:03d}Z"))
+                    else:
+                        u.append({"dist_date": day.isoformat(), "channel": "street_outreach", "item": "naloxone_kit",
+                                  "quantity": 1 + (i + d) % uq, "client_code": f"KP{i:03d}Z"})
+        out = [_write(tmp_path / folder / f"outreach_2025-{4 + m:02d}.csv", o, "outreach")]
+        out += [_write(tmp_path / folder / f"referrals_2025-{4 + m:02d}.csv", r, "referrals")] if r else []
+        out += [_write(tmp_path / folder / f"supplies_2025-{4 + m:02d}.csv", u, "supplies")] if u else []
+        return [str(f) for f in out]
+
+    rels = {}
+    for m in range(3):
+        batch = files(m, "in", corrected=m != 0) + (files(0, "corrected")[:1] if m == 2 else [])
+        with _at(dt.date(2025, 5 + m, 3)):
+            outcomes = load(batch, db, say=lambda *_: None)
+            assert sorted(o.status for o in outcomes) == ["loaded"] * (len(batch) - (m == 2)) + ["replaced"] * (m == 2)
+        day = dt.date(2025, 5 + m, 5)
+        with _at(day):
+            rels[day] = release.year(2025, db, day)
+    june, july = rels[dt.date(2025, 6, 5)], rels[dt.date(2025, 7, 5)]
+    assert june.people[("outreach.people", (0, 1))] == "<10"   # the case as found
+    assert ("outreach.people", (0, 1)) not in july.people        # no longer offered
+    truth = sum(1 for p in persons if p.get("0", {}).get("O") or p.get("1", {}).get("O"))
+
+    def rng(v):
+        return (0.0, 0.0) if v == 0 else bounds_of(v, K)
+    q_lo, q_hi = rng(july.people[("outreach.people", (0, 2))])
+    n_lo, n_hi = rng(july.cells[("new_people", (2, 2), None, None)])
+    a_lo, a_hi = rng(july.people[("outreach.people", (0, 0))])
+    m_lo, m_hi = rng(july.people[("outreach.people", (1, 1))])
+    lo, hi = max(q_lo - n_hi, a_lo, m_lo, 0.0), min(q_hi - n_lo, a_hi + m_hi)
+    assert lo <= truth <= hi
+    assert hi - lo + 1 >= 3, f"April-May's outreach people ({truth}) pinned to {lo:g}..{hi:g}"
