@@ -146,7 +146,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
             for key in pos:   # earlier releases' spans too (their People served still bound these)
                 _cross_people(t, pos, ind, key, shown, people, exact_by_span, k, known, new, reach, said)
             if ind == PEOPLE[-1]:
-                _growth_rows(t, pos, exact_by_span)
+                _growth_rows(t, pos, exact_by_span, known)
             if ind == "outreach.people" and "new_people" in tables:
                 # new people are at most people, both ways at once: one table, decided together
                 t = _with_new_people(t, pos, tables["new_people"], shown, k, _first_outreach_year(con, fy),
@@ -606,7 +606,7 @@ def _known_today(t: Linked, var: int, ind: str, key: tuple, lo: float, hi: float
         add_row(t, {var: 1.0}, p_lo, p_hi)
 
 
-def _growth_rows(t: Linked, pos: dict, exact: dict) -> None:
+def _growth_rows(t: Linked, pos: dict, exact: dict, known: dict | None = None) -> None:
     """People served not met by a service grow from a span to a span around it by at most those of
     the months added: someone of the whole never met by the service either came in the part (and
     is one of its people not met by the service) or only in the months added. Without this row
@@ -632,6 +632,18 @@ def _growth_rows(t: Linked, pos: dict, exact: dict) -> None:
                             for s, sign in zip(spans, (1.0, -1.0, -1.0)))
                 if value <= 0:   # the exact figures always meet it (a data error aside)
                     add_row(t, coef, -float("inf"), 0.0)
+    # each service's growth from the part to the whole as its own table works it out (_worked_out):
+    # outreach's from April to April-May is at most May's new people in a first year, so People
+    # served of April-May 20, of May at most 14 beside outreach's 11 and May's `<10` new people gave
+    # April's `<10` as 8 or 9 (helper-32). The services' rows: see _services_bare
+    for i in PEOPLE[:-1]:
+        for (w, q), ranges in [(key[1], r) for key, r in (known or {}).items()
+                               if key[0] == i and isinstance(key[1][0], tuple)]:
+            if (i, w) not in t.services or (i, q) not in t.services:
+                continue
+            lo, hi = max(r[0] for r in ranges), min(r[1] for r in ranges)
+            add_row(t, {t.services[(i, w)]: 1.0, t.services[(i, q)]: -1.0}, lo, hi)
+            t.sources[len(t.rows) - 1] = SERVICES
 
 
 def _changed_people(e: dict, fy: int, digests: dict) -> bool:
@@ -771,7 +783,19 @@ def _worked_out(said: dict, people_tables: dict, k: int, memo: dict | None = Non
         state = (id(t), tuple(c.status for c in t.cells))
         if state not in memo:   # the same table, nothing changed since: the same ranges (the table
             aud = Auditor(t, k)  # is kept with them, so that its id is never another's)
-            memo[state] = (t, [(c.key[1], *aud.range(c.coef)[:2], c.value) for c in t.cells if c.key[0] == ind])
+            own = [c for c in t.cells if c.key[0] == ind]
+            ranges = [(c.key[1], *aud.range(c.coef)[:2], c.value) for c in own]
+            # and a span less a span inside it that shares an end (the months added), as the table
+            # works it out: outreach's April-May less April are May's new people in a first year
+            for w in own:
+                for q in own:
+                    (a, d), (c_, e) = w.key[1], q.key[1]
+                    if (c_, e) != (a, d) and a <= c_ and e <= d and (a == c_ or d == e):
+                        coef = dict(w.coef)
+                        for j, x in q.coef.items():
+                            coef[j] = coef.get(j, 0.0) - x
+                        ranges.append(((w.key[1], q.key[1]), *aud.range(coef)[:2], w.value - q.value))
+            memo[state] = (t, ranges)
         for key, lo, hi, v in memo[state][1]:
             if lo <= v <= hi:   # (nan, a solver's doubt, says nothing)
                 out.setdefault((ind, key), []).append((lo, hi))
