@@ -358,6 +358,11 @@ def _past_rows(ft: FamilyTable, fy: int, past: list[dict], k: int) -> None:
             add_row(ft.table, ft.expr_then(a, b, e.get("dim"), e.get("members"), then), lo, hi)
             if cell is not None and lo == hi and v != lo:
                 ft.revised.append(cell.key)
+            elif cell is None and 1 <= v <= k - 1:   # a span no longer offered: its count as corrected
+                # is a small count all the same (helper-32: May corrected on 3 July, Q1's 16 new people
+                # less June's 10 gave April-May's as 6 on 5 July; as people_table does for people)
+                ft.table.latent.append(Cell((ft.name, (a, b), e.get("dim"), "released " + e["from"]), coef, v,
+                                            small_known=False))
             continue
         if not lo <= v <= hi:
             if cell is not None and lo == hi:
