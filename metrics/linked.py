@@ -304,11 +304,13 @@ def family_table(con, name: str, fy: int, today: dt.date, k: int, past: list[dic
 
 def people_digests(fy: int, months: dict, key: bytes | None) -> dict:
     """{people indicator: per month of the fiscal year, a keyed digest of the set of its people}
-    (from _people_counts' `months`); {} without a key. As month_digests, for the people tables."""
+    (from _people_counts' `months`); {} without a key. As month_digests, for the people tables.
+    And the supplies' known people ('supplies': never released, but People served counts them)."""
     if key is None:
         return {}
     first = [periods.add_months(periods.fiscal_year(fy).start, i) for i in range(12)]
-    return {ind: [_digest(key, "shop-people-v1", ind, months.get(ind, {}).get(m)) for m in first] for ind in PEOPLE}
+    return {ind: [_digest(key, "shop-people-v1", ind, months.get(ind, {}).get(m)) for m in first]
+            for ind in PEOPLE + ["supplies"]}
 
 
 def _digest(key: bytes, *parts) -> str:
@@ -407,6 +409,7 @@ def _people_then(t: Linked, all_keys: list, pos: dict, past_keys: list, digests:
                     t.n_vars += 1
                 col[key] = old[(key, then)]
         _people_structure(t, list(col), col, today_vars=frozenset(pos.values()))
+        t.then[rid] = (col, changed)   # (People served's table links them to the services: _served_then)
         today_vars = set(pos.values())
         for key, e in mine:
             if col[key] not in today_vars:   # (a line of unchanged months is a row of today's already)

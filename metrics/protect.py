@@ -59,6 +59,8 @@ class Linked:
     sources: dict = field(default_factory=dict)   # row index -> the family whose released cells set it
     deferred: list = field(default_factory=list)  # small counts this table alone could not protect
     services: dict = field(default_factory=dict)  # People served's table: (service, span) -> its variable
+    then: dict = field(default_factory=dict)  # a people table: release id -> ({span: its variable as that
+    #                                           release saw it}, {month: its digest then, changed since})
 
 
 _BANNER_LOCK = threading.Lock()
@@ -161,6 +163,15 @@ class Auditor:
         r = self.cell_row[c.key]
         self.h.changeRowBounds(r, lo, hi)
         self.witnesses.bounds(r, lo, hi)
+
+    def feasible(self) -> bool:
+        """Do the table's rows and cells, as this audit reads them, have a solution at all?"""
+        h = self.h
+        if len(self.cost_idx):
+            h.changeColsCost(len(self.cost_idx), self.cost_idx, np.zeros(len(self.cost_idx)))
+            self.cost_idx = np.array([], dtype=np.int32)
+        h.run()
+        return h.getModelStatus() in (self.hs.HighsModelStatus.kOptimal, self.hs.HighsModelStatus.kUnbounded)
 
     def range(self, coef: dict) -> tuple[float, float, set]:
         """(feasible min, feasible max, rows of released cells that bind either bound)."""
@@ -358,6 +369,11 @@ def _not_public(t: Linked, k: int, targets: list, public_rows: int | None = None
     if not any(c.locked for c in t.cells) and not t.rows:
         return targets
     aud = Auditor(t, k, public_only=True)
+    if not aud.feasible():
+        # the rows contradict one another, which true figures never do: the model is wrong, and
+        # an unsolvable audit pins nothing. So nothing is taken as public and every small count
+        # is protected here (each audit then fails the same way: more is hidden, never less)
+        return targets
     return [c for c in targets if aud.check(c.coef, c.value)[0]]
 
 

@@ -147,6 +147,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
                 _cross_people(t, pos, ind, key, shown, people, exact_by_span, k, known, new, reach, said)
             if ind == PEOPLE[-1]:
                 _growth_rows(t, pos, exact_by_span, known)
+                _served_then(t, pos, past, fy, by_people, exact_by_span, k, said)
             if ind == "outreach.people" and "new_people" in tables:
                 # new people are at most people, both ways at once: one table, decided together
                 t = _with_new_people(t, pos, tables["new_people"], shown, k, _first_outreach_year(con, fy),
@@ -516,12 +517,15 @@ def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, peopl
         return
     svc, gaps = {}, []
     for i in PEOPLE[:-1]:
-        if (i, key) not in people:
+        f = people.get((i, key))
+        if f is None and not (said or {}).get((i, key)):
             continue
-        f = people[(i, key)]
-        lo, hi = bounds_of(f, k) if f != 0 else (0.0, 0.0)
+        lo, hi = (bounds_of(f, k) if f != 0 else (0.0, 0.0)) if f is not None else (0.0, float("inf"))
         # each service's count is a variable of this table, held to what its releases said (today's
-        # and earlier ones, which may say more than a rounded figure of today)
+        # and earlier ones, which may say more than a rounded figure of today), also of a span only
+        # earlier releases gave: outreach's 19 of April-May (5 June) and June's people served no
+        # more than outreach's (no suite data yet) grow the 5 people served of April-May not met
+        # by outreach no more than to Q1's, ≈40 less outreach's 31 (5 July): 4 or 5 (helper-32)
         s_v = int(exact[key].get(i) or 0)
         for p_lo, p_hi in (said or {}).get((i, key), []):
             if p_lo <= s_v <= p_hi:
@@ -545,7 +549,7 @@ def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, peopl
     # The services' people together, less the program's, count people of more than one service.
     sup_hi = _supply_people_hi(shown, key, k)
     sup_v = int(exact[key].get("supplies") or 0)
-    sup = t.n_vars
+    sup = t.services[("supplies", key)] = t.n_vars
     t.n_vars += 1
     add_row(t, {sup: 1.0}, 0.0, sup_hi)
     add_row(t, {pos[key]: 1.0, sup: -1.0, **{s: -1.0 for s in svc.values()}}, -float("inf"), 0.0)
@@ -644,6 +648,149 @@ def _growth_rows(t: Linked, pos: dict, exact: dict, known: dict | None = None) -
             lo, hi = max(r[0] for r in ranges), min(r[1] for r in ranges)
             add_row(t, {t.services[(i, w)]: 1.0, t.services[(i, q)]: -1.0}, lo, hi)
             t.sources[len(t.rows) - 1] = SERVICES
+
+
+def _state_then(lines: list[dict], rid, day, fy: int) -> dict:
+    """{month: the digest of an indicator's people then} as the release `rid` (made on `day`) saw
+    them, from its ledger lines (`lines`, the indicator's). A month it gave no new line of was
+    given in a line an earlier release wrote (the ledger keeps a line once): known when every
+    line of the month written by then agrees."""
+    out, seen = {}, {}
+    for e in lines:
+        a, b = ledger.index_of(fy, e["from"]), ledger.index_of(fy, e["to"])
+        v = e.get("v")
+        if not v or len(v) != b - a + 1:
+            continue
+        if e.get("rid") == rid:
+            out.update(zip(range(a, b + 1), v))
+        elif day is not None and e.get("day") is not None and e["day"] <= day:
+            for i, h in zip(range(a, b + 1), v):
+                seen.setdefault(i, set()).add(h)
+    for i, hs in seen.items():
+        if i not in out and len(hs) == 1:
+            out[i] = next(iter(hs))
+    return out
+
+
+def _served_then(t: Linked, pos: dict, past: list[dict], fy: int, digests: dict, exact: dict, k: int,
+                 said: dict) -> None:
+    """People served as an earlier release gave them, for months changed since (a late file, a
+    corrected one: _people_then's variables), bound to the services as they were then: at least
+    each service's people, at most all of them with the supplies' known people; a service whose
+    months have not changed since has today's count then. And between the two versions, the
+    people served added (or dropped) in a span are people of its changed months not met by a
+    service that has not changed there. Without these, People served of June 12 on 5 July beside
+    no suite data (so June's were outreach's), June's ≈10 (at most 14) on 20 July after June's
+    suite stays came late, and Q1's ≈20 then ≈30 (at least one person more) gave June's people of
+    the suite not met by outreach as 1 or 2 (helper-32)."""
+    p = PEOPLE[-1]
+    if not t.then:
+        return
+    lines = {i: _past(past, fy, "people", i) for i in PEOPLE}
+    today = {i: digests.get(i) or [] for i in PEOPLE[:-1] + ["supplies"]}
+    made: dict = {}
+
+    def var(lo=0.0, hi=float("inf")):
+        v = t.n_vars
+        t.n_vars += 1
+        if lo > 0 or hi != float("inf"):
+            add_row(t, {v: 1.0}, lo, hi)
+        return v
+
+    def service_now(i, span):   # a service's count today, as today's release and earlier ones say it
+        if (i, span) in t.services:
+            return t.services[(i, span)]
+        if ("now", i, span) not in made:
+            v_ = int(exact.get(span, {}).get(i) or 0)
+            rs = [r for r in said.get((i, span), []) if r[0] <= v_ <= r[1]]
+            made[("now", i, span)] = var(max([r[0] for r in rs], default=0.0),
+                                         min([r[1] for r in rs], default=float("inf")))
+        return made[("now", i, span)]
+
+    def unchanged(state, i, months):
+        return all(m in state and m < len(today[i]) and state[m] == today[i][m] for m in months)
+
+    today_vars = set(pos.values())
+    for rid, (col, changed) in t.then.items():
+        mine = [e for e in lines[p] if e.get("rid") == rid]
+        if not mine:
+            continue
+        day = mine[0].get("day")
+        state = {i: _state_then(lines[i], rid, day, fy) for i in PEOPLE[:-1]}
+        sup_state = {}
+        for e in mine:
+            a = ledger.index_of(fy, e["from"])
+            sup_state.update(zip(range(a, a + len(e.get("vs") or ())), e.get("vs") or ()))
+        state["supplies"] = sup_state
+
+        def then(i, span):   # a service's count as that release saw it (None: not known)
+            months = range(span[0], span[1] + 1)
+            if i == "supplies":
+                return t.services.get((i, span)) if unchanged(sup_state, i, months) else None
+            if unchanged(state[i], i, months):
+                return service_now(i, span)
+            if not all(m in state[i] for m in months):
+                return None
+            h = tuple(state[i][m] for m in months)
+            if ("then", i, span, h) not in made:
+                rs = [(float(e["lo"]), float("inf") if e["hi"] is None else float(e["hi"])) for e in lines[i]
+                      if (ledger.index_of(fy, e["from"]), ledger.index_of(fy, e["to"])) == span
+                      and tuple(e.get("v") or ()) == h]
+                made[("then", i, span, h)] = var(max([r[0] for r in rs], default=0.0),
+                                                 min([r[1] for r in rs], default=float("inf")))
+            return made[("then", i, span, h)]
+
+        for span, old in col.items():
+            if old in today_vars:
+                continue
+            parts = {i: then(i, span) for i in PEOPLE[:-1] + ["supplies"]}
+            for i, v in parts.items():   # at least each service's people then
+                if v is not None and i != "supplies":
+                    add_row(t, {old: 1.0, v: -1.0}, 0.0, float("inf"))
+            if None not in parts.values():   # at most all of them together
+                coef = {old: 1.0}
+                for v in parts.values():
+                    coef[v] = coef.get(v, 0.0) - 1.0
+                add_row(t, coef, -float("inf"), 0.0)
+            # the people served added since (or dropped): people of the changed months (each run of
+            # them a span of this table, or its months) not met there by a service unchanged there
+            runs: list = []
+            for m in range(span[0], span[1] + 1):
+                if m in changed:
+                    if runs and runs[-1][1] == m - 1:
+                        runs[-1][1] = m
+                    else:
+                        runs.append([m, m])
+            cover = []
+            for a, b in runs:
+                if (a, b) in pos:
+                    cover.append((a, b))
+                elif all((m, m) in pos for m in range(a, b + 1)):
+                    cover += [(m, m) for m in range(a, b + 1)]
+                else:
+                    cover = None
+                    break
+            if not cover:
+                continue
+            for i in [None] + PEOPLE[:-1] + ["supplies"]:
+                met = {}
+                if i is not None:
+                    if not all(unchanged(state[i], i, range(c[0], c[1] + 1)) for c in cover):
+                        continue
+                    met = {c: (t.services.get((i, c)) if i == "supplies" else service_now(i, c)) for c in cover}
+                    if None in met.values():
+                        continue
+                for sign, whole, parts_of in ((1.0, (pos[span], old), {c: pos[c] for c in cover}),
+                                              (-1.0, (old, pos[span]), {c: col.get(c) for c in cover})):
+                    if None in parts_of.values() or (sign < 0 and any(parts_of[c] in today_vars for c in cover)):
+                        continue
+                    coef = {whole[0]: 1.0}
+                    coef[whole[1]] = coef.get(whole[1], 0.0) - 1.0
+                    for c in cover:
+                        coef[parts_of[c]] = coef.get(parts_of[c], 0.0) - 1.0
+                        if i is not None:
+                            coef[met[c]] = coef.get(met[c], 0.0) + 1.0
+                    add_row(t, coef, -float("inf"), 0.0)
 
 
 def _changed_people(e: dict, fy: int, digests: dict) -> bool:
@@ -991,6 +1138,9 @@ def _record_items(rel: Released, k: int) -> list[dict]:
         dg = rel.digests.get(f"people/{ind}")
         if dg is not None:
             it["v"] = dg[a:b + 1]
+        sup = rel.digests.get("people/supplies")
+        if ind == PEOPLE[-1] and sup is not None:   # and the supplies' known people then (_served_then)
+            it["vs"] = sup[a:b + 1]
         out.append(it)
     return out
 

@@ -53,9 +53,10 @@ def index_of(fy: int, month: str) -> int | None:
 
 def _key(e: dict) -> tuple:
     # `v`: the digests of the months the figure was made of; the same figure given again after a
-    # correction changed its months is a fact about other data, so a line of its own
+    # correction changed its months is a fact about other data, so a line of its own (`vs`: People
+    # served's, of the supplies' known people it counts)
     return (e["table"], e["what"], e["from"], e["to"], e.get("dim"), tuple(e.get("members") or ()),
-            e["lo"], e["hi"], tuple(e.get("v") or ()))
+            e["lo"], e["hi"], tuple(e.get("v") or ()), tuple(e.get("vs") or ()))
 
 
 _READ: dict = {}   # path -> (signature, lines, their keys): a file is parsed again only when it changed

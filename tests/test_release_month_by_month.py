@@ -33,6 +33,12 @@ its own over every release together, a person being the services they used each 
 - K (helper-30's seed 37, outreach, the Friday network and referrals): closed by People served's
   rows over the spans of earlier releases in every service's table (release._build's `for key in
   pos`); found by the search re-run with those rows left out, so it is that guard's test.
+- L (helper-32's seed 226 of its late-file search, outreach and the Safe Suite, a first year, no
+  suite stays in June): outreach's people of April-May 19 and People served ≈20 on 5 June; on 5
+  July Q1's People served ≈40 (at least 35), outreach's 31 and June's new people 12. June's people
+  served are outreach's, so those not met by outreach grow from April-May to Q1 by none: April-
+  May's 5 were at least 35 - 31 = 4. The program's table holds the services' counts of spans only
+  earlier releases gave (release._cross_people).
 """
 from __future__ import annotations
 
@@ -229,7 +235,7 @@ def _pins(persons: list[dict], rels: list, months: int) -> list[tuple]:
     return pins
 
 
-@pytest.mark.parametrize("case", ["A", "B", "C", "E", "F", "G", "I", "K"])
+@pytest.mark.parametrize("case", ["A", "B", "C", "E", "F", "G", "I", "K", "L"])
 def test_monthly_releases_of_a_first_year_pin_no_count_of_people(case, tmp_path):
     persons, anonymous = CASES[case]
     persons = _people(persons)
@@ -374,3 +380,71 @@ def test_a_corrected_month_keeps_an_earlier_small_count_of_new_people_no_longer_
     lo, hi = max(q_lo - n_hi, 0.0), q_hi - n_lo
     assert lo <= truth <= hi
     assert hi - lo + 1 >= 3, f"April-May's new people ({truth}) pinned to {lo:g}..{hi:g}"
+
+
+def test_a_late_file_pins_no_count_of_people_served_by_the_month_it_completes(tmp_path):
+    """helper-32 (session 37, its case B): a second year of outreach, the Safe Suite and anonymous
+    supplies, each month loaded on the 3rd and released on the 5th; June's suite stays came late,
+    loaded on 18 July and the year released again on the 20th. On 5 July June's People served
+    were 12 beside no suite stay, referral or Friday session and no supplies to a named person:
+    they were outreach's people of June, so outreach's are at least 12. On 20 July June's People
+    served at most 14 left at most 2 of June's people not met by outreach; Q1's People served,
+    at most 24 on 5 July and at least 25 on 20 July, said at least one person came into Q1 with
+    the late file, one of them. People served as an earlier release gave them are bound to the
+    services as they were then (release._served_then)."""
+    C = CASES["M"]
+    persons, db = C["persons"], str(tmp_path / "shop.duckdb")
+
+    def files(m: int, folder: str, only: str) -> list[str]:
+        o, s, u, d, sday = [], [], [], 0, 1
+        for i, p in enumerate(persons):
+            for svc, times in p["m"].get(str(m), {}).items():
+                for _ in range(times):
+                    day = dt.date(2025, 4 + m, 1 + d % 28)
+                    d += 1
+                    if svc == "O":
+                        o.append(_contact(day, f"KP{i:03d}Z"))
+                    else:
+                        nights = 1 + (i + d) % 4
+                        check_in = dt.date(2025, 4 + m, sday)
+                        s.append({"client_code": f"KP{i:03d}Z", "check_in": check_in.isoformat(),
+                                  "check_out": (check_in + dt.timedelta(days=nights)).isoformat(),
+                                  "referral_source": "self", "exit_destination": "unknown"})
+                        sday += nights
+        for _ in range(C["uanon"][m]):
+            u.append({"dist_date": dt.date(2025, 4 + m, 1 + d % 28).isoformat(), "channel": "drop_in",
+                      "item": "external_condom", "quantity": 5, "client_code": ""})
+            d += 1
+        out = [_write(tmp_path / folder / f"outreach_2025-{4 + m:02d}.csv", o, "outreach")] if "O" in only else []
+        out += [_write(tmp_path / folder / f"suite_stays_2025-{4 + m:02d}.csv", s, "suite_stays")] if "S" in only and s else []
+        out += [_write(tmp_path / folder / f"supplies_2025-{4 + m:02d}.csv", u, "supplies")] if "U" in only and u else []
+        return [str(f) for f in out]
+
+    old = [i for i, p in enumerate(persons) if p["old"]]
+    pre = [str(_write(tmp_path / "in" / "outreach_2025-02.csv", [_contact(dt.date(2025, 2, 3 + j % 20), f"KP{i:03d}Z")
+                                                                  for j, i in enumerate(old)], "outreach"))]
+
+    def step(batch: list[str], loaded: dt.date, released: dt.date):
+        with _at(loaded):
+            assert {o.status for o in load(batch, db, say=lambda *_: None)} == {"loaded"}
+        with _at(released):
+            return release.year(2025, db, released)
+
+    step(pre + files(0, "in", "OSU"), dt.date(2025, 5, 3), dt.date(2025, 5, 5))
+    step(files(1, "in", "OSU"), dt.date(2025, 6, 3), dt.date(2025, 6, 5))
+    before = step(files(2, "in", "OU"), dt.date(2025, 7, 3), dt.date(2025, 7, 5))
+    after = step(files(2, "late", "S"), dt.date(2025, 7, 18), dt.date(2025, 7, 20))
+    june, q1 = (2, 2), (0, 2)
+    # the case as found: June's People served exact on 5 July, June's only service then outreach
+    assert isinstance(before.people[("program.people", june)], int)
+    assert all(before.people[(i, june)] == 0 for i in ("suite.people", "referrals.people", "friday.people"))
+    assert before.cells.get(("supplies", june, "reach", "known person"), 0) == 0
+    # June's people not met by outreach, as the data now are: people of June's suite stays only
+    truth = sum(1 for p in persons if p["m"].get("2", {}).get("S") and not p["m"].get("2", {}).get("O"))
+
+    def rng(v):
+        return (0.0, 0.0) if v == 0 else bounds_of(v, K)
+    hi = rng(after.people[("program.people", june)])[1] - rng(before.people[("program.people", june)])[0]
+    lo = max(rng(after.people[("program.people", q1)])[0] - rng(before.people[("program.people", q1)])[1], 0.0)
+    assert lo <= truth <= hi
+    assert hi - lo + 1 >= 3, f"June's people served not met by outreach ({truth}) pinned to {lo:g}..{hi:g}"

@@ -106,6 +106,20 @@ def test_a_public_floor_under_hidden_parts_withholds_what_pins_them():
         assert max(vals) - min(vals) >= 2, (target.key, sorted(vals))
 
 
+def test_rows_that_contradict_one_another_take_nothing_as_public():
+    """A table whose rows cannot all hold (a wrong model: true figures always meet them) pins
+    nothing by them: its small count is still protected, not deferred as public while the month
+    beside it and their total are shown exactly (3 = 23 - 20)."""
+    t = Linked(2)
+    t.cells = [Cell(("f", (0, 0), None, None), {0: 1.0}, 3), Cell(("f", (1, 1), None, None), {1: 1.0}, 20),
+               Cell(("f", (0, 1), None, None), {0: 1.0, 1: 1.0}, 23)]
+    t.rows += [({0: 1.0}, 5.0, 5.0), ({1: 1.0}, 20.0, 20.0), ({0: 1.0, 1: 1.0}, 23.0, 23.0)]   # 5: the data say 3
+    release.protect(t, K)
+    assert t.deferred == []
+    shown = {c.key[1] for c in t.cells if c.status == "pub"}
+    assert not {(1, 1), (0, 1)} <= shown
+
+
 def test_nothing_hidden_when_nothing_is_small():
     t = table([[0, 12], [15, 30]])
     release.protect(t, K)
