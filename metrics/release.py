@@ -476,10 +476,7 @@ def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, peopl
         # People served given already: this service's count pins their difference, whichever table
         # protected it then (the program's, by showing this count rounded), so it is a cell here
         p_v = int(exact[key].get("program.people") or 0)
-        lo, hi, given = 0.0, float("inf"), False
-        for p_lo, p_hi in (said or {}).get(("program.people", key), []):
-            if p_lo <= p_v <= p_hi:
-                lo, hi, given = max(lo, p_lo), min(hi, p_hi), True
+        lo, hi, given = _narrowed(said, ("program.people", key), p_v)
         if not given or locked:
             return
         p = t.n_vars
@@ -498,9 +495,7 @@ def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, peopl
             s_v = int(exact[key].get(i) or 0)
             s_lo, s_hi = (bounds_of(people[(i, key)], k) if people[(i, key)] != 0 else (0.0, 0.0)) \
                 if (i, key) in people else (0.0, float("inf"))
-            for r_lo, r_hi in (said or {}).get((i, key), []):
-                if r_lo <= s_v <= r_hi:
-                    s_lo, s_hi = max(s_lo, r_lo), min(s_hi, r_hi)
+            s_lo, s_hi, _ = _narrowed(said, (i, key), s_v, s_lo, s_hi)
             if not s_lo <= s_v <= s_hi:
                 return
             others[i] = o = t.n_vars
@@ -527,9 +522,7 @@ def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, peopl
         # more than outreach's (no suite data yet) grow the 5 people served of April-May not met
         # by outreach no more than to Q1's, ≈40 less outreach's 31 (5 July): 4 or 5 (helper-32)
         s_v = int(exact[key].get(i) or 0)
-        for p_lo, p_hi in (said or {}).get((i, key), []):
-            if p_lo <= s_v <= p_hi:
-                lo, hi = max(lo, p_lo), min(hi, p_hi)
+        lo, hi, _ = _narrowed(said, (i, key), s_v, lo, hi)
         if lo <= s_v <= hi:
             svc[i] = t.services[(i, key)] = s = t.n_vars
             t.n_vars += 1
@@ -594,6 +587,17 @@ def _services_bare(t: Linked, k: int) -> None:
     protect(bare, k, incremental=True)
 
 
+def _narrowed(said: dict | None, key: tuple, v: int, lo: float = 0.0, hi: float = float("inf")) -> tuple:
+    """(lo, hi) narrowed by every range `said` holds of the count `key` (an indicator and a span)
+    that its exact value v meets (one it does not is of other data: a revision), and whether any
+    did."""
+    given = False
+    for r_lo, r_hi in (said or {}).get(key, []):
+        if r_lo <= v <= r_hi:
+            lo, hi, given = max(lo, r_lo), min(hi, r_hi), True
+    return lo, hi, given
+
+
 def _known_today(t: Linked, var: int, ind: str, key: tuple, lo: float, hi: float, v: int,
                  before: dict | None) -> None:
     """Hold a variable of this table (another indicator's count) to (lo, hi), what today's release
@@ -602,10 +606,7 @@ def _known_today(t: Linked, var: int, ind: str, key: tuple, lo: float, hi: float
     _services_bare checks the table without it), and to what earlier releases alone said of it."""
     add_row(t, {var: 1.0}, lo, hi)
     t.sources[len(t.rows) - 1] = SERVICES
-    p_lo, p_hi = 0.0, float("inf")
-    for r_lo, r_hi in (before or {}).get((ind, key), []):
-        if r_lo <= v <= r_hi:
-            p_lo, p_hi = max(p_lo, r_lo), min(p_hi, r_hi)
+    p_lo, p_hi, _ = _narrowed(before, (ind, key), v)
     if p_lo > 0 or p_hi != float("inf"):
         add_row(t, {var: 1.0}, p_lo, p_hi)
 
@@ -701,10 +702,7 @@ def _served_then(t: Linked, pos: dict, past: list[dict], fy: int, digests: dict,
         if (i, span) in t.services:
             return t.services[(i, span)]
         if ("now", i, span) not in made:
-            v_ = int(exact.get(span, {}).get(i) or 0)
-            rs = [r for r in said.get((i, span), []) if r[0] <= v_ <= r[1]]
-            made[("now", i, span)] = var(max([r[0] for r in rs], default=0.0),
-                                         min([r[1] for r in rs], default=float("inf")))
+            made[("now", i, span)] = var(*_narrowed(said, (i, span), int(exact.get(span, {}).get(i) or 0))[:2])
         return made[("now", i, span)]
 
     def unchanged(state, i, months):
@@ -834,10 +832,7 @@ def _served_rows(ind: str, pos: dict, people: dict, shown: dict, exact: dict, k:
     def known(i, key):   # an indicator's range as released today and before (None: never given)
         f = people.get((i, key))
         lo, hi = ((0.0, 0.0) if f == 0 else bounds_of(f, k)) if f is not None else (0.0, inf)
-        v = int(exact.get(key, {}).get(i) or 0)
-        for s_lo, s_hi in (said or {}).get((i, key), []):
-            if s_lo <= v <= s_hi:
-                lo, hi = max(lo, s_lo), min(hi, s_hi)
+        lo, hi, _ = _narrowed(said, (i, key), int(exact.get(key, {}).get(i) or 0), lo, hi)
         return (lo, hi) if f is not None or hi != inf or lo > 0 else None
 
     for key, j in pos.items():
