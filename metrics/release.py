@@ -142,11 +142,11 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
 
         def build(ind):
             t, pos = people_table(ind, keys, exact_by_span, _past(past, fy, "people", ind), fy, k, by_people.get(ind))
-            known = _worked_out(said, people_tables, k, memo)
+            known, grown = _worked_out(said, people_tables, k, memo)
             for key in pos:   # earlier releases' spans too (their People served still bound these)
                 _cross_people(t, pos, ind, key, shown, people, exact_by_span, k, known, new, reach, said)
             if ind == PEOPLE[-1]:
-                _growth_rows(t, pos, exact_by_span, known)
+                _growth_rows(t, pos, exact_by_span, grown)
                 _served_then(t, pos, past, fy, by_people, exact_by_span, k, said)
             if ind == "outreach.people" and "new_people" in tables:
                 # new people are at most people, both ways at once: one table, decided together
@@ -611,7 +611,7 @@ def _known_today(t: Linked, var: int, ind: str, key: tuple, lo: float, hi: float
         add_row(t, {var: 1.0}, p_lo, p_hi)
 
 
-def _growth_rows(t: Linked, pos: dict, exact: dict, known: dict | None = None) -> None:
+def _growth_rows(t: Linked, pos: dict, exact: dict, grown: dict | None = None) -> None:
     """People served not met by a service grow from a span to a span around it by at most those of
     the months added: someone of the whole never met by the service either came in the part (and
     is one of its people not met by the service) or only in the months added. Without this row
@@ -641,14 +641,12 @@ def _growth_rows(t: Linked, pos: dict, exact: dict, known: dict | None = None) -
     # outreach's from April to April-May is at most May's new people in a first year, so People
     # served of April-May 20, of May at most 14 beside outreach's 11 and May's `<10` new people gave
     # April's `<10` as 8 or 9 (helper-32). The services' rows: see _services_bare
-    for i in PEOPLE[:-1]:
-        for (w, q), ranges in [(key[1], r) for key, r in (known or {}).items()
-                               if key[0] == i and isinstance(key[1][0], tuple)]:
-            if (i, w) not in t.services or (i, q) not in t.services:
-                continue
-            lo, hi = max(r[0] for r in ranges), min(r[1] for r in ranges)
-            add_row(t, {t.services[(i, w)]: 1.0, t.services[(i, q)]: -1.0}, lo, hi)
-            t.sources[len(t.rows) - 1] = SERVICES
+    for (i, w, q), ranges in (grown or {}).items():
+        if (i, w) not in t.services or (i, q) not in t.services:
+            continue
+        lo, hi = max(r[0] for r in ranges), min(r[1] for r in ranges)
+        add_row(t, {t.services[(i, w)]: 1.0, t.services[(i, q)]: -1.0}, lo, hi)
+        t.sources[len(t.rows) - 1] = SERVICES
 
 
 def _state_then(lines: list[dict], rid, day, fy: int) -> dict:
@@ -912,12 +910,14 @@ def _all_protected(t: Linked, k: int) -> bool:
     return True
 
 
-def _worked_out(said: dict, people_tables: dict, k: int, memo: dict | None = None) -> dict:
+def _worked_out(said: dict, people_tables: dict, k: int, memo: dict | None = None) -> tuple[dict, dict]:
     """What an attacker can work out of each service's people count, not only what it shows or
     earlier releases said (outreach's ≈30 beside 31 identified contacts is 25..31; in the first
     year, its people to date are its new people to date): each from its own table as decided now,
-    so a count rounded since is read as rounded. The tables decided after it hold it to that."""
+    so a count rounded since is read as rounded. The tables decided after it hold it to that.
+    ({(indicator, span): ranges}, {(indicator, whole, part): ranges of their difference})."""
     out = {key: list(v) for key, v in said.items()}
+    grown: dict = {}
     memo = {} if memo is None else memo
     for ind, (t, _) in people_tables.items():
         if ind == PEOPLE[-1]:
@@ -940,8 +940,11 @@ def _worked_out(said: dict, people_tables: dict, k: int, memo: dict | None = Non
             memo[state] = (t, ranges)
         for key, lo, hi, v in memo[state][1]:
             if lo <= v <= hi:   # (nan, a solver's doubt, says nothing)
-                out.setdefault((ind, key), []).append((lo, hi))
-    return out
+                if isinstance(key[0], tuple):   # (whole, part)
+                    grown.setdefault((ind, *key), []).append((lo, hi))
+                else:
+                    out.setdefault((ind, key), []).append((lo, hi))
+    return out, grown
 
 
 def _services_rounding(t: Linked, ind: str, people: dict, cells: dict, k: int) -> bool:
