@@ -649,11 +649,29 @@ def _growth_rows(t: Linked, pos: dict, exact: dict, grown: dict | None = None) -
         t.sources[len(t.rows) - 1] = SERVICES
 
 
-def _state_then(lines: list[dict], rid, day, fy: int) -> dict:
-    """{month: the digest of an indicator's people then} as the release `rid` (made on `day`) saw
-    them, from its ledger lines (`lines`, the indicator's). A month it gave no new line of was
-    given in a line an earlier release wrote (the ledger keeps a line once): known when every
-    line of the month written by then agrees."""
+def _states_then(past: list[dict], fy: int) -> dict:
+    """{release id: ({indicator or 'supplies': {month: digest of its people then}}, {span: at most
+    how many people its supplies reached by code then})}, from each release's own ledger line."""
+    out = {}
+    for e in past:
+        if e["table"] != "state" or e["what"] != "release":
+            continue
+        people = {ind: {i: h for m, h in by_month.items() if (i := ledger.index_of(fy, m)) is not None}
+                  for ind, by_month in (e.get("people") or {}).items()}
+        reach = {}
+        for m_a, m_b, hi in e.get("supply_reach") or []:
+            a, b = ledger.index_of(fy, m_a), ledger.index_of(fy, m_b)
+            if a is not None and b is not None:
+                reach[(a, b)] = float(hi)
+        out[e.get("rid")] = (people, reach)
+    return out
+
+
+def _state_then(lines: list[dict], rid, fy: int) -> dict:
+    """{month: the digest of an indicator's people then} as release `rid` saw them, from the
+    indicator's ledger lines (`lines`), for a release written before releases kept a line of
+    their own: its own lines say it; a month it wrote none of (the ledger keeps a line once) is
+    known only when every line of that month, of any day, agrees (its state then is one of them)."""
     out, seen = {}, {}
     for e in lines:
         a, b = ledger.index_of(fy, e["from"]), ledger.index_of(fy, e["to"])
@@ -662,7 +680,7 @@ def _state_then(lines: list[dict], rid, day, fy: int) -> dict:
             continue
         if e.get("rid") == rid:
             out.update(zip(range(a, b + 1), v))
-        elif day is not None and e.get("day") is not None and e["day"] <= day:
+        else:
             for i, h in zip(range(a, b + 1), v):
                 seen.setdefault(i, set()).add(h)
     for i, hs in seen.items():
@@ -681,11 +699,13 @@ def _served_then(t: Linked, pos: dict, past: list[dict], fy: int, digests: dict,
     service that has not changed there. Without these, People served of June 12 on 5 July beside
     no suite data (so June's were outreach's), June's ≈10 (at most 14) on 20 July after June's
     suite stays came late, and Q1's ≈20 then ≈30 (at least one person more) gave June's people of
-    the suite not met by outreach as 1 or 2 (helper-32)."""
+    the suite not met by outreach as 1 or 2 (helper-32). What the services and the supplies were
+    then is read from the release's own ledger line (_states_then)."""
     p = PEOPLE[-1]
     if not t.then:
         return
     lines = {i: _past(past, fy, "people", i) for i in PEOPLE}
+    states = _states_then(past, fy)
     today = {i: digests.get(i) or [] for i in PEOPLE[:-1] + ["supplies"]}
     made: dict = {}
 
@@ -708,21 +728,23 @@ def _served_then(t: Linked, pos: dict, past: list[dict], fy: int, digests: dict,
 
     today_vars = set(pos.values())
     for rid, (col, changed) in t.then.items():
-        mine = [e for e in lines[p] if e.get("rid") == rid]
-        if not mine:
-            continue
-        day = mine[0].get("day")
-        state = {i: _state_then(lines[i], rid, day, fy) for i in PEOPLE[:-1]}
-        sup_state = {}
-        for e in mine:
-            a = ledger.index_of(fy, e["from"])
-            sup_state.update(zip(range(a, a + len(e.get("vs") or ())), e.get("vs") or ()))
-        state["supplies"] = sup_state
+        if rid in states:
+            state, reach = states[rid]
+            state = {i: state.get(i, {}) for i in PEOPLE[:-1] + ["supplies"]}
+        else:   # a release made before releases kept a line of their own
+            state = {i: _state_then(lines[i], rid, fy) for i in PEOPLE[:-1]} | {"supplies": {}}
+            reach = {}
 
         def then(i, span):   # a service's count as that release saw it (None: not known)
             months = range(span[0], span[1] + 1)
             if i == "supplies":
-                return t.services.get((i, span)) if unchanged(sup_state, i, months) else None
+                if unchanged(state[i], i, months) and (i, span) in t.services:
+                    return t.services[(i, span)]
+                if span not in reach:
+                    return None
+                if ("reach", rid, span) not in made:
+                    made[("reach", rid, span)] = var(0.0, reach[span])
+                return made[("reach", rid, span)]
             if unchanged(state[i], i, months):
                 return service_now(i, span)
             if not all(m in state[i] for m in months):
@@ -735,6 +757,24 @@ def _served_then(t: Linked, pos: dict, past: list[dict], fy: int, digests: dict,
                 made[("then", i, span, h)] = var(max([r[0] for r in rs], default=0.0),
                                                  min([r[1] for r in rs], default=float("inf")))
             return made[("then", i, span, h)]
+
+        def cover(span, has):   # the changed months of a span as spans `has` holds (None: it cannot)
+            runs: list = []
+            for m in range(span[0], span[1] + 1):
+                if m in changed:
+                    if runs and runs[-1][1] == m - 1:
+                        runs[-1][1] = m
+                    else:
+                        runs.append([m, m])
+            out = []
+            for a, b in runs:
+                if (a, b) in has:
+                    out.append((a, b))
+                elif all((m, m) in has for m in range(a, b + 1)):
+                    out += [(m, m) for m in range(a, b + 1)]
+                else:
+                    return None
+            return out or None
 
         for span, old in col.items():
             if old in today_vars:
@@ -749,41 +789,23 @@ def _served_then(t: Linked, pos: dict, past: list[dict], fy: int, digests: dict,
                     coef[v] = coef.get(v, 0.0) - 1.0
                 add_row(t, coef, -float("inf"), 0.0)
             # the people served added since (or dropped): people of the changed months (each run of
-            # them a span of this table, or its months) not met there by a service unchanged there
-            runs: list = []
-            for m in range(span[0], span[1] + 1):
-                if m in changed:
-                    if runs and runs[-1][1] == m - 1:
-                        runs[-1][1] = m
-                    else:
-                        runs.append([m, m])
-            cover = []
-            for a, b in runs:
-                if (a, b) in pos:
-                    cover.append((a, b))
-                elif all((m, m) in pos for m in range(a, b + 1)):
-                    cover += [(m, m) for m in range(a, b + 1)]
-                else:
-                    cover = None
-                    break
-            if not cover:
-                continue
-            for i in [None] + PEOPLE[:-1] + ["supplies"]:
-                met = {}
-                if i is not None:
-                    if not all(unchanged(state[i], i, range(c[0], c[1] + 1)) for c in cover):
-                        continue
-                    met = {c: (t.services.get((i, c)) if i == "supplies" else service_now(i, c)) for c in cover}
-                    if None in met.values():
-                        continue
-                for sign, whole, parts_of in ((1.0, (pos[span], old), {c: pos[c] for c in cover}),
-                                              (-1.0, (old, pos[span]), {c: col.get(c) for c in cover})):
-                    if None in parts_of.values() or (sign < 0 and any(parts_of[c] in today_vars for c in cover)):
-                        continue
-                    coef = {whole[0]: 1.0}
-                    coef[whole[1]] = coef.get(whole[1], 0.0) - 1.0
-                    for c in cover:
-                        coef[parts_of[c]] = coef.get(parts_of[c], 0.0) - 1.0
+            # them a span of the table, or its months) not met there by a service unchanged there,
+            # as today's data have them (added) or as that release's did (dropped)
+            for now, have in ((True, pos), (False, col)):
+                runs = cover(span, have)
+                if runs is None:
+                    continue
+                for i in [None] + PEOPLE[:-1] + ["supplies"]:
+                    met = {}
+                    if i is not None:
+                        if not all(unchanged(state[i], i, range(c[0], c[1] + 1)) for c in runs):
+                            continue
+                        met = {c: (t.services.get((i, c)) if i == "supplies" else service_now(i, c)) for c in runs}
+                        if None in met.values():
+                            continue
+                    coef = {pos[span]: 1.0, old: -1.0} if now else {old: 1.0, pos[span]: -1.0}
+                    for c in runs:
+                        coef[have[c]] = coef.get(have[c], 0.0) - 1.0
                         if i is not None:
                             coef[met[c]] = coef.get(met[c], 0.0) + 1.0
                     add_row(t, coef, -float("inf"), 0.0)
@@ -1136,10 +1158,18 @@ def _record_items(rel: Released, k: int) -> list[dict]:
         dg = rel.digests.get(f"people/{ind}")
         if dg is not None:
             it["v"] = dg[a:b + 1]
-        sup = rel.digests.get("people/supplies")
-        if ind == PEOPLE[-1] and sup is not None:   # and the supplies' known people then (_served_then)
-            it["vs"] = sup[a:b + 1]
         out.append(it)
+    # and one line of the release itself: what its months were (each people indicator's digests
+    # and the supplies' known people's) and, per span, at most how many people its supplies reached
+    # by code as released (supplies are not disclosive, so not kept above). A later release reads
+    # the data as this one saw them by it (_served_then), not by guessing from lines written once
+    state = {name.split("/", 1)[1]: dict(zip(month, dg)) for name, dg in rel.digests.items()
+             if name.startswith("people/")}
+    if state:
+        reach = [[month[a], month[b], hi] for a, b in rel.regular
+                 if (hi := _supply_people_hi(rel.cells, (a, b), k)) != float("inf")]
+        out.append({"table": "state", "what": "release", "from": month[0], "to": month[11], "dim": None,
+                    "members": None, "lo": 0.0, "hi": None, "people": state, "supply_reach": reach})
     return out
 
 

@@ -13,7 +13,10 @@ rewritten. It lives beside the database, not in it, so that restoring an older b
 roll it back: a backup carries a copy, and a restore adds that copy's lines to the ledger in
 force (`merge`), never the reverse. Months are calendar months (`2025-11`), not positions in a
 fiscal year, and ranges are explicit, so a changed k or fiscal start still reads the old lines
-right (a line that straddles a new fiscal year is kept, and ignored by that year's audit).
+right (a line that straddles a new fiscal year is kept, and ignored by that year's audit). Each
+release also writes one line of its own (table "state"): what its data were, month by month (keyed
+digests of each people count's set of people), so that a later release made after a late or
+corrected file reads the figures of this one against the data as they were then.
 """
 from __future__ import annotations
 
@@ -53,10 +56,10 @@ def index_of(fy: int, month: str) -> int | None:
 
 def _key(e: dict) -> tuple:
     # `v`: the digests of the months the figure was made of; the same figure given again after a
-    # correction changed its months is a fact about other data, so a line of its own (`vs`: People
-    # served's, of the supplies' known people it counts)
+    # correction changed its months is a fact about other data, so a line of its own. A release's
+    # own line (table "state": what its data were) is one per release (rid)
     return (e["table"], e["what"], e["from"], e["to"], e.get("dim"), tuple(e.get("members") or ()),
-            e["lo"], e["hi"], tuple(e.get("v") or ()), tuple(e.get("vs") or ()))
+            e["lo"], e["hi"], tuple(e.get("v") or ()), e.get("rid") if e["table"] == "state" else None)
 
 
 _READ: dict = {}   # path -> (signature, lines, their keys): a file is parsed again only when it changed

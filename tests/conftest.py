@@ -55,6 +55,8 @@ def _isolated_env(monkeypatch):
     # A load prepares the External view's tables (cli._prepare_external): a second or more per load,
     # for nothing in a test about the load itself. The tests of preparing turn it on.
     monkeypatch.setenv("SHOP_PREPARE_EXTERNAL", "0")
+    # every row of the release engine's tables must be true of the data (protect._true_of_the_data)
+    monkeypatch.setenv("SHOP_CHECK_ROWS", "1")
 
 
 @pytest.fixture(scope="module")

@@ -377,3 +377,44 @@ def test_people_served_of_the_year_do_not_pin_the_new_people_of_its_last_quarter
             qa, qb = quarters(a, b)
             exprs.append((f"new people {(a, b)}", [j for j, s in enumerate(sets) if qa <= (s & -s).bit_length() - 1 <= qb], v))
     assert small_pinned(n, exprs) == []
+
+
+def test_what_an_earlier_release_saw_is_read_from_its_own_line_or_only_where_every_line_agrees():
+    """What a release's data were, month by month, is its own ledger line's (one per release). For
+    a release written before such lines, a month it wrote no line of (the ledger keeps a line once,
+    the first time) is known only when every line of it agrees, of any day: a line dated after it
+    (a clock set back, another machine's ledger merged) can hold the state it saw (helper-34: April
+    as h0 on 5 June, h1 on 6 July; the release of 5 July, which saw h1, wrote none)."""
+    fy = 2025
+
+    def line(rid, day, v):
+        return {"table": "people", "what": "outreach.people", "from": "2025-04", "to": "2025-04", "dim": None,
+                "members": None, "lo": 12.0, "hi": 12.0, "v": [v], "rid": rid, "day": day}
+    lines = [line("A", "2025-06-05", "h0"), line("B", "2025-07-06", "h1")]
+    assert release._state_then(lines, "C", fy) == {}            # h0 or h1: not known
+    assert release._state_then(lines, "B", fy) == {0: "h1"}     # its own line
+    assert release._state_then(lines[:1], "C", fy) == {0: "h0"}  # every line agrees
+    own = {"table": "state", "what": "release", "from": "2025-04", "to": "2026-03", "lo": 0.0, "hi": None,
+           "rid": "C", "day": "2025-07-05", "people": {"outreach.people": {"2025-04": "h1", "2025-05": "h2"}},
+           "supply_reach": [["2025-04", "2025-06", 3]]}
+    assert release._states_then(lines + [own], fy) == {"C": ({"outreach.people": {0: "h1", 1: "h2"}}, {(0, 2): 3.0})}
+
+
+def test_people_served_move_between_versions_by_no_more_than_the_changed_months_people_not_met_by_outreach():
+    """release._served_then's rows between two versions of the data: May changed since release R
+    (a late file), outreach's May did not. Whoever is among today's People served of April-May and
+    was not among R's came in May and was not met by outreach there, so today's 20 and R's 15 leave
+    May's People served at least outreach's 8 plus 5, whatever else the table says."""
+    from metrics.protect import Auditor
+    pos = {(0, 0): 0, (1, 1): 1, (0, 1): 2}
+    t = release.Linked(6)
+    t.services[("outreach.people", (1, 1))] = 3
+    t.then["R"] = ({(0, 0): 0, (1, 1): 4, (0, 1): 5}, {1: "p1 then"})   # May's people served then: 4, April-May's: 5
+    today = {i: [f"{i} {m}" for m in range(12)] for i in release.PEOPLE + ["supplies"]}
+    own = {"table": "state", "what": "release", "from": "2025-04", "to": "2026-03", "lo": 0.0, "hi": None, "rid": "R",
+           "day": "2025-06-10", "people": {"outreach.people": {"2025-05": "outreach.people 1"}}}
+    release._served_then(t, pos, [own], 2025, today, {}, K, {})
+    for coef, v in (({2: 1.0}, 20), ({5: 1.0}, 15), ({3: 1.0}, 8)):
+        t.rows.append((coef, v, v))
+    lo = Auditor(t, K).range({1: 1.0, 3: -1.0})[0]
+    assert lo >= 5 - 1e-6, lo

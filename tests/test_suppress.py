@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -106,14 +107,24 @@ def test_a_public_floor_under_hidden_parts_withholds_what_pins_them():
         assert max(vals) - min(vals) >= 2, (target.key, sorted(vals))
 
 
-def test_rows_that_contradict_one_another_take_nothing_as_public():
+def test_rows_that_contradict_one_another_take_nothing_as_public(monkeypatch):
     """A table whose rows cannot all hold (a wrong model: true figures always meet them) pins
     nothing by them: its small count is still protected, not deferred as public while the month
-    beside it and their total are shown exactly (3 = 23 - 20)."""
-    t = Linked(2)
-    t.cells = [Cell(("f", (0, 0), None, None), {0: 1.0}, 3), Cell(("f", (1, 1), None, None), {1: 1.0}, 20),
-               Cell(("f", (0, 1), None, None), {0: 1.0, 1: 1.0}, 23)]
-    t.rows += [({0: 1.0}, 5.0, 5.0), ({1: 1.0}, 20.0, 20.0), ({0: 1.0, 1: 1.0}, 23.0, 23.0)]   # 5: the data say 3
+    beside it and their total are shown exactly (3 = 23 - 20). The tests refuse such a table
+    outright (SHOP_CHECK_ROWS, which every test sets), so that no wrong row goes unnoticed."""
+    def table_():
+        t = Linked(2)
+        t.cells = [Cell(("f", (0, 0), None, None), {0: 1.0}, 3), Cell(("f", (1, 1), None, None), {1: 1.0}, 20),
+                   Cell(("f", (0, 1), None, None), {0: 1.0, 1: 1.0}, 23)]
+        t.rows += [({0: 1.0}, 5.0, 5.0), ({1: 1.0}, 20.0, 20.0), ({0: 1.0, 1: 1.0}, 23.0, 23.0)]   # 5: the data say 3
+        return t
+    with pytest.raises(AssertionError, match="false of the data"):
+        release.protect(table_(), K)
+    good = table_()
+    good.rows = good.rows[1:]
+    release.protect(good, K)   # (true rows pass the check)
+    monkeypatch.delenv("SHOP_CHECK_ROWS")
+    t = table_()
     release.protect(t, K)
     assert t.deferred == []
     shown = {c.key[1] for c in t.cells if c.status == "pub"}
