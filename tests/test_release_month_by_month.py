@@ -39,6 +39,11 @@ its own over every release together, a person being the services they used each 
   served are outreach's, so those not met by outreach grow from April-May to Q1 by none: April-
   May's 5 were at least 35 - 31 = 4. The program's table holds the services' counts of spans only
   earlier releases gave (release._cross_people).
+- N (a search of late files, its seed 193 as a plain first year: outreach and the Friday network,
+  no session in May): on 5 June People served of May ≈40 (at least 35) are outreach's people of
+  May, so with May's contacts of new people (23) and of returning ones (13) April's 21 outreach
+  people not seen in May (8) were 21 - 13 at least and 21 + 23 - 35 at most. Rounding People
+  served was not enough; step 2b now hides them where rounding cannot protect.
 """
 from __future__ import annotations
 
@@ -236,7 +241,7 @@ def _pins(persons: list[dict], rels: list, months: int) -> list[tuple]:
     return pins
 
 
-@pytest.mark.parametrize("case", ["A", "B", "C", "E", "F", "G", "I", "K", "L"])
+@pytest.mark.parametrize("case", ["A", "B", "C", "E", "F", "G", "I", "K", "L", "N"])
 def test_monthly_releases_of_a_first_year_pin_no_count_of_people(case, tmp_path):
     persons, anonymous = CASES[case]
     persons = _people(persons)
