@@ -133,6 +133,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
             for e in _past(past_now, fy, "people", i):
                 span = (ledger.index_of(fy, e["from"]), ledger.index_of(fy, e["to"]))
                 said.setdefault((i, span), []).append((float(e["lo"]), float("inf") if e["hi"] is None else float(e["hi"])))
+        moved = _moved(past, fy, by_people) if has else []   # People served then, of months changed since
         new = {c.key[1]: c.value for c in tables["new_people"].table.cells if c.key[2] is None} \
             if "new_people" in tables else {}
 
@@ -142,7 +143,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
 
         def build(ind):
             t, pos = people_table(ind, keys, exact_by_span, _past(past, fy, "people", ind), fy, k, by_people.get(ind))
-            known, grown = _worked_out(said, people_tables, k, memo)
+            known, grown = _worked_out(said, people_tables, k, exact_by_span, memo)
             for key in pos:   # earlier releases' spans too (their People served still bound these)
                 _cross_people(t, pos, ind, key, shown, people, exact_by_span, k, known, new, reach, said)
             if ind == PEOPLE[-1]:
@@ -184,7 +185,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
         for ind in PEOPLE[:-1]:
             t, pos = people_tables[ind]
             base = len(t.rows)
-            _served(t, base, _served_rows(ind, pos, people, shown, exact_by_span, k, said))
+            _served(t, base, _served_rows(ind, pos, people, shown, exact_by_span, k, said, moved))
             if len(t.rows) == base:
                 continue
             if _all_protected(t, k):   # (the usual case: one audit)
@@ -194,7 +195,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
             def as_(c, status):
                 c.status = status
                 people[(PEOPLE[-1], c.key[1])] = mark(c, k)
-                _served(t, base, _served_rows(ind, pos, people, shown, exact_by_span, k, said))
+                _served(t, base, _served_rows(ind, pos, people, shown, exact_by_span, k, said, moved))
 
             # each of the program's counts says less, the cheapest first: rounded, then (a second
             # round) hidden. A rounded count can pin as well as an exact one: People served of May
@@ -700,6 +701,34 @@ def _state_then(lines: list[dict], rid, fy: int) -> dict:
     return out
 
 
+def _state_of(rid, states: dict, lines: dict, fy: int) -> tuple[dict, dict]:
+    """(each service's and the supplies' {month: digest} as release `rid` saw them, its supplies'
+    reach by span): from its own line, or for a release made before those, from the people lines
+    (`lines`: indicator -> its lines) where they agree."""
+    if rid in states:
+        state, reach = states[rid]
+        return {i: state.get(i, {}) for i in PEOPLE[:-1] + ["supplies"]}, reach
+    return {i: _state_then(lines[i], rid, fy) for i in PEOPLE[:-1]} | {"supplies": {}}, {}
+
+
+def _moved(past: list[dict], fy: int, digests: dict) -> list[tuple]:
+    """People served as earlier releases gave them for spans whose months have changed since, and
+    the services (or 'supplies') that changed there or cannot be told: [(span, lo, hi, moved)]."""
+    lines = {i: _past(past, fy, "people", i) for i in PEOPLE}
+    states = _states_then(past, fy)
+    out = []
+    for e in lines[PEOPLE[-1]]:
+        a, b = ledger.index_of(fy, e["from"]), ledger.index_of(fy, e["to"])
+        if not changed_months(e.get("v"), digests.get(PEOPLE[-1]), a, b):
+            continue
+        state, _ = _state_of(e.get("rid"), states, lines, fy)
+        moved = {i for i in PEOPLE[:-1] + ["supplies"]
+                 if not all(m in state[i] and m < len(digests.get(i) or []) and state[i][m] == digests[i][m]
+                            for m in range(a, b + 1))}
+        out.append(((a, b), float(e["lo"]), float("inf") if e["hi"] is None else float(e["hi"]), moved))
+    return out
+
+
 def _served_then(t: Linked, pos: dict, past: list[dict], fy: int, digests: dict, exact: dict, k: int,
                  said: dict) -> None:
     """People served as an earlier release gave them, for months changed since (a late file, a
@@ -739,12 +768,7 @@ def _served_then(t: Linked, pos: dict, past: list[dict], fy: int, digests: dict,
 
     today_vars = set(pos.values())
     for rid, (col, changed) in t.then.items():
-        if rid in states:
-            state, reach = states[rid]
-            state = {i: state.get(i, {}) for i in PEOPLE[:-1] + ["supplies"]}
-        else:   # a release made before releases kept a line of their own
-            state = {i: _state_then(lines[i], rid, fy) for i in PEOPLE[:-1]} | {"supplies": {}}
-            reach = {}
+        state, reach = _state_of(rid, states, lines, fy)
 
         def then(i, span):   # a service's count as that release saw it (None: not known)
             months = range(span[0], span[1] + 1)
@@ -799,6 +823,18 @@ def _served_then(t: Linked, pos: dict, past: list[dict], fy: int, digests: dict,
                 for v in parts.values():
                     coef[v] = coef.get(v, 0.0) - 1.0
                 add_row(t, coef, -float("inf"), 0.0)
+            # the people served added since are people of a service changed there, as today's data
+            # have them (those dropped, as that release's had them): April's People served 24 on 5
+            # May, 32 on 20 May after April's referrals came late, left its referral people (`<10`)
+            # at least 8 (helper-33)
+            moved = [i for i in PEOPLE[:-1] + ["supplies"] if not unchanged(state[i], i, range(span[0], span[1] + 1))]
+            for now, by in ((True, [t.services.get((i, span)) if i == "supplies" else service_now(i, span) for i in moved]),
+                            (False, [parts[i] for i in moved])):
+                if None not in by:
+                    coef = {pos[span]: 1.0, old: -1.0} if now else {old: 1.0, pos[span]: -1.0}
+                    for v in by:
+                        coef[v] = coef.get(v, 0.0) - 1.0
+                    add_row(t, coef, -float("inf"), 0.0)
             # the people served added since (or dropped): people of the changed months (each run of
             # them a span of the table, or its months) not met there by a service unchanged there,
             # as today's data have them (added) or as that release's did (dropped)
@@ -848,7 +884,7 @@ def _supply_people_hi(shown: dict, key: tuple, k: int) -> float:
 
 
 def _served_rows(ind: str, pos: dict, people: dict, shown: dict, exact: dict, k: int,
-                 said: dict | None = None) -> list:
+                 said: dict | None = None, moved: list | None = None) -> list:
     """Rows of a service's people table from the program's released counts (people served): at
     most those, and at least those less every other service's people and the supplies' known
     people as released (step 2b of _build). And from a span to a span around it (today's or an
@@ -904,6 +940,20 @@ def _served_rows(ind: str, pos: dict, people: dict, shown: dict, exact: dict, k:
             v = int(exact[(a, d)].get(ind) or 0) - int(exact[(c, e)].get(ind) or 0)
             if lo > 0 and lo <= v:
                 rows.append(({jw: 1.0, jp: -1.0}, lo, inf))
+    # and since an earlier release's People served of a span whose months changed since, those
+    # added are people of the services changed there: April's 24 on 5 May, 32 on 20 May after
+    # April's referrals came late, left April's referral people (`<10`) at least 8 (helper-33)
+    for key, then_lo, then_hi, changed in moved or []:
+        now = known(PEOPLE[-1], key)
+        if ind not in changed or key not in pos or now is None:
+            continue
+        rest = 0.0
+        for i in changed - {ind}:
+            r = (0.0, _supply_people_hi(shown, key, k)) if i == "supplies" else known(i, key)
+            rest += r[1] if r is not None else inf
+        lo = now[0] - then_hi - rest
+        if lo > 0 and lo <= int(exact[key].get(ind) or 0):
+            rows.append(({pos[key]: 1.0}, lo, inf))
     return rows
 
 
@@ -943,7 +993,7 @@ def _all_protected(t: Linked, k: int) -> bool:
     return True
 
 
-def _worked_out(said: dict, people_tables: dict, k: int, memo: dict | None = None) -> tuple[dict, dict]:
+def _worked_out(said: dict, people_tables: dict, k: int, exact: dict, memo: dict | None = None) -> tuple[dict, dict]:
     """What an attacker can work out of each service's people count, not only what it shows or
     earlier releases said (outreach's ≈30 beside 31 identified contacts is 25..31; in the first
     year, its people to date are its new people to date): each from its own table as decided now,
@@ -952,7 +1002,7 @@ def _worked_out(said: dict, people_tables: dict, k: int, memo: dict | None = Non
     out = {key: list(v) for key, v in said.items()}
     grown: dict = {}
     memo = {} if memo is None else memo
-    for ind, (t, _) in people_tables.items():
+    for ind, (t, pos) in people_tables.items():
         if ind == PEOPLE[-1]:
             continue
         state = (id(t), tuple(c.status for c in t.cells))
@@ -961,15 +1011,17 @@ def _worked_out(said: dict, people_tables: dict, k: int, memo: dict | None = Non
             own = [c for c in t.cells if c.key[0] == ind]
             ranges = [(c.key[1], *aud.range(c.coef)[:2], c.value) for c in own]
             # and a span less a span inside it that shares an end (the months added), as the table
-            # works it out: outreach's April-May less April are May's new people in a first year
-            for w in own:
-                for q in own:
-                    (a, d), (c_, e) = w.key[1], q.key[1]
+            # works it out: outreach's April-May less April are May's new people in a first year.
+            # Also of spans only earlier releases gave: Q1's outreach people less April-May's (5
+            # June) are June's new people in a first year, at most its 24 contacts of a new person,
+            # so Q1's People served 51 less April-May's 25 left June's people served not met by
+            # outreach at least 2, and June's ≈30 beside outreach's 31 at most 3 (helper-33)
+            for w in pos:
+                for q in pos:
+                    (a, d), (c_, e) = w, q
                     if (c_, e) != (a, d) and a <= c_ and e <= d and (a == c_ or d == e):
-                        coef = dict(w.coef)
-                        for j, x in q.coef.items():
-                            coef[j] = coef.get(j, 0.0) - x
-                        ranges.append(((w.key[1], q.key[1]), *aud.range(coef)[:2], w.value - q.value))
+                        v = int(exact.get(w, {}).get(ind) or 0) - int(exact.get(q, {}).get(ind) or 0)
+                        ranges.append(((w, q), *aud.range({pos[w]: 1.0, pos[q]: -1.0})[:2], v))
             memo[state] = (t, ranges)
         for key, lo, hi, v in memo[state][1]:
             if lo <= v <= hi:   # (nan, a solver's doubt, says nothing)

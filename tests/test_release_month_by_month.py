@@ -44,6 +44,11 @@ its own over every release together, a person being the services they used each 
   May, so with May's contacts of new people (23) and of returning ones (13) April's 21 outreach
   people not seen in May (8) were 21 - 13 at least and 21 + 23 - 35 at most. Rounding People
   served was not enough; step 2b now hides them where rounding cannot protect.
+- P (helper-33's case H, outreach and the Safe Suite, a first year): People served of April-May 25
+  on 5 June; on 5 July Q1's 51, June's ≈30 (at most 34) beside outreach's 31, and June's 24
+  contacts of a new person: June's people not met in April-May are new (at most 24) or not met by
+  outreach, so those were 2 or 3. Each service's growth from a span only earlier releases gave, as
+  its own table works it out, bounds People served's (release._worked_out).
 """
 from __future__ import annotations
 
@@ -241,7 +246,7 @@ def _pins(persons: list[dict], rels: list, months: int) -> list[tuple]:
     return pins
 
 
-@pytest.mark.parametrize("case", ["A", "B", "C", "E", "F", "G", "I", "K", "L", "N"])
+@pytest.mark.parametrize("case", ["A", "B", "C", "E", "F", "G", "I", "K", "L", "N", "P"])
 def test_monthly_releases_of_a_first_year_pin_no_count_of_people(case, tmp_path):
     persons, anonymous = CASES[case]
     persons = _people(persons)
@@ -475,3 +480,80 @@ def test_a_late_file_pins_no_count_of_people_served_by_the_month_it_completes(la
     t, pos = tables[-1]
     gap = {pos[june]: 1.0, t.services[("outreach.people", june)]: -1.0}
     assert Auditor(t, K).range(gap)[0] >= lo - 1e-6 > 0
+
+
+def test_a_late_file_of_a_service_with_no_data_yet_pins_none_of_its_people(tmp_path):
+    """helper-33 (its case E): a first year of outreach and the Friday network; April's referrals
+    file came late. On 5 May People served of April 24 beside no referral people; on 20 May, after
+    the referrals were loaded on the 18th, 32 beside `<10` referral people: only the referrals
+    changed, so the 8 people added were referral people, 8 or 9. Those added since an earlier
+    release are people of the services changed since (release._served_rows, _served_then)."""
+    db, apr = str(tmp_path / "shop.duckdb"), (0, 0)
+    n_friday, n_both, n_outreach, n_referred = 20, 2, 2, 8   # people: Friday only, both, outreach only, referred only
+    o, f, r = [], [], []
+    for i in range(n_friday + n_both + n_outreach + n_referred):
+        code, day = f"KP{i:03d}Z", dt.date(2025, 4, 2 + i % 20)
+        if i < n_friday + n_both:
+            f.append({"session_date": dt.date(2025, 4, 7 * (1 + i % 3)).isoformat(), "client_code": code,
+                      "attendee_group": "indoor"})
+        if n_friday <= i < n_friday + n_both + n_outreach:
+            o.append(_contact(day, code))
+        if i >= n_friday + n_both + n_outreach:
+            r.append(_referral(day, code))
+    rels = []
+    for loaded, batch, day in ((dt.date(2025, 5, 3), [_write(tmp_path / "in" / "outreach_2025-04.csv", o, "outreach"),
+                                                      _write(tmp_path / "in" / "friday_network_2025-04.csv", f,
+                                                             "friday_network")], dt.date(2025, 5, 5)),
+                               (dt.date(2025, 5, 18), [_write(tmp_path / "late" / "referrals_2025-04.csv", r, "referrals")],
+                                dt.date(2025, 5, 20))):
+        with _at(loaded):
+            assert {x.status for x in load([str(b) for b in batch], db, say=lambda *_: None)} == {"loaded"}
+        with _at(day):
+            rels.append(release.year(2025, db, day))
+    before, after = rels
+    assert before.people[("referrals.people", apr)] == 0 and isinstance(before.people[("program.people", apr)], int)
+
+    def rng(v):
+        return (0.0, 0.0) if v == 0 else bounds_of(v, K)
+    lo = max(rng(after.people[("referrals.people", apr)])[0],
+             rng(after.people[("program.people", apr)])[0] - rng(before.people[("program.people", apr)])[1])
+    hi = rng(after.people[("referrals.people", apr)])[1]
+    assert lo <= n_referred <= hi
+    assert hi - lo + 1 >= 3, f"April's referral people ({n_referred}) pinned to {lo:g}..{hi:g}"
+
+
+def test_a_late_file_of_a_years_last_month_pins_no_new_people_through_the_next_years(tmp_path):
+    """helper-33 (its case G): March 2026's outreach file (fiscal 2025's last month) came late, after
+    April's logs. On 5 May fiscal 2026's new people of April were 18; on 20 May, March's file
+    loaded on the 18th, 10: the 8 no longer new were first met in March, so fiscal 2025's new
+    people of March (`<10`) were 8 or 9. Each fiscal year is a table of its own, so how far a
+    count of people new since before moves is itself a target (linked.SINCE_BEFORE)."""
+    db, D = str(tmp_path / "shop.duckdb"), dt.date
+    n_march = 8   # people first met in March's late file, met again in April
+    feb = [_contact(D(2026, 2, 2 + i % 20), f"KF{i:03d}Z") for i in range(15)]
+    friday = [{"session_date": D(2026, 3, 7 * (1 + i % 3)).isoformat(), "client_code": f"KR{i:03d}Z",
+               "attendee_group": "indoor"} for i in range(20)]
+    march = [_contact(D(2026, 3, 2 + i % 20), f"KM{i:03d}Z") for i in range(n_march)]
+    april = ([_contact(D(2026, 4, 2 + i % 20), f"KM{i:03d}Z") for i in range(n_march)]
+             + [_contact(D(2026, 4, 3 + i % 20), f"KA{i:03d}Z") for i in range(10)]
+             + [_contact(D(2026, 4, 4 + i), f"KF{i:03d}Z") for i in range(3)])
+    out = {}
+    for loaded, path, rows, log, day in (
+            (D(2026, 3, 3), "in/outreach_2026-02.csv", feb, "outreach", D(2026, 3, 5)),
+            (D(2026, 4, 3), "in/friday_network_2026-03.csv", friday, "friday_network", D(2026, 4, 5)),
+            (D(2026, 5, 3), "in/outreach_2026-04.csv", april, "outreach", D(2026, 5, 5)),
+            (D(2026, 5, 18), "late/outreach_2026-03.csv", march, "outreach", D(2026, 5, 20))):
+        with _at(loaded):
+            assert {o.status for o in load([str(_write(tmp_path / path, rows, log))], db, say=lambda *_: None)} == {"loaded"}
+        with _at(day):
+            out[day] = {fy: release.year(fy, db, day) for fy in ((2025,) if day.month < 5 else (2025, 2026))}
+    new = lambda rel, s: rel.cells.get(("new_people", s, None, None))
+    before, after = out[D(2026, 5, 5)][2026], out[D(2026, 5, 20)]
+    assert new(before, (0, 0)) == 18 and new(after[2025], (11, 11)) == "<10"   # the case as found
+
+    def rng(v):
+        return (0.0, 0.0) if v == 0 else bounds_of(v, K)
+    lo = max(rng(new(after[2025], (11, 11)))[0], rng(new(before, (0, 0)))[0] - rng(new(after[2026], (0, 0)))[1])
+    hi = rng(new(after[2025], (11, 11)))[1]
+    assert lo <= n_march <= hi
+    assert hi - lo + 1 >= 3, f"March's new people ({n_march}) pinned to {lo:g}..{hi:g}"

@@ -418,3 +418,21 @@ def test_people_served_move_between_versions_by_no_more_than_the_changed_months_
         t.rows.append((coef, v, v))
     lo = Auditor(t, K).range({1: 1.0, 3: -1.0})[0]
     assert lo >= 5 - 1e-6, lo
+
+
+def test_people_served_added_since_an_earlier_release_are_people_of_the_services_changed_since():
+    """release._served_then: April's referrals came late (changed since release R), the other
+    services' April did not. Whoever is among today's 32 People served of April and not among R's
+    24 is a referral person: April's referral people are at least 8 in the engine's own model."""
+    from metrics.protect import Auditor
+    pos = {(0, 0): 0}
+    t = release.Linked(3)
+    t.services[("referrals.people", (0, 0))] = 1
+    t.then["R"] = ({(0, 0): 2}, {0: "p0 then"})
+    today = {i: [f"{i} {m}" for m in range(12)] for i in release.PEOPLE + ["supplies"]}
+    saw = {i: {"2025-04": f"{i} 0"} for i in release.PEOPLE + ["supplies"]} | {"referrals.people": {"2025-04": "none"}}
+    own = {"table": "state", "what": "release", "from": "2025-04", "to": "2026-03", "lo": 0.0, "hi": None, "rid": "R",
+           "day": "2025-05-05", "people": saw}
+    release._served_then(t, pos, [own], 2025, today, {}, K, {})
+    t.rows += [({0: 1.0}, 32.0, 32.0), ({2: 1.0}, 24.0, 24.0)]
+    assert Auditor(t, K).range({1: 1.0})[0] >= 8 - 1e-6
