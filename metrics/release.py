@@ -767,6 +767,8 @@ def _served_then(t: Linked, pos: dict, past: list[dict], fy: int, digests: dict,
         return all(m in state and m < len(today[i]) and state[m] == today[i][m] for m in months)
 
     today_vars = set(pos.values())
+    then_exact = {(e.get("rid"), (ledger.index_of(fy, e["from"]), ledger.index_of(fy, e["to"]))): float(e["lo"])
+                  for e in lines[p] if e["hi"] is not None and float(e["lo"]) == float(e["hi"])}
     for rid, (col, changed) in t.then.items():
         state, reach = _state_of(rid, states, lines, fy)
 
@@ -835,6 +837,15 @@ def _served_then(t: Linked, pos: dict, past: list[dict], fy: int, digests: dict,
                     for v in by:
                         coef[v] = coef.get(v, 0.0) - 1.0
                     add_row(t, coef, -float("inf"), 0.0)
+                    # and the changed services' people today less those added are people of them
+                    # served otherwise too: a count of people (helper-35: May's Friday file late,
+                    # May's People served 15 then 25 beside 11 Friday people: 1 also met otherwise)
+                    if now and then_exact.get((rid, span)) is not None:
+                        value = sum(int(exact.get(span, {}).get(i) or 0) for i in moved) \
+                            - int(exact.get(span, {}).get(p) or 0) + then_exact[(rid, span)]
+                        if 1 <= value <= k - 1:
+                            t.latent.append(Cell((p, span, "served otherwise too", rid), {j: -x for j, x in coef.items()},
+                                                 int(value)))
             # the people served added since (or dropped): people of the changed months (each run of
             # them a span of the table, or its months) not met there by a service unchanged there,
             # as today's data have them (added) or as that release's did (dropped)
