@@ -711,6 +711,12 @@ def _state_of(rid, states: dict, lines: dict, fy: int) -> tuple[dict, dict]:
     return {i: _state_then(lines[i], rid, fy) for i in PEOPLE[:-1]} | {"supplies": {}}, {}
 
 
+def _unchanged(then: dict, now: list, months) -> bool:
+    """Were the months' people (digests `then`, {month: digest}, as an earlier release saw them)
+    the same as today's (`now`, per month)? False where a month's state then is not known."""
+    return all(m in then and m < len(now) and then[m] == now[m] for m in months)
+
+
 def _moved(past: list[dict], fy: int, digests: dict) -> list[tuple]:
     """People served as earlier releases gave them for spans whose months have changed since, and
     the services (or 'supplies') that changed there or cannot be told: [(span, lo, hi, moved)]."""
@@ -722,9 +728,7 @@ def _moved(past: list[dict], fy: int, digests: dict) -> list[tuple]:
         if not changed_months(e.get("v"), digests.get(PEOPLE[-1]), a, b):
             continue
         state, _ = _state_of(e.get("rid"), states, lines, fy)
-        moved = {i for i in PEOPLE[:-1] + ["supplies"]
-                 if not all(m in state[i] and m < len(digests.get(i) or []) and state[i][m] == digests[i][m]
-                            for m in range(a, b + 1))}
+        moved = {i for i in PEOPLE[:-1] + ["supplies"] if not _unchanged(state[i], digests.get(i) or [], range(a, b + 1))}
         out.append(((a, b), float(e["lo"]), float("inf") if e["hi"] is None else float(e["hi"]), moved))
     return out
 
@@ -764,7 +768,7 @@ def _served_then(t: Linked, pos: dict, past: list[dict], fy: int, digests: dict,
         return made[("now", i, span)]
 
     def unchanged(state, i, months):
-        return all(m in state and m < len(today[i]) and state[m] == today[i][m] for m in months)
+        return _unchanged(state, today[i], months)
 
     today_vars = set(pos.values())
     then_exact = {(e.get("rid"), (ledger.index_of(fy, e["from"]), ledger.index_of(fy, e["to"]))): float(e["lo"])
