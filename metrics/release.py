@@ -31,7 +31,7 @@ from . import db, indicators, release_cache, suppress
 from .indicators import REGISTRY
 from .linked import (ALL, FAMILIES, INDICATOR_CELLS, KEEP, MEASURE_CELLS, OTHERS, PEOPLE, PUBLIC_FLOORS,  # noqa: F401
                      RATE_PARTS, Family, add_row, bounds_of, family_rows, family_table, people_table,
-                     _people_counts, changed_months, people_digests)
+                     _digest, _people_counts, changed_months, people_digests)
 from .protect import TODAY, Auditor, Cell, Linked, _not_public, cell_bounds, cost, mark, protect  # noqa: F401
 from .spans import (NotExternal, Span, comparisons, current_fy, external_rule, external_span,  # noqa: F401
                     months_done, span_or_raise, spans, ytd)
@@ -102,6 +102,8 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
             {key: {} for key in people_spans}
         by_people = people_digests(fy, people_months, hkey) if has else {}
         digests.update({f"people/{i}": d for i, d in by_people.items()})
+        if has:   # who had been met before the year: with its months' people, what makes its new people
+            digests["before"] = _before_digest(con, fy, hkey)
         for name, fam in FAMILIES.items():
             fam_spans = spans(fy, today, fam.quarters_only)
             if not has or not fam_spans:
@@ -152,7 +154,8 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
             if ind == "outreach.people" and "new_people" in tables:
                 # new people are at most people, both ways at once: one table, decided together
                 t = _with_new_people(t, pos, tables["new_people"], shown, k, _first_outreach_year(con, fy),
-                                     {key: int(exact_by_span[key].get(ind) or 0) for key in pos}, reach)
+                                     {key: int(exact_by_span[key].get(ind) or 0) for key in pos}, reach,
+                                     (past, fy, by_people.get(ind), digests.get("before")))
             return t, pos
 
         people_tables: dict = {}
@@ -357,8 +360,17 @@ def _first_outreach_year(con, fy: int) -> bool:
     return first is not None and first >= periods.fiscal_year(fy).start
 
 
+def _before_digest(con, fy: int, key: bytes) -> str:
+    """A keyed digest of the set of people met by outreach before fiscal year fy: a person of the
+    year is new or not by it and the year's own months."""
+    n, mix = con.execute("select count(*), bit_xor(person_key) from marts.first_outreach where first_date < $s",
+                         {"s": periods.fiscal_year(fy).start}).fetchone()
+    return _digest(key, "shop-before-v1", fy, int(n), int(mix or 0))
+
+
 def _with_new_people(t: Linked, pos: dict, ftn, shown: dict | None = None, k: int = 10,
-                     first_year: bool = False, count: dict | None = None, reach: dict | None = None) -> Linked:
+                     first_year: bool = False, count: dict | None = None, reach: dict | None = None,
+                     history: tuple | None = None) -> Linked:
     """The outreach people table and the new people's family as one linked table, with a row
     new people <= people for every span both know, and new people <= the released count of
     contacts of a new person (every new person has one on their first day: without this row a
@@ -423,7 +435,77 @@ def _with_new_people(t: Linked, pos: dict, ftn, shown: dict | None = None, k: in
             if count.get((a, b), 0) - ftn.value(ftn.expr(a, b)) <= back:
                 coef = {j: 1.0, **{v_ + off: -w for v_, w in ftn.expr(a, b).items()}}
                 _from(joint, "contacts", coef, -float("inf"), back)
+    if history is not None:
+        _new_people_then(joint, t, pos, ftn, off, *history)
     return joint
+
+
+def _new_people_then(joint: Linked, t: Linked, pos: dict, ftn, off: int, past: list[dict], fy: int,
+                     now: list | None, before: str | None) -> None:
+    """New people as an earlier release gave them, for months changed since (the family's old
+    versions, _past_rows), tied to outreach's people: then, at most its people then; and between the
+    versions, the new people of months whose people have not changed move only by people of those
+    months met in the changed months before them. Without these, April-May's 12 new people on 5
+    June, when April's outreach file had not come (so all were May's), beside May's 10 today and
+    April-May's 31 people less May's 20, held April's people at 13 or more, and People served of
+    April 18 gave its people not met by outreach (4) as 4 or 5 (helper-33's seed 284)."""
+    if not ftn.old or now is None:
+        return
+    n = sum(1 for v in ftn.var if v[0] == "T")
+    np_then: dict = {}   # release id -> {month: the new people's digest then}
+    for e in _past(past, fy, "family", "new_people"):
+        a, b = ledger.index_of(fy, e["from"]), ledger.index_of(fy, e["to"])
+        v = e.get("v")
+        if e.get("dim") is None and a is not None and b is not None and v and len(v) == b - a + 1:
+            np_then.setdefault(e.get("rid"), {}).update(zip(range(a, b + 1), v))
+    befores = {e.get("rid"): e.get("before") for e in past if e["table"] == "state" and e["what"] == "release"}
+    states = _states_then(past, fy)
+    lines = _past(past, fy, "people", "outreach.people")
+    for rid, months in np_then.items():
+        changed = {i: h for i, h in months.items() if i < n and ftn.digests and h != ftn.digests[i]}
+        if not changed or not all((i, h) in ftn.old for i, h in changed.items()):
+            continue
+
+        def new_then(a, b):   # the new people of a..b as that release's data had them (None: not known)
+            if not all(i in months for i in range(a, b + 1)) or b >= n:
+                return None
+            return {v + off: w for v, w in ftn.expr_then(a, b, None, None,
+                                                        {i: changed[i] for i in range(a, b + 1) if i in changed}).items()}
+
+        state = states[rid][0].get("outreach.people", {}) if rid in states else _state_then(lines, rid, fy)
+        col = t.then[rid][0] if rid in t.then else {}
+        people_then = {}   # span -> its people's variable as that release's data had them
+        for span, j in pos.items():
+            if _unchanged(state, now, range(span[0], span[1] + 1)):
+                people_then[span] = j
+            elif span in col and col[span] != j:
+                people_then[span] = col[span]
+        for span, j in people_then.items():   # then: at most the people then
+            coef = new_then(*span)
+            if coef:
+                add_row(joint, {**coef, j: coef.get(j, 0.0) - 1.0}, -float("inf"), 0.0)
+        if rid not in states or before is None or befores.get(rid) != before:
+            continue   # who was met before the year may have changed since: the months alone do not say
+        for (m1, m2) in pos:
+            if not any(i in changed for i in range(m1, m2 + 1)) or not _unchanged(state, now, range(m1, m2 + 1)):
+                continue
+            moved = [i for i in range(m1) if not _unchanged(state, now, [i])]   # (or not known)
+            old = new_then(m1, m2)
+            if not moved or old is None:
+                continue
+            new = {v + off: w for v, w in ftn.expr(m1, m2).items()}
+            # those no longer new (or new since) were met in m1..m2 and in a changed month before
+            # it: people of both, as today's data have them (as that release's data had them)
+            for sign, have in ((1.0, pos), (-1.0, people_then)):
+                a = next((a for a in range(moved[0], -1, -1)
+                          if all(s in have for s in ((a, m1 - 1), (m1, m2), (a, m2)))), None)
+                if a is None:
+                    continue
+                coef = {}
+                for v, w in [(v, sign * w) for v, w in old.items()] + [(v, -sign * w) for v, w in new.items()] \
+                        + [(have[(a, m1 - 1)], -1.0), (have[(m1, m2)], -1.0), (have[(a, m2)], 1.0)]:
+                    coef[v] = coef.get(v, 0.0) + w
+                add_row(joint, coef, -float("inf"), 0.0)
 
 
 def _from(t: Linked, family: str, coef: dict, lo: float, hi: float) -> None:
@@ -1247,7 +1329,8 @@ def _record_items(rel: Released, k: int) -> list[dict]:
         reach = [[month[a], month[b], hi] for a, b in rel.regular
                  if (hi := _supply_people_hi(rel.cells, (a, b), k)) != float("inf")]
         out.append({"table": "state", "what": "release", "from": month[0], "to": month[11], "dim": None,
-                    "members": None, "lo": 0.0, "hi": None, "people": state, "supply_reach": reach})
+                    "members": None, "lo": 0.0, "hi": None, "people": state, "supply_reach": reach,
+                    "before": rel.digests.get("before")})
     return out
 
 

@@ -557,3 +557,65 @@ def test_a_late_file_of_a_years_last_month_pins_no_new_people_through_the_next_y
     hi = rng(new(after[2025], (11, 11)))[1]
     assert lo <= n_march <= hi
     assert hi - lo + 1 >= 3, f"March's new people ({n_march}) pinned to {lo:g}..{hi:g}"
+
+
+def test_a_late_outreach_file_pins_nothing_by_the_new_people_given_without_it(tmp_path):
+    """helper-33's seed 284 (session 38): a second year of outreach and referrals; April's outreach
+    file came two months late (loaded on 18 June, the year released again on the 20th). On 5 June,
+    without April's outreach, April-May's new people (12) were all first met in May; after the
+    late file May's new people were 10, so at least 2 of May's people were met in April too: with
+    April-May's outreach people less May's, April's outreach people were at least 13, and April's
+    People served (18) left its people not met by outreach (4) at 4 or 5. New people as an earlier
+    release gave them are tied to outreach's people between the versions (release._new_people_then)."""
+    C = CASES["Q"]
+    persons, db = C["persons"], str(tmp_path / "shop.duckdb")
+
+    def files(m: int, folder: str, only: str) -> list[str]:
+        o, r, d = [], [], 0
+        for i, p in enumerate(persons):
+            for svc in "OR":
+                for _ in range(p["m"].get(str(m), {}).get(svc, 0)):
+                    day = dt.date(2025, 4 + m, 1 + d % 28)
+                    d += 1
+                    (o if svc == "O" else r).append(_contact(day, f"KP{i:03d}Z") if svc == "O" else _referral(day, f"KP{i:03d}Z"))
+        o += [_contact(dt.date(2025, 4 + m, 1 + (d + j) % 28)) for j in range(C["anon"][m])]
+        out = [_write(tmp_path / folder / f"outreach_2025-{4 + m:02d}.csv", o, "outreach")] if "O" in only else []
+        out += [_write(tmp_path / folder / f"referrals_2025-{4 + m:02d}.csv", r, "referrals")] if "R" in only and r else []
+        return [str(f) for f in out]
+
+    old = [i for i, p in enumerate(persons) if p["old"]]
+    pre = [str(_write(tmp_path / "in" / "outreach_2025-02.csv", [_contact(dt.date(2025, 2, 3 + j % 20), f"KP{i:03d}Z")
+                                                                  for j, i in enumerate(old)]
+                      + [_contact(dt.date(2025, 2, 2), "KZ999Z")], "outreach"))]
+    rels = {}
+    for batch, loaded, day in ((pre + files(0, "in", "R"), dt.date(2025, 5, 3), dt.date(2025, 5, 5)),
+                               (files(1, "in", "OR"), dt.date(2025, 6, 3), dt.date(2025, 6, 5)),
+                               (files(0, "late", "O"), dt.date(2025, 6, 18), dt.date(2025, 6, 20)),
+                               (files(2, "in", "OR"), dt.date(2025, 7, 3), dt.date(2025, 7, 5)),
+                               (files(3, "in", "OR"), dt.date(2025, 8, 3), dt.date(2025, 8, 5))):
+        with _at(loaded):
+            assert {o.status for o in load(batch, db, say=lambda *_: None)} == {"loaded"}
+        with _at(day):
+            rels[day] = release.year(2025, db, day)
+    june5 = rels[dt.date(2025, 6, 5)]
+    after = [rel for day, rel in rels.items() if day > dt.date(2025, 6, 18)]
+    apr, may, apr_may = (0, 0), (1, 1), (0, 1)
+
+    def rng(v):
+        return (0.0, 0.0) if v == 0 else bounds_of(v, K)
+
+    def tight(get):   # the narrowest range every release since the late file gives together
+        rs = [rng(v) for rel in after if (v := get(rel)) is not None]
+        return max(r[0] for r in rs), min(r[1] for r in rs)
+    new_then = rng(june5.cells[("new_people", apr_may, None, None)])
+    assert june5.people[("outreach.people", apr)] == 0   # the case as found: April's outreach not loaded yet
+    ou = {s: tight(lambda rel, s=s: rel.people.get(("outreach.people", s))) for s in (apr, may, apr_may)}
+    served = tight(lambda rel: rel.people.get(("program.people", apr)))
+    new_may = tight(lambda rel: rel.cells.get(("new_people", may, None, None)))
+    # new on 5 June, not new in May since: met in April's late file, so outreach people of both months
+    both = new_then[0] - new_may[1]
+    apr_lo = max(ou[apr][0], ou[apr_may][0] - ou[may][1] + both)
+    truth = sum(1 for p in persons if p["m"].get("0", {}).get("R") and not p["m"].get("0", {}).get("O"))
+    lo, hi = max(served[0] - ou[apr][1], 0.0), served[1] - apr_lo
+    assert lo <= truth <= hi
+    assert hi - lo + 1 >= 3, f"April's people served not met by outreach ({truth}) pinned to {lo:g}..{hi:g}"
