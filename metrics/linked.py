@@ -398,27 +398,35 @@ def _past_rows(ft: FamilyTable, fy: int, past: list[dict], k: int) -> None:
                                         small_known=False))
 
 
-def _people_then(t: Linked, all_keys: list, pos: dict, past_keys: list, digests: list | None) -> None:
+def _people_then(t: Linked, all_keys: list, pos: dict, past_keys: list, digests: list | None,
+                 states: dict | None = None) -> None:
     """Earlier releases made when some months' people were others (a corrected file): each such
     release's counts are rows over the spans as they were then, a variable per span and version,
     with the rows every set of people counts obeys among that release's spans and today's spans
-    whose months have not changed (those are today's variables: the attacker keeps both)."""
+    whose months have not changed (those are today's variables: the attacker keeps both). A line
+    of any release whose months were then as that release had them is a count of that release's
+    data too (the ledger keeps a line once: May's 0 referral people given on 5 June and again on
+    5 July, May's file still missing, is one line, and with Q1's 25 and June's 16 of 5 July it held
+    April's at 9 or more: helper-36's seed 585). `states`: {release id: {month: its people's digest
+    then}} from the releases' own lines (table "state"), where they have one."""
     if not digests:
         return
-    worlds: dict = {}   # release id -> {month: its digest then, where it differs from today's}
-    lines = []
-    for (a, b), e in past_keys:
-        v = e.get("v")
-        if not v or len(v) != b - a + 1:
-            continue
-        then = changed_months(v, digests, a, b)
-        worlds.setdefault(e.get("rid"), {}).update(then)
-        lines.append(((a, b), e))
+    lines = [((a, b), e) for (a, b), e in past_keys if e.get("v") and len(e["v"]) == b - a + 1]
+    worlds: dict = {}   # release id -> {month: its digest then}
+    for (a, b), e in lines:
+        worlds.setdefault(e.get("rid"), {}).update(zip(range(a, b + 1), e["v"]))
+    for rid, w in (states or {}).items():
+        if rid in worlds:
+            worlds[rid] = {**worlds[rid], **w}
     old: dict = {}   # (span, its changed months' digests then) -> variable
-    for rid, changed in worlds.items():
+    bounded = set()   # old variables with their line's range added
+    today_vars = frozenset(pos.values())
+    for rid, world in worlds.items():
+        changed = {i: h for i, h in world.items() if i >= len(digests) or digests[i] != h}
         if not changed:
             continue
-        mine = [(key, e) for key, e in lines if e.get("rid") == rid]
+        mine = [((a, b), e) for (a, b), e in lines
+                if all(world.get(i) == h for i, h in zip(range(a, b + 1), e["v"]))]
         col = {key: pos[key] for key in all_keys if not any(i in changed for i in range(key[0], key[1] + 1))}
         for key, _ in mine:
             then = tuple((i, changed[i]) for i in range(key[0], key[1] + 1) if i in changed)
@@ -427,13 +435,48 @@ def _people_then(t: Linked, all_keys: list, pos: dict, past_keys: list, digests:
                     old[(key, then)] = t.n_vars
                     t.n_vars += 1
                 col[key] = old[(key, then)]
-        _people_structure(t, list(col), col, today_vars=frozenset(pos.values()))
+        _people_structure(t, list(col), col, today_vars=today_vars)
         t.then[rid] = (col, changed)   # (People served's table links them to the services: _served_then)
-        today_vars = set(pos.values())
+        # between the versions, a span's people added (or dropped) are people of its changed months,
+        # as today's data have them (as that release's did): Q1's Friday people 12 on 5 July, May's
+        # Friday file missing, and 20 on 20 July held May's (`<10`) at 8 or more (helper-36's seed 556)
+        for key, _ in mine:
+            if col[key] in today_vars or key not in pos:
+                continue
+            for now, have in ((True, pos), (False, col)):
+                runs = cover_runs(key, changed, have)
+                if runs is not None:
+                    coef = {pos[key]: 1.0, col[key]: -1.0} if now else {col[key]: 1.0, pos[key]: -1.0}
+                    for c in runs:
+                        coef[have[c]] = coef.get(have[c], 0.0) - 1.0
+                    t.rows.append((coef, -np.inf, 0.0))
         for key, e in mine:
-            if col[key] not in today_vars:   # (a line of unchanged months is a row of today's already)
+            if col[key] not in today_vars and (col[key], id(e)) not in bounded:
+                # (a line of unchanged months is a row of today's already)
+                bounded.add((col[key], id(e)))
                 lo, hi = float(e["lo"]), INF if e["hi"] is None else float(e["hi"])
                 add_row(t, {col[key]: 1.0}, lo, hi)
+
+
+def cover_runs(span: tuple, changed: dict, have: dict) -> list | None:
+    """The runs of changed months of a span as spans `have` holds (a run whole, or its months one
+    by one); None when it cannot."""
+    runs: list = []
+    for m in range(span[0], span[1] + 1):
+        if m in changed:
+            if runs and runs[-1][1] == m - 1:
+                runs[-1][1] = m
+            else:
+                runs.append([m, m])
+    out = []
+    for a, b in runs:
+        if (a, b) in have:
+            out.append((a, b))
+        elif all((m, m) in have for m in range(a, b + 1)):
+            out += [(m, m) for m in range(a, b + 1)]
+        else:
+            return None
+    return out or None
 
 
 def changed_months(v, digests: list | None, a: int, b: int) -> dict:
@@ -492,7 +535,7 @@ def _people_structure(t: Linked, all_keys: list, pos: dict, today_vars: frozense
 
 
 def people_table(ind: str, keys: list[tuple], exact: dict, past: list[dict], fy: int,
-                 k: int = 10, digests: list | None = None) -> tuple[Linked, dict]:
+                 k: int = 10, digests: list | None = None, states: dict | None = None) -> tuple[Linked, dict]:
     """A people indicator's table over spans (released ones and earlier releases' spans): each
     whole has no more people than its parts together, and no fewer than any part. `digests`: per
     month, the digest of its people as a set (people_digests): an earlier release made when some
@@ -509,7 +552,7 @@ def people_table(ind: str, keys: list[tuple], exact: dict, past: list[dict], fy:
     for key in keys:
         t.cells.append(Cell((ind, key, None, None), {pos[key]: 1.0}, int(exact[key].get(ind) or 0)))
     tilings = _people_structure(t, all_keys, pos)
-    _people_then(t, all_keys, pos, past_keys, digests)
+    _people_then(t, all_keys, pos, past_keys, digests, states)
     cells = {c.key[1]: c for c in t.cells}
     given = set()   # spans whose count an earlier release gave exactly
     for key in dict.fromkeys(key for key, _ in past_keys):

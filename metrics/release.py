@@ -31,7 +31,7 @@ from . import db, indicators, release_cache, suppress
 from .indicators import REGISTRY
 from .linked import (ALL, FAMILIES, INDICATOR_CELLS, KEEP, MEASURE_CELLS, OTHERS, PEOPLE, PUBLIC_FLOORS,  # noqa: F401
                      RATE_PARTS, Family, add_row, bounds_of, family_rows, family_table, people_table,
-                     _digest, _people_counts, changed_months, people_digests)
+                     _digest, _people_counts, changed_months, cover_runs, people_digests)
 from .protect import TODAY, Auditor, Cell, Linked, _not_public, cell_bounds, cost, mark, protect  # noqa: F401
 from .spans import (NotExternal, Span, comparisons, current_fy, external_rule, external_span,  # noqa: F401
                     months_done, span_or_raise, spans, ytd)
@@ -136,6 +136,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
                 span = (ledger.index_of(fy, e["from"]), ledger.index_of(fy, e["to"]))
                 said.setdefault((i, span), []).append((float(e["lo"]), float("inf") if e["hi"] is None else float(e["hi"])))
         moved = _moved(past, fy, by_people) if has else []   # People served then, of months changed since
+        states_then = _states_then(past, fy)
         new = {c.key[1]: c.value for c in tables["new_people"].table.cells if c.key[2] is None} \
             if "new_people" in tables else {}
 
@@ -144,7 +145,8 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
         reach = _family_reach(tables, list(people_spans), k)
 
         def build(ind):
-            t, pos = people_table(ind, keys, exact_by_span, _past(past, fy, "people", ind), fy, k, by_people.get(ind))
+            t, pos = people_table(ind, keys, exact_by_span, _past(past, fy, "people", ind), fy, k, by_people.get(ind),
+                                  {rid: st[0].get(ind, {}) for rid, st in states_then.items()})
             known, grown = _worked_out(said, people_tables, k, exact_by_span, memo)
             for key in pos:   # earlier releases' spans too (their People served still bound these)
                 _cross_people(t, pos, ind, key, shown, people, exact_by_span, k, known, new, reach, said)
@@ -881,24 +883,6 @@ def _served_then(t: Linked, pos: dict, past: list[dict], fy: int, digests: dict,
                                                  min([r[1] for r in rs], default=float("inf")))
             return made[("then", i, span, h)]
 
-        def cover(span, has):   # the changed months of a span as spans `has` holds (None: it cannot)
-            runs: list = []
-            for m in range(span[0], span[1] + 1):
-                if m in changed:
-                    if runs and runs[-1][1] == m - 1:
-                        runs[-1][1] = m
-                    else:
-                        runs.append([m, m])
-            out = []
-            for a, b in runs:
-                if (a, b) in has:
-                    out.append((a, b))
-                elif all((m, m) in has for m in range(a, b + 1)):
-                    out += [(m, m) for m in range(a, b + 1)]
-                else:
-                    return None
-            return out or None
-
         for span, old in col.items():
             if old in today_vars:
                 continue
@@ -936,7 +920,7 @@ def _served_then(t: Linked, pos: dict, past: list[dict], fy: int, digests: dict,
             # them a span of the table, or its months) not met there by a service unchanged there,
             # as today's data have them (added) or as that release's did (dropped)
             for now, have in ((True, pos), (False, col)):
-                runs = cover(span, have)
+                runs = cover_runs(span, changed, have)
                 if runs is None:
                     continue
                 for i in [None] + PEOPLE[:-1] + ["supplies"]:
@@ -953,6 +937,28 @@ def _served_then(t: Linked, pos: dict, past: list[dict], fy: int, digests: dict,
                         if i is not None:
                             coef[met[c]] = coef.get(met[c], 0.0) + 1.0
                     add_row(t, coef, -float("inf"), 0.0)
+        # and within that release, People served grew from a span to a span around it by no more than
+        # the services did then, each by no more than its people of the months added (_growth_rows,
+        # of that version): April's Friday file missing on 5 June, April-May's People served ≈50 then
+        # beside May's 36, and outreach's April-May 35 and May's ≈30, held April's outreach people
+        # not seen in May (9) at 9 or 10 (helper-36's seed 479)
+        for w in col:
+            for q in col:
+                if q == w or not (w[0] <= q[0] and q[1] <= w[1] and (q[0] == w[0] or q[1] == w[1])) \
+                        or (col[w] in today_vars and col[q] in today_vars):
+                    continue
+                rest = (q[1] + 1, w[1]) if q[0] == w[0] else (w[0], q[0] - 1)
+                grew = {i: (then(i, w), then(i, q)) for i in PEOPLE[:-1] + ["supplies"]}
+                if any(None in v for v in grew.values()):
+                    continue
+                coef = {col[w]: 1.0, col[q]: -1.0}
+                for i, (vw, vq) in grew.items():
+                    coef[vw] = coef.get(vw, 0.0) - 1.0
+                    coef[vq] = coef.get(vq, 0.0) + 1.0
+                    vr = then(i, rest) if i != "supplies" else None
+                    if vr is not None:
+                        add_row(t, {vw: 1.0, vq: -1.0, vr: -1.0}, -float("inf"), 0.0)
+                add_row(t, coef, -float("inf"), 0.0)
 
 
 def _changed_people(e: dict, fy: int, digests: dict) -> bool:

@@ -514,3 +514,76 @@ def test_new_people_move_between_versions_only_by_people_met_in_the_changed_mont
     joint.rows += [({6: 1.0}, 12.0, 12.0), ({8: 1.0}, 10.0, 10.0), ({4: 1.0}, 31.0, 31.0), ({1: 1.0}, 20.0, 20.0)]
     lo = Auditor(joint, K).range({3: 1.0})[0]
     assert (lo >= 13 - 1e-6) == (before_then == "B"), lo
+
+
+def _referral_lines():
+    """helper-36's seed 585: May's referrals file two months late. Release A (5 June) gave May's
+    referral people as 0, release B (5 July) Q1's as 25 and June's as ≈20; B's May was A's (the same
+    digest), so the ledger kept May's 0 once, as A's line. Today May has its people."""
+    from metrics.linked import people_table
+    ind, fy = "referrals.people", 2025
+    keys = [(0, 0), (1, 1), (2, 2), (0, 2)]
+    exact = {(0, 0): {ind: 9}, (1, 1): {ind: 8}, (2, 2): {ind: 16}, (0, 2): {ind: 30}}
+    now = [f"m{i}" for i in range(12)]
+
+    def line(rid, a, b, lo, hi, v):
+        return {"table": "people", "what": ind, "from": f"2025-{4 + a:02d}", "to": f"2025-{4 + b:02d}", "dim": None,
+                "members": None, "lo": lo, "hi": hi, "v": v, "rid": rid}
+    past = [line("A", 1, 1, 0.0, 0.0, ["may-empty"]),
+            line("B", 0, 2, 25.0, 25.0, ["m0", "may-empty", "m2"]), line("B", 2, 2, 15.0, 24.0, ["m2"])]
+    states = {"A": {0: "m0", 1: "may-empty", 2: "june-empty"}, "B": {0: "m0", 1: "may-empty", 2: "m2"}}
+    t, pos = people_table(ind, keys, exact, past, fy, K, now, states)
+    for c in t.cells:   # today's counts say nothing here but what each test adds
+        c.status = "wh"
+    return t, pos
+
+
+def test_a_line_of_another_release_of_the_same_data_is_a_count_of_this_ones_too():
+    """B's Q1 of 25 had May's 0 people (A's line, of the same May): April's and June's people were 25
+    together then, and June has not changed since, so with June's 16 today April's are at least 9."""
+    from metrics.protect import Auditor
+    t, pos = _referral_lines()
+    t.rows.append(({pos[(2, 2)]: 1.0}, 16.0, 16.0))
+    assert Auditor(t, K).range({pos[(0, 0)]: 1.0})[0] >= 9 - 1e-6
+
+
+def test_a_spans_people_move_between_versions_only_by_its_changed_months_people():
+    """B's Q1 of 25 and today's 30: the 5 people added came with May's file, so May's people are
+    at least 5 (helper-36's seed 556: Q1's Friday people 12, then 20 after May's Friday file came,
+    held May's `<10` at 8 or more)."""
+    from metrics.protect import Auditor
+    t, pos = _referral_lines()
+    t.rows.append(({pos[(0, 2)]: 1.0}, 30.0, 30.0))
+    assert Auditor(t, K).range({pos[(1, 1)]: 1.0})[0] >= 5 - 1e-6
+
+
+def test_people_served_of_an_earlier_release_grew_as_its_services_did_then():
+    """helper-36's seed 479: April's Friday file missing on 5 June (release R). April-May's People
+    served 50 then, May's 36 (May unchanged since): the 14 of April not seen in May were, then, people
+    of outreach not seen in May (no Friday person in April then: R's line, 0), so outreach's April-
+    May 35 leaves its May at most 21 in the engine's own model (release._served_then)."""
+    from metrics.protect import Auditor
+    spans3 = [(0, 0), (1, 1), (0, 1)]
+    pos = {s: j for j, s in enumerate(spans3)}
+    t = release.Linked(3)
+    for i in release.PEOPLE[:-1] + ["supplies"]:
+        for s in spans3:
+            t.services[(i, s)] = t.n_vars
+            t.n_vars += 1
+    t.then["R"] = ({(0, 0): t.n_vars, (1, 1): pos[(1, 1)], (0, 1): t.n_vars + 1}, {0: "p0 then"})
+    t.n_vars += 2
+    today = {i: [f"{i} {m}" for m in range(12)] for i in release.PEOPLE + ["supplies"]}
+    saw = {i: {"2025-04": f"{i} 0", "2025-05": f"{i} 1"} for i in release.PEOPLE + ["supplies"]}
+    saw["friday.people"]["2025-04"] = "no Friday file"
+    past = [{"table": "state", "what": "release", "from": "2025-04", "to": "2026-03", "lo": 0.0, "hi": None, "rid": "R",
+             "day": "2025-06-05", "people": saw},
+            {"table": "people", "what": "friday.people", "from": "2025-04", "to": "2025-04", "dim": None, "members": None,
+             "lo": 0.0, "hi": 0.0, "v": ["no Friday file"], "rid": "R", "day": "2025-06-05"}]
+    release._served_then(t, pos, past, 2025, today, {}, K, {})
+    others = [v for (i, s), v in t.services.items() if i not in ("outreach.people", "friday.people")]
+    t.rows += [({v: 1.0}, 0.0, 0.0) for v in others]   # no other service, no supplies
+    then_apr_may = t.then["R"][0][(0, 1)]
+    t.rows += [({then_apr_may: 1.0}, 50.0, 50.0), ({pos[(1, 1)]: 1.0}, 36.0, 36.0),
+               ({t.services[("outreach.people", (0, 1))]: 1.0}, 35.0, 35.0)]
+    hi = Auditor(t, K).range({t.services[("outreach.people", (1, 1))]: 1.0})[1]
+    assert hi <= 21 + 1e-6, hi
