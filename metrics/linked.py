@@ -399,7 +399,7 @@ def _past_rows(ft: FamilyTable, fy: int, past: list[dict], k: int) -> None:
 
 
 def _people_then(t: Linked, all_keys: list, pos: dict, past_keys: list, digests: list | None,
-                 states: dict | None = None) -> None:
+                 states: dict | None = None, added: frozenset = frozenset()) -> None:
     """Earlier releases made when some months' people were others (a corrected file): each such
     release's counts are rows over the spans as they were then, a variable per span and version,
     with the rows every set of people counts obeys among that release's spans and today's spans
@@ -408,7 +408,11 @@ def _people_then(t: Linked, all_keys: list, pos: dict, past_keys: list, digests:
     data too (the ledger keeps a line once: May's 0 referral people given on 5 June and again on
     5 July, May's file still missing, is one line, and with Q1's 25 and June's 16 of 5 July it held
     April's at 9 or more: helper-36's seed 585). `states`: {release id: {month: its people's digest
-    then}} from the releases' own lines (table "state"), where they have one."""
+    then}} from the releases' own lines (table "state"), where they have one. `added`: the releases
+    since which files have only been added (release._only_added): each month's people then are
+    among today's, so a span had no more people then, and a span less a part holding every month
+    changed since had no fewer (April's people served not seen in May, May's suite stays late:
+    helper-36's seed 527)."""
     if not digests:
         return
     lines = [((a, b), e) for (a, b), e in past_keys if e.get("v") and len(e["v"]) == b - a + 1]
@@ -450,6 +454,15 @@ def _people_then(t: Linked, all_keys: list, pos: dict, past_keys: list, digests:
                     for c in runs:
                         coef[have[c]] = coef.get(have[c], 0.0) - 1.0
                     t.rows.append((coef, -np.inf, 0.0))
+        if rid in added:
+            for w in col:
+                if col[w] in today_vars or w not in pos:
+                    continue
+                t.rows.append(({col[w]: 1.0, pos[w]: -1.0}, -np.inf, 0.0))
+                for q in col:
+                    if q != w and w[0] <= q[0] and q[1] <= w[1] and q in pos \
+                            and all(q[0] <= i <= q[1] for i in range(w[0], w[1] + 1) if i in changed):
+                        t.rows.append(({pos[w]: 1.0, pos[q]: -1.0, col[w]: -1.0, col[q]: 1.0}, -np.inf, 0.0))
         for key, e in mine:
             if col[key] not in today_vars and (col[key], id(e)) not in bounded:
                 # (a line of unchanged months is a row of today's already)
@@ -535,7 +548,8 @@ def _people_structure(t: Linked, all_keys: list, pos: dict, today_vars: frozense
 
 
 def people_table(ind: str, keys: list[tuple], exact: dict, past: list[dict], fy: int,
-                 k: int = 10, digests: list | None = None, states: dict | None = None) -> tuple[Linked, dict]:
+                 k: int = 10, digests: list | None = None, states: dict | None = None,
+                 added: frozenset = frozenset()) -> tuple[Linked, dict]:
     """A people indicator's table over spans (released ones and earlier releases' spans): each
     whole has no more people than its parts together, and no fewer than any part. `digests`: per
     month, the digest of its people as a set (people_digests): an earlier release made when some
@@ -552,7 +566,7 @@ def people_table(ind: str, keys: list[tuple], exact: dict, past: list[dict], fy:
     for key in keys:
         t.cells.append(Cell((ind, key, None, None), {pos[key]: 1.0}, int(exact[key].get(ind) or 0)))
     tilings = _people_structure(t, all_keys, pos)
-    _people_then(t, all_keys, pos, past_keys, digests, states)
+    _people_then(t, all_keys, pos, past_keys, digests, states, added)
     cells = {c.key[1]: c for c in t.cells}
     given = set()   # spans whose count an earlier release gave exactly
     for key in dict.fromkeys(key for key, _ in past_keys):

@@ -104,6 +104,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
         digests.update({f"people/{i}": d for i, d in by_people.items()})
         if has:   # who had been met before the year: with its months' people, what makes its new people
             digests["before"] = _before_digest(con, fy, hkey)
+            digests["batches"] = _batches_digest(con, hkey)   # and what had been loaded: _only_added
         for name, fam in FAMILIES.items():
             fam_spans = spans(fy, today, fam.quarters_only)
             if not has or not fam_spans:
@@ -137,6 +138,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
                 said.setdefault((i, span), []).append((float(e["lo"]), float("inf") if e["hi"] is None else float(e["hi"])))
         moved = _moved(past, fy, by_people) if has else []   # People served then, of months changed since
         states_then = _states_then(past, fy)
+        added = _only_added(con, past, hkey) if has else {}
         new = {c.key[1]: c.value for c in tables["new_people"].table.cells if c.key[2] is None} \
             if "new_people" in tables else {}
 
@@ -146,7 +148,8 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
 
         def build(ind):
             t, pos = people_table(ind, keys, exact_by_span, _past(past, fy, "people", ind), fy, k, by_people.get(ind),
-                                  {rid: st[0].get(ind, {}) for rid, st in states_then.items()})
+                                  {rid: st[0].get(ind, {}) for rid, st in states_then.items()},
+                                  frozenset(rid for rid, inds in added.items() if ind in inds))
             known, grown = _worked_out(said, people_tables, k, exact_by_span, memo)
             for key in pos:   # earlier releases' spans too (their People served still bound these)
                 _cross_people(t, pos, ind, key, shown, people, exact_by_span, k, known, new, reach, said)
@@ -368,6 +371,39 @@ def _before_digest(con, fy: int, key: bytes) -> str:
     n, mix = con.execute("select count(*), bit_xor(person_key) from marts.first_outreach where first_date < $s",
                          {"s": periods.fiscal_year(fy).start}).fetchone()
     return _digest(key, "shop-before-v1", fy, int(n), int(mix or 0))
+
+
+def _batches_digest(con, key: bytes, last: int | None = None) -> list:
+    """[the last batch loaded, a keyed digest of every batch up to it (in force or replaced since)]:
+    a later release tells by it that what this one read has only been added to since (_only_added)."""
+    if last is None:
+        last = con.execute("select coalesce(max(batch_id), 0) from meta.batches").fetchone()[0]
+    rows = con.execute("select batch_id, log_type, content_sha256, rows_loaded from meta.batches where batch_id <= ? "
+                       "order by batch_id", [last]).fetchall()
+    return [int(last), _digest(key, "shop-batches-v1", [tuple(r) for r in rows])]
+
+
+def _only_added(con, past: list[dict], key: bytes) -> dict:
+    """{release id: the people indicators whose every month's people then are among today's}: no
+    file that release read has been replaced since (loads since only added files), read from its
+    own line; the Safe Suite's too when no later file has changed a stay it read (a check-out
+    added later shortens a stay then still open), and People served's when the suite's are."""
+    out = {}
+    for e in past:
+        if e["table"] != "state" or e["what"] != "release" or not e.get("batches"):
+            continue
+        last = int(e["batches"][0])
+        if _batches_digest(con, key, last) != list(e["batches"]):
+            continue   # another database, or its batches since rebuilt
+        if con.execute("select count(*) from meta.batches where batch_id <= ? and status = 'replaced' "
+                       "and replaced_by > ?", [last, last]).fetchone()[0]:
+            continue
+        inds = {"outreach.people", "referrals.people", "friday.people"}
+        if not con.execute("select count(*) from (select person_key, check_in from core.suite_stays group by all "
+                           "having min(batch_id) <= ? and max(batch_id) > ?)", [last, last]).fetchone()[0]:
+            inds |= {"suite.people", PEOPLE[-1]}
+        out[e.get("rid")] = inds
+    return out
 
 
 def _with_new_people(t: Linked, pos: dict, ftn, shown: dict | None = None, k: int = 10,
@@ -1336,7 +1372,7 @@ def _record_items(rel: Released, k: int) -> list[dict]:
                  if (hi := _supply_people_hi(rel.cells, (a, b), k)) != float("inf")]
         out.append({"table": "state", "what": "release", "from": month[0], "to": month[11], "dim": None,
                     "members": None, "lo": 0.0, "hi": None, "people": state, "supply_reach": reach,
-                    "before": rel.digests.get("before")})
+                    "before": rel.digests.get("before"), "batches": rel.digests.get("batches")})
     return out
 
 

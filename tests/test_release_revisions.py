@@ -587,3 +587,72 @@ def test_people_served_of_an_earlier_release_grew_as_its_services_did_then():
                ({t.services[("outreach.people", (0, 1))]: 1.0}, 35.0, 35.0)]
     hi = Auditor(t, K).range({t.services[("outreach.people", (1, 1))]: 1.0})[1]
     assert hi <= 21 + 1e-6, hi
+
+
+@pytest.mark.parametrize("only_added", [True, False])
+def test_a_span_less_a_part_holding_every_month_changed_since_had_no_fewer_people_then(only_added):
+    """helper-36's seed 527: May's suite stays late. Release B gave People served of April-May 15
+    and of May ≈10 (at least 5) before them; today's April-May 30. When files have only been added
+    since B (release._only_added), May's people then are among today's, so April's people not seen
+    in May are no more now than then (15 - 5): today's May at least 30 - 10. Otherwise (a corrected
+    file could have dropped people) that row is not there."""
+    from metrics.linked import people_table
+    from metrics.protect import Auditor
+    ind, fy = "program.people", 2025
+    keys = [(0, 0), (1, 1), (0, 1)]
+    exact = {(0, 0): {ind: 10}, (1, 1): {ind: 20}, (0, 1): {ind: 30}}
+    now = [f"m{i}" for i in range(12)]
+
+    def line(a, b, lo, hi, v):
+        return {"table": "people", "what": ind, "from": f"2025-{4 + a:02d}", "to": f"2025-{4 + b:02d}", "dim": None,
+                "members": None, "lo": lo, "hi": hi, "v": v, "rid": "B"}
+    past = [line(0, 1, 15.0, 15.0, ["m0", "may-then"]), line(1, 1, 5.0, 14.0, ["may-then"])]
+    t, pos = people_table(ind, keys, exact, past, fy, K, now, {"B": {0: "m0", 1: "may-then"}},
+                          frozenset({"B"}) if only_added else frozenset())
+    for c in t.cells:
+        c.status = "wh"
+    t.rows.append(({pos[(0, 1)]: 1.0}, 30.0, 30.0))
+    lo = Auditor(t, K).range({pos[(1, 1)]: 1.0})[0]
+    assert (lo >= 20 - 1e-6) == only_added, lo
+
+
+def test_files_only_added_since_a_release_are_told_from_its_line(tmp_path, monkeypatch):
+    """release._only_added: after a release, a new file keeps every indicator's people then among
+    today's; a corrected copy of a file it read does not (people may have been dropped); a later
+    file that changes a stay it read (a check-out added to a stay then open) does not for the Safe
+    Suite and People served, and does for the rest."""
+    from metrics import db as mdb
+    from shop import privacy
+    inbox, path = tmp_path / "inbox", tmp_path / "shop.duckdb"
+    write_rows(inbox / "outreach_2025-04.csv", "outreach", visits(2025, 4, ["QA01Z", "QA02Z"]))
+    write_rows(inbox / "suite_stays_2025-04.csv", "suite_stays",
+               [{"client_code": "QA01Z", "check_in": "2025-04-20", "check_out": "", "referral_source": "self",
+                 "exit_destination": ""}])
+    at(monkeypatch, dt.date(2025, 5, 3))
+    assert {o.status for o in load([inbox], path, say=lambda *_: None)} == {"loaded"}
+    at(monkeypatch, dt.date(2025, 5, 5))
+    release.year(2025, path, dt.date(2025, 5, 5))
+    rid = next(e["rid"] for e in release.ledger.entries(path) if e["table"] == "state")
+
+    def added():
+        with mdb.connect(path) as con:
+            return release._only_added(con, release.ledger.entries(path), privacy.load_key(path, create=False))
+    assert added() == {rid: set(release.PEOPLE)}
+    write_rows(tmp_path / "may" / "outreach_2025-05.csv", "outreach", visits(2025, 5, ["QA01Z"]))
+    at(monkeypatch, dt.date(2025, 6, 3))
+    load([tmp_path / "may"], path, say=lambda *_: None)
+    assert added() == {rid: set(release.PEOPLE)}          # a new file: only added
+    write_rows(tmp_path / "out" / "suite_stays_2025-05.csv", "suite_stays",
+               [{"client_code": "QA01Z", "check_in": "2025-04-20", "check_out": "2025-04-22", "referral_source": "self",
+                 "exit_destination": "unknown"}])
+    load([tmp_path / "out"], path, say=lambda *_: None)
+    assert added() == {rid: {"outreach.people", "referrals.people", "friday.people"}}   # a stay changed
+    write_rows(tmp_path / "fix" / "outreach_2025-04.csv", "outreach", visits(2025, 4, ["QA01Z"]))
+    assert {o.status for o in load([tmp_path / "fix"], path, say=lambda *_: None)} == {"replaced"}
+    assert added() == {}                                   # a file it read, replaced
+    other = tmp_path / "other.duckdb"   # the ledger beside another database: nothing is known of it
+    at(monkeypatch, dt.date(2025, 6, 4))
+    load([tmp_path / "may"], other, say=lambda *_: None)
+    release.ledger.path(other).write_bytes(release.ledger.path(path).read_bytes())
+    with mdb.connect(other) as con:
+        assert release._only_added(con, release.ledger.entries(other), privacy.load_key(other, create=False)) == {}
