@@ -973,6 +973,33 @@ def _served_then(t: Linked, pos: dict, past: list[dict], fy: int, digests: dict,
                         if i is not None:
                             coef[met[c]] = coef.get(met[c], 0.0) + 1.0
                     add_row(t, coef, -float("inf"), 0.0)
+            # each person served added since (or dropped) was served in a changed month by a service
+            # changed there, and by none in the span's months that have not changed: at most, for
+            # each such service and run of changed months, its people of the run and an unchanged
+            # neighbour less the neighbour's. June's outreach file late: Q1-July's People served
+            # 42 then 45 left June's outreach people not seen in April-May at least 3 (seed 147)
+            runs = cover_runs(span, changed, pos)
+            svcs = [i for i in PEOPLE[:-1] if not unchanged(state[i], i, range(span[0], span[1] + 1))]
+            if runs is not None and unchanged(state["supplies"], "supplies", range(span[0], span[1] + 1)):
+                for now in (True, False):
+                    count = service_now if now else then
+                    coef = {pos[span]: 1.0, old: -1.0} if now else {old: 1.0, pos[span]: -1.0}
+                    for i in svcs:
+                        for c in runs:
+                            u = next((u for u in ((span[0], c[0] - 1), (c[1] + 1, span[1])) if u[0] <= u[1]
+                                      and all(unchanged(state[j], j, range(u[0], u[1] + 1))
+                                              for j in PEOPLE[:-1] + ["supplies"])), None)
+                            both = c if u is None else (min(u[0], c[0]), max(u[1], c[1]))
+                            terms = [(count(i, both), -1.0)] + ([] if u is None else [(count(i, u), 1.0)])
+                            if any(v is None for v, _ in terms):
+                                coef = None
+                                break
+                            for v, w_ in terms:
+                                coef[v] = coef.get(v, 0.0) + w_
+                        if coef is None:
+                            break
+                    if coef is not None:
+                        add_row(t, coef, -float("inf"), 0.0)
         # and within that release, People served grew from a span to a span around it by no more than
         # the services did then, each by no more than its people of the months added (_growth_rows,
         # of that version): April's Friday file missing on 5 June, April-May's People served ≈50 then

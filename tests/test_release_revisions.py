@@ -656,3 +656,30 @@ def test_files_only_added_since_a_release_are_told_from_its_line(tmp_path, monke
     release.ledger.path(other).write_bytes(release.ledger.path(path).read_bytes())
     with mdb.connect(other) as con:
         assert release._only_added(con, release.ledger.entries(other), privacy.load_key(other, create=False)) == {}
+
+
+def test_people_served_added_since_were_met_in_a_changed_month_and_not_beside_it():
+    """helper-36's seed 147: June's outreach file late. Q1's People served 42 as release R gave them
+    and 45 today: the 3 added were met by outreach in June and by no service in April-May (they
+    were not served in Q1 then), so outreach's Q1 less its April-May is at least 3 in the engine's
+    own model (release._served_then)."""
+    from metrics.protect import Auditor
+    spans3 = [(0, 1), (2, 2), (0, 2)]
+    pos = {s: j for j, s in enumerate(spans3)}
+    t = release.Linked(3)
+    for i in release.PEOPLE[:-1] + ["supplies"]:
+        for s in spans3:
+            t.services[(i, s)] = t.n_vars
+            t.n_vars += 1
+    t.then["R"] = ({(0, 1): pos[(0, 1)], (2, 2): t.n_vars, (0, 2): t.n_vars + 1}, {2: "p2 then"})
+    t.n_vars += 2
+    today = {i: [f"{i} {m}" for m in range(12)] for i in release.PEOPLE + ["supplies"]}
+    saw = {i: {f"2025-{4 + m:02d}": f"{i} {m}" for m in range(3)} for i in release.PEOPLE + ["supplies"]}
+    saw["outreach.people"]["2025-06"] = "no June file"
+    past = [{"table": "state", "what": "release", "from": "2025-04", "to": "2026-03", "lo": 0.0, "hi": None, "rid": "R",
+             "day": "2025-08-05", "people": saw}]
+    release._served_then(t, pos, past, 2025, today, {}, K, {})
+    t.rows += [({t.then["R"][0][(0, 2)]: 1.0}, 42.0, 42.0), ({pos[(0, 2)]: 1.0}, 45.0, 45.0)]
+    o = {s: t.services[("outreach.people", s)] for s in spans3}
+    lo = Auditor(t, K).range({o[(0, 2)]: 1.0, o[(0, 1)]: -1.0})[0]
+    assert lo >= 3 - 1e-6, lo
