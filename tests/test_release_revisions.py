@@ -557,22 +557,30 @@ def test_a_spans_people_move_between_versions_only_by_its_changed_months_people(
     assert Auditor(t, K).range({pos[(1, 1)]: 1.0})[0] >= 5 - 1e-6
 
 
-def test_people_served_of_an_earlier_release_grew_as_its_services_did_then():
-    """helper-36's seed 479: April's Friday file missing on 5 June (release R). April-May's People
-    served 50 then, May's 36 (May unchanged since): the 14 of April not seen in May were, then, people
-    of outreach not seen in May (no Friday person in April then: R's line, 0), so outreach's April-
-    May 35 leaves its May at most 21 in the engine's own model (release._served_then)."""
-    from metrics.protect import Auditor
-    spans3 = [(0, 0), (1, 1), (0, 1)]
+def _served_with_services(spans3: list, old_part: tuple, old_whole: tuple, changed: dict):
+    """People served's table over three spans (variables 0-2), every service's (and the supplies')
+    count of each, and release R's People served of the two spans holding the changed month: (table,
+    positions, today's month digests of every indicator)."""
     pos = {s: j for j, s in enumerate(spans3)}
     t = release.Linked(3)
     for i in release.PEOPLE[:-1] + ["supplies"]:
         for s in spans3:
             t.services[(i, s)] = t.n_vars
             t.n_vars += 1
-    t.then["R"] = ({(0, 0): t.n_vars, (1, 1): pos[(1, 1)], (0, 1): t.n_vars + 1}, {0: "p0 then"})
+    col = dict(pos)
+    col[old_part], col[old_whole] = t.n_vars, t.n_vars + 1
+    t.then["R"] = (col, changed)
     t.n_vars += 2
-    today = {i: [f"{i} {m}" for m in range(12)] for i in release.PEOPLE + ["supplies"]}
+    return t, pos, {i: [f"{i} {m}" for m in range(12)] for i in release.PEOPLE + ["supplies"]}
+
+
+def test_people_served_of_an_earlier_release_grew_as_its_services_did_then():
+    """helper-36's seed 479: April's Friday file missing on 5 June (release R). April-May's People
+    served 50 then, May's 36 (May unchanged since): the 14 of April not seen in May were, then, people
+    of outreach not seen in May (no Friday person in April then: R's line, 0), so outreach's April-
+    May 35 leaves its May at most 21 in the engine's own model (release._served_then)."""
+    from metrics.protect import Auditor
+    t, pos, today = _served_with_services([(0, 0), (1, 1), (0, 1)], (0, 0), (0, 1), {0: "p0 then"})
     saw = {i: {"2025-04": f"{i} 0", "2025-05": f"{i} 1"} for i in release.PEOPLE + ["supplies"]}
     saw["friday.people"]["2025-04"] = "no Friday file"
     past = [{"table": "state", "what": "release", "from": "2025-04", "to": "2026-03", "lo": 0.0, "hi": None, "rid": "R",
@@ -665,15 +673,7 @@ def test_people_served_added_since_were_met_in_a_changed_month_and_not_beside_it
     own model (release._served_then)."""
     from metrics.protect import Auditor
     spans3 = [(0, 1), (2, 2), (0, 2)]
-    pos = {s: j for j, s in enumerate(spans3)}
-    t = release.Linked(3)
-    for i in release.PEOPLE[:-1] + ["supplies"]:
-        for s in spans3:
-            t.services[(i, s)] = t.n_vars
-            t.n_vars += 1
-    t.then["R"] = ({(0, 1): pos[(0, 1)], (2, 2): t.n_vars, (0, 2): t.n_vars + 1}, {2: "p2 then"})
-    t.n_vars += 2
-    today = {i: [f"{i} {m}" for m in range(12)] for i in release.PEOPLE + ["supplies"]}
+    t, pos, today = _served_with_services(spans3, (2, 2), (0, 2), {2: "p2 then"})
     saw = {i: {f"2025-{4 + m:02d}": f"{i} {m}" for m in range(3)} for i in release.PEOPLE + ["supplies"]}
     saw["outreach.people"]["2025-06"] = "no June file"
     past = [{"table": "state", "what": "release", "from": "2025-04", "to": "2026-03", "lo": 0.0, "hi": None, "rid": "R",
