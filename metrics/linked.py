@@ -139,13 +139,18 @@ def family_rows(con, name: str, start: dt.date, end: dt.date, today: dt.date, gr
 def _fold(df: pd.DataFrame, fam: str, dim: str, k: int) -> tuple[dict, list]:
     """Categories to merge into 'all others' for the whole year: most of their quarters are small."""
     keep = KEEP.get((fam, dim), set())
-    by = df.assign(q=df["mi"] // 3).groupby(["q", dim])["value"].sum().reset_index()
+    by: dict = {}   # (quarter, category) -> count (in plain Python: a table of a few hundred rows, built often)
+    for q, cat, v in zip((df["mi"] // 3).tolist(), df[dim].tolist(), df["value"].tolist()):
+        by[(q, cat)] = by.get((q, cat), 0) + v
+    quarters: dict = {}
+    for (_, cat), v in by.items():
+        quarters.setdefault(cat, []).append(v)
     merged = []
-    for cat, g in by.groupby(dim):
-        nz = g[g["value"] > 0]["value"]
-        if cat not in keep and len(nz) and (nz < k).sum() * 2 > len(nz):
+    for cat in sorted(quarters):
+        nz = [v for v in quarters[cat] if v > 0]
+        if cat not in keep and nz and sum(v < k for v in nz) * 2 > len(nz):
             merged.append(cat)
-    cats = sorted(set(by[dim]))
+    cats = sorted(quarters)
     if len(merged) == 1 and len([c for c in cats if c not in merged]) == 0:
         merged = []  # one category: nothing to merge it with
     mapping = {c: (OTHERS if c in merged else c) for c in cats}
