@@ -525,6 +525,18 @@ def _new_people_then(joint: Linked, t: Linked, pos: dict, ftn, off: int, past: l
         if rid not in states or before is None or befores.get(rid) != before:
             continue   # who was met before the year may have changed since: the months alone do not say
         for (m1, m2) in pos:
+            # a span's people not new then were met before the year, so are among the year to its end's
+            # people not new today, or met in the months before it then: on 5 June, April's outreach
+            # file missing, May's 16 people less its `<10` new people held Apr-May's people met before
+            # the year (8) at 7 or more, and Apr-May's ≈20 less their 16 new people at 8 (seed 57)
+            old = new_then(m1, m2)
+            if old is not None and m1 > 0 and (0, m2) in pos and (0, m1 - 1) in people_then \
+                    and _unchanged(state, now, range(m1, m2 + 1)) and m2 < n:
+                coef = {pos[(m1, m2)]: 1.0, pos[(0, m2)]: -1.0}
+                for v, w in [(v, -w) for v, w in old.items()] + [(v + off, w) for v, w in ftn.expr(0, m2).items()] \
+                        + [(people_then[(0, m1 - 1)], -1.0)]:
+                    coef[v] = coef.get(v, 0.0) + w
+                add_row(joint, coef, -float("inf"), 0.0)
             if not any(i in changed for i in range(m1, m2 + 1)) or not _unchanged(state, now, range(m1, m2 + 1)):
                 continue
             moved = [i for i in range(m1) if not _unchanged(state, now, [i])]   # (or not known)

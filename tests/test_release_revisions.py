@@ -683,3 +683,15 @@ def test_people_served_added_since_were_met_in_a_changed_month_and_not_beside_it
     o = {s: t.services[("outreach.people", s)] for s in spans3}
     lo = Auditor(t, K).range({o[(0, 2)]: 1.0, o[(0, 1)]: -1.0})[0]
     assert lo >= 3 - 1e-6, lo
+
+
+def test_people_not_new_as_an_earlier_release_gave_them_were_met_before_the_year_or_then():
+    """helper-36's seed 57: April's outreach file two months late. On 5 June (release R) May's 16
+    people beside May's `<10` new people: at least 7 of May's people were not new, and with April
+    empty then, were met before the year; so they are among April-May's people not new today
+    (release._new_people_then)."""
+    from metrics.protect import Auditor
+    joint = _new_people_versions()
+    joint.rows += [({1: 1.0}, 16.0, 16.0), ({8: 1.0}, 1.0, 9.0), ({3: 1.0}, 0.0, 0.0)]
+    lo = Auditor(joint, K).range({2: 1.0, 5: -1.0, 6: -1.0})[0]
+    assert lo >= 7 - 1e-6, lo
