@@ -160,7 +160,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
                 # new people are at most people, both ways at once: one table, decided together
                 t = _with_new_people(t, pos, tables["new_people"], shown, k, _first_outreach_year(con, fy),
                                      {key: int(exact_by_span[key].get(ind) or 0) for key in pos}, reach,
-                                     (past, fy, by_people.get(ind), digests.get("before")))
+                                     (past, fy, by_people.get(ind), digests.get("before"), states_then))
             return t, pos
 
         people_tables: dict = {}
@@ -388,22 +388,31 @@ def _only_added(con, past: list[dict], key: bytes) -> dict:
     file that release read has been replaced since (loads since only added files), read from its
     own line; the Safe Suite's too when no later file has changed a stay it read (a check-out
     added later shortens a stay then still open), and People served's when the suite's are."""
-    out = {}
+    out, seen = {}, {}   # (seen: the answer for each history, many releases read the same one)
     for e in past:
         if e["table"] != "state" or e["what"] != "release" or not e.get("batches"):
             continue
-        last = int(e["batches"][0])
-        if _batches_digest(con, key, last) != list(e["batches"]):
-            continue   # another database, or its batches since rebuilt
-        if con.execute("select count(*) from meta.batches where batch_id <= ? and status = 'replaced' "
-                       "and replaced_by > ?", [last, last]).fetchone()[0]:
-            continue
-        inds = {"outreach.people", "referrals.people", "friday.people"}
-        if not con.execute("select count(*) from (select person_key, check_in from core.suite_stays group by all "
-                           "having min(batch_id) <= ? and max(batch_id) > ?)", [last, last]).fetchone()[0]:
-            inds |= {"suite.people", PEOPLE[-1]}
-        out[e.get("rid")] = inds
+        history = tuple(e["batches"])
+        if history not in seen:
+            seen[history] = _added_since(con, key, history)
+        if seen[history] is not None:
+            out[e.get("rid")] = seen[history]
     return out
+
+
+def _added_since(con, key: bytes, history: tuple) -> set | None:
+    """_only_added for one release's [last batch, digest]: the indicators, or None."""
+    last = int(history[0])
+    if _batches_digest(con, key, last) != list(history):
+        return None   # another database, or its batches since rebuilt
+    if con.execute("select count(*) from meta.batches where batch_id <= ? and status = 'replaced' "
+                   "and replaced_by > ?", [last, last]).fetchone()[0]:
+        return None
+    inds = {"outreach.people", "referrals.people", "friday.people"}
+    if not con.execute("select count(*) from (select person_key, check_in from core.suite_stays group by all "
+                       "having min(batch_id) <= ? and max(batch_id) > ?)", [last, last]).fetchone()[0]:
+        inds |= {"suite.people", PEOPLE[-1]}
+    return inds
 
 
 def _with_new_people(t: Linked, pos: dict, ftn, shown: dict | None = None, k: int = 10,
@@ -479,14 +488,15 @@ def _with_new_people(t: Linked, pos: dict, ftn, shown: dict | None = None, k: in
 
 
 def _new_people_then(joint: Linked, t: Linked, pos: dict, ftn, off: int, past: list[dict], fy: int,
-                     now: list | None, before: str | None) -> None:
+                     now: list | None, before: str | None, states: dict) -> None:
     """New people as an earlier release gave them, for months changed since (the family's old
     versions, _past_rows), tied to outreach's people: then, at most its people then; and between the
     versions, the new people of months whose people have not changed move only by people of those
     months met in the changed months before them. Without these, April-May's 12 new people on 5
     June, when April's outreach file had not come (so all were May's), beside May's 10 today and
     April-May's 31 people less May's 20, held April's people at 13 or more, and People served of
-    April 18 gave its people not met by outreach (4) as 4 or 5 (helper-33's seed 284)."""
+    April 18 gave its people not met by outreach (4) as 4 or 5 (helper-33's seed 284). `states`:
+    _states_then's."""
     if not ftn.old or now is None:
         return
     n = sum(1 for v in ftn.var if v[0] == "T")
@@ -497,7 +507,6 @@ def _new_people_then(joint: Linked, t: Linked, pos: dict, ftn, off: int, past: l
         if e.get("dim") is None and a is not None and b is not None and v and len(v) == b - a + 1:
             np_then.setdefault(e.get("rid"), {}).update(zip(range(a, b + 1), v))
     befores = {e.get("rid"): e.get("before") for e in past if e["table"] == "state" and e["what"] == "release"}
-    states = _states_then(past, fy)
     lines = _past(past, fy, "people", "outreach.people")
     for rid, months in np_then.items():
         changed = {i: h for i, h in months.items() if i < n and ftn.digests and h != ftn.digests[i]}
@@ -540,7 +549,6 @@ def _new_people_then(joint: Linked, t: Linked, pos: dict, ftn, off: int, past: l
             if not any(i in changed for i in range(m1, m2 + 1)) or not _unchanged(state, now, range(m1, m2 + 1)):
                 continue
             moved = [i for i in range(m1) if not _unchanged(state, now, [i])]   # (or not known)
-            old = new_then(m1, m2)
             if not moved or old is None:
                 continue
             new = {v + off: w for v, w in ftn.expr(m1, m2).items()}

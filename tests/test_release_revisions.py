@@ -482,7 +482,7 @@ def _new_people_versions(before_then: str = "B"):
              "before": before_then}]
     joint = release.Linked(t.n_vars + ftn.table.n_vars)
     now = [f"o{m}" for m in range(12)]
-    release._new_people_then(joint, t, pos, ftn, t.n_vars, past, 2025, now, "B")
+    release._new_people_then(joint, t, pos, ftn, t.n_vars, past, 2025, now, "B", release._states_then(past, 2025))
     return joint
 
 
