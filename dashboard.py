@@ -12,6 +12,11 @@ st.set_page_config(page_title="SHOP program dashboard", page_icon=str(HERE / "ui
                    layout="wide", initial_sidebar_state="expanded")
 st.html(HERE / "ui" / "style.css")  # tile labels wrap (style only: takes no space)
 
+viewer = access.gate()
+# The staff-only pages are listed only in the staff view: a staff account with the Staff audience
+# chosen (the sidebar's radio keeps its choice in the session before this run). Elsewhere they are
+# hidden, not missing, so that /audit or /data_quality says why (a refusal is logged).
+staff_view = "visible" if viewer.is_staff and st.session_state.get("audience") == frame.STAFF else "hidden"
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
     st.Page("pages/outreach.py", title="Outreach", icon=":material/directions_walk:", url_path="outreach"),
@@ -22,17 +27,15 @@ PAGES = [
     st.Page("pages/bad_dates.py", title="Bad dates", icon=":material/report:", url_path="bad_dates"),
     st.Page("pages/education.py", title="Education", icon=":material/school:", url_path="education"),
     st.Page("pages/review.py", title="Monthly review", icon=":material/checklist:", url_path="review"),
-    st.Page("pages/data_quality.py", title="Data quality", icon=":material/fact_check:", url_path="data_quality"),
+    st.Page("pages/data_quality.py", title="Data quality", icon=":material/fact_check:", url_path="data_quality",
+            visibility=staff_view),
     st.Page("pages/reports.py", title="Reports", icon=":material/description:", url_path="reports"),
     st.Page("pages/definitions.py", title="Definitions", icon=":material/menu_book:", url_path="definitions"),
+    st.Page("pages/audit.py", title="Audit log", icon=":material/shield_person:", url_path="audit",
+            visibility=staff_view),
 ]
-
-viewer = access.gate()
-# Outside the staff view the audit page is hidden, not missing, so that /audit is refused and logged.
 # expanded: every page in view; thirteen would fold behind "View more".
-pg = st.navigation(PAGES + [st.Page("pages/audit.py", title="Audit log", icon=":material/shield_person:",
-                                    url_path="audit", visibility="visible" if viewer.is_staff else "hidden")],
-                   expanded=True)
+pg = st.navigation(PAGES, expanded=True)
 ctx = frame.sidebar(viewer)
 try:
     frame.log_view(ctx, pg.url_path or "overview")

@@ -30,8 +30,8 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 PAGES = {"Overview": "SHOP at a glance", "Outreach": "Outreach", "Supplies": "Harm-reduction supplies",
          "Referrals": "Referrals", "Safe Suite": "Safe Suite", "Friday Network": "Friday Afternoon Network",
          "Bad dates": "Bad date reports", "Education": "Community education", "Monthly review": "Monthly review",
-         "Data quality": "Data quality", "Reports": "Reports", "Definitions": "Definitions"}
-STAFF_ONLY = {"Audit log": "Audit log"}
+         "Reports": "Reports", "Definitions": "Definitions"}
+STAFF_ONLY = {"Data quality": "Data quality", "Audit log": "Audit log"}   # in the Staff audience's menu only
 # Positive signs that a page has finished, instead of a pause (the browser tests use them too,
 # tests/apps.py): its script has run to the end over a live connection, nothing is stale or still
 # running, no element still waits for its code (Streamlit draws a skeleton, stSkeleton, until an

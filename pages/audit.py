@@ -8,6 +8,9 @@ ctx = frame.context()
 st.title("Audit log")
 st.caption("Sign-ins and sign-outs, page views, downloads, exports, freezes, notes and refusals, newest first, "
            "with the address each request came from.")
+if ctx.viewer and ctx.viewer.is_staff and not ctx.staff:   # a staff account in front of a room
+    st.info("The audit log names staff and board members: choose the Staff audience in the sidebar to see it.")
+    st.stop()
 if not (ctx.viewer and ctx.viewer.is_staff):
     if not st.session_state.get("_audit_refusal_logged"):
         try:

@@ -73,6 +73,7 @@ def test_every_page_opens_without_exception(app, browser, external_visits, path)
     # the navigation is the app's own (st.navigation), even on a first visit straight to a page
     nav = page.locator("[data-testid=stSidebarNav]").inner_text()
     assert "Safe Suite" in nav and "Friday Network" in nav
+    assert "Data quality" not in nav and "Audit log" not in nav   # staff-only pages: not in an External menu
     if path in SERVICE_PAGES:
         page.wait_for_selector(".js-plotly-plot", timeout=90000)
         assert page.locator(".js-plotly-plot").count() >= 1

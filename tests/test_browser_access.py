@@ -229,9 +229,15 @@ def test_the_token_link_opens_the_staff_view_and_leaves_the_address_bar(local_ap
     page = browser.new_page()
     settle(page, f"http://127.0.0.1:{port}/?token={token}", expect="Staff (exact, confidential)")
     assert "token" not in page.url
+    # a staff account opens on the External audience (safe in front of a room): the staff-only
+    # pages are not in its menu until the Staff audience is chosen
+    nav = page.locator("[data-testid=stSidebarNav]")
+    assert "Data quality" not in nav.inner_text() and "Audit log" not in nav.inner_text()
     page.get_by_text("Staff (exact, confidential)").click()
     rerun_shows(page, "Staff view: exact figures")
     assert page.get_by_text("Staff view: exact figures").count() >= 1
+    nav.get_by_role("link", name="Audit log").wait_for(timeout=90000)
+    assert "Data quality" in nav.inner_text()
     page.close()
     assert token not in audit.path_for(db).read_bytes().decode("latin-1")
     log = audit.read(db)
@@ -490,7 +496,10 @@ def test_the_audit_csv_download_runs_no_formula(local_app, browser):
     port, db, token = local_app
     audit.record('=1+N("x")', None, "refused", "", "@SUM(1)", database=db, client="+1")
     page = browser.new_page(accept_downloads=True)
-    settle(page, f"http://127.0.0.1:{port}/audit?token={token}", expect="[data-testid=stDataFrame]")
+    settle(page, f"http://127.0.0.1:{port}/audit?token={token}", expect="choose the Staff audience")
+    assert page.locator("[data-testid=stDataFrame]").count() == 0   # not in front of a room
+    page.get_by_text("Staff (exact, confidential)").click()
+    rerun_shows(page, "Download the audit log (CSV)")
     got = download(page, page.get_by_role("button", name="Download the audit log (CSV)"))
     rows = list(csv.reader(io.StringIO(open(got.path(), encoding="utf-8").read())))
     page.close()

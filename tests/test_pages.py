@@ -119,6 +119,7 @@ def test_audit_page_lists_page_views_for_staff(demo_db, tmp_path):
     at.run()
     assert not at.exception
     at = AppTest.from_file(str(ROOT / "pages" / "audit.py"), default_timeout=60)
+    at.session_state["audience"] = STAFF   # a staff account sees it in the Staff audience only
     at.run()
     assert not at.exception
     df = at.dataframe[0].value
@@ -205,3 +206,35 @@ def test_pages_show_the_release_engine_tables_verbatim(demo_db, page, measures, 
             continue
         assert any(d.shape == w.shape and (d.astype(str).values == w.astype(str).values).all()
                    for d in shown for w in wants), (measure, wants[0])
+
+
+def _page_text(at) -> str:
+    parts = [e.value for kind in ("markdown", "caption", "info", "warning", "success", "error", "text") for e in
+             getattr(at, kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.mark.parametrize("page", ["data_quality.py", "audit.py"])
+def test_a_staff_account_switched_to_external_sees_no_staff_only_page(demo_db, page, tmp_path, today):
+    """The audience, not the account, decides what a page shows: a staff account switched to
+    External for the room (the toggle says "safe to show or hand out") sees no file names, rows per
+    file, rejects, blank shares or audit lines; the same page in the Staff audience does."""
+    from metrics import db as store
+    db = tmp_path / "q.duckdb"
+    copy_db(demo_db, db)
+    with store.connect(str(db)) as con:
+        files = [f for (f,) in con.execute("select distinct file_name from meta.batches").fetchall()]
+    assert files
+    from metrics import audit
+    audit.record("board.member@example.org", "board", "page_view", "overview", "", database=db)
+    files.append("board.member@example.org")
+    fy = periods.fiscal_year(periods.fy_start_year(today) - 1)
+    staff = run_page(page, db, STAFF, fy)   # the control: the page does show them in the staff view
+    assert not staff.exception, staff.exception
+    assert len(staff.dataframe) >= 1
+    external = run_page(page, db, EXTERNAL, fy)
+    assert not external.exception, external.exception
+    assert len(external.dataframe) == 0 and len(external.table) == 0
+    text = _page_text(external)
+    assert "choose the Staff audience" in text
+    assert not [f for f in files if f in text]

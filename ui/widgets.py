@@ -285,10 +285,15 @@ def definitions(ids: list[str]) -> None:
 
 
 def staff_only(ctx: Context, what: str) -> bool:
-    """True for a staff viewer; for anyone else a note, and False."""
-    if ctx.viewer is not None and ctx.viewer.is_staff:
+    """True in the staff view (a staff account with the Staff audience chosen); otherwise a note,
+    and False. The audience, not the account, decides: a staff account switched to External for a
+    board meeting or a projector shows only what may be handed out."""
+    if ctx.staff:
         return True
-    st.info(f"{what}: sign in with a staff account to see this page.")
+    if ctx.viewer is not None and ctx.viewer.is_staff:
+        st.info(f"{what}: choose the Staff audience in the sidebar to see this page (not in front of a room).")
+    else:
+        st.info(f"{what}: sign in with a staff account to see this page.")
     return False
 
 
