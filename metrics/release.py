@@ -105,6 +105,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
         if has:   # who had been met before the year: with its months' people, what makes its new people
             digests["before"] = _before_digest(con, fy, hkey)
             digests["batches"] = _batches_digest(con, hkey)   # and what had been loaded: _only_added
+            digests["batch_months"] = _batch_months(con, fy)
         for name, fam in FAMILIES.items():
             fam_spans = spans(fy, today, fam.quarters_only)
             if not has or not fam_spans:
@@ -138,7 +139,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
                 said.setdefault((i, span), []).append((float(e["lo"]), float("inf") if e["hi"] is None else float(e["hi"])))
         moved = _moved(past, fy, by_people) if has else []   # People served then, of months changed since
         states_then = _states_then(past, fy)
-        added = _only_added(con, past, hkey) if has else {}
+        added = _only_added(con, past, hkey, states_then, by_people) if has else {}
         new = {c.key[1]: c.value for c in tables["new_people"].table.cells if c.key[2] is None} \
             if "new_people" in tables else {}
 
@@ -383,36 +384,88 @@ def _batches_digest(con, key: bytes, last: int | None = None) -> list:
     return [int(last), _digest(key, "shop-batches-v1", [tuple(r) for r in rows])]
 
 
-def _only_added(con, past: list[dict], key: bytes) -> dict:
-    """{release id: the people indicators whose every month's people then are among today's}: no
-    file that release read has been replaced since (loads since only added files), read from its
-    own line; the Safe Suite's too when no later file has changed a stay it read (a check-out
-    added later shortens a stay then still open), and People served's when the suite's are."""
+# The log each people count is made of ("supplies": the supplies' known people, a part of People
+# served). A corrected copy of any other log (education, notes, targets, bad dates) changes no one.
+PEOPLE_LOGS = {"outreach.people": "outreach", "referrals.people": "referrals", "suite.people": "suite_stays",
+               "friday.people": "friday_network", "supplies": "supplies"}
+
+
+def _batch_months(con, fy: int) -> list:
+    """[[batch, [its months of the fiscal year]]] for every file of a log of people in force: a
+    later release reads by it which months a file replaced since had (its rows are gone then)."""
+    fys = periods.fiscal_year(fy)
+    rows = con.execute("select batch_id, list(distinct strftime(month, '%Y-%m') order by 1) from marts.log_months "
+                       "where month between ? and ? and log_type in (select unnest(?)) group by batch_id "
+                       "order by batch_id", [fys.start, fys.end, sorted(PEOPLE_LOGS.values())]).fetchall()
+    return [[int(b), list(ms)] for b, ms in rows]
+
+
+def _only_added(con, past: list[dict], key: bytes, states: dict | None = None, now: dict | None = None) -> dict:
+    """{release id: the people indicators whose every month's people then are among today's}, read
+    from each release's own line: loads since it only added files of the indicator's log, or a
+    file of it that the release read was replaced since but every month that file had (the line's
+    batch_months) has the same people then as now (`states`: _states_then; `now`: today's
+    digests, people_digests: a corrected copy that changed minutes, not who came); a corrected
+    copy of a log without people (education, notes, targets) changes no one. The Safe Suite's
+    also when no later file has changed the check-out of a stay it read (one added later shortens
+    a stay then still open; one that says it again changes nothing); People served's when every
+    log of people's is."""
     out, seen = {}, {}   # (seen: the answer for each history, many releases read the same one)
+    states, now = states or {}, now or {}
     for e in past:
         if e["table"] != "state" or e["what"] != "release" or not e.get("batches"):
             continue
         history = tuple(e["batches"])
         if history not in seen:
             seen[history] = _added_since(con, key, history)
-        if seen[history] is not None:
-            out[e.get("rid")] = seen[history]
+        if seen[history] is None:
+            continue
+        replaced, restated = seen[history]
+        then = states.get(e.get("rid"), ({}, {}))[0]
+        had = None if e.get("batch_months") is None else {int(b): ms for b, ms in e["batch_months"]}
+        logs = {log for _, log in replaced}
+
+        def same(ind, months=None):   # the same people then as now, in these months (None: all)
+            d = now.get(ind)
+            if d is None:
+                return False
+            idx = range(len(d)) if months is None else \
+                [i for m in months if (i := ledger.index_of(fy_of(e), m)) is not None]
+            return all(then.get(ind, {}).get(i) == d[i] for i in idx)
+
+        def unchanged_by_corrections(ind, log):
+            if had is None:   # a line written before batch_months: every month
+                return same(ind)
+            return all(same(ind, had.get(b, [])) for b, lg in replaced if lg == log)
+        fine = {ind for ind, log in PEOPLE_LOGS.items()
+                if (log not in logs or unchanged_by_corrections(ind, log))
+                and (log != "suite_stays" or not restated or same(ind))}
+        if set(PEOPLE_LOGS) <= fine:   # People served: the people of these logs together
+            fine.add(PEOPLE[-1])
+        out[e.get("rid")] = fine - {"supplies"}
     return out
 
 
-def _added_since(con, key: bytes, history: tuple) -> set | None:
-    """_only_added for one release's [last batch, digest]: the indicators, or None."""
+def fy_of(e: dict) -> int:
+    """The fiscal year of a release's own line (its first month is the year's first)."""
+    return periods.fy_start_year(dt.date.fromisoformat(e["from"] + "-01"))
+
+
+def _added_since(con, key: bytes, history: tuple) -> tuple[set, bool] | None:
+    """For one release's [last batch, digest]: ((batch, log) of each file it read replaced since,
+    whether a later file has changed the check-out of a stay it read); None when the
+    batches are not the ones it read (another database, or its batches since rebuilt)."""
     last = int(history[0])
     if _batches_digest(con, key, last) != list(history):
-        return None   # another database, or its batches since rebuilt
-    if con.execute("select count(*) from meta.batches where batch_id <= ? and status = 'replaced' "
-                   "and replaced_by > ?", [last, last]).fetchone()[0]:
         return None
-    inds = {"outreach.people", "referrals.people", "friday.people"}
-    if not con.execute("select count(*) from (select person_key, check_in from core.suite_stays group by all "
-                       "having min(batch_id) <= ? and max(batch_id) > ?)", [last, last]).fetchone()[0]:
-        inds |= {"suite.people", PEOPLE[-1]}
-    return inds
+    replaced = {(int(b), log) for b, log in con.execute(
+        "select batch_id, log_type from meta.batches where batch_id <= ? and status = 'replaced' and replaced_by > ?",
+        [last, last]).fetchall()}
+    restated = bool(con.execute(
+        "select count(*) from (select person_key, check_in from core.suite_stays group by all "
+        "having min(batch_id) <= ? and max(batch_id) > ? "
+        "and count(distinct coalesce(cast(check_out as varchar), 'open')) > 1)", [last, last]).fetchone()[0])
+    return replaced, restated
 
 
 def _with_new_people(t: Linked, pos: dict, ftn, shown: dict | None = None, k: int = 10,
@@ -1419,7 +1472,8 @@ def _record_items(rel: Released, k: int) -> list[dict]:
                  if (hi := _supply_people_hi(rel.cells, (a, b), k)) != float("inf")]
         out.append({"table": "state", "what": "release", "from": month[0], "to": month[11], "dim": None,
                     "members": None, "lo": 0.0, "hi": None, "people": state, "supply_reach": reach,
-                    "before": rel.digests.get("before"), "batches": rel.digests.get("batches")})
+                    "before": rel.digests.get("before"), "batches": rel.digests.get("batches"),
+                    "batch_months": rel.digests.get("batch_months")})
     return out
 
 

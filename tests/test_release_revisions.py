@@ -626,38 +626,55 @@ def test_a_span_less_a_part_holding_every_month_changed_since_had_no_fewer_peopl
 
 def test_files_only_added_since_a_release_are_told_from_its_line(tmp_path, monkeypatch):
     """release._only_added: after a release, a new file keeps every indicator's people then among
-    today's; a corrected copy of a file it read does not (people may have been dropped); a later
-    file that changes a stay it read (a check-out added to a stay then open) does not for the Safe
-    Suite and People served, and does for the rest."""
+    today's, and so does a suite file that says a stay it read again, unchanged, or a corrected
+    copy of a log without people (education) or one that changed no one (minutes); a later file
+    that changes a stay it read (a check-out added to a stay then open) does not for the Safe
+    Suite and People served, and does for the rest; a corrected copy that drops someone does not
+    for its own log's people and People served, and does for the other logs'."""
     from metrics import db as mdb
     from shop import privacy
     inbox, path = tmp_path / "inbox", tmp_path / "shop.duckdb"
     write_rows(inbox / "outreach_2025-04.csv", "outreach", visits(2025, 4, ["QA01Z", "QA02Z"]))
-    write_rows(inbox / "suite_stays_2025-04.csv", "suite_stays",
-               [{"client_code": "QA01Z", "check_in": "2025-04-20", "check_out": "", "referral_source": "self",
-                 "exit_destination": ""}])
+    write_rows(inbox / "education_2025-04.csv", "education",
+               [{"session_date": "2025-04-13", "audience": "community_group", "topic": "harm_reduction", "attendees": 12}])
+    stay = {"client_code": "QA01Z", "check_in": "2025-04-20", "check_out": "", "referral_source": "self",
+            "exit_destination": ""}
+    write_rows(inbox / "suite_stays_2025-04.csv", "suite_stays", [stay])
     at(monkeypatch, dt.date(2025, 5, 3))
     assert {o.status for o in load([inbox], path, say=lambda *_: None)} == {"loaded"}
     at(monkeypatch, dt.date(2025, 5, 5))
     release.year(2025, path, dt.date(2025, 5, 5))
     rid = next(e["rid"] for e in release.ledger.entries(path) if e["table"] == "state")
 
+    def load_one(folder, name, log, rows, status):
+        write_rows(tmp_path / folder / name, log, rows)
+        assert {o.status for o in load([tmp_path / folder], path, say=lambda *_: None)} == {status}
+
     def added():
+        past, key = release.ledger.entries(path), privacy.load_key(path, create=False)
+        today = release._build(2025, str(path), dt.date(2025, 6, 5), K, past).digests   # its people digests now
+        now = {name.split("/", 1)[1]: d for name, d in today.items() if name.startswith("people/")}
         with mdb.connect(path) as con:
-            return release._only_added(con, release.ledger.entries(path), privacy.load_key(path, create=False))
+            return release._only_added(con, past, key, release._states_then(past, 2025), now)
     assert added() == {rid: set(release.PEOPLE)}
-    write_rows(tmp_path / "may" / "outreach_2025-05.csv", "outreach", visits(2025, 5, ["QA01Z"]))
     at(monkeypatch, dt.date(2025, 6, 3))
-    load([tmp_path / "may"], path, say=lambda *_: None)
+    load_one("may", "outreach_2025-05.csv", "outreach", visits(2025, 5, ["QA01Z"]), "loaded")
     assert added() == {rid: set(release.PEOPLE)}          # a new file: only added
-    write_rows(tmp_path / "out" / "suite_stays_2025-05.csv", "suite_stays",
-               [{"client_code": "QA01Z", "check_in": "2025-04-20", "check_out": "2025-04-22", "referral_source": "self",
-                 "exit_destination": "unknown"}])
-    load([tmp_path / "out"], path, say=lambda *_: None)
+    load_one("again", "suite_stays_2025-05.csv", "suite_stays",
+             [stay, dict(stay, client_code="QA03Z", check_in="2025-05-20")], "loaded")
+    assert added() == {rid: set(release.PEOPLE)}          # a stay said again as it was, and a new one
+    load_one("edu", "education_2025-04.csv", "education",
+             [{"session_date": "2025-04-13", "audience": "community_group", "topic": "harm_reduction", "attendees": 13}],
+             "replaced")
+    assert added() == {rid: set(release.PEOPLE)}          # a corrected copy of a log without people
+    load_one("minutes", "outreach_2025-04.csv", "outreach",
+             [dict(v, minutes="45") for v in visits(2025, 4, ["QA01Z", "QA02Z"])], "replaced")
+    assert added() == {rid: set(release.PEOPLE)}          # one that changed minutes, not who came
+    load_one("out", "suite_stays_2025-06.csv", "suite_stays", [dict(stay, check_out="2025-04-22",
+                                                                   exit_destination="unknown")], "loaded")
     assert added() == {rid: {"outreach.people", "referrals.people", "friday.people"}}   # a stay changed
-    write_rows(tmp_path / "fix" / "outreach_2025-04.csv", "outreach", visits(2025, 4, ["QA01Z"]))
-    assert {o.status for o in load([tmp_path / "fix"], path, say=lambda *_: None)} == {"replaced"}
-    assert added() == {}                                   # a file it read, replaced
+    load_one("fix", "outreach_2025-04.csv", "outreach", visits(2025, 4, ["QA01Z"]), "replaced")
+    assert added() == {rid: {"referrals.people", "friday.people"}}   # a file it read, replaced: someone dropped
     other = tmp_path / "other.duckdb"   # the ledger beside another database: nothing is known of it
     at(monkeypatch, dt.date(2025, 6, 4))
     load([tmp_path / "may"], other, say=lambda *_: None)
