@@ -156,7 +156,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
                 _cross_people(t, pos, ind, key, shown, people, exact_by_span, k, known, new, reach, said)
             if ind == PEOPLE[-1]:
                 _growth_rows(t, pos, exact_by_span, grown)
-                _served_then(t, pos, past, fy, by_people, exact_by_span, k, said)
+                _served_then(t, pos, past, fy, by_people, exact_by_span, k, said, added)
             if ind == "outreach.people" and "new_people" in tables:
                 # new people are at most people, both ways at once: one table, decided together
                 t = _with_new_people(t, pos, tables["new_people"], shown, k, _first_outreach_year(con, fy),
@@ -927,7 +927,7 @@ def _moved(past: list[dict], fy: int, digests: dict) -> list[tuple]:
 
 
 def _served_then(t: Linked, pos: dict, past: list[dict], fy: int, digests: dict, exact: dict, k: int,
-                 said: dict) -> None:
+                 said: dict, added: dict | None = None) -> None:
     """People served as an earlier release gave them, for months changed since (a late file, a
     corrected one: _people_then's variables), bound to the services as they were then: at least
     each service's people, at most all of them with the supplies' known people; a service whose
@@ -1025,6 +1025,20 @@ def _served_then(t: Linked, pos: dict, past: list[dict], fy: int, digests: dict,
                         if 1 <= value <= k - 1:
                             t.latent.append(Cell((p, span, "served otherwise too", rid), {j: -x for j, x in coef.items()},
                                                  int(value)))
+            # where loads since that release only added people (_only_added: every service's people
+            # then are among today's), each person served added is a person a changed service added:
+            # People served grew by at most what those services grew by. So People served less
+            # outreach's grows by no more than nothing when only outreach's file came late (helper-37:
+            # May's outreach file late, Q1's People served not met by outreach at most 24 - 20 then,
+            # at least 27 - 24 now: 3 or 4)
+            if moved and PEOPLE[-1] in (added or {}).get(rid, ()):
+                grew = [(t.services.get((i, span)) if i == "supplies" else service_now(i, span), parts[i]) for i in moved]
+                if all(a is not None and b is not None for a, b in grew):
+                    coef = {pos[span]: 1.0, old: -1.0}
+                    for a, b in grew:
+                        coef[a] = coef.get(a, 0.0) - 1.0
+                        coef[b] = coef.get(b, 0.0) + 1.0
+                    add_row(t, coef, -float("inf"), 0.0)
             # the people served added since (or dropped): people of the changed months (each run of
             # them a span of the table, or its months) not met there by a service unchanged there,
             # as today's data have them (added) or as that release's did (dropped)

@@ -598,6 +598,32 @@ def test_people_served_of_an_earlier_release_grew_as_its_services_did_then():
 
 
 @pytest.mark.parametrize("only_added", [True, False])
+def test_people_served_grew_no_more_than_the_services_that_only_added_people(only_added):
+    """helper-37's seed 329: May's outreach file two months late. On 5 July (release R) Q1's People
+    served ≈20 (at most 24) beside outreach's 20; on 20 July, with May's outreach in, 27 beside ≈20 (at
+    most 24). Loads since R only added files, so each person served added is an outreach person
+    added: People served less outreach's (a count of people, 3) is at most 24 - 20 now, and at least
+    27 - 24 (release._served_then). Without that (a file R read since replaced) nothing is known."""
+    from metrics.protect import Auditor
+    spans3 = [(0, 0), (1, 1), (0, 2)]
+    t, pos, today = _served_with_services(spans3, (1, 1), (0, 2), {1: "p1 then"})
+    saw = {i: {f"2025-{4 + m:02d}": f"{i} {m}" for m in range(3)} for i in release.PEOPLE + ["supplies"]}
+    saw["outreach.people"]["2025-05"] = "no May file"
+    then_v = [saw["outreach.people"][f"2025-{4 + m:02d}"] for m in range(3)]
+    past = [{"table": "state", "what": "release", "from": "2025-04", "to": "2026-03", "lo": 0.0, "hi": None, "rid": "R",
+             "day": "2025-07-05", "people": saw},
+            {"table": "people", "what": "outreach.people", "from": "2025-04", "to": "2025-06", "dim": None,
+             "members": None, "lo": 20.0, "hi": 20.0, "v": then_v, "rid": "R", "day": "2025-07-05"}]
+    release._served_then(t, pos, past, 2025, today, {}, K, {}, {"R": set(release.PEOPLE)} if only_added else {})
+    t.rows += [({t.then["R"][0][(0, 2)]: 1.0}, 15.0, 24.0), ({pos[(0, 2)]: 1.0}, 27.0, 27.0),
+               ({t.services[("outreach.people", (0, 2))]: 1.0}, 15.0, 24.0)]
+    served_not_outreach = {pos[(0, 2)]: 1.0, t.services[("outreach.people", (0, 2))]: -1.0}
+    lo, hi = Auditor(t, K).range(served_not_outreach)[:2]
+    assert lo >= 3 - 1e-6
+    assert (hi <= 4 + 1e-6) if only_added else (hi >= 12 - 1e-6), hi
+
+
+@pytest.mark.parametrize("only_added", [True, False])
 def test_a_span_less_a_part_holding_every_month_changed_since_had_no_fewer_people_then(only_added):
     """helper-36's seed 527: May's suite stays late. Release B gave People served of April-May 15
     and of May ≈10 (at least 5) before them; today's April-May 30. When files have only been added
