@@ -161,7 +161,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
                 # new people are at most people, both ways at once: one table, decided together
                 t = _with_new_people(t, pos, tables["new_people"], shown, k, _first_outreach_year(con, fy),
                                      {key: int(exact_by_span[key].get(ind) or 0) for key in pos}, reach,
-                                     (past, fy, by_people.get(ind), digests.get("before"), states_then))
+                                     (past, fy, by_people.get(ind), digests.get("before"), states_then, added))
             return t, pos
 
         people_tables: dict = {}
@@ -390,6 +390,9 @@ PEOPLE_LOGS = {"outreach.people": "outreach", "referrals.people": "referrals", "
                "friday.people": "friday_network", "supplies": "supplies"}
 
 
+BEFORE = "met before the year"   # _only_added: the people met by outreach before the year only grew since
+
+
 def _batch_months(con, fy: int) -> list:
     """[[batch, [its months of the fiscal year]]] for every file of a log of people in force: a
     later release reads by it which months a file replaced since had (its rows are gone then)."""
@@ -442,6 +445,8 @@ def _only_added(con, past: list[dict], key: bytes, states: dict | None = None, n
                 and (log != "suite_stays" or not restated or same(ind))}
         if set(PEOPLE_LOGS) <= fine:   # People served: the people of these logs together
             fine.add(PEOPLE[-1])
+        if "outreach" not in logs:   # no outreach file replaced, of any year: who was met before
+            fine.add(BEFORE)         # the year has only grown (_new_people_then)
         out[e.get("rid")] = fine - {"supplies"}
     return out
 
@@ -541,7 +546,7 @@ def _with_new_people(t: Linked, pos: dict, ftn, shown: dict | None = None, k: in
 
 
 def _new_people_then(joint: Linked, t: Linked, pos: dict, ftn, off: int, past: list[dict], fy: int,
-                     now: list | None, before: str | None, states: dict) -> None:
+                     now: list | None, before: str | None, states: dict, added: dict | None = None) -> None:
     """New people as an earlier release gave them, for months changed since (the family's old
     versions, _past_rows), tied to outreach's people: then, at most its people then; and between the
     versions, the new people of months whose people have not changed move only by people of those
@@ -549,7 +554,7 @@ def _new_people_then(joint: Linked, t: Linked, pos: dict, ftn, off: int, past: l
     June, when April's outreach file had not come (so all were May's), beside May's 10 today and
     April-May's 31 people less May's 20, held April's people at 13 or more, and People served of
     April 18 gave its people not met by outreach (4) as 4 or 5 (helper-33's seed 284). `states`:
-    _states_then's."""
+    _states_then's; `added`: _only_added's."""
     if not ftn.old or now is None:
         return
     n = sum(1 for v in ftn.var if v[0] == "T")
@@ -584,7 +589,10 @@ def _new_people_then(joint: Linked, t: Linked, pos: dict, ftn, off: int, past: l
             coef = new_then(*span)
             if coef:
                 add_row(joint, {**coef, j: coef.get(j, 0.0) - 1.0}, -float("inf"), 0.0)
-        if rid not in states or before is None or befores.get(rid) != before:
+        if rid not in states or before is None:
+            continue
+        same_before = befores.get(rid) == before
+        if not same_before and BEFORE not in (added or {}).get(rid, ()):
             continue   # who was met before the year may have changed since: the months alone do not say
         for (m1, m2) in pos:
             # a span's people not new then were met before the year, so are among the year to its end's
@@ -599,7 +607,10 @@ def _new_people_then(joint: Linked, t: Linked, pos: dict, ftn, off: int, past: l
                         + [(people_then[(0, m1 - 1)], -1.0)]:
                     coef[v] = coef.get(v, 0.0) + w
                 add_row(joint, coef, -float("inf"), 0.0)
-            if not any(i in changed for i in range(m1, m2 + 1)) or not _unchanged(state, now, range(m1, m2 + 1)):
+            # (and where someone was met before the year by a file of an earlier year loaded since, a
+            # person new then may not be now without any month of this year changing: helper-37)
+            if not same_before or not any(i in changed for i in range(m1, m2 + 1)) \
+                    or not _unchanged(state, now, range(m1, m2 + 1)):
                 continue
             moved = [i for i in range(m1) if not _unchanged(state, now, [i])]   # (or not known)
             if not moved or old is None:
