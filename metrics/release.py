@@ -1094,6 +1094,15 @@ def _served_then(t: Linked, pos: dict, past: list[dict], fy: int, digests: dict,
                                 break
                             for v, w_ in terms:
                                 coef[v] = coef.get(v, 0.0) + w_
+                            # the service's people of the run not met in the neighbour are a count of
+                            # people this row bounds: June's suite stays late, People served 51 then
+                            # 54 held June's suite guests not in April-May (4) at 3 or more, and the
+                            # suite's ≈10 less April-May's 10 at 4 or less (helper-37's seed 609)
+                            gap = int(exact.get(both, {}).get(i) or 0) - int(exact.get(u, {}).get(i) or 0) \
+                                if now and u is not None and both in exact and u in exact else 0
+                            if 1 <= gap <= k - 1:
+                                t.latent.append(Cell((i, both, "not in", u), {count(i, both): 1.0, count(i, u): -1.0},
+                                                     gap))
                         if coef is None:
                             break
                     if coef is not None:

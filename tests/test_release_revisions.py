@@ -600,6 +600,31 @@ def test_people_served_of_an_earlier_release_grew_as_its_services_did_then():
     assert hi <= 21 + 1e-6, hi
 
 
+def test_a_services_people_of_a_late_month_not_in_its_neighbour_are_a_target_of_people_served():
+    """helper-37's seed 609: June's suite stays two months late. People served of Q1 51 as release R
+    gave them, 54 today: the 3 added were served in June by the suite and by nothing in April-May,
+    so June's suite guests not in the suite in April-May (4: Q1's 14 less April-May's 10) are at
+    least 3, and the suite's ≈10 and April-May's 10 leave them at most 4. That count is a target of
+    People served's table, where the row that pins it is (release._served_then)."""
+    from metrics.protect import Auditor
+    spans3 = [(0, 1), (2, 2), (0, 2)]
+    t, pos, today = _served_with_services(spans3, (2, 2), (0, 2), {2: "p2 then"})
+    saw = {i: {f"2025-{4 + m:02d}": f"{i} {m}" for m in range(3)} for i in release.PEOPLE + ["supplies"]}
+    saw["suite.people"]["2025-06"] = "no June file"
+    past = [{"table": "state", "what": "release", "from": "2025-04", "to": "2026-03", "lo": 0.0, "hi": None, "rid": "R",
+             "day": "2025-08-05", "people": saw}]
+    suite = {(0, 1): 10, (2, 2): 5, (0, 2): 14}
+    exact = {s: {"suite.people": v, "program.people": 54 if s == (0, 2) else 40} for s, v in suite.items()}
+    release._served_then(t, pos, past, 2025, today, exact, K, {})
+    s = {sp: t.services[("suite.people", sp)] for sp in spans3}
+    targets = [c for c in t.latent if c.key[0] == "suite.people"]
+    assert [(c.key[1:], c.value) for c in targets] == [(((0, 2), "not in", (0, 1)), suite[(0, 2)] - suite[(0, 1)])]
+    t.rows += [({t.then["R"][0][(0, 2)]: 1.0}, 51.0, 51.0), ({pos[(0, 2)]: 1.0}, 54.0, 54.0),
+               ({s[(0, 2)]: 1.0}, 10.0, 14.0), ({s[(0, 1)]: 1.0}, 10.0, 10.0)]
+    lo, hi = Auditor(t, K).range(targets[0].coef)[:2]
+    assert (lo, hi) == pytest.approx((3, 4))   # pinned as the table stands: the engine protects it
+
+
 @pytest.mark.parametrize("only_added", [True, False])
 def test_people_served_grew_no_more_than_the_services_that_only_added_people(only_added):
     """helper-37's seed 329: May's outreach file two months late. On 5 July (release R) Q1's People
