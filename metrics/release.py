@@ -589,6 +589,20 @@ def _new_people_then(joint: Linked, t: Linked, pos: dict, ftn, off: int, past: l
             coef = new_then(*span)
             if coef:
                 add_row(joint, {**coef, j: coef.get(j, 0.0) - 1.0}, -float("inf"), 0.0)
+        if BEFORE in (added or {}).get(rid, ()):
+            # no outreach file replaced since: people only came and first contacts only moved
+            # earlier, so a span's people not new then are still its people, not new, now. On 5 July
+            # (May's outreach file late) Q1's 31 people less its 21 new held Q1's people not new
+            # today at 10 or more, and with April-July's 50 less its 37 new, July's people met
+            # before the year and not seen in Q1 (3) at 3 (helper-37's seed 359)
+            for span, j in people_then.items():
+                then_new = new_then(*span)
+                if then_new is None or span[1] >= n:
+                    continue
+                coef = {j: 1.0, pos[span]: -1.0}
+                for v, w in [(v, -w) for v, w in then_new.items()] + [(v + off, w) for v, w in ftn.expr(*span).items()]:
+                    coef[v] = coef.get(v, 0.0) + w
+                add_row(joint, coef, -float("inf"), 0.0)
         if rid not in states or before is None:
             continue
         same_before = befores.get(rid) == before

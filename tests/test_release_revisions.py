@@ -577,6 +577,19 @@ def _served_with_services(spans3: list, old_part: tuple, old_whole: tuple, chang
     return t, pos, {i: [f"{i} {m}" for m in range(12)] for i in release.PEOPLE + ["supplies"]}
 
 
+def _june_file_late(ind: str):
+    """People served's table over April-May, June and Q1 (_served_with_services), and release R's
+    line (5 August) from before June's file of `ind` came: (spans, table, positions, today's
+    digests, the ledger)."""
+    spans3 = [(0, 1), (2, 2), (0, 2)]
+    t, pos, today = _served_with_services(spans3, (2, 2), (0, 2), {2: "p2 then"})
+    saw = {i: {f"2025-{4 + m:02d}": f"{i} {m}" for m in range(3)} for i in release.PEOPLE + ["supplies"]}
+    saw[ind]["2025-06"] = "no June file"
+    past = [{"table": "state", "what": "release", "from": "2025-04", "to": "2026-03", "lo": 0.0, "hi": None, "rid": "R",
+             "day": "2025-08-05", "people": saw}]
+    return spans3, t, pos, today, past
+
+
 def test_people_served_of_an_earlier_release_grew_as_its_services_did_then():
     """helper-36's seed 479: April's Friday file missing on 5 June (release R). April-May's People
     served 50 then, May's 36 (May unchanged since): the 14 of April not seen in May were, then, people
@@ -607,12 +620,7 @@ def test_a_services_people_of_a_late_month_not_in_its_neighbour_are_a_target_of_
     least 3, and the suite's ≈10 and April-May's 10 leave them at most 4. That count is a target of
     People served's table, where the row that pins it is (release._served_then)."""
     from metrics.protect import Auditor
-    spans3 = [(0, 1), (2, 2), (0, 2)]
-    t, pos, today = _served_with_services(spans3, (2, 2), (0, 2), {2: "p2 then"})
-    saw = {i: {f"2025-{4 + m:02d}": f"{i} {m}" for m in range(3)} for i in release.PEOPLE + ["supplies"]}
-    saw["suite.people"]["2025-06"] = "no June file"
-    past = [{"table": "state", "what": "release", "from": "2025-04", "to": "2026-03", "lo": 0.0, "hi": None, "rid": "R",
-             "day": "2025-08-05", "people": saw}]
+    spans3, t, pos, today, past = _june_file_late("suite.people")
     suite = {(0, 1): 10, (2, 2): 5, (0, 2): 14}
     exact = {s: {"suite.people": v, "program.people": 54 if s == (0, 2) else 40} for s, v in suite.items()}
     release._served_then(t, pos, past, 2025, today, exact, K, {})
@@ -745,17 +753,25 @@ def test_people_served_added_since_were_met_in_a_changed_month_and_not_beside_it
     were not served in Q1 then), so outreach's Q1 less its April-May is at least 3 in the engine's
     own model (release._served_then)."""
     from metrics.protect import Auditor
-    spans3 = [(0, 1), (2, 2), (0, 2)]
-    t, pos, today = _served_with_services(spans3, (2, 2), (0, 2), {2: "p2 then"})
-    saw = {i: {f"2025-{4 + m:02d}": f"{i} {m}" for m in range(3)} for i in release.PEOPLE + ["supplies"]}
-    saw["outreach.people"]["2025-06"] = "no June file"
-    past = [{"table": "state", "what": "release", "from": "2025-04", "to": "2026-03", "lo": 0.0, "hi": None, "rid": "R",
-             "day": "2025-08-05", "people": saw}]
+    spans3, t, pos, today, past = _june_file_late("outreach.people")
     release._served_then(t, pos, past, 2025, today, {}, K, {})
     t.rows += [({t.then["R"][0][(0, 2)]: 1.0}, 42.0, 42.0), ({pos[(0, 2)]: 1.0}, 45.0, 45.0)]
     o = {s: t.services[("outreach.people", s)] for s in spans3}
     lo = Auditor(t, K).range({o[(0, 2)]: 1.0, o[(0, 1)]: -1.0})[0]
     assert lo >= 3 - 1e-6, lo
+
+
+@pytest.mark.parametrize("grew", [True, False])
+def test_a_spans_people_not_new_then_are_not_new_now_where_people_were_only_added(grew):
+    """helper-37's seed 359: May's outreach file late. Q1's 31 people less its 21 new as release R
+    gave them held Q1's people not new today at 10 or more: with no outreach file replaced since,
+    people only came and first contacts only moved earlier (release._new_people_then). Here April-May:
+    31 then, 21 new then; 40 today. Not so where an outreach file was replaced."""
+    from metrics.protect import Auditor
+    joint = _new_people_versions("B", grew)
+    joint.rows += [({4: 1.0}, 31.0, 31.0), ({7: 1.0, 8: 1.0}, 21.0, 21.0), ({2: 1.0}, 40.0, 40.0)]
+    lo = Auditor(joint, K).range({2: 1.0, 5: -1.0, 6: -1.0})[0]
+    assert (lo >= 10 - 1e-6) == grew, lo
 
 
 @pytest.mark.parametrize("before_then, grew", [("B", False), ("other", True), ("other", False)])
