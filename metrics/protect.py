@@ -60,6 +60,7 @@ class Linked:
     sources: dict = field(default_factory=dict)   # row index -> the family whose released cells set it
     deferred: list = field(default_factory=list)  # small counts this table alone could not protect
     services: dict = field(default_factory=dict)  # People served's table: (service, span) -> its variable
+    #                                               (a service's table: (PEOPLE[-1], span) -> People served's)
     then: dict = field(default_factory=dict)  # a people table: release id -> ({span: its variable as that
     #                                           release saw it}, {month: its digest then, changed since})
 

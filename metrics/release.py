@@ -194,7 +194,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
         for ind in PEOPLE[:-1]:
             t, pos = people_tables[ind]
             base = len(t.rows)
-            _served(t, base, _served_rows(ind, pos, people, shown, exact_by_span, k, said, moved))
+            _served(t, base, _served_rows(ind, pos, people, shown, exact_by_span, k, said, moved, t.services))
             if len(t.rows) == base:
                 continue
             if _all_protected(t, k):   # (the usual case: one audit)
@@ -204,7 +204,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
             def as_(c, status):
                 c.status = status
                 people[(PEOPLE[-1], c.key[1])] = mark(c, k)
-                _served(t, base, _served_rows(ind, pos, people, shown, exact_by_span, k, said, moved))
+                _served(t, base, _served_rows(ind, pos, people, shown, exact_by_span, k, said, moved, t.services))
 
             # each of the program's counts says less, the cheapest first: rounded, then (a second
             # round) hidden. A rounded count can pin as well as an exact one: People served of May
@@ -235,6 +235,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
                     break
             if not protected:   # what People served saying less could not protect: this table hides more
                 protect(t, k, incremental=True, public_rows=base)
+                _still_pinned(t, k)
             for c in t.cells:
                 if c.key[0] == ind:
                     people[(ind, c.key[1])] = mark(c, k)
@@ -485,7 +486,8 @@ def _with_new_people(t: Linked, pos: dict, ftn, shown: dict | None = None, k: in
     off = t.n_vars
     nt = ftn.table
     joint = Linked(t.n_vars + nt.n_vars, cells=t.cells + nt.cells, latent=t.latent + nt.latent,
-                   rows=list(t.rows), headlines=nt.headlines, roundable=t.roundable, sources=dict(t.sources))
+                   rows=list(t.rows), headlines=nt.headlines, roundable=t.roundable, sources=dict(t.sources),
+                   services=dict(t.services))
     joint.new_expr = lambda a, b: {v + off: w for v, w in ftn.expr(a, b).items()}
     joint.new_value = lambda a, b: ftn.value(ftn.expr(a, b))
     for c in nt.cells + nt.latent:
@@ -709,7 +711,7 @@ def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, peopl
         lo, hi, given = _narrowed(said, ("program.people", key), p_v)
         if not given or locked:
             return
-        p = t.n_vars
+        p = t.services[(PEOPLE[-1], key)] = t.n_vars   # (People served's growth rows use it: _served_rows)
         t.n_vars += 1
         add_row(t, {p: 1.0}, lo, hi)
         add_row(t, {p: 1.0, pos[key]: -1.0}, 0.0, float("inf"))
@@ -1171,7 +1173,7 @@ def _supply_people_hi(shown: dict, key: tuple, k: int) -> float:
 
 
 def _served_rows(ind: str, pos: dict, people: dict, shown: dict, exact: dict, k: int,
-                 said: dict | None = None, moved: list | None = None) -> list:
+                 said: dict | None = None, moved: list | None = None, served: dict | None = None) -> list:
     """Rows of a service's people table from the program's released counts (people served): at
     most those, and at least those less every other service's people and the supplies' known
     people as released (step 2b of _build). And from a span to a span around it (today's or an
@@ -1179,9 +1181,17 @@ def _served_rows(ind: str, pos: dict, people: dict, shown: dict, exact: dict, k:
     the supplies' known people: everyone served in the whole but not in the part was met by some
     service in the whole and not in the part. Without it, People served of April 10 (5 May) and
     of April-May 28 beside the Friday network's 10 of May (5 June) left May's new outreach people
-    (`<10`) 8 or 9 (helper-30's seed 96)."""
+    (`<10`) 8 or 9 (helper-30's seed 96). Where the table has People served of a span as a
+    variable of its own (`served`, {(PEOPLE[-1], span): variable}: _cross_people's, for its people
+    not met by this service), the growth row is over it, not over its bounds: People served of
+    Q1 20 (5 July) less April-May's at most 14 (20 June) left outreach's growth at least 6, but
+    People served of April-May not met by outreach are at least Q1's not met by it when June's
+    other services had no one, 20 less outreach's Q1, at most 18 by its new people: with
+    outreach's 11 of April-May (5 June) and April-May's ≈10, 2 or 3 (seed 1385 of helper-36's
+    generator, April's Friday file two months late)."""
     inf = float("inf")
     rows = []
+    served = served or {}
 
     def known(i, key):   # an indicator's range as released today and before (None: never given)
         f = people.get((i, key))
@@ -1225,6 +1235,20 @@ def _served_rows(ind: str, pos: dict, people: dict, shown: dict, exact: dict, k:
             sup = min(_supply_people_hi(shown, (a, d), k), sum(_supply_people_hi(shown, s, k) for s in added))
             lo = whole[0] - part[1] - grow - sup
             v = int(exact[(a, d)].get(ind) or 0) - int(exact[(c, e)].get(ind) or 0)
+            pw, pp = served.get((PEOPLE[-1], (a, d))), served.get((PEOPLE[-1], (c, e)))
+            if (pw is not None or pp is not None) and grow + sup != inf:
+                # over the program's own variables: S_w - S_p - P_w + P_p >= -(grow + sup)
+                coef, lo_v, v_v = {jw: 1.0, jp: -1.0}, -grow - sup, float(v)
+                for var, key, sign, bound in ((pw, (a, d), -1.0, whole[0]), (pp, (c, e), 1.0, -part[1])):
+                    if var is None:
+                        lo_v -= bound
+                    else:
+                        coef[var] = sign
+                        v_v += sign * int(exact[key].get(PEOPLE[-1]) or 0)
+                        rows.append(({var: 1.0}, *known(PEOPLE[-1], key)))
+                if lo_v <= v_v:
+                    rows.append((coef, lo_v, inf))
+                    continue
             if lo > 0 and lo <= v:
                 rows.append(({jw: 1.0, jp: -1.0}, lo, inf))
     # and since an earlier release's People served of a span whose months changed since, those
@@ -1253,6 +1277,18 @@ def _served(t: Linked, base: int, rows: list) -> None:
     for row in rows:
         t.rows.append(row)
         t.sources[len(t.rows) - 1] = TODAY
+
+
+def _still_pinned(t: Linked, k: int) -> None:
+    """Small counts a service's table could not protect by hiding its own cells (all withheld,
+    and still pinned through another family's released cells: outreach's people not met beside
+    People served, by its new people capped by July's contacts of a new person) join its
+    `deferred`, so that step 3 decides them with that family (_join_people): seed 1385."""
+    aud = Auditor(t, k)
+    have = {id(c) for c in t.deferred}
+    t.deferred = list(t.deferred) + [
+        c for c in [c for c in t.cells if c.status in ("pri", "wh") and not c.locked] + t.latent
+        if 1 <= c.value <= k - 1 and id(c) not in have and not aud.check(c.coef, c.value)[0]]
 
 
 def _all_protected(t: Linked, k: int) -> bool:

@@ -619,3 +619,94 @@ def test_a_late_outreach_file_pins_nothing_by_the_new_people_given_without_it(tm
     lo, hi = max(served[0] - ou[apr][1], 0.0), served[1] - apr_lo
     assert lo <= truth <= hi
     assert hi - lo + 1 >= 3, f"April's people served not met by outreach ({truth}) pinned to {lo:g}..{hi:g}"
+
+
+def test_a_late_friday_file_pins_no_people_served_apart_from_outreach_through_its_growth(tmp_path):
+    """The sweep of session 40 (helper-36's generator, seed 1385): a first year of outreach and the
+    Friday network; April's Friday file came two months late (loaded on 18 June, released again on
+    the 20th). On 5 June outreach's people of April-May were 11 (April's Friday file missing), and
+    on 20 June People served of April-May ≈10 (at most 14): those not met by outreach at most 3.
+    On 5 July Q1's People served 20 beside no Friday session in June; on 5 August July's new people
+    withheld (at least 1) and April-July's contacts of a new person 19: Q1's outreach people, all
+    new in a first year, at most 18, so Q1's people served not met by outreach were at least 2,
+    all of them April-May's: 2 or 3. A service's table holds People served's growth from a span
+    to a span around it over People served's own variables (release._served_rows), and what it
+    cannot protect by hiding its own cells goes to the contacts' join (release._still_pinned)."""
+    # person: {month: services}; months 0..3 are April..July
+    P = [{0: "O"}, {0: "OO", 3: "O"}, {0: "OO", 1: "O", 2: "O", 3: "O"}, {0: "OO", 3: "F"}, {0: "O", 1: "O"},
+         {0: "O"}, {0: "OO"}, {0: "O"}, {0: "F"}, {0: "F"}, {1: "OO", 2: "O"}, {1: "O", 2: "O"}, {1: "O", 3: "O"},
+         {2: "O"}, {2: "O", 3: "O"}, {2: "OO", 3: "O"}, {2: "O", 3: "F"}, {2: "O"}, {2: "O"}, {2: "OO"}, {3: "O"}]
+    anonymous = [0, 5, 0, 0]
+    db, D = str(tmp_path / "shop.duckdb"), dt.date
+
+    def files(m: int, folder: str, only: str) -> list[str]:
+        o, f, d = [], [], 0
+        for i, p in enumerate(P):
+            for svc in p.get(m, ""):
+                d += 1
+                if svc == "O":
+                    o.append(_contact(D(2025, 4 + m, 1 + d % 28), f"KP{i:03d}Z"))
+                else:
+                    f.append({"session_date": D(2025, 4 + m, 7 * (1 + d % 3)).isoformat(), "client_code": f"KP{i:03d}Z",
+                              "attendee_group": "indoor"})
+        o += [_contact(D(2025, 4 + m, 1 + (d + j) % 28)) for j in range(anonymous[m])]
+        out = [_write(tmp_path / folder / f"outreach_2025-{4 + m:02d}.csv", o, "outreach")] if "O" in only else []
+        out += [_write(tmp_path / folder / f"friday_network_2025-{4 + m:02d}.csv", f, "friday_network")] \
+            if "F" in only and f else []
+        return [str(x) for x in out]
+
+    rels = []
+    for batch, loaded, day in ((files(0, "in", "O"), D(2025, 5, 3), D(2025, 5, 5)),
+                               (files(1, "in", "OF"), D(2025, 6, 3), D(2025, 6, 5)),
+                               (files(0, "late", "F"), D(2025, 6, 18), D(2025, 6, 20)),
+                               (files(2, "in", "OF"), D(2025, 7, 3), D(2025, 7, 5)),
+                               (files(3, "in", "OF"), D(2025, 8, 3), D(2025, 8, 5))):
+        with _at(loaded):
+            assert {o.status for o in load(batch, db, say=lambda *_: None)} == {"loaded"}
+        with _at(day):
+            rels.append(release.year(2025, db, day))
+    _, june5, june20, july5, aug5 = rels
+    am, q1, june, jul, a_jul = (0, 1), (0, 2), (2, 2), (3, 3), (0, 3)
+    # the case as found: outreach's April-May exact before the Friday file, no Friday session in June
+    assert june5.people[("outreach.people", am)] == 11 and july5.people[("friday.people", june)] == 0
+
+    def rng(v):
+        return (0.0, 0.0) if v == 0 else bounds_of(v, K)
+    truth = sum(1 for p in P if "F" in p.get(0, "") + p.get(1, "") and "O" not in p.get(0, "") + p.get(1, ""))
+    new_q1_hi = min(rng(aug5.cells[("new_people", a_jul, None, None)])[1],
+                    rng(aug5.cells[("contacts", a_jul, "kind", "new person")])[1]) \
+        - rng(aug5.cells[("new_people", jul, None, None)])[0]
+    served_q1 = max(rng(r.people[("program.people", q1)])[0] for r in (july5, aug5))
+    lo = served_q1 - new_q1_hi - rng(july5.people[("friday.people", june)])[1]
+    hi = rng(june20.people[("program.people", am)])[1] - rng(june5.people[("outreach.people", am)])[0]
+    assert lo <= truth <= hi
+    assert hi - lo + 1 >= 3, f"April-May's people served not met by outreach ({truth}) pinned to {lo:g}..{hi:g}"
+
+
+def test_a_services_table_holds_people_served_growth_over_people_served_of_its_own():
+    """The row that saw seed 1385's pin in outreach's table (release._served_rows): People served of
+    April-May as an earlier release gave it (at most 14) is a variable of outreach's table
+    (_cross_people's, for those it did not meet). Q1's 20 today beside June's Friday network of no
+    one: those not met by outreach in Q1 are among April-May's, so with outreach's Q1 at most 18
+    and its April-May 11, April-May's not met by outreach are at least 2. Over the bound 14 alone
+    the row said only that outreach grew by 6, and those were 0..3."""
+    from metrics.protect import Auditor, Linked
+    am, june, q1 = (0, 1), (2, 2), (0, 2)
+    pos = {am: 0, june: 1, q1: 2}
+    served = {("program.people", am): 3, ("program.people", q1): 4}
+    t = Linked(5, rows=[({0: 1.0}, 11.0, 11.0), ({2: 1.0}, 0.0, 18.0), ({3: 1.0}, 11.0, 14.0),
+                        ({3: 1.0, 0: -1.0}, 0.0, np.inf), ({4: 1.0, 2: -1.0}, 0.0, np.inf)])
+    none = {(i, s): 0 for i in ("referrals.people", "suite.people") for s in pos}
+    people = {**none, ("friday.people", am): "<10", ("friday.people", june): 0, ("friday.people", q1): "<10",
+              ("program.people", q1): 20, ("outreach.people", q1): "w", ("outreach.people", june): "w"}
+    shown = {("supplies", s, None, None): 0 for s in pos}
+    exact = {am: {"outreach.people": 11, "friday.people": 2, "program.people": 13},
+             june: {"outreach.people": 12, "program.people": 12},
+             q1: {"outreach.people": 18, "friday.people": 2, "program.people": 20}}
+    said = {("program.people", am): [(10.0, 14.0)]}
+    rows = release._served_rows("outreach.people", pos, people, shown, exact, K, said, [], served)
+    assert all(lo <= sum(w * {0: 11, 1: 12, 2: 18, 3: 13, 4: 20}[v] for v, w in coef.items()) <= hi
+               for coef, lo, hi in rows)   # each row true of the data
+    t.rows += rows
+    lo, hi = Auditor(t, K).range({3: 1.0, 0: -1.0})[:2]
+    assert (lo, hi) == pytest.approx((2, 3))   # pinned as the table stands: the engine protects it
