@@ -90,6 +90,10 @@ def _highs():
             h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("presolve", "off")  # many small solves of one model: warm starts beat presolve
+    # and most solves change only the objective (a count's least, then greatest value), which
+    # leaves the last basis primal feasible: the primal simplex goes on from it, the dual one
+    # starts over. A year of releases of the small program: 29.8 s of the engine against 38.6
+    h.setOptionValue("simplex_strategy", 4)
     return h
 
 
