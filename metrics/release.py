@@ -140,6 +140,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
         moved = _moved(past, fy, by_people) if has else []   # People served then, of months changed since
         states_then = _states_then(past, fy)
         added = _only_added(con, past, hkey, states_then, by_people) if has else {}
+        first_year = _first_outreach_year(con, fy) if has else False
         new = {c.key[1]: c.value for c in tables["new_people"].table.cells if c.key[2] is None} \
             if "new_people" in tables else {}
 
@@ -156,10 +157,10 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
                 _cross_people(t, pos, ind, key, shown, people, exact_by_span, k, known, new, reach, said)
             if ind == PEOPLE[-1]:
                 _growth_rows(t, pos, exact_by_span, grown)
-                _served_then(t, pos, past, fy, by_people, exact_by_span, k, said, added)
+                _served_then(t, pos, past, fy, by_people, exact_by_span, k, said, added, first_year)
             if ind == "outreach.people" and "new_people" in tables:
                 # new people are at most people, both ways at once: one table, decided together
-                t = _with_new_people(t, pos, tables["new_people"], shown, k, _first_outreach_year(con, fy),
+                t = _with_new_people(t, pos, tables["new_people"], shown, k, first_year,
                                      {key: int(exact_by_span[key].get(ind) or 0) for key in pos}, reach,
                                      (past, fy, by_people.get(ind), digests.get("before"), states_then, added))
             return t, pos
@@ -794,9 +795,11 @@ def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, peopl
             add_row(t, {n: 1.0}, n_lo, n_hi)
             add_row(t, {o: 1.0, n: -1.0}, 0.0, float("inf"))
             t.latent.append(Cell(("outreach.people", key, "not new", "program"), {o: 1.0, n: -1.0}, back))
+            t.services[(NEW, key)] = n   # (_served_then bounds its people not new by an earlier version)
 
 
 SERVICES = "services"   # Linked.sources: a row set by another people count of today's release
+NEW = "new people"      # People served's table: Linked.services[(NEW, span)], outreach's new people (_cross_people)
 
 
 def _services_bare(t: Linked, k: int) -> None:
@@ -954,7 +957,7 @@ def _moved(past: list[dict], fy: int, digests: dict) -> list[tuple]:
 
 
 def _served_then(t: Linked, pos: dict, past: list[dict], fy: int, digests: dict, exact: dict, k: int,
-                 said: dict, added: dict | None = None) -> None:
+                 said: dict, added: dict | None = None, first_year: bool = False) -> None:
     """People served as an earlier release gave them, for months changed since (a late file, a
     corrected one: _people_then's variables), bound to the services as they were then: at least
     each service's people, at most all of them with the supplies' known people; a service whose
@@ -1123,6 +1126,22 @@ def _served_then(t: Linked, pos: dict, past: list[dict], fy: int, digests: dict,
                             break
                     if coef is not None:
                         add_row(t, coef, -float("inf"), 0.0)
+        # in a first year, outreach's people of a span not new are people met by outreach in the months
+        # before it: where outreach's months have not changed since, they were served in both then.
+        # April-May's People served 10 (5 June) and Q1's 27 (5 July), May's referrals late, and June's
+        # 18 beside none of June's referrals held June's outreach people not new (1) at 1 with June's
+        # 17 contacts of a new person (seed 5286 of helper-36's generator, May's file two months late)
+        if first_year:
+            for w, jw in col.items():
+                for q, jq in col.items():
+                    rest = (q[1] + 1, w[1])
+                    if w[0] != 0 or q[0] != 0 or not q[1] < w[1] or rest not in col \
+                            or not unchanged(state["outreach.people"], "outreach.people", range(0, w[1] + 1)):
+                        continue
+                    o, n = t.services.get(("outreach.people", rest)), t.services.get((NEW, rest))
+                    if o is None or n is None or {jw, jq, col[rest]} <= today_vars:
+                        continue
+                    add_row(t, {o: 1.0, n: -1.0, jq: -1.0, col[rest]: -1.0, jw: 1.0}, -float("inf"), 0.0)
         # and within that release, People served grew from a span to a span around it by no more than
         # the services did then, each by no more than its people of the months added (_growth_rows,
         # of that version): April's Friday file missing on 5 June, April-May's People served ≈50 then
