@@ -1153,6 +1153,20 @@ def _served_then(t: Linked, pos: dict, past: list[dict], fy: int, digests: dict,
                         or (col[w] in today_vars and col[q] in today_vars):
                     continue
                 rest = (q[1] + 1, w[1]) if q[0] == w[0] else (w[0], q[0] - 1)
+                # and its people served not met by a service grew by at most those of the months
+                # added, as that version had them (_growth_rows): May's Friday file late, Q1's People
+                # served 35 beside outreach's 24 and April-May's at most 14 beside 10 (outreach
+                # unchanged since) held June's people served not met by outreach (8) at 7 or more,
+                # and June's 23 beside outreach's ≈20 at 8 or less (helper-36's generator, seed 7528)
+                if rest in col and not {col[w], col[q], col[rest]} <= today_vars:
+                    for i in PEOPLE[:-1]:
+                        vs = (then(i, w), then(i, q), then(i, rest))
+                        if None in vs:
+                            continue
+                        coef = {}
+                        for v, sign in zip((col[w], col[q], col[rest]) + vs, (1.0, -1.0, -1.0, -1.0, 1.0, 1.0)):
+                            coef[v] = coef.get(v, 0.0) + sign
+                        add_row(t, coef, -float("inf"), 0.0)
                 grew = {i: (then(i, w), then(i, q)) for i in PEOPLE[:-1] + ["supplies"]}
                 if any(None in v for v in grew.values()):
                     continue

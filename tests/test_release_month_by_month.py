@@ -777,3 +777,47 @@ def test_a_late_referrals_file_pins_no_outreach_people_not_new_through_the_versi
     hi = rng(june5.people[("program.people", am)])[1] + june_hi - rng(july5.people[("program.people", q1)])[0]
     assert lo <= truth <= hi
     assert hi - lo + 1 >= 3, f"June's outreach people not new ({truth}) pinned to {lo:g}..{hi:g}"
+
+
+def test_a_late_friday_file_pins_no_people_served_apart_from_outreach_through_the_growth_then(tmp_path):
+    """A sweep of late files (helper-36's generator, seed 7528, session 41): a second year of
+    outreach, the Friday network and referrals; May's Friday file came two months late (loaded on
+    18 July, released again on the 20th). Without it, April-May's people served not met by outreach
+    were at most 14 - 10 (5 June) and Q1's exactly 35 - 24 (5 July): June's, which the late file
+    does not touch, at least 7. June's 23 (20 July) beside outreach's ≈20 made them at most 8. People
+    served not met by a service grow by at most those of the months added in the version before
+    the late file too (release._served_then), so June's People served is not given exactly."""
+    P = [{0: "O", 3: "O"}, {0: "O"}, {0: "O", 3: "F"}, {0: "OOF", 1: "R"}, {0: "F"}, {0: "F"}, {0: "F"}, {0: "F"},
+         {1: "O", 3: "O"}, {1: "O", 2: "O"}, {0: "F", 1: "O"}, {1: "O"}, {1: "OO"}, {1: "OO", 2: "F", 3: "O"}, {1: "F"},
+         {1: "F"}, {1: "F"}, {1: "F"}, {2: "O"}, {2: "O"}, {2: "OO"}, {2: "OOF"}, {2: "OO"}, {2: "O", 3: "OR"},
+         {2: "O", 3: "O"}, {2: "OO"}, {2: "O"}, {2: "OF"}, {2: "O"}, {1: "F", 2: "O", 3: "O"}, {1: "F", 2: "O"},
+         {2: "OFR"}, {2: "F"}, {2: "F"}, {2: "F"}, {2: "F"}, {2: "R"}, {3: "OO"}, {2: "F", 3: "OO"}, {2: "F", 3: "O"},
+         {3: "OO"}, {3: "F"}, {3: "F"}]
+    met_before = [0, 1, 2, 3, 8, 9, 11, 12, 13, 20, 21, 22, 23, 25, 27, 28, 29, 30, 31, 37, 39, 40]
+    anonymous = [2, 5, 2, 5]
+    db, D = str(tmp_path / "shop.duckdb"), dt.date
+
+    def files(m: int, folder: str, only: str) -> list[str]:
+        return _month_files(tmp_path, P, anonymous, m, folder, only)
+
+    before = [str(_write(tmp_path / "in" / "outreach_2025-02.csv",
+                         [_contact(D(2025, 2, 3 + i % 20), f"KP{i:03d}Z") for i in met_before], "outreach"))]
+    rels = _loaded_and_released(db, ((before + files(0, "in", "OFR"), D(2025, 5, 3), D(2025, 5, 5)),
+                                     (files(1, "in", "OR"), D(2025, 6, 3), D(2025, 6, 5)),
+                                     (files(2, "in", "OFR"), D(2025, 7, 3), D(2025, 7, 5)),
+                                     (files(1, "late", "F"), D(2025, 7, 18), D(2025, 7, 20)),
+                                     (files(3, "in", "OFR"), D(2025, 8, 3), D(2025, 8, 5))))
+    _, june5, july5, july20, aug5 = rels
+    am, q1, june = (0, 1), (0, 2), (2, 2)
+
+    def rng(v):
+        return (0.0, 0.0) if v == 0 else bounds_of(v, K)
+    # the case as found: Q1's People served and outreach's exact on 5 July, without May's Friday file
+    assert isinstance(july5.people[("program.people", q1)], int) and isinstance(july5.people[("outreach.people", q1)], int)
+    truth = sum(1 for p in P if p.get(2) and "O" not in p[2])
+    lo = rng(july5.people[("program.people", q1)])[0] - rng(july5.people[("outreach.people", q1)])[1] \
+        - (rng(june5.people[("program.people", am)])[1] - rng(june5.people[("outreach.people", am)])[0])
+    hi = min(rng(r.people[("program.people", june)])[1] - rng(r.people[("outreach.people", june)])[0]
+             for r in (july5, july20, aug5))
+    assert lo <= truth <= hi
+    assert hi - lo + 1 >= 3, f"June's people served not met by outreach ({truth}) pinned to {lo:g}..{hi:g}"
