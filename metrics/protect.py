@@ -338,9 +338,7 @@ def protect(t: Linked, k: int, incremental: bool = False, public_rows: int | Non
     if not incremental:
         for c in t.cells:
             c.status = "pri" if 1 <= c.value <= k - 1 else "pub"
-    # every small count: shown as `<k`, withheld in an earlier pass, or never shown (latent)
-    targets = [c for c in t.cells if c.status in ("pri", "wh") and 1 <= c.value <= k - 1 and not c.locked] + \
-              [c for c in t.latent if 1 <= c.value <= k - 1]
+    targets = small_counts(t, k)
     if not targets:
         return
     if os.environ.get("SHOP_CHECK_ROWS") == "1" and not _true_of_the_data(t):
@@ -362,6 +360,13 @@ def protect(t: Linked, k: int, incremental: bool = False, public_rows: int | Non
         for c in t.cells:
             c.status = start[c.key]
     _complete(t, k, targets, Auditor(t, k), ceiling=None)
+
+
+def small_counts(t: Linked, k: int) -> list:
+    """Every small count (1..k-1) still to protect: a cell shown as `<k` or withheld in an earlier
+    pass (not one an earlier release fixed), or one never shown (latent)."""
+    return [c for c in t.cells if c.status in ("pri", "wh") and 1 <= c.value <= k - 1 and not c.locked] + \
+        [c for c in t.latent if 1 <= c.value <= k - 1]
 
 
 def _true_of_the_data(t: Linked) -> bool:

@@ -32,7 +32,7 @@ from .indicators import REGISTRY
 from .linked import (ALL, FAMILIES, INDICATOR_CELLS, KEEP, MEASURE_CELLS, OTHERS, PEOPLE, PUBLIC_FLOORS,  # noqa: F401
                      RATE_PARTS, Family, add_row, bounds_of, family_rows, family_table, people_table,
                      _digest, _people_counts, changed_months, cover_runs, people_digests)
-from .protect import TODAY, Auditor, Cell, Linked, _not_public, cell_bounds, cost, mark, protect  # noqa: F401
+from .protect import TODAY, Auditor, Cell, Linked, _not_public, cell_bounds, cost, mark, protect, small_counts  # noqa: F401
 from .spans import (NotExternal, Span, comparisons, current_fy, external_rule, external_span,  # noqa: F401
                     months_done, span_or_raise, spans, ytd)
 
@@ -435,7 +435,7 @@ def _only_added(con, past: list[dict], key: bytes, states: dict | None = None, n
             if d is None:
                 return False
             idx = range(len(d)) if months is None else \
-                [i for m in months if (i := ledger.index_of(fy_of(e), m)) is not None]
+                [i for m in months if (i := ledger.index_of(_fy_of(e), m)) is not None]
             return all(then.get(ind, {}).get(i) == d[i] for i in idx)
 
         def unchanged_by_corrections(ind, log):
@@ -453,7 +453,7 @@ def _only_added(con, past: list[dict], key: bytes, states: dict | None = None, n
     return out
 
 
-def fy_of(e: dict) -> int:
+def _fy_of(e: dict) -> int:
     """The fiscal year of a release's own line (its first month is the year's first)."""
     return periods.fy_start_year(dt.date.fromisoformat(e["from"] + "-01"))
 
@@ -588,18 +588,20 @@ def _new_people_then(joint: Linked, t: Linked, pos: dict, ftn, off: int, past: l
                 people_then[span] = j
             elif span in col and col[span] != j:
                 people_then[span] = col[span]
+        new_by_span = {span: new_then(*span) for span in people_then}
         for span, j in people_then.items():   # then: at most the people then
-            coef = new_then(*span)
+            coef = new_by_span[span]
             if coef:
                 add_row(joint, {**coef, j: coef.get(j, 0.0) - 1.0}, -float("inf"), 0.0)
-        if BEFORE in (added or {}).get(rid, ()):
+        only_added = BEFORE in (added or {}).get(rid, ())
+        if only_added:
             # no outreach file replaced since: people only came and first contacts only moved
             # earlier, so a span's people not new then are still its people, not new, now. On 5 July
             # (May's outreach file late) Q1's 31 people less its 21 new held Q1's people not new
             # today at 10 or more, and with April-July's 50 less its 37 new, July's people met
             # before the year and not seen in Q1 (3) at 3 (helper-37's seed 359)
             for span, j in people_then.items():
-                then_new = new_then(*span)
+                then_new = new_by_span[span]
                 if then_new is None or span[1] >= n:
                     continue
                 coef = {j: 1.0, pos[span]: -1.0}
@@ -609,7 +611,7 @@ def _new_people_then(joint: Linked, t: Linked, pos: dict, ftn, off: int, past: l
         if rid not in states or before is None:
             continue
         same_before = befores.get(rid) == before
-        if not same_before and BEFORE not in (added or {}).get(rid, ()):
+        if not same_before and not only_added:
             continue   # who was met before the year may have changed since: the months alone do not say
         for (m1, m2) in pos:
             # a span's people not new then were met before the year, so are among the year to its end's
@@ -1133,10 +1135,11 @@ def _served_then(t: Linked, pos: dict, past: list[dict], fy: int, digests: dict,
         # 17 contacts of a new person (seed 5286 of helper-36's generator, May's file two months late)
         if first_year:
             for w, jw in col.items():
+                if w[0] != 0 or not unchanged(state["outreach.people"], "outreach.people", range(0, w[1] + 1)):
+                    continue
                 for q, jq in col.items():
                     rest = (q[1] + 1, w[1])
-                    if w[0] != 0 or q[0] != 0 or not q[1] < w[1] or rest not in col \
-                            or not unchanged(state["outreach.people"], "outreach.people", range(0, w[1] + 1)):
+                    if q[0] != 0 or not q[1] < w[1] or rest not in col:
                         continue
                     o, n = t.services.get(("outreach.people", rest)), t.services.get((NEW, rest))
                     if o is None or n is None or {jw, jq, col[rest]} <= today_vars:
@@ -1319,9 +1322,8 @@ def _still_pinned(t: Linked, k: int) -> None:
     `deferred`, so that step 3 decides them with that family (_join_people): seed 1385."""
     aud = Auditor(t, k)
     have = {id(c) for c in t.deferred}
-    t.deferred = list(t.deferred) + [
-        c for c in [c for c in t.cells if c.status in ("pri", "wh") and not c.locked] + t.latent
-        if 1 <= c.value <= k - 1 and id(c) not in have and not aud.check(c.coef, c.value)[0]]
+    t.deferred = list(t.deferred) + [c for c in small_counts(t, k)
+                                     if id(c) not in have and not aud.check(c.coef, c.value)[0]]
 
 
 def _all_protected(t: Linked, k: int) -> bool:
@@ -1333,8 +1335,7 @@ def _all_protected(t: Linked, k: int) -> bool:
     public, they hid what People served pinned alone: helper-30's June new people, Q1's 15 people
     served less April-May's 13 given before; left out alone, the pins of both together were
     missed: helper-31's seed 8, June's new people 33 - 25 and 47 - 25 - 14)."""
-    targets = [c for c in t.cells if c.status in ("pri", "wh") and 1 <= c.value <= k - 1 and not c.locked] + \
-              [c for c in t.latent if 1 <= c.value <= k - 1]
+    targets = small_counts(t, k)
     if not targets:
         return True
     keep = [i for i in range(len(t.rows)) if t.sources.get(i) in (None, TODAY)]
