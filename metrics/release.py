@@ -105,6 +105,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
         if has:   # who had been met before the year: with its months' people, what makes its new people
             digests["before"] = _before_digest(con, fy, hkey)
             digests["batches"] = _batches_digest(con, hkey)   # and what had been loaded: _only_added
+            digests["files"] = _files_in_force(con, hkey)     # (by content, for a database rebuilt since)
             digests["batch_months"] = _batch_months(con, fy)
         for name, fam in FAMILIES.items():
             fam_spans = spans(fy, today, fam.quarters_only)
@@ -386,6 +387,21 @@ def _batches_digest(con, key: bytes, last: int | None = None) -> list:
     return [int(last), _digest(key, "shop-batches-v1", [tuple(r) for r in rows])]
 
 
+FILE_DIGEST = 16   # hex characters kept of a file's keyed fingerprint in a release's line
+
+
+def _files_in_force(con, key: bytes) -> dict:
+    """{"key": the key's fingerprint, "files": [[batch, log, its content's keyed fingerprint cut
+    short, rows loaded]] for every file of a log of people in force}: a later release tells by it
+    what this one read by content, where the batches it read are not there any more (the database
+    rebuilt from its files since: _added_since_by_content)."""
+    rows = con.execute("select batch_id, log_type, content_sha256, rows_loaded from meta.batches "
+                       "where status = 'in_force' and log_type in (select unnest(?)) order by batch_id",
+                       [sorted(PEOPLE_LOGS.values())]).fetchall()
+    return {"key": privacy.fingerprint(key),
+            "files": [[int(b), log, sha[:FILE_DIGEST], int(n)] for b, log, sha, n in rows]}
+
+
 # The log each people count is made of ("supplies": the supplies' known people, a part of People
 # served). A corrected copy of any other log (education, notes, targets, bad dates) changes no one.
 PEOPLE_LOGS = {"outreach.people": "outreach", "referrals.people": "referrals", "suite.people": "suite_stays",
@@ -423,6 +439,8 @@ def _only_added(con, past: list[dict], key: bytes, states: dict | None = None, n
         history = tuple(e["batches"])
         if history not in seen:
             seen[history] = _added_since(con, key, history)
+            if seen[history] is None:   # not these batches: the same files by content?
+                seen[history] = _added_since_by_content(con, key, e.get("files"))
         if seen[history] is None:
             continue
         replaced, restated = seen[history]
@@ -472,6 +490,26 @@ def _added_since(con, key: bytes, history: tuple) -> tuple[set, bool] | None:
         "select count(*) from (select person_key, check_in from core.suite_stays group by all "
         "having min(batch_id) <= ? and max(batch_id) > ? "
         "and count(distinct coalesce(cast(check_out as varchar), 'open')) > 1)", [last, last]).fetchone()[0])
+    return replaced, restated
+
+
+def _added_since_by_content(con, key: bytes, read: dict | None) -> tuple[set, bool] | None:
+    """_added_since for a release whose batches are not in the database any more (rebuilt from its
+    files since), from the files of logs of people it read (_files_in_force): a file in force now
+    by content (and loaded to as many rows: the same rows, by the same key) is one it read; those
+    it read and not in force now were replaced ((batch then, log)); those in force now and not then
+    were added, and a stay they say again with another check-out restates one it read. None
+    without that list, or under another key (another program's database: nothing is known of it)."""
+    if not read or read.get("key") != privacy.fingerprint(key):
+        return None
+    now = {(log, sha[:FILE_DIGEST], int(n)): int(b) for b, log, sha, n in con.execute(
+        "select batch_id, log_type, content_sha256, rows_loaded from meta.batches where status = 'in_force'").fetchall()}
+    replaced = {(int(b), log) for b, log, sha, n in read["files"] if (log, sha, n) not in now}
+    kept = sorted({now[(log, sha, n)] for _, log, sha, n in read["files"] if (log, sha, n) in now})
+    restated = bool(con.execute(
+        "select count(*) from (select person_key, check_in from core.suite_stays group by all "
+        "having bool_or(list_contains(?, batch_id)) and bool_or(not list_contains(?, batch_id)) "
+        "and count(distinct coalesce(cast(check_out as varchar), 'open')) > 1)", [kept, kept]).fetchone()[0])
     return replaced, restated
 
 
@@ -1591,7 +1629,7 @@ def _record_items(rel: Released, k: int) -> list[dict]:
         out.append({"table": "state", "what": "release", "from": month[0], "to": month[11], "dim": None,
                     "members": None, "lo": 0.0, "hi": None, "people": state, "supply_reach": reach,
                     "before": rel.digests.get("before"), "batches": rel.digests.get("batches"),
-                    "batch_months": rel.digests.get("batch_months")})
+                    "batch_months": rel.digests.get("batch_months"), "files": rel.digests.get("files")})
     return out
 
 

@@ -739,12 +739,55 @@ def test_files_only_added_since_a_release_are_told_from_its_line(tmp_path, monke
     assert added() == {rid: {"outreach.people", "referrals.people", "friday.people"}}   # a stay changed
     load_one("fix", "outreach_2025-04.csv", "outreach", visits(2025, 4, ["QA01Z"]), "replaced")
     assert added() == {rid: {"referrals.people", "friday.people"}}   # a file it read, replaced: someone dropped
-    other = tmp_path / "other.duckdb"   # the ledger beside another database: nothing is known of it
-    at(monkeypatch, dt.date(2025, 6, 4))
-    load([tmp_path / "may"], other, say=lambda *_: None)
+    other = tmp_path / "other.duckdb"   # the ledger beside another program's database (another key):
+    at(monkeypatch, dt.date(2025, 6, 4))  # nothing is known of it
+    monkeypatch.setenv("SHOP_HASH_KEY", "another program's key")
+    load([inbox, tmp_path / "may"], other, say=lambda *_: None)
     release.ledger.path(other).write_bytes(release.ledger.path(path).read_bytes())
     with mdb.connect(other) as con:
         assert release._only_added(con, release.ledger.entries(other), privacy.load_key(other, create=False)) == {}
+
+
+@pytest.mark.parametrize("since", ["only added", "a stay changed", "a file it read replaced"])
+def test_a_database_rebuilt_from_its_files_still_tells_what_was_only_added(since, tmp_path, monkeypatch):
+    """release._only_added after the database is rebuilt from its files (a new database, the same
+    key, the ledger kept beside it): the batches a release read are not there any more, and what it
+    read is told by content (_added_since_by_content). The same files loaded again, with a new one,
+    only added; a later file that changes a stay it read, or a corrected copy that drops someone,
+    say what they say of the batches read (test above)."""
+    from metrics import db as mdb
+    from shop import privacy
+    path = tmp_path / "shop.duckdb"
+    stay = {"client_code": "QA01Z", "check_in": "2025-04-20", "check_out": "", "referral_source": "self",
+            "exit_destination": ""}
+    write_rows(tmp_path / "files" / "b_first" / "outreach_2025-04.csv", "outreach", visits(2025, 4, ["QA01Z", "QA02Z"]))
+    write_rows(tmp_path / "files" / "b_first" / "suite_stays_2025-04.csv", "suite_stays", [stay])
+    write_rows(tmp_path / "files" / "b_first" / "referrals_2025-04.csv", "referrals",
+               [{"referral_date": "2025-04-09", "client_code": "QA02Z", "referral_type": "housing", "status": "made"}])
+    at(monkeypatch, dt.date(2025, 5, 3))
+    assert {o.status for o in load([tmp_path / "files" / "b_first"], path, say=lambda *_: None)} == {"loaded"}
+    at(monkeypatch, dt.date(2025, 5, 5))
+    release.year(2025, path, dt.date(2025, 5, 5))
+    rid = next(e["rid"] for e in release.ledger.entries(path) if e["table"] == "state")
+    later = {"only added": ("outreach_2025-05.csv", "outreach", visits(2025, 5, ["QA01Z"])),
+             "a stay changed": ("suite_stays_2025-05.csv", "suite_stays",
+                                [dict(stay, check_out="2025-04-22", exit_destination="unknown")]),
+             "a file it read replaced": ("outreach_2025-04.csv", "outreach", visits(2025, 4, ["QA01Z"]))}[since]
+    write_rows(tmp_path / "files" / "a_later" / later[0], later[1], later[2])
+    for f in (path, tmp_path / "shop.duckdb.wal"):   # lost: the files are loaded again into a new one
+        f.unlink(missing_ok=True)
+    at(monkeypatch, dt.date(2025, 6, 3))   # in one load, in the order of the folders' names: other batches
+    assert {o.status for o in load([tmp_path / "files"], path, say=lambda *_: None)} <= {"loaded", "replaced"}
+    past, key = release.ledger.entries(path), privacy.load_key(path, create=False)
+    today = release._build(2025, str(path), dt.date(2025, 6, 5), K, past).digests
+    now = {name.split("/", 1)[1]: d for name, d in today.items() if name.startswith("people/")}
+    with mdb.connect(path) as con:
+        assert release._added_since(con, key, tuple(next(e for e in past if e["table"] == "state")["batches"])) is None
+        added = release._only_added(con, past, key, release._states_then(past, 2025), now)
+    everyone = set(release.PEOPLE) | {release.BEFORE}
+    assert added == {rid: {"only added": everyone,
+                           "a stay changed": everyone - {"suite.people", "program.people"},
+                           "a file it read replaced": {"referrals.people", "friday.people", "suite.people"}}[since]}
 
 
 def test_people_served_added_since_were_met_in_a_changed_month_and_not_beside_it():
