@@ -473,24 +473,40 @@ def _withhold(t: Linked, aud: "Auditor", targets: list) -> None:
     Then a cell that pins it is withheld (shown as WITHHELD): the small count itself first, else a
     released cell that binds it, until every small count is protected. A zero is never withheld,
     so WITHHELD says "at least 1", and that is how it is audited here. A cell public through an
-    earlier release is never withheld: that would hide nothing."""
+    earlier release is never withheld: that would hide nothing. A small count still pinned with
+    every cell it could withhold withheld is pinned by what this table does not show (another
+    table's figures, an earlier release's): the cells withheld for it hid nothing, so they are
+    shown again, and the count is left to the caller (release._still_pinned hands it to the join
+    that can protect it). Seed 1385 withheld every contacts-by-kind cell of a release so."""
     by_key = {c.key: c for c in t.cells}
-    for _ in range(len(t.cells) + 1):
+    ok_cell = lambda x: x.status != "wh" and x.value >= 1 and not x.locked  # noqa: E731
+    given_up: set = set()
+    failing, mine = None, []   # the count being withheld for, and the cells withheld for it (their status before)
+    for _ in range((len(targets) + 1) * (len(t.cells) + 1)):
         for c in targets:
+            if id(c) in given_up:
+                continue
             ok, binding = aud.check(c.coef, c.value)
             if not ok:
                 break
         else:
             return
+        if c is not failing:
+            failing, mine = c, []
         own = by_key.get(c.key)
         if own is not None and own.status != "wh" and not own.locked:
             victim = own
         else:
-            ok_cell = lambda x: x.status != "wh" and x.value >= 1 and not x.locked  # noqa: E731
             cands = [by_key[b] for b in binding if ok_cell(by_key[b])] or [x for x in t.cells if ok_cell(x)]
-            if not cands:
-                return  # nothing released is left: nothing can pin it
+            if not cands:   # nothing this table shows pins it: show again what was withheld for it
+                for x, status in reversed(mine):
+                    x.status = status
+                    aud.update(x)
+                given_up.add(id(c))
+                failing, mine = None, []
+                continue
             victim = min(cands, key=_order(c, t.headlines))
+        mine.append((victim, victim.status))
         victim.status = "wh"
         aud.update(victim)
 

@@ -107,6 +107,30 @@ def test_a_public_floor_under_hidden_parts_withholds_what_pins_them():
         assert max(vals) - min(vals) >= 2, (target.key, sorted(vals))
 
 
+def test_a_count_pinned_by_what_the_table_does_not_show_withholds_nothing_for_it():
+    """A month of 3 that another table's figures of today pin at 3..4 (a row this table's cells
+    are not in, not yet public: public_rows=0): no cell this table shows can protect it, so the
+    cells withheld for it in vain are shown again (seed 1385 withheld every contacts-by-kind cell
+    of a release so) and the count is left pinned for the caller (release._still_pinned gives it
+    to the join). Beside it, four months of 1 under a year of 4, pinned by their own `<5`s, still
+    withhold what pins them."""
+    from metrics.protect import Auditor, protect
+    t = Linked(7)
+    t.cells = [Cell(("f", (0, 0), None, None), {0: 1.0}, 3), Cell(("f", (1, 1), None, None), {1: 1.0}, 20),
+               Cell(("f", (2, 2), None, None), {2: 1.0}, 30), Cell(("f", (0, 2), None, None), {0: 1.0, 1: 1.0, 2: 1.0}, 53)]
+    t.cells += [Cell(("g", (i, i), None, None), {i: 1.0}, 1) for i in range(3, 7)]   # four months of 1, a year of 4
+    t.cells.append(Cell(("g", (3, 6), None, None), dict.fromkeys(range(3, 7), 1.0), 4))
+    t.rows.append(({0: 1.0}, 3.0, 4.0))   # another table's figures of today
+    protect(t, K, public_rows=0)
+    status = {c.key[:2]: c.status for c in t.cells}
+    assert "wh" not in [status[("f", s)] for s in ((0, 0), (1, 1), (2, 2), (0, 2))], status
+    assert not Auditor(t, K).check({0: 1.0}, 3)[0]   # still pinned: the caller's to protect
+    g = [c for c in t.cells if c.key[0] == "g"]
+    assert any(c.status == "wh" for c in g), status       # the other count: withheld as before
+    aud = Auditor(t, K)
+    assert all(aud.check(c.coef, c.value)[0] for c in g if 1 <= c.value <= K - 1)
+
+
 def test_rows_that_contradict_one_another_take_nothing_as_public(monkeypatch):
     """A table whose rows cannot all hold (a wrong model: true figures always meet them) pins
     nothing by them: its small count is still protected, not deferred as public while the month
