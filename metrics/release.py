@@ -413,11 +413,20 @@ BEFORE = "met before the year"   # _only_added: the people met by outreach befor
 
 def _batch_months(con, fy: int) -> list:
     """[[batch, [its months of the fiscal year]]] for every file of a log of people in force: a
-    later release reads by it which months a file replaced since had (its rows are gone then)."""
+    later release reads by it which months a file replaced since had (its rows are gone then). A
+    suite file's months are every month its stays have a night in (a stay open: to the year's
+    end), not only their check-ins: a stay of 20 May to 15 June corrected to end on 22 May takes
+    someone out of June (helper-39), and last year's March stay to 12 April is April's."""
     fys = periods.fiscal_year(fy)
-    rows = con.execute("select batch_id, list(distinct strftime(month, '%Y-%m') order by 1) from marts.log_months "
-                       "where month between ? and ? and log_type in (select unnest(?)) group by batch_id "
-                       "order by batch_id", [fys.start, fys.end, sorted(PEOPLE_LOGS.values())]).fetchall()
+    rows = con.execute(
+        "select batch_id, list(distinct strftime(month, '%Y-%m') order by 1) from ("
+        "  select batch_id, month from marts.log_months where month between $s and $e "
+        "  and log_type in (select unnest($logs)) "
+        "  union all select batch_id, unnest(generate_series(date_trunc('month', greatest(check_in, $s)), "
+        "    date_trunc('month', least(greatest(check_in, coalesce(check_out - 1, $e)), $e)), interval 1 month))::date "
+        "  from core.suite_stays where check_in <= $e and coalesce(check_out - 1, $e) >= $s) "
+        "group by batch_id order by batch_id",
+        {"s": fys.start, "e": fys.end, "logs": sorted(PEOPLE_LOGS.values())}).fetchall()
     return [[int(b), list(ms)] for b, ms in rows]
 
 
@@ -457,8 +466,8 @@ def _only_added(con, past: list[dict], key: bytes, states: dict | None = None, n
             return all(then.get(ind, {}).get(i) == d[i] for i in idx)
 
         def unchanged_by_corrections(ind, log):
-            if had is None:   # a line written before batch_months: every month
-                return same(ind)
+            if had is None or (log == "suite_stays" and not e.get("stay_months")):
+                return same(ind)   # a line written before batch_months (or suite files' nights): every month
             return all(same(ind, had.get(b, [])) for b, lg in replaced if lg == log)
         fine = {ind for ind, log in PEOPLE_LOGS.items()
                 if (log not in logs or unchanged_by_corrections(ind, log))
@@ -505,11 +514,19 @@ def _added_since_by_content(con, key: bytes, read: dict | None) -> tuple[set, bo
     now = {(log, sha[:FILE_DIGEST], int(n)): int(b) for b, log, sha, n in con.execute(
         "select batch_id, log_type, content_sha256, rows_loaded from meta.batches where status = 'in_force'").fetchall()}
     replaced = {(int(b), log) for b, log, sha, n in read["files"] if (log, sha, n) not in now}
-    kept = sorted({now[(log, sha, n)] for _, log, sha, n in read["files"] if (log, sha, n) in now})
+    then_of = {now[(log, sha, n)]: int(b) for b, log, sha, n in read["files"] if (log, sha, n) in now}
+    # a stay said again with another check-out by a file added since, or by two files it read that
+    # now load in another order (the later batch's row wins: marts.suite_stays; helper-39: a
+    # rebuild loading June's file before May's gave the stay May's check-out again)
     restated = bool(con.execute(
-        "select count(*) from (select person_key, check_in from core.suite_stays group by all "
-        "having bool_or(list_contains(?, batch_id)) and bool_or(not list_contains(?, batch_id)) "
-        "and count(distinct coalesce(cast(check_out as varchar), 'open')) > 1)", [kept, kept]).fetchone()[0])
+        "with m as (select unnest($now) as now_id, unnest($then) as then_id), "
+        "r as (select person_key, check_in, coalesce(cast(check_out as varchar), 'open') as co, batch_id, "
+        "      source_row, then_id from core.suite_stays left join m on batch_id = now_id) "
+        "select count(*) from (select person_key, check_in from r group by all having count(distinct co) > 1 "
+        "and (bool_or(then_id is null) and bool_or(then_id is not null) "
+        "     or arg_max(co, batch_id::bigint * 4294967296 + source_row) "
+        "        != arg_max(co, then_id::bigint * 4294967296 + source_row)))",
+        {"now": list(then_of), "then": list(then_of.values())}).fetchone()[0])
     return replaced, restated
 
 
@@ -1629,7 +1646,8 @@ def _record_items(rel: Released, k: int) -> list[dict]:
         out.append({"table": "state", "what": "release", "from": month[0], "to": month[11], "dim": None,
                     "members": None, "lo": 0.0, "hi": None, "people": state, "supply_reach": reach,
                     "before": rel.digests.get("before"), "batches": rel.digests.get("batches"),
-                    "batch_months": rel.digests.get("batch_months"), "files": rel.digests.get("files")})
+                    "batch_months": rel.digests.get("batch_months"), "stay_months": True,
+                    "files": rel.digests.get("files")})
     return out
 
 

@@ -13,6 +13,7 @@ values.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 
 import highspy
@@ -829,3 +830,107 @@ def test_people_not_new_as_an_earlier_release_gave_them_were_met_before_the_year
     joint.rows += [({1: 1.0}, 16.0, 16.0), ({8: 1.0}, 1.0, 9.0), ({3: 1.0}, 0.0, 0.0)]
     lo = Auditor(joint, K).range({2: 1.0, 5: -1.0, 6: -1.0})[0]
     assert (lo >= 7 - 1e-6) == (before_then == "B" or grew), lo
+
+
+def _stay(code: str, check_in: str, check_out: str = "") -> dict:
+    return {"client_code": code, "check_in": check_in, "check_out": check_out, "referral_source": "self",
+            "exit_destination": "unknown" if check_out else ""}
+
+
+def _suite_workbook(path, sheets) -> None:
+    from openpyxl import Workbook
+    from shop.contract import LOG_TYPES
+    names = [f.name for f in LOG_TYPES["suite_stays"].fields]
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets:
+        ws = wb.create_sheet(title)
+        ws.append(names)
+        for r in rows:
+            ws.append([r.get(n, "") for n in names])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+
+
+@pytest.mark.parametrize("case", ["a rebuild loads June's file before May's", "a workbook's tabs reordered, rebuilt",
+                                  "a corrected copy ends a stay in May", "the same, rebuilt",
+                                  "the same, a line of a release made before stays' nights were kept",
+                                  "last year's stay into April corrected", "last year's file left out of a rebuild"])
+def test_a_stay_that_leaves_a_month_since_a_release_is_not_only_added(case, tmp_path, monkeypatch):
+    """helper-39's attacks on release._only_added: someone who had a night in the suite in a month
+    when a release was made, and has none now, was not only added to. A stay of 20 May carried on
+    to 15 June by June's file is May's again once a rebuild loads June's file (or workbook tab) first
+    (the later batch's row wins); a corrected copy ending it on 22 May takes June from it though its
+    file's check-ins are May's; last year's March stay to 12 April is April's. Each later release
+    must hold its rows true of the data (SHOP_CHECK_ROWS, set for every test), and the Safe Suite's
+    people and People served are not claimed only added."""
+    from metrics import db as mdb
+    from shop import privacy
+    path, files = tmp_path / "shop.duckdb", tmp_path / "files"
+    may = [_stay("QA05Z", "2025-05-03", "2025-05-04"), _stay("QA01Z", "2025-05-20", "2025-05-22")]
+    into_june = [_stay("QA05Z", "2025-05-03", "2025-05-04"), _stay("QA01Z", "2025-05-20", "2025-06-15")]
+
+    def rebuild(folders):
+        for f in (path, tmp_path / "shop.duckdb.wal"):
+            f.unlink(missing_ok=True)
+        return load(folders, path, say=lambda *_: None)
+    if case == "a rebuild loads June's file before May's":
+        write_rows(files / "May" / "suite_stays_2025-05.csv", "suite_stays", may)
+        at(monkeypatch, dt.date(2025, 6, 3))
+        load([files / "May"], path, say=lambda *_: None)
+        write_rows(files / "June" / "suite_stays_2025-06.csv", "suite_stays", [into_june[1]])
+        at(monkeypatch, dt.date(2025, 7, 3))
+        load([files / "June"], path, say=lambda *_: None)
+    elif case == "a workbook's tabs reordered, rebuilt":
+        book = files / "suite_stays_2025.xlsx"
+        _suite_workbook(book, [("May", may)])
+        at(monkeypatch, dt.date(2025, 6, 3))
+        load([book], path, say=lambda *_: None)
+        _suite_workbook(book, [("May", may), ("June", [into_june[1]])])
+        at(monkeypatch, dt.date(2025, 7, 3))
+        load([book], path, say=lambda *_: None)
+    elif case.startswith(("a corrected copy", "the same")):
+        write_rows(files / "in" / "suite_stays_2025-05.csv", "suite_stays", into_june)
+        at(monkeypatch, dt.date(2025, 7, 3))
+        load([files / "in"], path, say=lambda *_: None)
+    else:
+        write_rows(files / "FY2024-25" / "suite_stays_2025-03.csv", "suite_stays", [_stay("QA01Z", "2025-03-25", "2025-04-12")])
+        write_rows(files / "FY2025-26" / "outreach_2025-04.csv", "outreach", visits(2025, 4, ["QA05Z", "QA07Z"]))
+        at(monkeypatch, dt.date(2025, 5, 3))
+        load([files], path, say=lambda *_: None)
+    day = dt.date(2025, 5, 5) if case.startswith("last year") else dt.date(2025, 7, 5)
+    at(monkeypatch, day)
+    release.year(2025, path, day)
+    rid = [e["rid"] for e in release.ledger.entries(path) if e["table"] == "state"][-1]
+    at(monkeypatch, day + dt.timedelta(days=3))
+    if case == "a rebuild loads June's file before May's":
+        rebuild([files])                       # June/ sorts before May/
+    elif case == "a workbook's tabs reordered, rebuilt":
+        _suite_workbook(book, [("June", [into_june[1]]), ("May", may)])
+        rebuild([book])
+    elif case.startswith(("a corrected copy", "the same")):
+        if "before" in case:   # its line as written then: a suite file's months were its check-ins'
+            lines = [json.loads(x) for x in release.ledger.path(path).read_text().splitlines()]
+            for e in lines:
+                if e["table"] == "state":
+                    e.pop("stay_months")
+                    e["batch_months"] = [[b, [m for m in ms if m == "2025-05"] if b == 1 else ms]
+                                         for b, ms in e["batch_months"]]
+            release.ledger.path(path).write_text("".join(json.dumps(e) + "\n" for e in lines))
+        write_rows(files / "fix" / "suite_stays_2025-05.csv", "suite_stays", may)
+        out = rebuild([files]) if case.endswith("rebuilt") else load([files / "fix"], path, say=lambda *_: None)
+        assert "replaced" in {o.status for o in out}
+    elif case == "last year's stay into April corrected":
+        write_rows(files / "fix" / "suite_stays_2025-03.csv", "suite_stays", [_stay("QA01Z", "2025-03-25", "2025-03-31")])
+        assert "replaced" in {o.status for o in load([files / "fix"], path, say=lambda *_: None)}
+    else:
+        rebuild([files / "FY2025-26"])
+    later = day + dt.timedelta(days=5)
+    at(monkeypatch, later)
+    release.year(2025, path, later)           # every row true of the data (SHOP_CHECK_ROWS)
+    past, key = release.ledger.entries(path), privacy.load_key(path, create=False)
+    today = release._build(2025, str(path), later, K, past).digests
+    now = {name.split("/", 1)[1]: d for name, d in today.items() if name.startswith("people/")}
+    with mdb.connect(path) as con:
+        added = release._only_added(con, past, key, release._states_then(past, 2025), now)
+    assert not {"suite.people", "program.people"} & added.get(rid, set()), added.get(rid)
