@@ -377,29 +377,52 @@ def _before_digest(con, fy: int, key: bytes) -> str:
     return _digest(key, "shop-before-v1", fy, int(n), int(mix or 0))
 
 
-def _batches_digest(con, key: bytes, last: int | None = None) -> list:
-    """[the last batch loaded, a keyed digest of every batch up to it (in force or replaced since)]:
-    a later release tells by it that what this one read has only been added to since (_only_added)."""
+def _batch_rows(con) -> str:
+    """meta.batches with each batch's rows as loaded (meta.batch_rows, kept by the load since
+    session 42; None for a batch loaded before, or a database without the table)."""
+    has = con.execute("select count(*) from information_schema.tables where table_schema = 'meta' "
+                      "and table_name = 'batch_rows'").fetchone()[0]
+    return ("(select b.*, r.rows_digest from meta.batches b left join meta.batch_rows r using (batch_id))" if has
+            else "(select *, null::ubigint as rows_digest from meta.batches)")
+
+
+def _batches_digest(con, key: bytes, last: int | None = None, version: int = 2) -> list:
+    """[the last batch loaded, a keyed digest of every batch up to it (in force or replaced since),
+    2]: a later release tells by it that what this one read has only been added to since
+    (_only_added). Version 2 (session 42) also digests each batch's rows as loaded and which of
+    them were replaced by then, so a rebuild that loads the same bytes as other rows (another date
+    order) or makes one file replace another (files moved into folders of their own) is another
+    history (helper-40); version 1 (the line's two items) is what releases wrote before."""
     if last is None:
         last = con.execute("select coalesce(max(batch_id), 0) from meta.batches").fetchone()[0]
-    rows = con.execute("select batch_id, log_type, content_sha256, rows_loaded from meta.batches where batch_id <= ? "
-                       "order by batch_id", [last]).fetchall()
-    return [int(last), _digest(key, "shop-batches-v1", [tuple(r) for r in rows])]
+    if version == 1:
+        rows = con.execute("select batch_id, log_type, content_sha256, rows_loaded from meta.batches "
+                           "where batch_id <= ? order by batch_id", [last]).fetchall()
+        return [int(last), _digest(key, "shop-batches-v1", [tuple(r) for r in rows])]
+    rows = con.execute(f"select batch_id, log_type, content_sha256, rows_loaded, rows_digest, "
+                       f"coalesce(replaced_by <= $last, false) from {_batch_rows(con)} where batch_id <= $last "
+                       f"order by batch_id", {"last": last}).fetchall()
+    return [int(last), _digest(key, "shop-batches-v2", [tuple(r) for r in rows]), 2]
 
 
-FILE_DIGEST = 16   # hex characters kept of a file's keyed fingerprint in a release's line
+FILE_DIGEST = 16   # hex characters kept of a batch's rows digest in a release's line
 
 
 def _files_in_force(con, key: bytes) -> dict:
-    """{"key": the key's fingerprint, "files": [[batch, log, its content's keyed fingerprint cut
+    """{"key": the key's fingerprint, "files": [[batch, log, a digest of its rows as loaded cut
     short, rows loaded]] for every file of a log of people in force}: a later release tells by it
     what this one read by content, where the batches it read are not there any more (the database
-    rebuilt from its files since: _added_since_by_content)."""
-    rows = con.execute("select batch_id, log_type, content_sha256, rows_loaded from meta.batches "
+    rebuilt from its files since: _added_since_by_content). A batch loaded before the load kept
+    its rows' digest has none: it cannot be told again, so it counts as replaced."""
+    rows = con.execute(f"select batch_id, log_type, rows_digest, rows_loaded from {_batch_rows(con)} "
                        "where status = 'in_force' and log_type in (select unnest(?)) order by batch_id",
                        [sorted(PEOPLE_LOGS.values())]).fetchall()
     return {"key": privacy.fingerprint(key),
-            "files": [[int(b), log, sha[:FILE_DIGEST], int(n)] for b, log, sha, n in rows]}
+            "files": [[int(b), log, _rows_digest(key, d), int(n)] for b, log, d, n in rows]}
+
+
+def _rows_digest(key: bytes, d) -> str | None:
+    return None if d is None else _digest(key, "shop-batch-rows-v1", int(d))[:FILE_DIGEST]
 
 
 # The log each people count is made of ("supplies": the supplies' known people, a part of People
@@ -490,7 +513,7 @@ def _added_since(con, key: bytes, history: tuple) -> tuple[set, bool] | None:
     whether a later file has changed the check-out of a stay it read); None when the
     batches are not the ones it read (another database, or its batches since rebuilt)."""
     last = int(history[0])
-    if _batches_digest(con, key, last) != list(history):
+    if _batches_digest(con, key, last, version=2 if len(history) > 2 else 1) != list(history):
         return None
     replaced = {(int(b), log) for b, log in con.execute(
         "select batch_id, log_type from meta.batches where batch_id <= ? and status = 'replaced' and replaced_by > ?",
@@ -511,10 +534,11 @@ def _added_since_by_content(con, key: bytes, read: dict | None) -> tuple[set, bo
     without that list, or under another key (another program's database: nothing is known of it)."""
     if not read or read.get("key") != privacy.fingerprint(key):
         return None
-    now = {(log, sha[:FILE_DIGEST], int(n)): int(b) for b, log, sha, n in con.execute(
-        "select batch_id, log_type, content_sha256, rows_loaded from meta.batches where status = 'in_force'").fetchall()}
-    replaced = {(int(b), log) for b, log, sha, n in read["files"] if (log, sha, n) not in now}
-    then_of = {now[(log, sha, n)]: int(b) for b, log, sha, n in read["files"] if (log, sha, n) in now}
+    now = {(log, _rows_digest(key, d), int(n)): int(b) for b, log, d, n in con.execute(
+        f"select batch_id, log_type, rows_digest, rows_loaded from {_batch_rows(con)} where status = 'in_force' "
+        "and rows_digest is not null").fetchall()}
+    replaced = {(int(b), log) for b, log, sha, n in read["files"] if sha is None or (log, sha, n) not in now}
+    then_of = {now[(log, sha, n)]: int(b) for b, log, sha, n in read["files"] if sha is not None and (log, sha, n) in now}
     # a stay said again with another check-out by a file added since, or by two files it read that
     # now load in another order (the later batch's row wins: marts.suite_stays; helper-39: a
     # rebuild loading June's file before May's gave the stay May's check-out again)

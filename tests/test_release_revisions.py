@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import shutil
 import math
 
 import highspy
@@ -687,6 +689,17 @@ def test_a_span_less_a_part_holding_every_month_changed_since_had_no_fewer_peopl
     assert (lo >= 20 - 1e-6) == only_added, lo
 
 
+def _claimed(path, day: dt.date) -> dict:
+    """release._only_added as a release on `day` reads it: {release id: the indicators only added to}."""
+    from metrics import db as mdb
+    from shop import privacy
+    past, key = release.ledger.entries(path), privacy.load_key(path, create=False)
+    today = release._build(2025, str(path), day, K, past).digests   # its people digests now
+    now = {name.split("/", 1)[1]: d for name, d in today.items() if name.startswith("people/")}
+    with mdb.connect(path) as con:
+        return release._only_added(con, past, key, release._states_then(past, 2025), now)
+
+
 def test_files_only_added_since_a_release_are_told_from_its_line(tmp_path, monkeypatch):
     """release._only_added: after a release, a new file keeps every indicator's people then among
     today's, and so does a suite file that says a stay it read again, unchanged, or a corrected
@@ -714,11 +727,7 @@ def test_files_only_added_since_a_release_are_told_from_its_line(tmp_path, monke
         assert {o.status for o in load([tmp_path / folder], path, say=lambda *_: None)} == {status}
 
     def added():
-        past, key = release.ledger.entries(path), privacy.load_key(path, create=False)
-        today = release._build(2025, str(path), dt.date(2025, 6, 5), K, past).digests   # its people digests now
-        now = {name.split("/", 1)[1]: d for name, d in today.items() if name.startswith("people/")}
-        with mdb.connect(path) as con:
-            return release._only_added(con, past, key, release._states_then(past, 2025), now)
+        return _claimed(path, dt.date(2025, 6, 5))
     everyone = set(release.PEOPLE) | {release.BEFORE}   # (and who was met before the year only grew)
     assert added() == {rid: everyone}
     at(monkeypatch, dt.date(2025, 6, 3))
@@ -780,11 +789,9 @@ def test_a_database_rebuilt_from_its_files_still_tells_what_was_only_added(since
     at(monkeypatch, dt.date(2025, 6, 3))   # in one load, in the order of the folders' names: other batches
     assert {o.status for o in load([tmp_path / "files"], path, say=lambda *_: None)} <= {"loaded", "replaced"}
     past, key = release.ledger.entries(path), privacy.load_key(path, create=False)
-    today = release._build(2025, str(path), dt.date(2025, 6, 5), K, past).digests
-    now = {name.split("/", 1)[1]: d for name, d in today.items() if name.startswith("people/")}
     with mdb.connect(path) as con:
         assert release._added_since(con, key, tuple(next(e for e in past if e["table"] == "state")["batches"])) is None
-        added = release._only_added(con, past, key, release._states_then(past, 2025), now)
+    added = _claimed(path, dt.date(2025, 6, 5))
     everyone = set(release.PEOPLE) | {release.BEFORE}
     assert added == {rid: {"only added": everyone,
                            "a stay changed": everyone - {"suite.people", "program.people"},
@@ -864,8 +871,6 @@ def test_a_stay_that_leaves_a_month_since_a_release_is_not_only_added(case, tmp_
     file's check-ins are May's; last year's March stay to 12 April is April's. Each later release
     must hold its rows true of the data (SHOP_CHECK_ROWS, set for every test), and the Safe Suite's
     people and People served are not claimed only added."""
-    from metrics import db as mdb
-    from shop import privacy
     path, files = tmp_path / "shop.duckdb", tmp_path / "files"
     may = [_stay("QA05Z", "2025-05-03", "2025-05-04"), _stay("QA01Z", "2025-05-20", "2025-05-22")]
     into_june = [_stay("QA05Z", "2025-05-03", "2025-05-04"), _stay("QA01Z", "2025-05-20", "2025-06-15")]
@@ -928,9 +933,91 @@ def test_a_stay_that_leaves_a_month_since_a_release_is_not_only_added(case, tmp_
     later = day + dt.timedelta(days=5)
     at(monkeypatch, later)
     release.year(2025, path, later)           # every row true of the data (SHOP_CHECK_ROWS)
-    past, key = release.ledger.entries(path), privacy.load_key(path, create=False)
-    today = release._build(2025, str(path), later, K, past).digests
-    now = {name.split("/", 1)[1]: d for name, d in today.items() if name.startswith("people/")}
-    with mdb.connect(path) as con:
-        added = release._only_added(con, past, key, release._states_then(past, 2025), now)
+    added = _claimed(path, later)
     assert not {"suite.people", "program.people"} & added.get(rid, set()), added.get(rid)
+
+
+def _sheet(path, log: str, rows: list[dict], merges=()) -> None:
+    from openpyxl import Workbook
+    from shop.contract import LOG_TYPES
+    names = [f.name for f in LOG_TYPES[log].fields]
+    wb = Workbook()
+    ws = wb.active
+    ws.append(names)
+    for r in rows:
+        ws.append([r.get(n, "") or None for n in names])
+    for m in merges:
+        ws.merge_cells(m)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+
+
+@pytest.mark.parametrize("case", ["files moved into a folder a worker", "the other date order",
+                                  "a merged code cell undone", "check-out cells merged"])
+def test_a_rebuild_that_reads_the_same_bytes_as_other_rows_is_not_only_added(case, tmp_path, monkeypatch):
+    """helper-40's attacks on a database rebuilt from its files: the same bytes can load as other
+    rows (day-first dates read month-first; a workbook's merged cells spread down, then undone or
+    made, the cells' text unchanged), and files moved into folders of their own can make one
+    replace the other. What a release read is told by its batches' rows as loaded (meta.batch_rows)
+    and which batches were replaced by then, not by the files' bytes: each later release holds its
+    rows true of the data (SHOP_CHECK_ROWS), and the people lost are not claimed only added."""
+    path, files = tmp_path / "shop.duckdb", tmp_path / "files"
+
+    def when(p, day):
+        t = dt.datetime.combine(day, dt.time(12)).timestamp()
+        os.utime(p, (t, t))
+
+    def rebuild(**kw):
+        for f in (path, tmp_path / "shop.duckdb.wal"):
+            f.unlink(missing_ok=True)
+        return load([files], path, say=lambda *_: None, **kw)
+    lost = "outreach.people"
+    if case == "files moved into a folder a worker":   # both in force then; now Ben's "replaces" Ana's
+        for who, day in (("ana", 1), ("ben", 2)):
+            p = write_rows(files / f"outreach_2025-04 {who}.csv", "outreach",
+                           visits(2025, 4, [f"Q{who[0].upper()}{i:02d}Z" for i in range(10 if who == "ana" else 3)]))
+            when(p, dt.date(2025, 5, day))
+        day = dt.date(2025, 5, 5)
+    elif case == "the other date order":               # every day up to 12: day-first only by the option
+        rows = visits(2025, 5, ["QA01Z", "QA02Z", "QA03Z", "QA04Z"])   # read month-first: January
+        write_rows(files / "outreach_2025-05.csv", "outreach",
+                   [dict(r, contact_date=dt.date.fromisoformat(r["contact_date"]).strftime("%d/%m/%Y")) for r in rows])
+        day = dt.date(2025, 7, 5)
+    elif case == "a merged code cell undone":          # QA01Z typed once, merged over three visits
+        rows = [dict(visits(2025, 5, ["QA01Z"])[0], contact_date="2025-05-28"),
+                dict(visits(2025, 6, [""])[0], contact_date="2025-06-03"),
+                dict(visits(2025, 6, [""])[0], contact_date="2025-06-10")] \
+            + visits(2025, 6, ["QA02Z", "QA03Z"]) + visits(2025, 5, ["QA04Z", "QA05Z"])
+        _sheet(files / "outreach_2025.xlsx", "outreach", rows, ["B2:B4"])
+        day = dt.date(2025, 7, 5)
+    else:                                              # a guest still staying, under one who left on 22 May
+        rows = [_stay("QA05Z", "2025-05-03", "2025-05-04"), _stay("QA02Z", "2025-05-18", "2025-05-22"),
+                _stay("QA01Z", "2025-05-20")]
+        _sheet(files / "suite_stays_2025.xlsx", "suite_stays", rows)
+        day, lost = dt.date(2025, 7, 5), "suite.people"
+    at(monkeypatch, day - dt.timedelta(days=2))
+    assert {o.status for o in load([files], path, say=lambda *_: None,
+                                   **({"date_order": "dmy"} if case == "the other date order" else {}))} == {"loaded"}
+    at(monkeypatch, day)
+    release.year(2025, path, day)
+    rid = [e["rid"] for e in release.ledger.entries(path) if e["table"] == "state"][-1]
+    at(monkeypatch, day + dt.timedelta(days=5))
+    if case == "files moved into a folder a worker":
+        for who in ("ana", "ben"):
+            (files / who.title()).mkdir()
+            shutil.move(files / f"outreach_2025-04 {who}.csv", files / who.title() / "outreach_2025-04.csv")
+        assert "replaced" in {o.status for o in rebuild()}
+    elif case == "the other date order":
+        assert {o.status for o in rebuild(date_order="mdy")} == {"loaded"}   # (another file needed it)
+    elif case == "a merged code cell undone":
+        _sheet(files / "outreach_2025.xlsx", "outreach", rows)
+        assert {o.status for o in load([files], path, say=lambda *_: None)} == {"already loaded"}
+        rebuild()
+    else:
+        _sheet(files / "suite_stays_2025.xlsx", "suite_stays", rows, ["C3:C4"])
+        assert {o.status for o in load([files], path, say=lambda *_: None)} == {"already loaded"}
+        rebuild()
+    later = day + dt.timedelta(days=5)
+    release.year(2025, path, later)           # every row true of the data (SHOP_CHECK_ROWS)
+    added = _claimed(path, later)
+    assert lost not in added.get(rid, set()), added.get(rid)
