@@ -497,18 +497,34 @@ def _withhold(t: Linked, aud: "Auditor", targets: list) -> None:
         if own is not None and own.status != "wh" and not own.locked:
             victim = own
         else:
-            cands = [by_key[b] for b in binding if ok_cell(by_key[b])] or [x for x in t.cells if ok_cell(x)]
-            if not cands:   # nothing this table shows pins it: show again what was withheld for it
-                for x, status in reversed(mine):
-                    x.status = status
-                    aud.update(x)
-                given_up.add(id(c))
-                failing, mine = None, []
-                continue
+            cands = [by_key[b] for b in binding if ok_cell(by_key[b])]
+            if not cands:
+                cands = [x for x in t.cells if ok_cell(x)]
+                if not _protected_if_withheld(aud, c, cands):   # nothing this table shows pins it:
+                    for x, status in reversed(mine):           # show again what was withheld for it
+                        x.status = status
+                        aud.update(x)
+                    given_up.add(id(c))
+                    failing, mine = None, []
+                    continue
             victim = min(cands, key=_order(c, t.headlines))
         mine.append((victim, victim.status))
         victim.status = "wh"
         aud.update(victim)
+
+
+def _protected_if_withheld(aud: "Auditor", c: Cell, cells: list) -> bool:
+    """Would withholding every one of `cells` protect the small count c? Asked once, the cells as
+    they were after (withholding only widens ranges: if all of them cannot, no part of them can)."""
+    was = [(x, x.status) for x in cells]
+    for x in cells:
+        x.status = "wh"
+        aud.update(x)
+    ok = aud.check(c.coef, c.value)[0]
+    for x, status in was:
+        x.status = status
+        aud.update(x)
+    return ok
 
 
 def mark(c: Cell, k: int):
