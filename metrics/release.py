@@ -20,6 +20,7 @@ import datetime as dt
 import hashlib
 import math
 import threading
+import weakref
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -377,11 +378,18 @@ def _before_digest(con, fy: int, key: bytes) -> str:
     return _digest(key, "shop-before-v1", fy, int(n), int(mix or 0))
 
 
+_HAS_BATCH_ROWS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()   # cursor -> has the table
+
+
 def _batch_rows(con) -> str:
     """meta.batches with each batch's rows as loaded (meta.batch_rows, kept by the load since
-    session 42; None for a batch loaded before, or a database without the table)."""
-    has = con.execute("select count(*) from information_schema.tables where table_schema = 'meta' "
-                      "and table_name = 'batch_rows'").fetchone()[0]
+    session 42; None for a batch loaded before, or a database without the table). Whether the
+    table is there is asked once per cursor (a build's cursor reads one snapshot; 3 ms a time)."""
+    has = _HAS_BATCH_ROWS.get(con)
+    if has is None:
+        has = _HAS_BATCH_ROWS[con] = bool(con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'meta' "
+            "and table_name = 'batch_rows'").fetchone()[0])
     return ("(select b.*, r.rows_digest from meta.batches b left join meta.batch_rows r using (batch_id))" if has
             else "(select *, null::ubigint as rows_digest from meta.batches)")
 
@@ -945,10 +953,7 @@ def _growth_rows(t: Linked, pos: dict, exact: dict, grown: dict | None = None) -
                 spans = ((a, d), (c, e), rest)
                 if any((i, s) not in t.services for s in spans):
                     continue
-                coef: dict = {}
-                for s, sign in zip(spans, (1.0, -1.0, -1.0)):
-                    coef[pos[s]] = coef.get(pos[s], 0.0) + sign
-                    coef[t.services[(i, s)]] = coef.get(t.services[(i, s)], 0.0) - sign
+                coef = _growth_coef([pos[s] for s in spans], [t.services[(i, s)] for s in spans])
                 value = sum(int(exact[s].get(p) or 0) * sign - int(exact[s].get(i) or 0) * sign
                             for s, sign in zip(spans, (1.0, -1.0, -1.0)))
                 if value <= 0:   # the exact figures always meet it (a data error aside)
@@ -963,6 +968,16 @@ def _growth_rows(t: Linked, pos: dict, exact: dict, grown: dict | None = None) -
         lo, hi = max(r[0] for r in ranges), min(r[1] for r in ranges)
         add_row(t, {t.services[(i, w)]: 1.0, t.services[(i, q)]: -1.0}, lo, hi)
         t.sources[len(t.rows) - 1] = SERVICES
+
+
+def _growth_coef(served, service) -> dict:
+    """People served not met by a service, of a span (whole) less a part of it less the months
+    added (rest): `served` and `service` are the three spans' variables, in that order. At most 0
+    (_growth_rows, and the same of an earlier version: _served_then); a variable twice adds up."""
+    coef: dict = {}
+    for v, sign in zip((*served, *service), (1.0, -1.0, -1.0, -1.0, 1.0, 1.0)):
+        coef[v] = coef.get(v, 0.0) + sign
+    return coef
 
 
 def _states_then(past: list[dict], fy: int) -> dict:
@@ -1245,10 +1260,7 @@ def _served_then(t: Linked, pos: dict, past: list[dict], fy: int, digests: dict,
                         vs = (then(i, w), then(i, q), then(i, rest))
                         if None in vs:
                             continue
-                        coef = {}
-                        for v, sign in zip((col[w], col[q], col[rest]) + vs, (1.0, -1.0, -1.0, -1.0, 1.0, 1.0)):
-                            coef[v] = coef.get(v, 0.0) + sign
-                        add_row(t, coef, -float("inf"), 0.0)
+                        add_row(t, _growth_coef((col[w], col[q], col[rest]), vs), -float("inf"), 0.0)
                 grew = {i: (then(i, w), then(i, q)) for i in PEOPLE[:-1] + ["supplies"]}
                 if any(None in v for v in grew.values()):
                     continue
