@@ -132,6 +132,11 @@ class Auditor:
             lo, hi = self._bounds(c) if c.locked or not public_only else (0.0, 0.0) if c.value == 0 else (1.0, inf)
             self.cell_row[c.key] = len(self._rows)
             self._row(c.coef, lo, hi)
+        if len(self.cell_row) != len(t.cells):
+            # a cell is found, updated and chosen by its key (cell_row, protect's by_key): a second
+            # cell under one key would keep its first row's bounds whatever its status said, and
+            # the audit would be of another table than the one shown (fails closed: no release)
+            raise ValueError(f"{len(t.cells) - len(self.cell_row)} cells share a key with another cell of the table")
         self.row_key = {r: key for key, r in self.cell_row.items()}
         for coef, lo, hi in t.rows:
             self._row(coef, lo, hi)

@@ -24,6 +24,8 @@ def table(body):
         t.cells.append(Cell(("f", (i, i), "c", j), {v: 1.0}, body[i][j]))
     for i in range(nr):
         t.cells.append(Cell(("f", (i, i), None, None), {var[(i, j)]: 1.0 for j in range(nc)}, sum(body[i])))
+    if nr == 1:   # one row: its cells are the columns' totals, and its total the grand total
+        return t
     for j in range(nc):
         t.cells.append(Cell(("f", (0, nr - 1), "c", j), {var[(i, j)]: 1.0 for i in range(nr)},
                             sum(r[j] for r in body)))
@@ -201,3 +203,18 @@ def test_a_withheld_count_is_at_least_one_and_its_neighbours_stay_protected():
             out.append(h.getInfo().objective_function_value if h.getModelStatus() == highspy.HighsModelStatus.kOptimal
                        else float("inf"))
         assert out[1] == float("inf") or out[1] - out[0] >= 2 - 1e-6, (target, out)
+
+
+def test_two_cells_under_one_key_are_refused_not_audited_as_one():
+    """The audit finds, updates and chooses a cell by its key: a second cell under the same key
+    kept its first row's bounds whatever its status said (a one-row table whose column totals were
+    its cells again: every cell `<5`, three 1s under a total of 3, audited as protected while each
+    1 was 1 or 2). Such a table is refused, not released."""
+    from metrics.protect import Auditor
+    t = Linked(2)
+    t.cells = [Cell(("f", (0, 0), None, None), {0: 1.0}, 1), Cell(("f", (0, 0), None, None), {0: 1.0}, 1),
+               Cell(("f", (1, 1), None, None), {1: 1.0}, 20)]
+    with pytest.raises(ValueError, match="share a key"):
+        Auditor(t, K)
+    with pytest.raises(ValueError, match="share a key"):
+        release.protect(t, K)
