@@ -45,6 +45,22 @@ TEST_KEY = "test-key-not-secret-0123456789abcdef"
 SEED = 7
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _test_key_for_the_session():
+    """The test key in the process's environment before any module's fixture runs: a dashboard or
+    CLI a module-scoped fixture starts (tests/apps.py) inherits os.environ as it is then, and each
+    test's own setting (_isolated_env) is undone after it. Without this a module's first dashboard
+    had the key only if its worker had built the shared demo itself (_shared_demo set it then): with
+    the other worker first, test_access's signed-in dashboard found no key and showed no page."""
+    saved = os.environ.get("SHOP_HASH_KEY")
+    os.environ["SHOP_HASH_KEY"] = TEST_KEY
+    yield
+    if saved is None:
+        os.environ.pop("SHOP_HASH_KEY", None)
+    else:
+        os.environ["SHOP_HASH_KEY"] = saved
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch):
     """Every test starts with a known key and no stray settings from the developer's shell."""
@@ -90,8 +106,18 @@ LONGEST_FIRST = ["test_browser_room.py", "test_release_over_time.py", "test_brow
 
 
 def pytest_collection_modifyitems(items):
-    """The longest modules first (LONGEST_FIRST); each module's tests keep their order."""
-    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    """The longest modules first (LONGEST_FIRST); each module's tests keep their order. With
+    SHOP_MODULE_ORDER_SEED set, the modules in an order drawn from it instead: which modules run
+    beside which on the two workers, and which worker builds the shared demo, then change, and a
+    test that passes only beside some modules shows (test_access beside test_browser_access did)."""
+    seed = os.environ.get("SHOP_MODULE_ORDER_SEED")
+    if seed:
+        import random
+        names = sorted({item.path.name for item in items})
+        random.Random(int(seed)).shuffle(names)
+        rank = {name: i for i, name in enumerate(names)}
+    else:
+        rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 
 
@@ -160,7 +186,6 @@ def _shared_demo(tmp_path_factory, day) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (folder / "done").exists():
             records = demo.generate(seed=SEED, years=2, today=day)
-            os.environ["SHOP_HASH_KEY"] = TEST_KEY
             demo.write_files(records, folder / "logs")
             db = folder / "shop.duckdb"
             import reader_probe  # registered above as a plugin

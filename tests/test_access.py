@@ -70,6 +70,21 @@ def sign_in(browser, url, sub, expect="[data-testid=stMetric]"):
     return ctx, page
 
 
+@pytest.fixture(scope="module")
+def key_a_module_fixture_sees():
+    import os
+    return os.environ.get("SHOP_HASH_KEY")
+
+
+def test_a_dashboard_a_module_fixture_starts_has_the_test_key(key_a_module_fixture_sees):
+    """signed_app's dashboard inherits os.environ as it is when the module starts, before any
+    test's own settings: it had the key only when its worker had built the shared demo itself,
+    and beside test_browser_access (the other worker first) it showed "the database's key is
+    missing" instead of a page (conftest._test_key_for_the_session)."""
+    from conftest import TEST_KEY
+    assert key_a_module_fixture_sees == TEST_KEY
+
+
 def test_not_signed_in_sees_the_sign_in_page_only(signed_app, browser):
     url, _, _ = signed_app
     page = browser.new_page()
