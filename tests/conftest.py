@@ -66,7 +66,12 @@ def _isolated_env(monkeypatch):
     """Every test starts with a known key and no stray settings from the developer's shell."""
     for var in ("SHOP_DB", "SHOP_SUPPRESS_K", "SHOP_FISCAL_START_MONTH", "SHOP_SUITE_UNITS", "SHOP_MAX_FILE_MB",
                 "SHOP_TIMEZONE"):
-        monkeypatch.delenv(var, raising=False)
+        # set, then deleted: the monkeypatch records the value before the test (or its absence),
+        # so a test that sets one of these directly (os.environ[...] = ...) has it undone at its
+        # end too; delenv alone records nothing when the variable was absent, and the value then
+        # stayed in the worker for the next modules' fixtures (a dashboard they start inherits it)
+        monkeypatch.setenv(var, "")
+        monkeypatch.delenv(var)
     monkeypatch.setenv("SHOP_HASH_KEY", TEST_KEY)
     # A load prepares the External view's tables (cli._prepare_external): a second or more per load,
     # for nothing in a test about the load itself. The tests of preparing turn it on.

@@ -3,6 +3,7 @@ database, and every KPI tile equals the registry's figure for that period and au
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -238,3 +239,22 @@ def test_a_staff_account_switched_to_external_sees_no_staff_only_page(demo_db, p
     text = _page_text(external)
     assert "choose the Staff audience" in text
     assert not [f for f in files if f in text]
+
+
+# ---------------------------------------------------------------- what a test sets stays in it
+
+def test_a_test_that_names_its_database_in_os_environ(tmp_path):
+    """run_page names the page's database as a served dashboard gets it (os.environ, directly)."""
+    os.environ["SHOP_DB"] = str(tmp_path / "left-behind.duckdb")
+
+
+@pytest.fixture(scope="module")
+def shop_db_a_module_fixture_sees():
+    return os.environ.get("SHOP_DB")
+
+
+def test_a_later_module_fixture_does_not_inherit_the_database_of_an_earlier_test(shop_db_a_module_fixture_sees):
+    """A module-scoped fixture is made before the test's own settings (conftest._isolated_env),
+    so it saw whatever database an earlier test had put in os.environ; a dashboard it starts would
+    have served that database. Runs after the test above (a module keeps its order)."""
+    assert shop_db_a_module_fixture_sees is None
