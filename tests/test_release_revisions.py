@@ -149,6 +149,35 @@ def test_a_correction_does_not_let_the_old_and_new_releases_pin_a_small_count(ca
     assert pinned([(first, changed), (second, set())], fy) == []
 
 
+def test_a_month_shown_small_then_corrected_keeps_its_old_count_from_later_months_and_the_year_to_date(tmp_path, monkeypatch):
+    """helper-41: a month at a time, each released on the 5th; June's 5 contacts were shown `<10`
+    beside April-July's 92 on 5 August (July hidden to protect them). June corrected to 10 on 10
+    August, then June and July shown exactly: the attacker, who keeps 5 August's release and knows
+    only June changed, had the old June as 92 - 24 - 29 - 34 = 5. The old June is a small count
+    of the data as they were, and stays one."""
+    fy, inbox, db = 2025, tmp_path / "inbox", tmp_path / "shop.duckdb"
+    months = {4: (12, 12), 5: (17, 12), 6: (1, 4), 7: (12, 22)}   # (street, drop-in) a month
+    releases = []
+    for m, (street, drop_in) in months.items():
+        f = inbox / f"outreach_2025-{m:02d}.csv"
+        write_rows(f, "outreach", contacts(2025, m, street, drop_in))
+        at(monkeypatch, dt.date(2025, m + 1, 3))
+        assert [o.status for o in load([f], db, say=lambda *_: None)] == ["loaded"]
+        day = dt.date(2025, m + 1, 5)
+        at(monkeypatch, day)
+        releases.append(dict(release.year(fy, db, day).cells))
+    june = 2   # June's place in the fiscal year
+    assert releases[-1][("contacts", (june, june), None, None)] == "<10"   # the old June, shown small
+    assert isinstance(releases[-1][("contacts", (0, 3), None, None)], int)   # beside the year to date
+    f = inbox / "outreach_2025-06.csv"
+    write_rows(f, "outreach", contacts(2025, 6, 4, 6))
+    at(monkeypatch, dt.date(2025, 8, 10))
+    assert [o.status for o in load([f], db, say=lambda *_: None)] == ["replaced"]
+    at(monkeypatch, dt.date(2025, 8, 11))
+    last = dict(release.year(fy, db, dt.date(2025, 8, 11)).cells)
+    assert pinned([(r, {june}) for r in releases] + [(last, set())], fy) == []
+
+
 def test_the_attacker_here_pins_what_the_engine_released_before_months_had_versions(tmp_path, monkeypatch):
     """The model above finds the leak it is for: the two releases helper-24 took on 5 and 6 July
     (cells as the engine gave them before a changed month had variables of its own)."""
