@@ -23,7 +23,7 @@ import pandas as pd
 
 from shop import ledger, periods
 from . import suppress
-from .protect import Auditor, Cell, Linked
+from .protect import Cell, Linked
 from .spans import Span, months_done, spans
 
 FAMILY_SQL = Path(__file__).parent / "sql" / "families"
@@ -413,21 +413,15 @@ def _small_then(ft: FamilyTable, small_then: dict, k: int) -> None:
     contacts shown `<10` beside a year to date of 92 on 5 August, July hidden to protect them;
     June corrected to 10 on 10 August, then June and July shown: 92 less April, May and July gave
     the old June as 5 (helper-41; and a July drop-in `<10` of 1, its row deleted since, by the
-    year to date before and after). Its exact value then is not kept anywhere, so the audit gets
-    the least whole value the rows allow with today's cells at their exact values: a value the
-    attacker's program admits whatever is hidden, which is all the audit's check needs of it (the
-    check reads a range around a feasible value)."""
-    if not small_then:
-        return
-    aud = Auditor(ft.table, k)   # every cell still at its exact value: nothing is decided yet
+    year to date before and after). Its exact value then is kept nowhere: each audit takes the
+    least the rows allow (protect._values_then)."""
     for n, (a, b, dim, old, lo) in enumerate(small_then.values()):
-        least, _, _ = aud.range(old)
-        v = int(lo) if np.isnan(least) else max(int(lo), int(np.ceil(least - 1e-6)))
-        ft.table.latent.append(Cell((ft.name, (a, b), dim, f"shown small then ({n})"), old, v, small_known=False))
+        ft.table.latent.append(Cell((ft.name, (a, b), dim, f"shown small then ({n})"), old, int(lo),
+                                    small_known=False, then=True))
 
 
 def _people_then(t: Linked, all_keys: list, pos: dict, past_keys: list, digests: list | None,
-                 states: dict | None = None, added: frozenset = frozenset()) -> None:
+                 states: dict | None = None, added: frozenset = frozenset(), k: int = 10) -> None:
     """Earlier releases made when some months' people were others (a corrected file): each such
     release's counts are rows over the spans as they were then, a variable per span and version,
     with the rows every set of people counts obeys among that release's spans and today's spans
@@ -452,6 +446,7 @@ def _people_then(t: Linked, all_keys: list, pos: dict, past_keys: list, digests:
             worlds[rid] = {**worlds[rid], **w}
     old: dict = {}   # (span, its changed months' digests then) -> variable
     bounded = set()   # old variables with their line's range added
+    small_then = set()   # old variables shown `<k` then, each a target (once)
     today_vars = frozenset(pos.values())
     for rid, world in worlds.items():
         changed = {i: h for i, h in world.items() if i >= len(digests) or digests[i] != h}
@@ -497,6 +492,12 @@ def _people_then(t: Linked, all_keys: list, pos: dict, past_keys: list, digests:
                 bounded.add((col[key], id(e)))
                 lo, hi = float(e["lo"]), INF if e["hi"] is None else float(e["hi"])
                 add_row(t, {col[key]: 1.0}, lo, hi)
+                if 1 <= lo and hi <= k - 1 and col[key] not in small_then:
+                    # shown `<k` then: a small count of the people as they were stays a target, as a
+                    # family's does (_small_then); its value is set by each audit (protect._values_then)
+                    small_then.add(col[key])
+                    t.latent.append(Cell((next(iter(t.roundable), "people"), key, "shown small then", rid),
+                                         {col[key]: 1.0}, int(lo), small_known=False, then=True))
 
 
 def cover_runs(span: tuple, changed: dict, have: dict) -> list | None:
@@ -594,7 +595,7 @@ def people_table(ind: str, keys: list[tuple], exact: dict, past: list[dict], fy:
     for key in keys:
         t.cells.append(Cell((ind, key, None, None), {pos[key]: 1.0}, int(exact[key].get(ind) or 0)))
     tilings = _people_structure(t, all_keys, pos)
-    _people_then(t, all_keys, pos, past_keys, digests, states, added)
+    _people_then(t, all_keys, pos, past_keys, digests, states, added, k)
     cells = {c.key[1]: c for c in t.cells}
     given = set()   # spans whose count an earlier release gave exactly
     for key in dict.fromkeys(key for key, _ in past_keys):

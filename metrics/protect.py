@@ -43,6 +43,8 @@ class Cell:
     locked: bool = False            # public already (an earlier release): never a complement
     small_known: bool = True        # latent: the attacker may know it is 1..k-1 (not so of a count
                                     # an earlier release gave: the ledger's row says what it showed)
+    then: bool = False              # latent: a count of the data as an earlier release had them,
+                                    # its exact value kept nowhere (`value` is set by _values_then)
 
 
 TODAY = "today"   # Linked.sources: a row set by a figure released today that can still change
@@ -127,6 +129,7 @@ class Auditor:
         h.addVars(n, np.zeros(n), np.full(n, inf))
         self._rows: list = []
         self.cell_row = {}
+        _values_then(t)
         for c in t.cells:
             # public_only: each cell at the most it can say, withheld (a zero is always shown)
             lo, hi = self._bounds(c) if c.locked or not public_only else (0.0, 0.0) if c.value == 0 else (1.0, inf)
@@ -372,6 +375,33 @@ def small_counts(t: Linked, k: int) -> list:
     pass (not one an earlier release fixed), or one never shown (latent)."""
     return [c for c in t.cells if c.status in ("pri", "wh") and 1 <= c.value <= k - 1 and not c.locked] + \
         [c for c in t.latent if 1 <= c.value <= k - 1]
+
+
+def _values_then(t: Linked) -> None:
+    """The value an audit takes for each count of the data as an earlier release had them (a
+    latent cell marked `then`): their exact values are kept nowhere, so the least whole value the
+    table's rows allow with every cell at its exact value. The true value is among those, so that
+    one is at most the true value and is feasible whatever the table hides, which is all an
+    audit's check needs of a value (a range around a feasible one). Set again by every audit:
+    rows are added between audits, and a value the rows no longer allow would let the check
+    read a range wider than the attacker's."""
+    then = [c for c in t.latent if c.then]
+    if not then:
+        return
+    import highspy
+    h = _highs()
+    h.addVars(t.n_vars, np.zeros(t.n_vars), np.full(t.n_vars, highspy.kHighsInf))
+    for coef, lo, hi in [(c.coef, float(c.value), float(c.value)) for c in t.cells] + list(t.rows):
+        idx = np.array(sorted(coef), dtype=np.int32)
+        h.addRow(lo, hi, len(idx), idx, np.array([coef[i] for i in idx], dtype=np.float64))
+    for c in then:
+        idx = np.array(sorted(c.coef), dtype=np.int32)
+        h.changeColsCost(t.n_vars, np.arange(t.n_vars, dtype=np.int32), np.zeros(t.n_vars))
+        h.changeColsCost(len(idx), idx, np.array([c.coef[i] for i in idx], dtype=np.float64))
+        h.changeObjectiveSense(highspy.ObjSense.kMinimize)
+        h.run()
+        if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+            c.value = max(c.value, int(np.ceil(h.getInfo().objective_function_value - 1e-6)))
 
 
 def _true_of_the_data(t: Linked) -> bool:

@@ -218,3 +218,34 @@ def test_two_cells_under_one_key_are_refused_not_audited_as_one():
         Auditor(t, K)
     with pytest.raises(ValueError, match="share a key"):
         release.protect(t, K)
+
+
+def test_a_count_of_the_data_as_an_earlier_release_had_them_is_protected_at_the_value_the_rows_allow():
+    """An old June (variable 2) shown `<k` then, beside a year to date of 61 over April, July and
+    it: its exact value is kept nowhere, so the table holds it as a `then` count whose value is a
+    placeholder (1). Read at 1, the audit took April's 24 and July's 34, both shown, as leaving it
+    1..3 (3 is at least 1 + 2) and showed both, which give it as 3: each audit reads it at the
+    least value the rows allow, 3 (helper-41)."""
+    t = Linked(3)
+    t.cells = [Cell(("f", (0, 0), None, None), {0: 1.0}, 24), Cell(("f", (3, 3), None, None), {1: 1.0}, 34)]
+    t.rows.append(({0: 1.0, 1: 1.0, 2: 1.0}, 61.0, 61.0))    # the year to date of then
+    t.rows.append(({2: 1.0}, 1.0, float(K - 1)))             # the old June, shown `<k` then
+    t.latent.append(Cell(("f", (2, 2), None, "shown small then"), {2: 1.0}, 1, small_known=False, then=True))
+    release.protect(t, K)
+    shown = {c.key[1]: c for c in t.cells}
+    olds = set()
+    for april in range(62):
+        for july in range(62):
+            ok = True
+            for c, v in ((shown[(0, 0)], april), (shown[(3, 3)], july)):
+                if c.status == "pub":
+                    ok &= v == c.value
+                elif c.status == "pri":
+                    ok &= 1 <= v <= K - 1
+                elif c.status == "sec":
+                    ok &= v >= K
+                else:
+                    ok &= v >= 1
+            if ok and 1 <= 61 - april - july <= K - 1:
+                olds.add(61 - april - july)
+    assert 3 in olds and max(olds) - min(olds) >= 2, ({k: c.status for k, c in shown.items()}, sorted(olds))
