@@ -384,7 +384,9 @@ def _values_then(t: Linked) -> None:
     one is at most the true value and is feasible whatever the table hides, which is all an
     audit's check needs of a value (a range around a feasible one). Set again by every audit:
     rows are added between audits, and a value the rows no longer allow would let the check
-    read a range wider than the attacker's."""
+    read a range wider than the attacker's. Never lowered: a table audited with fewer rows (a
+    bare one, the public rows only) allows less, and every least value is at most the true one,
+    so the greatest found so far is allowed by each table audited since it was found."""
     then = [c for c in t.latent if c.then]
     if not then:
         return
