@@ -30,9 +30,9 @@ from shop import periods, settings
 K = 10
 
 
-def contacts(y: int, m: int, street: int, drop_in: int) -> list[dict]:
+def contacts(y: int, m: int, street: int, drop_in: int, online: int = 0) -> list[dict]:
     rows = []
-    for i, mode in enumerate(["street"] * street + ["drop_in"] * drop_in):
+    for i, mode in enumerate(["street"] * street + ["drop_in"] * drop_in + ["online"] * online):
         rows.append({"contact_date": dt.date(y, m, 1 + i % 28).isoformat(), "client_code": "",
                      "contact_mode": mode, "worker_group": "outdoor", "new_contact": "",
                      "services": "one_to_one", "minutes": "30"})
@@ -64,24 +64,29 @@ def ones(n: int, idx) -> np.ndarray:
     return cost
 
 
-def pinned(releases: list[tuple[dict, set]], fy: int) -> list[str]:
+def pinned(releases: list[tuple], fy: int) -> list[str]:
     """Every cell of the contacts family shown `<10` in any release whose feasible range, given all
     releases, has fewer than 3 whole values. releases: (cells, months changed since this release,
-    as positions in the year). Variables: per month a total and per (dim, category) a count; a
-    month changed after release r has its own variables for releases up to r."""
+    as positions in the year[, the release's merged categories: {dim: raw categories shown as
+    "all others"}]). Variables: per month a total and per (dim, raw category) a count; a month
+    changed after release r has its own variables for releases up to r."""
     col: dict = {}
 
     def var(era: int, key: tuple) -> int:
         k2 = (era,) + key if key[-1] in releases[era][1] else ("now",) + key   # the month as that release saw it
         return col.setdefault(k2, len(col))
 
+    def raws(era: int, dim: str, cat: str) -> list:   # "all others" as the raw categories it holds, where given
+        merged = releases[era][2] if len(releases[era]) > 2 else {}
+        return list(merged.get(dim) or [cat]) if cat == "all others" else [cat]
+
     dims: dict = {}
-    for cells, _ in releases:
+    for era, (cells, *_) in enumerate(releases):
         for (fam, _, dim, cat) in cells:
             if fam == "contacts" and dim is not None:
-                dims.setdefault(dim, set()).add(cat)
+                dims.setdefault(dim, set()).update(raws(era, dim, cat))
     rows, small = [], []
-    for era, (cells, _) in enumerate(releases):
+    for era, (cells, *_) in enumerate(releases):
         months = {i for (fam, (a, b), _, _) in cells if fam == "contacts" for i in range(a, b + 1)}
         for i in months:
             for d, cats in dims.items():
@@ -91,7 +96,8 @@ def pinned(releases: list[tuple[dict, set]], fy: int) -> list[str]:
         for (fam, (a, b), dim, cat), v in cells.items():
             if fam != "contacts":
                 continue
-            coef = {var(era, ("T", i) if dim is None else (dim, cat, i)): 1.0 for i in range(a, b + 1)}
+            coef = {var(era, ("T", i) if dim is None else (dim, c, i)): 1.0 for i in range(a, b + 1)
+                    for c in ([None] if dim is None else raws(era, dim, cat))}
             lo, hi = {"x": (K, np.inf), "w": (1, np.inf)}.get(v, (1, K - 1)) if isinstance(v, str) else (v, v)
             rows.append((coef, float(lo), float(hi)))
             if v == "<10":
@@ -176,6 +182,39 @@ def test_a_month_shown_small_then_corrected_keeps_its_old_count_from_later_month
     at(monkeypatch, dt.date(2025, 8, 11))
     last = dict(release.year(fy, db, dt.date(2025, 8, 11)).cells)
     assert pinned([(r, {june}) for r in releases] + [(last, set())], fy) == []
+
+
+def test_a_months_only_drop_in_deleted_by_a_correction_keeps_its_old_count_from_the_year_to_date(tmp_path, monkeypatch):
+    """helper-41: July's one drop-in contact, shown `<10` on 5 and 9 August, is deleted by a
+    corrected July file on 10 August: July's drop-ins are then shown 0 and April-July's moved
+    from 36 to 35, so the old July's were 0 + 36 - 35 = 1. (May's one drop-in is deleted first,
+    on 8 August; May's one online contact is shown in "all others".)"""
+    fy, inbox, db = 2025, tmp_path / "inbox", tmp_path / "shop.duckdb"
+    months = {4: (5, 25, 0), 5: (4, 1, 1), 6: (0, 10, 0), 7: (7, 1, 0)}   # (street, drop-in, online)
+    releases = []
+
+    def released(day, changed):
+        r = release.year(fy, db, day)
+        releases.append((dict(r.cells), changed, {d: m for (f, d), m in r.merged.items() if f == "contacts"}))
+
+    for m, counts in months.items():
+        f = inbox / f"outreach_2025-{m:02d}.csv"
+        write_rows(f, "outreach", contacts(2025, m, *counts))
+        at(monkeypatch, dt.date(2025, m + 1, 3))
+        assert [o.status for o in load([f], db, say=lambda *_: None)] == ["loaded"]
+        at(monkeypatch, dt.date(2025, m + 1, 5))
+        released(dt.date(2025, m + 1, 5), {1, 3})   # May and July change after these
+    for m, day in ((5, 8), (7, 10)):   # each month's drop-in row deleted
+        street, _, online = months[m]
+        f = inbox / f"outreach_2025-{m:02d}.csv"
+        write_rows(f, "outreach", contacts(2025, m, street, 0, online))
+        at(monkeypatch, dt.date(2025, 8, day))
+        assert [o.status for o in load([f], db, say=lambda *_: None)] == ["replaced"]
+        at(monkeypatch, dt.date(2025, 8, day + 1))
+        released(dt.date(2025, 8, day + 1), {3} if m == 5 else set())
+    july = 3
+    assert releases[3][0][("contacts", (july, july), "mode", "drop_in")] == "<10"   # the old July's, shown small
+    assert pinned(releases, fy) == []
 
 
 def test_the_attacker_here_pins_what_the_engine_released_before_months_had_versions(tmp_path, monkeypatch):
