@@ -404,10 +404,10 @@ def _past_rows(ft: FamilyTable, fy: int, past: list[dict], k: int) -> None:
             # and known to be small only as far as the row above says (`w` then: at least 1)
             ft.table.latent.append(Cell((ft.name, (a, b), e.get("dim"), "released " + e["from"]), coef, v,
                                         small_known=False))
-    _small_then(ft, small_then, k)
+    _small_then(ft, small_then)
 
 
-def _small_then(ft: FamilyTable, small_then: dict, k: int) -> None:
+def _small_then(ft: FamilyTable, small_then: dict) -> None:
     """A count shown `<k` by an earlier release whose months have changed since is a small count
     of the data as they were, and stays a target: the attacker keeps that release too. June's 5
     contacts shown `<10` beside a year to date of 92 on 5 August, July hidden to protect them;

@@ -391,11 +391,7 @@ def _values_then(t: Linked) -> None:
     if not then:
         return
     import highspy
-    h = _highs()
-    h.addVars(t.n_vars, np.zeros(t.n_vars), np.full(t.n_vars, highspy.kHighsInf))
-    for coef, lo, hi in [(c.coef, float(c.value), float(c.value)) for c in t.cells] + list(t.rows):
-        idx = np.array(sorted(coef), dtype=np.int32)
-        h.addRow(lo, hi, len(idx), idx, np.array([coef[i] for i in idx], dtype=np.float64))
+    h = _exact_model(t)
     for c in then:
         idx = np.array(sorted(c.coef), dtype=np.int32)
         h.changeColsCost(t.n_vars, np.arange(t.n_vars, dtype=np.int32), np.zeros(t.n_vars))
@@ -411,13 +407,20 @@ def _true_of_the_data(t: Linked) -> bool:
     the data (or about an earlier version of them, over variables of its own), so it must: one that
     does not is a bug of the model, which the tests check for (SHOP_CHECK_ROWS=1)."""
     import highspy
+    h = _exact_model(t)
+    h.run()
+    return h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+
+
+def _exact_model(t: Linked):
+    """The table's program with every cell at its exact value: its rows and nothing hidden."""
+    import highspy
     h = _highs()
     h.addVars(t.n_vars, np.zeros(t.n_vars), np.full(t.n_vars, highspy.kHighsInf))
     for coef, lo, hi in [(c.coef, float(c.value), float(c.value)) for c in t.cells] + list(t.rows):
         idx = np.array(sorted(coef), dtype=np.int32)
         h.addRow(lo, hi, len(idx), idx, np.array([coef[i] for i in idx], dtype=np.float64))
-    h.run()
-    return h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    return h
 
 
 def _not_public(t: Linked, k: int, targets: list, public_rows: int | None = None) -> list:
