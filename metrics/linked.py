@@ -295,6 +295,15 @@ def family_table(con, name: str, fy: int, today: dt.date, k: int, past: list[dic
             coef = {var[(d, c, i)]: 1.0 for c in raw[d]}
             coef[var[("T", i)]] = -1.0
             t.rows.append((coef, 0.0, 0.0))
+        # a category the released ones neither show nor merge is none this year to date: the data
+        # contract lists every category, so its absence says 0. Online contacts deleted by a
+        # corrected July file (shown in "all others" before) were still a variable here, free, while
+        # July's 21 contacts less its 12 street ones gave its drop-ins `<10` as 9 (session 45)
+        shown = {r for c in categories[d] for r in members[(d, c)]}
+        for c in raw[d]:
+            if c not in shown:
+                for i in range(min(m, n)):
+                    t.rows.append(({var[(d, c, i)]: 1.0}, 0.0, 0.0))
     for s in fam_spans:
         coef = ft.expr(s.a, s.b)
         t.cells.append(Cell((name, (s.a, s.b), None, None), coef, ft.value(coef)))

@@ -756,8 +756,15 @@ def _family_reach(tables: dict, keys: list, k: int) -> dict:
             continue
         aud, n = Auditor(ft.table, k), sum(1 for v in ft.var if v[0] == "T")
         for a, b in keys:
-            coef = (ft.expr(a, b, dim, cats) if dim else ft.expr(a, b)) if b < n else None
+            if b >= n:
+                continue
+            coef = ft.expr(a, b, dim, cats) if dim else ft.expr(a, b)
             if not coef:
+                # no such category in the year's data: the released categories say so (a kind the
+                # data contract lists and the release does not is none), so the count is 0. On 5
+                # July of a first year, no contact of a returning person held June's 14 people all
+                # new, and Q1's 41 new people less April's 21 gave May's `<10` as 6 (helper-42)
+                out[(ind, (a, b))] = (0.0, 0.0)
                 continue
             lo, hi, _ = aud.range(coef)
             if lo - 1e-6 <= ft.value(coef) <= hi + 1e-6:   # (nan, a solver's doubt, says nothing)
