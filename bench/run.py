@@ -187,6 +187,7 @@ def one_scale(rows: int, pages: bool, runs: int = 2, clicks: bool = True) -> dic
         _, out, _ = timed([sys.executable, "-m", "bench.clicks", str(fresh)], env)
         res["clicks"] = json.loads(out.strip().splitlines()[-1])
         res["first_external_page_s"] = res["clicks"]["first_external_page_s"]
+        res["first_external_page_returning_s"] = res["clicks"]["first_external_page_returning_s"]
     res["load_average_after"] = round(os.getloadavg()[0], 1)
     print(json.dumps(res), flush=True)
     return res
@@ -279,8 +280,10 @@ def table(results: dict) -> str:
                     t = c[aud].get(link)
                     cells.append(f"{t['first']} / {t['again']}" if t else "–")
             lines.append(f"| {link} | " + " | ".join(cells) + " |")
-        lines.append("| first External page after the load | " + " | ".join(
+        lines.append("| first External page after the load, a new browser | " + " | ".join(
             f"{c['first_external_page_s']} | –" for c in clicked.values()) + " |")
+        lines.append("| first External page after the load, a browser that has opened it before | " + " | ".join(
+            f"{c.get('first_external_page_returning_s', '–')} | –" for c in clicked.values()) + " |")
     lines += ["", "load average (1 min) before / after each scale: " + ", ".join(
         f"{int(k) // 1_000_000}M {s.get('load_average_before')} / {s.get('load_average_after')}"
         for k, s in results["scales"].items())]
