@@ -26,6 +26,15 @@ from etl.load import load  # noqa: E402
 
 pytest_plugins = ["reader_probe"]  # the second reader pass of `make test` (see reader_probe.py)
 
+# The property tests (hypothesis) draw the same examples on every run, so a run passes or fails by
+# the code alone, never by the draw (CI would otherwise reject good work by luck, or let a bug
+# through by luck); `SHOP_HYPOTHESIS=explore make test` draws new ones, to look for more.
+import hypothesis  # noqa: E402
+
+hypothesis.settings.register_profile("fixed", derandomize=True, database=None)
+hypothesis.settings.register_profile("explore", derandomize=False)
+hypothesis.settings.load_profile(os.environ.get("SHOP_HYPOTHESIS", "fixed"))
+
 
 def _scan_installed_components_once() -> None:
     """Every `AppTest` scans each installed package's metadata for Streamlit components (0.08 s a
