@@ -76,9 +76,9 @@ def pinned(releases: list[tuple], fy: int) -> list[str]:
         k2 = (era,) + key if key[-1] in releases[era][1] else ("now",) + key   # the month as that release saw it
         return col.setdefault(k2, len(col))
 
-    def raws(era: int, dim: str, cat: str) -> list:   # "all others" as the raw categories it holds, where given
+    def raws(era: int, dim: str, cat: str) -> list:   # "all others" (or "all") as the raw categories it holds, where given
         merged = releases[era][2] if len(releases[era]) > 2 else {}
-        return list(merged.get(dim) or [cat]) if cat == "all others" else [cat]
+        return list(merged.get(dim) or [cat]) if cat in ("all others", "all") else [cat]
 
     dims: dict = {}
     for era, (cells, *_) in enumerate(releases):
@@ -97,7 +97,7 @@ def pinned(releases: list[tuple], fy: int) -> list[str]:
             # a category this release neither shows nor merges is none in its months (the data
             # contract lists them all), where it says what its "all others" holds
             held = {r for (fam, _, dim, cat) in cells if fam == "contacts" and dim == d for r in raws(era, d, cat)}
-            if "all others" not in held:
+            if not held & {"all others", "all"}:
                 rows += [({var(era, (d, c, i)): 1.0}, 0.0, 0.0) for c in cats - held for i in months]
         for (fam, (a, b), dim, cat), v in cells.items():
             if fam != "contacts":
