@@ -249,6 +249,8 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
             if not FAMILIES[name].disclosive:
                 continue
             added = _cross_family(ft, people, past_now, fy, exact_by_span, k)
+            if name == "contacts" and hasattr(people_tables["outreach.people"][0], "new_expr"):
+                added = _new_contacts_floors(ft, people_tables["outreach.people"][0], k) or added
             ind = next((i for i, rel in PEOPLE_AT_MOST.items() if rel[0] == name), None)
             if ind is not None and people_tables[ind][0].deferred:
                 # small counts of people that the people table could not protect alone: it and
@@ -1645,6 +1647,31 @@ def _cross_family(ft, people: dict, past: list[dict], fy: int, exact: dict, k: i
             continue
         if coef and lo <= ft.value(coef) <= hi:
             add_row(ft.table, coef, lo, hi)
+            added = True
+    return added
+
+
+def _new_contacts_floors(ft, joint: Linked, k: int) -> bool:
+    """Floors on outreach's contacts of a new person from its new people: every new person has one
+    on their first day, so a span's contacts of a new person are at least its new people, as the
+    attacker of the people table they were decided in (`joint`, _with_new_people) works them out
+    from what it shows: every month and every span shown. Without them, April's 26 new people
+    beside its 29 contacts left its anonymous and returning contacts, each `<10`, at most 3
+    together (helper-43); April-May's 35 contacts of a new person beside April's 20 new people and
+    May's 15 held April's at 20. True when a row was added. (The new people are decided by now;
+    what is hidden later only says less, so these floors are never stronger than the attacker's.)"""
+    n = sum(1 for v in ft.var if v[0] == "T")
+    spans_ = {(i, i) for i in range(n)} | {c.key[1] for c in joint.cells if c.key[0] == "new_people"}
+    aud = Auditor(joint, k)
+    added = False
+    for a, b in sorted(sp for sp in spans_ if sp[1] < n):
+        new = joint.new_expr(a, b)
+        if not new:
+            continue
+        lo = math.ceil(aud.range(new)[0] - 1e-6)
+        coef = ft.expr(a, b, "kind", ["new person"])
+        if lo >= 1 and coef and ft.value(coef) >= lo:   # (a data error aside, always)
+            add_row(ft.table, coef, float(lo), float("inf"))
             added = True
     return added
 

@@ -1127,17 +1127,95 @@ def test_a_rebuild_that_reads_the_same_bytes_as_other_rows_is_not_only_added(cas
     assert lost not in added.get(rid, set()), added.get(rid)
 
 
+KINDS = ("new person", "returning person", "anonymous")
+
+
+def kinds_pinned(releases: list, months: int) -> list[str]:
+    """The attacker of outreach's people, new people and contacts by kind, keeping every release
+    (no month changed between them): per month its new people N, people P, contacts T, and contacts
+    of a new person C, of a returning one R, anonymous A (T = C + R + A; a span of contacts or of
+    new people is its months' sum). Each person new in a month has a contact of a new person then;
+    every other person of the month has only contacts of a returning person: N <= C, N <= P,
+    P - N <= R. A kind a release neither shows nor merges is none. Every count shown `<10` keeps
+    3 values, or it is listed."""
+    N, P, T, C, R, A = (list(range(j * months, (j + 1) * months)) for j in range(6))
+    kind = dict(zip(KINDS, (C, R, A)))
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    n = 6 * months
+    h.addVars(n, np.zeros(n), np.full(n, highspy.kHighsInf))
+
+    def row(coef: dict, lo, hi):
+        idx = np.array(list(coef), dtype=np.int32)
+        h.addRow(float(lo), float(hi) if hi != np.inf else highspy.kHighsInf, len(idx), idx,
+                 np.array([coef[j] for j in idx], dtype=np.float64))
+
+    for i in range(months):
+        row({T[i]: 1.0, C[i]: -1.0, R[i]: -1.0, A[i]: -1.0}, 0, 0)
+        row({N[i]: 1.0, C[i]: -1.0}, -np.inf, 0)
+        row({N[i]: 1.0, P[i]: -1.0}, -np.inf, 0)
+        row({P[i]: 1.0, N[i]: -1.0, R[i]: -1.0}, -np.inf, 0)
+    small = []
+    for r in releases:
+        merged = r.merged[("contacts", "kind")]
+        held = {c: merged if c in ("all others", "all") else [c] for c in r.categories[("contacts", "kind")]}
+        done = max(b for (fam, (a, b), _, _) in r.cells if fam == "contacts") + 1
+        for c in set(KINDS) - {x for raws in held.values() for x in raws}:   # none in the year to date
+            for i in range(done):
+                row({kind[c][i]: 1.0}, 0, 0)
+        for (fam, (a, b), dim, cat), v in r.cells.items():
+            if fam == "new_people" and dim is None:
+                coef = {N[i]: 1.0 for i in range(a, b + 1)}
+            elif fam == "contacts" and dim is None:
+                coef = {T[i]: 1.0 for i in range(a, b + 1)}
+            elif fam == "contacts" and dim == "kind":
+                coef = {kind[c][i]: 1.0 for c in held[cat] for i in range(a, b + 1)}
+            else:
+                continue
+            row(coef, *_bounds(v))
+            if v == "<10":
+                small.append((f"{fam} {dim or ''} {cat or ''} {(a, b)}", coef))
+        for (ind, (a, b)), v in r.people.items():
+            if ind == "outreach.people" and a == b:
+                row({P[a]: 1.0}, *_bounds(v))
+                if v == "<10":
+                    small.append((f"{ind} {(a, b)}", {P[a]: 1.0}))
+    assert small, "no small count: the case tests nothing"
+    out = []
+    for name, coef in small:
+        cost = np.zeros(n)
+        cost[list(coef)] = 1.0
+        lo, hi = whole_range(h, cost)
+        if hi - lo < 2:
+            out.append(f"{name} is {lo}..{hi}")
+    return out
+
+
+def test_a_months_new_people_beside_its_contacts_leave_its_other_kinds_three_values(tmp_path, monkeypatch):
+    """helper-43: one April file, released on 5 May. Every new person has a contact of a new person
+    on their first day, so April's 26 new people beside its 29 contacts left its anonymous and
+    returning contacts, each `<10`, at most 3 together: 1 or 2 each."""
+    april = [f"QA-{i:03d}" for i in range(26)]
+    back = {**visits(2025, 4, april[:1])[0], "contact_date": "2025-04-25"}   # a returning contact
+    rows = visits(2025, 4, april) + [back] + visits(2025, 4, ["", ""])
+    db = tmp_path / "shop.duckdb"
+    write_rows(tmp_path / "outreach_2025-04.csv", "outreach", rows)
+    at(monkeypatch, dt.date(2025, 5, 3))
+    assert [o.status for o in load([tmp_path / "outreach_2025-04.csv"], db, say=lambda *_: None)] == ["loaded"]
+    at(monkeypatch, dt.date(2025, 5, 5))
+    released = release.year(2025, db, dt.date(2025, 5, 5))
+    assert released.cells[("new_people", (0, 0), None, None)] == 26
+    assert set(released.categories[("contacts", "kind")]) | set(released.merged[("contacts", "kind")]) >= set(KINDS)
+    assert kinds_pinned([released], 1) == []
+
+
 def test_the_new_people_of_a_first_year_shown_month_by_month_pin_no_month_within_one_release(tmp_path, monkeypatch):
     """helper-42: a first year of outreach, a file a month, released on the 5th. New people are
     dated by their first contact, so a span's new people are its months' new people added up. On 5
     July no contact of a returning person had been logged (the kind's only category released was
     "new person": one the data contract lists and a release does not is none), so June's 14 people
-    shown were all new, and Q1's 41 new people less April's 21 left May's `<10` nothing but 6.
-
-    The attacker keeps every release: per month its new people N, people P, contacts of a new
-    person C and of a returning one R (a span of contacts or new people is its months' sum); each
-    person new in a month has a contact of a new person then, every other person of the month has
-    only contacts of a returning person: N <= C, N <= P, P - N <= R."""
+    shown were all new, and Q1's 41 new people less April's 21 left May's `<10` nothing but 6
+    (kinds_pinned)."""
     april, may, june = [f"QA-{i:03d}" for i in range(21)], [f"QB-{i:03d}" for i in range(6)], [f"QC-{i:03d}" for i in range(14)]
     july = april[:7] + may[:1] + june[:6] + [f"QD-{i:03d}" for i in range(9)]
     inbox, db = tmp_path / "inbox", tmp_path / "shop.duckdb"
@@ -1150,52 +1228,4 @@ def test_the_new_people_of_a_first_year_shown_month_by_month_pin_no_month_within
         day = dt.date(2025, m + 1, 5)
         at(monkeypatch, day)
         releases.append(release.year(2025, db, day))
-    months = 4
-    N, P, C, R = (list(range(j * months, (j + 1) * months)) for j in range(4))
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    n = 4 * months
-    h.addVars(n, np.zeros(n), np.full(n, highspy.kHighsInf))
-
-    def row(coef: dict, lo, hi):
-        idx = np.array(list(coef), dtype=np.int32)
-        h.addRow(float(lo), float(hi) if hi != np.inf else highspy.kHighsInf, len(idx), idx,
-                 np.array([coef[j] for j in idx], dtype=np.float64))
-
-    for i in range(months):
-        row({N[i]: 1.0, C[i]: -1.0}, -np.inf, 0)
-        row({N[i]: 1.0, P[i]: -1.0}, -np.inf, 0)
-        row({P[i]: 1.0, N[i]: -1.0, R[i]: -1.0}, -np.inf, 0)
-    small = []
-    kinds = {"new person": C, "returning person": R}
-    for r in releases:
-        shown_kinds = set(r.categories[("contacts", "kind")]) | set(r.merged[("contacts", "kind")])
-        done = max(b for (fam, (a, b), _, _) in r.cells if fam == "contacts") + 1
-        for kind, var in kinds.items():
-            if kind not in shown_kinds:   # none in the year to date
-                for i in range(done):
-                    row({var[i]: 1.0}, 0, 0)
-        for (fam, (a, b), dim, cat), v in r.cells.items():
-            if fam == "new_people" and dim is None:
-                coef = {N[i]: 1.0 for i in range(a, b + 1)}
-            elif fam == "contacts" and dim == "kind" and cat in kinds:
-                coef = {kinds[cat][i]: 1.0 for i in range(a, b + 1)}
-            else:
-                continue
-            row(coef, *_bounds(v))
-            if v == "<10":
-                small.append((r.regular, fam, (a, b), coef))
-        for (ind, (a, b)), v in r.people.items():
-            if ind == "outreach.people" and a == b:
-                row({P[a]: 1.0}, *_bounds(v))
-                if v == "<10":
-                    small.append((r.regular, ind, (a, b), {P[a]: 1.0}))
-    assert any(fam == "new_people" for _, fam, _, _ in small)
-    out = []
-    for when, fam, span, coef in small:
-        cost = np.zeros(n)
-        cost[list(coef)] = 1.0
-        lo, hi = whole_range(h, cost)
-        if hi - lo < 2:
-            out.append(f"{fam} {span} is {lo}..{hi}")
-    assert out == []
+    assert kinds_pinned(releases, 4) == []
