@@ -195,6 +195,8 @@ class FamilyTable:
     digests: list | None = None   # per month of the table, a keyed digest of its exact cells
     raw: dict = field(default_factory=dict)     # dim -> raw categories (a variable each per month)
     old: dict = field(default_factory=dict)     # (month, digest then) -> {("T",) | (dim, c): variable}
+    dim_digests: dict | None = None             # "T" | dim -> per month, a keyed digest of its cells alone
+    same_dims: dict = field(default_factory=dict)   # (month, digest then) -> "T" and dims the same then as now
 
     def expr(self, a: int, b: int, dim=None, raws=None) -> dict:
         """The variables of a span's total, or of its count of some raw categories of dim."""
@@ -221,11 +223,22 @@ class FamilyTable:
         the breakdowns adding up to the total, as today's do."""
         block = self.old.get((i, h))
         if block is None:
+            # a total or a breakdown whose own digest then is today's was the same then: today's
+            # variables (a corrected April that makes June's contacts of a new person returning ones
+            # changes June's kinds only; June's modes and worker groups as variables of their own
+            # gave July's indoor contacts `<10` as 5 or 6: helper-43's seed 13)
+            same = self.same_dims.get((i, h), frozenset())
             t = self.table
-            names = [("T",)] + [(d, c) for d, cats in self.raw.items() for c in cats]
-            block = {nm: t.n_vars + j for j, nm in enumerate(names)}
+            block = {("T",): self.var[("T", i)]} if "T" in same else {}
+            for d, cats in self.raw.items():
+                if d in same:
+                    block.update({(d, c): self.var[(d, c, i)] for c in cats})
+            names = [nm for nm in [("T",)] + [(d, c) for d, cats in self.raw.items() for c in cats] if nm not in block]
+            block.update({nm: t.n_vars + j for j, nm in enumerate(names)})
             t.n_vars += len(names)
             for d, cats in self.raw.items():
+                if d in same and "T" in same:
+                    continue
                 coef = {block[(d, c)]: 1.0 for c in cats}
                 coef[block[("T",)]] = -1.0
                 t.rows.append((coef, 0.0, 0.0))
@@ -254,7 +267,7 @@ def add_row(t: Linked, coef: dict, lo: float, hi: float) -> None:
 
 
 def family_table(con, name: str, fy: int, today: dt.date, k: int, past: list[dict],
-                 hkey: bytes | None = None) -> FamilyTable:
+                 hkey: bytes | None = None, dims_then: dict | None = None) -> FamilyTable:
     """The linked table of one family: cells for its External spans, rows for what is known,
     earlier releases (`past`, the ledger's lines of this family) among them. `hkey`: the
     database's key, for the months' digests (month_digests)."""
@@ -318,8 +331,41 @@ def family_table(con, name: str, fy: int, today: dt.date, k: int, past: list[dic
                     t.latent.append(Cell((name, (s.a, s.b), d, f"not {c}"), coef, ft.value(coef)))
     ft.raw = raw
     ft.digests = month_digests(name, exact, n, hkey)
+    ft.dim_digests = dim_digests(name, exact, n, hkey, fam.dims)
+    _same_then(ft, fy, past, dims_then or {})
     _past_rows(ft, fy, past, k)
     return ft
+
+
+def dim_digests(name: str, exact: dict, n: int, key: bytes | None, dims) -> dict | None:
+    """month_digests, of the total and of each breakdown alone: {"T" | dim: per month, a digest}."""
+    if key is None:
+        return None
+    by: dict = {d: [[] for _ in range(n)] for d in ("T", *dims)}
+    for cell, v in exact.items():
+        if v and cell[-1] < n:
+            by[cell[0]][cell[-1]].append((cell[:-1], int(v)))
+    return {d: [_digest(key, "shop-month-dim-v1", name, d, sorted(cells)) for cells in months] for d, months in by.items()}
+
+
+def _same_then(ft: FamilyTable, fy: int, past: list[dict], dims_then: dict) -> None:
+    """For each month of a line whose data have changed since (its digest then), the total and
+    the breakdowns whose own digests that release recorded (`dims_then`: {release id: {"T" | dim:
+    {month: digest}}}) are today's: ft.same_dims, read by _old_block."""
+    if not ft.dim_digests or not dims_then:
+        return
+    for e in past:
+        a, b = ledger.index_of(fy, e["from"]), ledger.index_of(fy, e["to"])
+        if a is None or b is None or a > b:
+            continue
+        then = dims_then.get(e.get("rid"))
+        if not then:
+            continue
+        for i, h in changed_months(e.get("v"), ft.digests, a, b).items():
+            if (i, h) in ft.same_dims:
+                continue
+            ft.same_dims[(i, h)] = frozenset(d for d, now in ft.dim_digests.items()
+                                             if i < len(now) and then.get(d, {}).get(i) == now[i])
 
 
 def people_digests(fy: int, months: dict, key: bytes | None) -> dict:

@@ -116,7 +116,10 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
                 for s in fam_spans:
                     cells[(name, (s.a, s.b), None, None)] = 0
                 continue
-            ft = family_table(con, name, fy, today, k, _past(past, fy, "family", name), hkey)
+            ft = family_table(con, name, fy, today, k, _past(past, fy, "family", name), hkey,
+                              _family_dims_then(past, fy, name))
+            if ft.dim_digests is not None:
+                digests[f"dims/{name}"] = ft.dim_digests
             n = sum(1 for v in ft.var if v[0] == "T")
             for key, lo in PUBLIC_FLOORS.get(name, lambda ex, k: {})(exact_by_span, k).items():
                 if key[1] < n:
@@ -1717,7 +1720,20 @@ def _record_items(rel: Released, k: int) -> list[dict]:
                     "members": None, "lo": 0.0, "hi": None, "people": state, "supply_reach": reach,
                     "before": rel.digests.get("before"), "batches": rel.digests.get("batches"),
                     "batch_months": rel.digests.get("batch_months"), "stay_months": True,
-                    "files": rel.digests.get("files")})
+                    "files": rel.digests.get("files"),
+                    "family_dims": {name.split("/", 1)[1]: {d: dict(zip(month, dg)) for d, dg in by.items()}
+                                    for name, by in rel.digests.items() if name.startswith("dims/")}})
+    return out
+
+
+def _family_dims_then(past: list[dict], fy: int, name: str) -> dict:
+    """{release id: {"T" | dim: {month: digest}}}: a family's totals' and breakdowns' own digests as
+    each earlier release recorded them (its "state" line; none before session 45's)."""
+    out = {}
+    for e in past:
+        if e["table"] == "state" and e["what"] == "release" and (e.get("family_dims") or {}).get(name):
+            out[e.get("rid")] = {d: {i: h for m, h in by.items() if (i := ledger.index_of(fy, m)) is not None}
+                                 for d, by in e["family_dims"][name].items()}
     return out
 
 

@@ -1232,14 +1232,56 @@ def test_the_new_people_of_a_first_year_shown_month_by_month_pin_no_month_within
 
 
 def _outreach_rows(month: int, rows: str) -> list[dict]:
-    """Outreach contacts of 2025 from 'day:code:mode' words ('-' for an anonymous contact)."""
+    """Outreach contacts of 2025 from 'day:code:mode[:worker group]' words ('-' for an anonymous
+    contact; outdoor unless said)."""
     out = []
     for word in rows.split():
-        day, code, mode = word.split(":")
+        day, code, mode, *group = word.split(":")
         out.append({"contact_date": dt.date(2025, month, int(day)).isoformat(), "client_code": "" if code == "-" else code,
-                    "contact_mode": mode, "worker_group": "outdoor", "new_contact": "", "services": "one_to_one",
-                    "minutes": "30"})
+                    "contact_mode": mode, "worker_group": group[0] if group else "outdoor", "new_contact": "",
+                    "services": "one_to_one", "minutes": "30"})
     return out
+
+
+def test_a_month_whose_kinds_alone_moved_keeps_its_other_breakdowns_across_a_correction(tmp_path, monkeypatch):
+    """helper-43's seed 13: April's file replaced on 10 August holds QZ0050, who first came in June:
+    June's contact of a new person is a returning one now, so June's month is not what it was,
+    though its file is. The attacker knows June's (and July's) totals, modes and worker groups are
+    what they were; as variables of their own they gave July's indoor contacts `<10` as 5 or 6:
+    April-June's indoor 21 on 5 July (April's 0), April-July's 28 on 11 August less April's at
+    least 1, and July's 14 contacts (Q1's 44, the year to date's 58) less its outdoor `<10`. Kinds
+    are left out of the attacker here: they did move."""
+    months = {
+        4: "2:QZ0327:drop_in",
+        5: "5:QZ0519:hospital:indoor 7:QZ0327:safe_suite",
+        6: ("10:QZ0583:drop_in:indoor 15:QZ0533:drop_in:indoor 24:QZ0578:court 10:QZ0214:hospital "
+            "22:QZ0458:drop_in 4:QZ0101:safe_suite:indoor 14:QZ0228:hospital 16:QZ0315:drop_in:indoor "
+            "10:QZ0567:court:indoor 26:QZ0193:court 15:QZ0588:hospital:indoor 12:QZ0194:hospital:indoor "
+            "8:QZ0263:hospital 2:QZ0481:safe_suite 25:QZ0195:court:indoor 19:QZ0567:safe_suite 1:QZ0442:hospital "
+            "28:QZ0067:court:indoor 4:QZ0093:safe_suite:indoor 18:QZ0178:safe_suite:indoor 15:QZ0501:drop_in "
+            "7:QZ0583:drop_in 15:QZ0108:hospital 4:QZ0214:court:indoor 14:QZ0539:court 20:QZ0008:hospital "
+            "3:QZ0227:court 16:QZ0218:safe_suite:indoor 9:QZ0588:drop_in 18:QZ0173:hospital:indoor 1:QZ0102:court "
+            "11:QZ0084:safe_suite:indoor 20:QZ0389:safe_suite:indoor 15:QZ0050:drop_in:indoor "
+            "4:QZ0572:hospital:indoor 14:QZ0393:safe_suite:indoor 4:QZ0102:hospital:indoor"),
+        7: ("27:QZ0430:safe_suite:indoor 12:QZ0485:hospital 15:QZ0224:court 27:QZ0531:hospital:indoor "
+            "10:QZ0100:safe_suite:indoor 3:QZ0572:hospital:indoor 3:QZ0224:hospital 19:QZ0160:drop_in "
+            "23:QZ0485:court:indoor 12:QZ0430:safe_suite 22:QZ0160:hospital 4:QZ0326:drop_in 4:QZ0336:court "
+            "6:QZ0326:hospital:indoor"),
+    }
+    april_corrected = "2:QZ0327:drop_in 19:QZ0100:drop_in 10:-:safe_suite 7:QZ0050:drop_in 2:-:court:indoor"
+    inbox, db = tmp_path / "inbox", tmp_path / "shop.duckdb"
+    releases = []
+    for m, rows, loaded, day in [(m, rows, (m + 1, 3), (m + 1, 5)) for m, rows in months.items()] + \
+            [(4, april_corrected, (8, 10), (8, 11))]:
+        f = inbox / f"outreach_2025-{m:02d}.csv"
+        write_rows(f, "outreach", _outreach_rows(m, rows))
+        at(monkeypatch, dt.date(2025, *loaded))
+        assert [o.status for o in load([f], db, say=lambda *_: None)] in (["loaded"], ["replaced"])
+        at(monkeypatch, dt.date(2025, *day))
+        r = release.year(2025, db, dt.date(2025, *day))
+        releases.append(({key: v for key, v in r.cells.items() if key[2] != "kind"}, {0} if day[1] == 5 else set(),
+                         {d: m_ for (f_, d), m_ in r.merged.items() if f_ == "contacts"}))
+    assert pinned(releases, 2025) == []
 
 
 @pytest.mark.xfail(strict=True, reason="helper-43 (session 45), open: a corrected month's people as an earlier "
