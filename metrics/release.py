@@ -152,6 +152,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
         # (over earlier releases' spans too: April-May's 25 contacts of a new person given on 5 June
         # still cap its new people on 5 July, when April-May is no longer offered: helper-30)
         reach = _family_reach(tables, list(people_spans), k)
+        reach_then: dict = {}   # (release id, span) -> the family's count that bounds its people then, at most
 
         def build(ind):
             t, pos = people_table(ind, keys, exact_by_span, _past(past, fy, "people", ind), fy, k, by_people.get(ind),
@@ -160,6 +161,8 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
             known, grown = _worked_out(said, people_tables, k, exact_by_span, memo)
             for key in pos:   # earlier releases' spans too (their People served still bound these)
                 _cross_people(t, pos, ind, key, shown, people, exact_by_span, k, known, new, reach, said)
+            if ind in PEOPLE_AT_MOST and PEOPLE_AT_MOST[ind][0] in tables:
+                _people_then_at_most(t, pos, ind, tables[PEOPLE_AT_MOST[ind][0]], past, fy, k, reach_then)
             if ind == PEOPLE[-1]:
                 _growth_rows(t, pos, exact_by_span, grown)
                 _served_then(t, pos, past, fy, by_people, exact_by_span, k, said, added, first_year)
@@ -255,9 +258,12 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
             if name == "contacts" and hasattr(people_tables["outreach.people"][0], "new_expr"):
                 added = _new_contacts_floors(ft, people_tables["outreach.people"][0], k) or added
             ind = next((i for i, rel in PEOPLE_AT_MOST.items() if rel[0] == name), None)
-            if ind is not None and people_tables[ind][0].deferred:
+            if ind is not None and (people_tables[ind][0].deferred or name == "contacts"):
                 # small counts of people that the people table could not protect alone: it and
-                # this family together, each only hiding more (so every audit before still holds)
+                # this family together, each only hiding more (so every audit before still holds).
+                # Outreach's contacts always: each month's contacts of a new person are at least its
+                # new people, as variables (floors on spans shown left April-May's, never shown, at
+                # 12 where its new people were 20: helper-44's seed 4)
                 protect(_join_people(ft, *people_tables[ind], ind, exact_by_span, fy, k), k, incremental=True)
             elif added:
                 protect(ft.table, k, incremental=True)
@@ -775,6 +781,52 @@ def _family_reach(tables: dict, keys: list, k: int) -> dict:
             if lo - 1e-6 <= ft.value(coef) <= hi + 1e-6:   # (nan, a solver's doubt, says nothing)
                 out[(ind, (a, b))] = (lo, hi)
     return out
+
+
+def _people_then_at_most(t: Linked, pos: dict, ind: str, ft, past: list[dict], fy: int, k: int, memo: dict) -> None:
+    """A span's people as an earlier release had them (a variable of their own where its months
+    have changed since: t.then) are at most the family's count that bounds them (PEOPLE_AT_MOST)
+    as that release had it, as the family's own attacker works it out (its months then: the
+    family's lines of that release). May's file replaced on 10 July: on 5 July Q1's 14 anonymous
+    contacts, May's `x` and June's 0 left May's identified contacts then at April's anonymous ones
+    (`<10`: at most 4 beside May's 14 contacts), and May's people then at least its new people then,
+    Q1's 33 less April's 18 less June's people, 12 by People served on 11 July: April's anonymous
+    were 3 or 4 (helper-43's seed 6). With this row, May's people then (`<10` on 5 July, a target)
+    show it, and People served says less."""
+    if not t.then or ft.digests is None or not FAMILIES[ft.name].disclosive:
+        return
+    _, dim, cats = PEOPLE_AT_MOST[ind]
+    then_digests: dict = {}   # release id -> {month: the family's digest then}
+    for e in _past(past, fy, "family", ft.name):
+        a, b = ledger.index_of(fy, e["from"]), ledger.index_of(fy, e["to"])
+        v = e.get("v")
+        if a is not None and b is not None and v and len(v) == b - a + 1:
+            then_digests.setdefault(e.get("rid"), {}).update(zip(range(a, b + 1), v))
+    n, today = sum(1 for v in ft.var if v[0] == "T"), set(pos.values())
+    wanted = []
+    for rid, (col, _) in t.then.items():
+        months = then_digests.get(rid)
+        for (a, b), var in col.items():
+            if var in today or not months or b >= n or not all(i in months for i in range(a, b + 1)):
+                continue
+            if (rid, (a, b)) not in memo:
+                changed = {i: months[i] for i in range(a, b + 1) if months[i] != ft.digests[i]}
+                memo[(rid, (a, b))] = ft.expr_then(a, b, dim, cats, changed) if dim else ft.expr_then(a, b, None, None, changed)
+            wanted.append((var, (rid, (a, b))))
+    aud = None
+    for var, key in wanted:
+        coef = memo[key]
+        if isinstance(coef, dict):   # (an expression not yet worked out: its bound, once)
+            if not coef:
+                hi = 0.0
+            else:
+                aud = aud or Auditor(ft.table, k)   # (after every old variable above is made)
+                lo, hi, _ = aud.range(coef)
+                hi = float(math.floor(hi + 1e-6)) if hi == hi and hi != float("inf") else float("inf")
+            memo[key] = hi
+        hi = memo[key]
+        if hi != float("inf"):
+            _from(t, ft.name, {var: 1.0}, 0.0, hi)
 
 
 def _cross_people(t: Linked, pos: dict, ind: str, key: tuple, shown: dict, people: dict, exact: dict, k: int,
@@ -1531,7 +1583,8 @@ def _join_people(ft, pt: Linked, pos: dict, ind: str, exact: dict, fy: int, k: i
         c.coef = sh(c.coef)
     j = Linked(off + pt.n_vars, cells=ft.table.cells + pt.cells, rows=list(ft.table.rows),
                latent=list(ft.table.latent), headlines=ft.table.headlines,
-               roundable=ft.table.roundable | pt.roundable)
+               roundable=ft.table.roundable | pt.roundable,
+               sources={i: s for i, s in ft.table.sources.items() if s == TODAY})   # (its first rows)
     for r, (coef, lo, hi) in enumerate(pt.rows):
         if pt.sources.get(r) != fam:
             j.rows.append((sh(coef), lo, hi))
@@ -1674,7 +1727,14 @@ def _new_contacts_floors(ft, joint: Linked, k: int) -> bool:
         lo = math.ceil(aud.range(new)[0] - 1e-6)
         coef = ft.expr(a, b, "kind", ["new person"])
         if lo >= 1 and coef and ft.value(coef) >= lo:   # (a data error aside, always)
+            # a floor set by today's figures: a count it pins beside what was given before is still
+            # a target (`_not_public` leaves TODAY's rows out of what is public). Read as given, the
+            # floor from Q1's 68 people shown (a first year: 68 new) held July's contacts of a new
+            # person at 23, April-July's 91 less those left Q1's new people at 68, and June's new
+            # people (`<10`, 68 less April's 28 and May's 34) were taken as public, so Q1's 68 was
+            # shown (helper-44's seed 38)
             add_row(ft.table, coef, float(lo), float("inf"))
+            ft.table.sources[len(ft.table.rows) - 1] = TODAY
             added = True
     return added
 
