@@ -1338,6 +1338,26 @@ def _outreach_rows(month: int, rows: str) -> list[dict]:
     return out
 
 
+def _loaded_and_released(tmp_path, monkeypatch, steps: list) -> list:
+    """Each step (month, its rows as _outreach_rows reads them, (month, day) loaded, (month, day)
+    released) of 2025: its file written (or replaced), loaded, and the year released; the releases."""
+    inbox, db = tmp_path / "inbox", tmp_path / "shop.duckdb"
+    out = []
+    for m, rows, loaded, day in steps:
+        f = inbox / f"outreach_2025-{m:02d}.csv"
+        write_rows(f, "outreach", _outreach_rows(m, rows))
+        at(monkeypatch, dt.date(2025, *loaded))
+        assert [o.status for o in load([f], db, say=lambda *_: None)] in (["loaded"], ["replaced"])
+        at(monkeypatch, dt.date(2025, *day))
+        out.append(release.year(2025, db, dt.date(2025, *day)))
+    return out
+
+
+def monthly(months: dict) -> list:
+    """Steps of _loaded_and_released: each month's file loaded on the 3rd of the next, released on the 5th."""
+    return [(m, rows, (m + 1, 3), (m + 1, 5)) for m, rows in months.items()]
+
+
 def test_a_month_whose_kinds_alone_moved_keeps_its_other_breakdowns_across_a_correction(tmp_path, monkeypatch):
     """helper-43's seed 13: April's file replaced on 10 August holds QZ0050, who first came in June:
     June's contact of a new person is a returning one now, so June's month is not what it was,
@@ -1364,18 +1384,10 @@ def test_a_month_whose_kinds_alone_moved_keeps_its_other_breakdowns_across_a_cor
             "6:QZ0326:hospital:indoor"),
     }
     april_corrected = "2:QZ0327:drop_in 19:QZ0100:drop_in 10:-:safe_suite 7:QZ0050:drop_in 2:-:court:indoor"
-    inbox, db = tmp_path / "inbox", tmp_path / "shop.duckdb"
-    releases = []
-    for m, rows, loaded, day in [(m, rows, (m + 1, 3), (m + 1, 5)) for m, rows in months.items()] + \
-            [(4, april_corrected, (8, 10), (8, 11))]:
-        f = inbox / f"outreach_2025-{m:02d}.csv"
-        write_rows(f, "outreach", _outreach_rows(m, rows))
-        at(monkeypatch, dt.date(2025, *loaded))
-        assert [o.status for o in load([f], db, say=lambda *_: None)] in (["loaded"], ["replaced"])
-        at(monkeypatch, dt.date(2025, *day))
-        r = release.year(2025, db, dt.date(2025, *day))
-        releases.append(({key: v for key, v in r.cells.items() if key[2] != "kind"}, {0} if day[1] == 5 else set(),
-                         {d: m_ for (f_, d), m_ in r.merged.items() if f_ == "contacts"}))
+    releases = [({key: v for key, v in r.cells.items() if key[2] != "kind"}, {0} if i < 4 else set(),
+                 {d: m_ for (f_, d), m_ in r.merged.items() if f_ == "contacts"})
+                for i, r in enumerate(_loaded_and_released(tmp_path, monkeypatch, monthly(months)
+                                                           + [(4, april_corrected, (8, 10), (8, 11))]))]
     assert pinned(releases, 2025) == []
 
 
@@ -1400,16 +1412,8 @@ def test_a_corrected_months_people_then_beside_its_contacts_then_leave_april_thr
             "25:QZ0353:other 24:QZ0431:street 7:QZ0238:street")
     may_corrected = ("26:QZ0325:court 10:-:street 19:-:drop_in 19:-:court 12:-:street 15:-:court 21:-:street "
                      "26:-:street 8:-:other 19:QZ0159:drop_in")
-    inbox, db = tmp_path / "inbox", tmp_path / "shop.duckdb"
-    releases = []
-    for m, rows, loaded, day in ((4, april, 3, (5, 5)), (5, may, 3, (6, 5)), (6, june, 3, (7, 5)),
-                                 (5, may_corrected, 10, (7, 11))):
-        f = inbox / f"outreach_2025-{m:02d}.csv"
-        write_rows(f, "outreach", _outreach_rows(m, rows))
-        at(monkeypatch, dt.date(2025, day[0], loaded))
-        assert [o.status for o in load([f], db, say=lambda *_: None)] in (["loaded"], ["replaced"])
-        at(monkeypatch, dt.date(2025, *day))
-        releases.append(release.year(2025, db, dt.date(2025, *day)))
+    releases = _loaded_and_released(tmp_path, monkeypatch, monthly({4: april, 5: may, 6: june})
+                                    + [(5, may_corrected, (7, 10), (7, 11))])
     july5, july11 = releases[2], releases[3]
     anon = {s: july5.cells[("contacts", s, "kind", "anonymous")] for s in ((0, 0), (1, 1), (2, 2), (0, 2))}
     assert anon[(0, 0)] == "<10" and anon[(1, 1)] == "x" and isinstance(anon[(0, 2)], int) and anon[(2, 2)] == 0
@@ -1461,13 +1465,5 @@ def test_a_month_loaded_again_with_a_code_renamed_pins_no_new_people_within_one_
     }
     may_again = ("27:QZ0419:street:unknown 2:QZ0092:street:indoor 14:QZ0286:street:indoor "
                  "15:QZ0129:escort_agency:unknown 22:QZ0419:street:indoor 27:QZ0042:street:unknown")
-    inbox, db = tmp_path / "inbox", tmp_path / "shop.duckdb"
-    for m, rows, loaded, day in [(m, rows, (m + 1, 3), (m + 1, 5)) for m, rows in months.items()] + \
-            [(5, may_again, (9, 10), (9, 11))]:
-        f = inbox / f"outreach_2025-{m:02d}.csv"
-        write_rows(f, "outreach", _outreach_rows(m, rows))
-        at(monkeypatch, dt.date(2025, *loaded))
-        assert [o.status for o in load([f], db, say=lambda *_: None)] in (["loaded"], ["replaced"])
-        at(monkeypatch, dt.date(2025, *day))
-        last = release.year(2025, db, dt.date(2025, *day))
+    last = _loaded_and_released(tmp_path, monkeypatch, monthly(months) + [(5, may_again, (9, 10), (9, 11))])[-1]
     assert kinds_pinned([last], 5, first_year=True) == []
