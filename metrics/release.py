@@ -659,12 +659,7 @@ def _new_people_then(joint: Linked, t: Linked, pos: dict, ftn, off: int, past: l
     if not ftn.old or now is None:
         return
     n = sum(1 for v in ftn.var if v[0] == "T")
-    np_then: dict = {}   # release id -> {month: the new people's digest then}
-    for e in _past(past, fy, "family", "new_people"):
-        a, b = ledger.index_of(fy, e["from"]), ledger.index_of(fy, e["to"])
-        v = e.get("v")
-        if e.get("dim") is None and a is not None and b is not None and v and len(v) == b - a + 1:
-            np_then.setdefault(e.get("rid"), {}).update(zip(range(a, b + 1), v))
+    np_then = _digests_then(past, fy, "new_people")   # release id -> {month: the new people's digest then}
     befores = {e.get("rid"): e.get("before") for e in past if e["table"] == "state" and e["what"] == "release"}
     lines = _past(past, fy, "people", "outreach.people")
     for rid, months in np_then.items():
@@ -783,6 +778,17 @@ def _family_reach(tables: dict, keys: list, k: int) -> dict:
     return out
 
 
+def _digests_then(past: list[dict], fy: int, family: str) -> dict:
+    """{release id: {month: the family's digest then}}, from the family's lines of each release."""
+    out: dict = {}
+    for e in _past(past, fy, "family", family):
+        a, b = ledger.index_of(fy, e["from"]), ledger.index_of(fy, e["to"])
+        v = e.get("v")
+        if a is not None and b is not None and v and len(v) == b - a + 1:
+            out.setdefault(e.get("rid"), {}).update(zip(range(a, b + 1), v))
+    return out
+
+
 def _people_then_at_most(t: Linked, pos: dict, ind: str, ft, past: list[dict], fy: int, k: int, memo: dict) -> None:
     """A span's people as an earlier release had them (a variable of their own where its months
     have changed since: t.then) are at most the family's count that bounds them (PEOPLE_AT_MOST)
@@ -796,12 +802,7 @@ def _people_then_at_most(t: Linked, pos: dict, ind: str, ft, past: list[dict], f
     if not t.then or ft.digests is None or not FAMILIES[ft.name].disclosive:
         return
     _, dim, cats = PEOPLE_AT_MOST[ind]
-    then_digests: dict = {}   # release id -> {month: the family's digest then}
-    for e in _past(past, fy, "family", ft.name):
-        a, b = ledger.index_of(fy, e["from"]), ledger.index_of(fy, e["to"])
-        v = e.get("v")
-        if a is not None and b is not None and v and len(v) == b - a + 1:
-            then_digests.setdefault(e.get("rid"), {}).update(zip(range(a, b + 1), v))
+    then_digests = _digests_then(past, fy, ft.name)
     n, today = sum(1 for v in ft.var if v[0] == "T"), set(pos.values())
     wanted = []
     for rid, (col, _) in t.then.items():
@@ -811,7 +812,7 @@ def _people_then_at_most(t: Linked, pos: dict, ind: str, ft, past: list[dict], f
                 continue
             if (rid, (a, b)) not in memo:
                 changed = {i: months[i] for i in range(a, b + 1) if months[i] != ft.digests[i]}
-                memo[(rid, (a, b))] = ft.expr_then(a, b, dim, cats, changed) if dim else ft.expr_then(a, b, None, None, changed)
+                memo[(rid, (a, b))] = ft.expr_then(a, b, dim, cats, changed)
             wanted.append((var, (rid, (a, b))))
     aud = None
     for var, key in wanted:
