@@ -336,13 +336,16 @@ def _order(target: Cell, headlines: frozenset = frozenset()):
     return lambda x: (cost(x.key, headlines), _related(target.key, x.key), x.value, str(x.key))
 
 
-def protect(t: Linked, k: int, incremental: bool = False, public_rows: int | None = None) -> None:
+def protect(t: Linked, k: int, incremental: bool = False, public_rows: int | None = None,
+            last: bool = False) -> None:
     """Primary suppression, then the cheapest complementary cells that protect every small count.
 
     incremental: keep the statuses the cells have (a second pass after rows were added) and only
     hide more; otherwise start afresh and prefer patterns that leave the year and quarters shown.
     public_rows: only the table's first rows say what is public already (the rest are other
-    tables' figures of today that can still change: a count only they pin is a target)."""
+    tables' figures of today that can still change: a count only they pin is a target).
+    last: no table is decided after this one, so what is withheld for a count it cannot protect
+    stays withheld (_withhold)."""
     if not incremental:
         for c in t.cells:
             c.status = "pri" if 1 <= c.value <= k - 1 else "pub"
@@ -358,7 +361,7 @@ def protect(t: Linked, k: int, incremental: bool = False, public_rows: int | Non
     if not targets:
         return
     if incremental:
-        _complete(t, k, targets, Auditor(t, k), ceiling=None)
+        _complete(t, k, targets, Auditor(t, k), ceiling=None, last=last)
         return
     start = {c.key: c.status for c in t.cells}
     for ceiling in (QUARTER, YEAR):  # cells that cost this much or more are not hidden in this pass
@@ -367,7 +370,7 @@ def protect(t: Linked, k: int, incremental: bool = False, public_rows: int | Non
             return
         for c in t.cells:
             c.status = start[c.key]
-    _complete(t, k, targets, Auditor(t, k), ceiling=None)
+    _complete(t, k, targets, Auditor(t, k), ceiling=None, last=last)
 
 
 def small_counts(t: Linked, k: int) -> list:
@@ -449,7 +452,7 @@ def _not_public(t: Linked, k: int, targets: list, public_rows: int | None = None
 
 
 def _complete(t: Linked, k: int, targets: list, aud: "Auditor", ceiling, final: bool = True,
-              max_rounds: int = 60) -> bool:
+              max_rounds: int = 60, last: bool = False) -> bool:
     """Hide complements (cost below `ceiling`) until every target is protected: True when done.
     In the final pass, what no complement can protect is withheld (`_withhold`)."""
     by_key = {c.key: c for c in t.cells}
@@ -502,11 +505,11 @@ def _complete(t: Linked, k: int, targets: list, aud: "Auditor", ceiling, final: 
         pending = failing
     if not final:
         return False
-    _withhold(t, aud, targets)
+    _withhold(t, aud, targets, last)
     return True
 
 
-def _withhold(t: Linked, aud: "Auditor", targets: list) -> None:
+def _withhold(t: Linked, aud: "Auditor", targets: list, last: bool = False) -> None:
     """The last resort, when hiding counts of k or more cannot protect a small count: it is pinned
     by its own `<k` and its small neighbours (eight months of `<10` each at least 1 under a
     year's `<10`), or by a public floor (a year to date's sessions under its hidden quarters).
@@ -517,7 +520,13 @@ def _withhold(t: Linked, aud: "Auditor", targets: list) -> None:
     every cell it could withhold withheld is pinned by what this table does not show (another
     table's figures, an earlier release's): the cells withheld for it hid nothing, so they are
     shown again, and the count is left to the caller (release._still_pinned hands it to the join
-    that can protect it). Seed 1385 withheld every contacts-by-kind cell of a release so."""
+    that can protect it). Seed 1385 withheld every contacts-by-kind cell of a release so. But with
+    `last` there is no one after: they stay withheld. What the audit still reads as pinned then is
+    pinned only as it audits, each small difference it cannot see taken as known to be `<k` (a
+    latent cell); the cells that pinned it as released are hidden. On 5 September, with every cell
+    withheld, May's new people were 4 or 5 only with July-August's identified contacts taken as
+    known `<10`; shown again, July-August's `<10` new people and contacts, beside the 5 August
+    release, gave 4 or 5 to anyone (helper-45's seed 81)."""
     by_key = {c.key: c for c in t.cells}
     ok_cell = lambda x: x.status != "wh" and x.value >= 1 and not x.locked  # noqa: E731
     given_up: set = set()
@@ -541,7 +550,7 @@ def _withhold(t: Linked, aud: "Auditor", targets: list) -> None:
             if not cands:
                 cands = [x for x in t.cells if ok_cell(x)]
                 if not _protected_if_withheld(aud, c, cands):   # nothing this table shows pins it:
-                    for x, status in reversed(mine):           # show again what was withheld for it
+                    for x, status in ([] if last else reversed(mine)):   # show again what was withheld for it
                         x.status = status
                         aud.update(x)
                     given_up.add(id(c))

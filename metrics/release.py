@@ -263,8 +263,10 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
                 # this family together, each only hiding more (so every audit before still holds).
                 # Outreach's contacts always: each month's contacts of a new person are at least its
                 # new people, as variables (floors on spans shown left April-May's, never shown, at
-                # 12 where its new people were 20: helper-44's seed 4)
-                protect(_join_people(ft, *people_tables[ind], ind, exact_by_span, fy, k), k, incremental=True)
+                # 12 where its new people were 20: helper-44's seed 4). Decided last: what it
+                # withholds for a count it cannot protect stays withheld (protect's `last`)
+                protect(_join_people(ft, *people_tables[ind], ind, exact_by_span, fy, k), k, incremental=True,
+                        last=True)
             elif added:
                 protect(ft.table, k, incremental=True)
             if name == "nights":   # last of the two in FAMILIES' order: stays are decided

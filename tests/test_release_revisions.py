@@ -25,6 +25,7 @@ import pytest
 from etl.load import load
 from helpers import write_rows
 from metrics import release
+from metrics.suppress import WITHHELD
 from shop import periods, settings
 
 K = 10
@@ -1259,7 +1260,9 @@ def test_a_first_years_people_to_date_shown_beside_its_months_new_people_pin_no_
         if m in (5, 7, 8):   # released on 5 June, 5 August and 5 September
             at(monkeypatch, dt.date(2025, m + 1, 5))
             releases.append(release.year(2025, db, dt.date(2025, m + 1, 5)))
-    assert releases[-1].cells[("new_people", (2, 2), None, None)] == "<10"
+    # June's new people are small, and not shown as a number (withheld since seed 81's fix: the
+    # contacts' join, decided last, keeps withheld what it withholds)
+    assert releases[-1].cells[("new_people", (2, 2), None, None)] in ("<10", WITHHELD)
     assert kinds_pinned(releases, 5, first_year=True) == []
 
 
@@ -1435,17 +1438,16 @@ def test_a_corrected_months_people_then_beside_its_contacts_then_leave_april_thr
     assert len(feasible) >= 3, sorted(feasible)
 
 
-@pytest.mark.xfail(strict=True, reason="helper-45 (session 45), open: after May's file is loaded again with one "
-                   "code renamed (no count moves), the 11 September release shows Q1's 40 new people beside "
-                   "April's 19 and June's 16, so May's `<10` is 5; not mended")
-def test_a_month_loaded_again_with_a_code_renamed_pins_no_new_people_within_one_release(tmp_path, monkeypatch):
+def test_a_first_year_released_monthly_then_a_month_loaded_again_pins_no_new_people(tmp_path, monkeypatch):
     """helper-45's seed 81: a first year, a file a month, released on the 5th; on 10 September
     May's file is loaded again with one client code renamed (every count the same). The release
-    of 11 September alone: new people Q1 40, April 19, June 16, May `<10`: May's are 5 (and the
-    year to date's 47 less Q1's give July-August's `<10` as 7). On 5 September Q1's were `x`, but
-    the releases up to 5 September, before the reload, already held May's new people at 4 or 5
-    (helper-45's fuller attacker; the engine's own audit of what is public agrees, and so takes
-    them as given): the reload is not what makes it."""
+    of 11 September alone showed new people Q1 40, April 19, June 16, May `<10`: May's were 5.
+    Before the reload, 5 August's release (the year to date's 46 new people) beside 5 September's
+    (July-August's `<10` new people and contacts) already held them at 4 or 5. The contacts'
+    join with the people table could not protect them as it audits (with every cell withheld,
+    July-August's identified contacts taken as known `<10` still pinned them) and showed again
+    what it had withheld for them: the last table decided keeps it withheld. Every release kept
+    (no count moved between them), as the attacker of kinds reads them."""
     months = {
         4: ("6:QZ0349:street:indoor 5:QZ0438:street 28:QZ0289:street 13:-:street:indoor 10:QZ0365:street "
             "28:QZ0592:street:indoor 23:QZ0030:street:indoor 28:QZ0303:street:unknown 3:QZ0438:street:indoor "
@@ -1468,5 +1470,5 @@ def test_a_month_loaded_again_with_a_code_renamed_pins_no_new_people_within_one_
     }
     may_again = ("27:QZ0419:street:unknown 2:QZ0092:street:indoor 14:QZ0286:street:indoor "
                  "15:QZ0129:escort_agency:unknown 22:QZ0419:street:indoor 27:QZ0042:street:unknown")
-    last = _loaded_and_released(tmp_path, monkeypatch, monthly(months) + [(5, may_again, (9, 10), (9, 11))])[-1]
-    assert kinds_pinned([last], 5, first_year=True) == []
+    releases = _loaded_and_released(tmp_path, monkeypatch, monthly(months) + [(5, may_again, (9, 10), (9, 11))])
+    assert kinds_pinned(releases, 5, first_year=True) == []
