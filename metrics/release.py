@@ -265,7 +265,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
                 # new people, as variables (floors on spans shown left April-May's, never shown, at
                 # 12 where its new people were 20: helper-44's seed 4). Decided last: what it
                 # withholds for a count it cannot protect stays withheld (protect's `last`)
-                protect(_join_people(ft, *people_tables[ind], ind, exact_by_span, fy, k), k, incremental=True,
+                protect(_join_people(ft, *people_tables[ind], ind, exact_by_span, fy, k, past), k, incremental=True,
                         last=True)
             elif added:
                 protect(ft.table, k, incremental=True)
@@ -590,6 +590,7 @@ def _with_new_people(t: Linked, pos: dict, ftn, shown: dict | None = None, k: in
                    rows=list(t.rows), headlines=nt.headlines, roundable=t.roundable, sources=dict(t.sources),
                    services=dict(t.services))
     joint.new_expr = lambda a, b: {v + off: w for v, w in ftn.expr(a, b).items()}
+    joint.new_family, joint.new_off = ftn, off   # (and as earlier releases had them: _join_people)
     joint.new_value = lambda a, b: ftn.value(ftn.expr(a, b))
     for c in nt.cells + nt.latent:
         c.coef = {v + off: w for v, w in c.coef.items()}
@@ -1566,7 +1567,8 @@ def _services_rounding(t: Linked, ind: str, people: dict, cells: dict, k: int) -
     return changed
 
 
-def _join_people(ft, pt: Linked, pos: dict, ind: str, exact: dict, fy: int, k: int) -> Linked:
+def _join_people(ft, pt: Linked, pos: dict, ind: str, exact: dict, fy: int, k: int,
+                 past: list[dict] | None = None) -> Linked:
     """A family's table joined with a people table whose small counts it alone could not protect
     (`Linked.deferred`: pinned by this family's released cells, such as outreach's identified
     contacts capping its people beside People served given earlier). The people counts are rows
@@ -1617,7 +1619,39 @@ def _join_people(ft, pt: Linked, pos: dict, ind: str, exact: dict, fy: int, k: i
             if people - pt.new_value(a, b) <= ft.value(back):
                 j.rows.append(({p: 1.0, **{x: -w for x, w in sh(pt.new_expr(a, b)).items()},
                                 **{x: -w for x, w in back.items()}}, -float("inf"), 0.0))
+    if fam == "contacts" and hasattr(pt, "new_family") and past:
+        _new_contacts_then(j, ft, pt.new_family, off + pt.new_off, past, fy)
     return j
+
+
+def _new_contacts_then(j: Linked, ft, ftn, off: int, past: list[dict], fy: int) -> None:
+    """Each month's contacts of a new person are at least its new people, also as an earlier
+    release had both, where either has changed since (a corrected file): the attacker keeps that
+    release. On 5 July Q1's 59 contacts of a new person beside its 59 new people said each month's
+    were its new people; May corrected on 10 August, June's total (11 August) less its anonymous
+    and at most its 29 people new left June's returning contacts at least 7, and Q1's 19 less May's
+    11 gave April's `<10` as 1 (helper-45's seed 53). Only over versions the tables already have
+    (their old blocks: a block made here would be variables past the join's)."""
+    n = min(sum(1 for v in ft.var if v[0] == "T"), sum(1 for v in ftn.var if v[0] == "T"))
+    contacts_then, new_then = _digests_then(past, fy, ft.name), _digests_then(past, fy, ftn.name)
+    done = set()
+    for rid, months in new_then.items():
+        c_months = contacts_then.get(rid, {})
+        for i, hn in months.items():
+            hc = c_months.get(i)
+            if i >= n or hc is None:
+                continue
+            c_then = {i: hc} if ft.digests and hc != ft.digests[i] else {}
+            n_then = {i: hn} if ftn.digests and hn != ftn.digests[i] else {}
+            if not c_then and not n_then or (i, hc, hn) in done:
+                continue   # (today's months: the rows above)
+            if c_then and (i, hc) not in ft.old or n_then and (i, hn) not in ftn.old:
+                continue
+            done.add((i, hc, hn))
+            coef = dict(ft.expr_then(i, i, "kind", ["new person"], c_then))
+            for v, w in ftn.expr_then(i, i, None, None, n_then).items():
+                coef[v + off] = coef.get(v + off, 0.0) - w
+            j.rows.append((coef, 0.0, float("inf")))
 
 
 def _program_deferred(t: Linked, pos: dict, people: dict, cells: dict, k: int, again) -> Linked:

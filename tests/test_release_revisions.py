@@ -1131,47 +1131,55 @@ def test_a_rebuild_that_reads_the_same_bytes_as_other_rows_is_not_only_added(cas
 KINDS = ("new person", "returning person", "anonymous")
 
 
-def kinds_pinned(releases: list, months: int, first_year: bool = False) -> list[str]:
-    """The attacker of outreach's people, new people and contacts by kind, keeping every release
-    (no month changed between them): per month its new people N, people P, contacts T, and contacts
-    of a new person C, of a returning one R, anonymous A (T = C + R + A; a span of contacts or of
-    new people is its months' sum). Each person new in a month has a contact of a new person then;
-    every other person of the month has only contacts of a returning person: N <= C, N <= P,
-    P - N <= R. A kind a release neither shows nor merges is none. In a first year everyone met
-    is new, so the people of a span from the year's first month are its new people. Every count
-    shown `<10` keeps 3 values, or it is listed."""
-    N, P, T, C, R, A = (list(range(j * months, (j + 1) * months)) for j in range(6))
-    kind = dict(zip(KINDS, (C, R, A)))
+def kinds_pinned(releases: list, months: int, first_year: bool = False, changed: list | None = None) -> list[str]:
+    """The attacker of outreach's people, new people and contacts by kind, keeping every release:
+    per month its new people N, people P, contacts T, and contacts of a new person C, of a
+    returning one R, anonymous A (T = C + R + A; a span of contacts or of new people is its months'
+    sum). Each person new in a month has a contact of a new person then; every other person of the
+    month has only contacts of a returning person: N <= C, N <= P, P - N <= R. A kind a release
+    neither shows nor merges is none. In a first year everyone met is new, so the people of a span
+    from the year's first month are its new people. `changed`: per release, the months changed
+    since it (a corrected file), which have variables of their own as that release saw them (no
+    month changed when None). Every count shown `<10` keeps 3 values, or it is listed."""
+    changed = changed or [set()] * len(releases)
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    n = 6 * months
-    h.addVars(n, np.zeros(n), np.full(n, highspy.kHighsInf))
+    col: dict = {}
+
+    def var(era: int, name: str, i: int) -> int:   # name in NPTCRA; the month as release `era` saw it
+        key = (era if i in changed[era] else "now", i)
+        if key not in col:
+            base = len(col) * 6
+            col[key] = base
+            h.addVars(6, np.zeros(6), np.full(6, highspy.kHighsInf))
+            N, P, T, C, R, A = range(base, base + 6)
+            row({T: 1.0, C: -1.0, R: -1.0, A: -1.0}, 0, 0)
+            row({N: 1.0, C: -1.0}, -np.inf, 0)
+            row({N: 1.0, P: -1.0}, -np.inf, 0)
+            row({P: 1.0, N: -1.0, R: -1.0}, -np.inf, 0)
+        return col[key] + "NPTCRA".index(name)
 
     def row(coef: dict, lo, hi):
         idx = np.array(list(coef), dtype=np.int32)
         h.addRow(float(lo), float(hi) if hi != np.inf else highspy.kHighsInf, len(idx), idx,
                  np.array([coef[j] for j in idx], dtype=np.float64))
 
-    for i in range(months):
-        row({T[i]: 1.0, C[i]: -1.0, R[i]: -1.0, A[i]: -1.0}, 0, 0)
-        row({N[i]: 1.0, C[i]: -1.0}, -np.inf, 0)
-        row({N[i]: 1.0, P[i]: -1.0}, -np.inf, 0)
-        row({P[i]: 1.0, N[i]: -1.0, R[i]: -1.0}, -np.inf, 0)
+    kind = dict(zip(KINDS, "CRA"))
     small = []
-    for r in releases:
+    for era, r in enumerate(releases):
         merged = r.merged[("contacts", "kind")]
         held = {c: merged if c in ("all others", "all") else [c] for c in r.categories[("contacts", "kind")]}
         done = max(b for (fam, (a, b), _, _) in r.cells if fam == "contacts") + 1
         for c in set(KINDS) - {x for raws in held.values() for x in raws}:   # none in the year to date
             for i in range(done):
-                row({kind[c][i]: 1.0}, 0, 0)
+                row({var(era, kind[c], i): 1.0}, 0, 0)
         for (fam, (a, b), dim, cat), v in r.cells.items():
             if fam == "new_people" and dim is None:
-                coef = {N[i]: 1.0 for i in range(a, b + 1)}
+                coef = {var(era, "N", i): 1.0 for i in range(a, b + 1)}
             elif fam == "contacts" and dim is None:
-                coef = {T[i]: 1.0 for i in range(a, b + 1)}
+                coef = {var(era, "T", i): 1.0 for i in range(a, b + 1)}
             elif fam == "contacts" and dim == "kind":
-                coef = {kind[c][i]: 1.0 for c in held[cat] for i in range(a, b + 1)}
+                coef = {var(era, kind[c], i): 1.0 for c in held[cat] for i in range(a, b + 1)}
             else:
                 continue
             row(coef, *_bounds(v))
@@ -1179,15 +1187,15 @@ def kinds_pinned(releases: list, months: int, first_year: bool = False) -> list[
                 small.append((f"{fam} {dim or ''} {cat or ''} {(a, b)}", coef))
         for (ind, (a, b)), v in r.people.items():
             if ind == "outreach.people" and a == b:
-                row({P[a]: 1.0}, *_bounds(v))
+                row({var(era, "P", a): 1.0}, *_bounds(v))
                 if v == "<10":
-                    small.append((f"{ind} {(a, b)}", {P[a]: 1.0}))
+                    small.append((f"{ind} {(a, b)}", {var(era, "P", a): 1.0}))
             elif ind == "outreach.people" and a == 0 and first_year and b < months:
-                row({N[i]: 1.0 for i in range(b + 1)}, *_bounds(v))
+                row({var(era, "N", i): 1.0 for i in range(b + 1)}, *_bounds(v))
     assert small, "no small count: the case tests nothing"
     out = []
     for name, coef in small:
-        cost = np.zeros(n)
+        cost = np.zeros(len(col) * 6)
         cost[list(coef)] = 1.0
         lo, hi = whole_range(h, cost)
         if hi - lo < 2:
@@ -1472,3 +1480,59 @@ def test_a_first_year_released_monthly_then_a_month_loaded_again_pins_no_new_peo
                  "15:QZ0129:escort_agency:unknown 22:QZ0419:street:indoor 27:QZ0042:street:unknown")
     releases = _loaded_and_released(tmp_path, monkeypatch, monthly(months) + [(5, may_again, (9, 10), (9, 11))])
     assert kinds_pinned(releases, 5, first_year=True) == []
+
+
+def test_contacts_of_a_new_person_then_hold_the_new_people_then_across_a_correction(tmp_path, monkeypatch):
+    """helper-45's seed 53: March's file (the year before), then a file a month released on the
+    5th; May's file replaced on 10 August with four contacts of people already met (no one new).
+    On 5 July Q1's contacts of a new person equalled its new people, so each month's did, May's
+    as it was then too; on 11 August June's total less its anonymous contacts and at most its
+    people new left June's returning contacts at least 7, and Q1's 19 of them less May's (corrected)
+    gave April's `<10` as 1 and June's as 7. Each month's contacts of a new person are at least its
+    new people as every release had them, which the engine held for today's months only."""
+    march = ("18:QZ0058:hospital:outdoor 15:QZ0047:hospital:unknown 9:QZ0534:street:exited 4:QZ0440:hospital:exited "
+             "3:QZ0154:street:unknown 12:-:other:outdoor 19:QZ0014:street:exited 24:QZ0280:hospital:exited "
+             "3:QZ0250:street:exited 12:QZ0457:hospital:unknown 2:QZ0003:street:exited 21:QZ0269:street:outdoor "
+             "17:-:other:exited 10:QZ0222:other:unknown 16:QZ0269:other:exited 16:QZ0543:other:exited "
+             "13:QZ0250:hospital:exited 7:QZ0274:street:unknown 1:QZ0484:street:outdoor 11:QZ0543:hospital:exited "
+             "26:QZ0132:street:outdoor")
+    months = {
+        4: "23:QZ0244:hospital:exited 5:QZ0350:hospital:exited 27:QZ0488:street:unknown 16:QZ0062:other:unknown "
+           "19:QZ0244:hospital:exited",
+        5: ("2:QZ0004:street:outdoor 14:QZ0371:other:unknown 28:QZ0145:street:unknown 5:QZ0251:other:exited "
+            "6:QZ0313:hospital:unknown 19:QZ0442:other:exited 20:QZ0381:other:exited 13:QZ0286:hospital:outdoor "
+            "28:QZ0311:other:unknown 20:QZ0121:hospital:exited 7:QZ0151:hospital:exited 27:QZ0181:other:exited "
+            "25:QZ0108:street:outdoor 16:QZ0367:other:exited 26:QZ0225:hospital:exited 11:QZ0181:street:outdoor "
+            "26:QZ0082:street:outdoor 14:QZ0009:other:outdoor 15:QZ0030:other:exited 15:QZ0082:hospital:outdoor "
+            "4:QZ0381:other:exited 16:QZ0145:hospital:outdoor 5:QZ0042:hospital:unknown 23:QZ0510:street:exited "
+            "3:QZ0441:street:exited 1:QZ0597:hospital:exited 20:QZ0548:hospital:outdoor 17:QZ0367:hospital:outdoor "
+            "19:QZ0597:hospital:unknown 7:QZ0311:street:unknown 17:QZ0108:street:unknown 26:QZ0123:hospital:unknown "
+            "11:QZ0371:hospital:outdoor 17:QZ0509:hospital:unknown 6:QZ0123:street:outdoor 7:QZ0313:street:exited "
+            "12:QZ0198:street:unknown"),
+        6: ("16:-:street:unknown 28:QZ0281:hospital:outdoor 10:QZ0431:hospital:outdoor 27:QZ0438:hospital:exited "
+            "15:QZ0319:other:outdoor 6:QZ0273:street:unknown 21:QZ0476:street:outdoor 20:QZ0470:other:unknown "
+            "10:QZ0354:other:outdoor 21:QZ0294:hospital:exited 22:-:other:outdoor 17:QZ0293:hospital:exited "
+            "14:QZ0241:other:outdoor 26:QZ0191:hospital:exited 27:QZ0505:street:unknown 15:QZ0040:hospital:exited "
+            "14:-:other:exited 19:QZ0450:hospital:exited 1:QZ0466:street:unknown 6:QZ0319:hospital:unknown "
+            "15:QZ0196:hospital:unknown 24:QZ0438:other:outdoor 2:QZ0261:street:exited 13:QZ0050:other:outdoor "
+            "12:-:street:exited 21:QZ0293:street:outdoor 25:-:street:unknown 26:QZ0481:street:outdoor "
+            "10:QZ0254:hospital:unknown 8:QZ0360:other:exited 1:-:street:unknown 13:QZ0366:street:outdoor "
+            "4:-:hospital:exited 12:QZ0072:street:exited 22:QZ0071:street:unknown 27:QZ0294:street:unknown "
+            "16:QZ0281:hospital:exited 2:-:hospital:outdoor 16:QZ0450:street:unknown 27:QZ0073:other:unknown "
+            "25:-:street:exited 2:QZ0176:hospital:exited 24:-:hospital:outdoor 12:-:hospital:outdoor "
+            "13:QZ0254:street:exited 24:QZ0333:street:exited 7:QZ0525:street:unknown"),
+        7: ("18:QZ0476:other:exited 17:QZ0222:other:unknown 2:QZ0017:other:outdoor 16:QZ0360:other:outdoor "
+            "21:QZ0565:street:outdoor 11:QZ0423:street:exited 25:QZ0360:other:exited 8:QZ0132:other:outdoor "
+            "4:QZ0051:hospital:exited 14:QZ0417:hospital:outdoor 2:QZ0118:other:unknown 8:QZ0381:other:unknown "
+            "4:QZ0423:hospital:unknown 4:QZ0381:street:outdoor 11:QZ0109:other:outdoor 3:QZ0198:hospital:unknown "
+            "18:QZ0176:other:outdoor 2:QZ0441:street:outdoor 27:QZ0176:street:unknown 3:QZ0268:hospital:unknown "
+            "20:QZ0017:hospital:exited 5:QZ0268:other:unknown"),
+    }
+    may_again = months[5] + (" 26:QZ0082:phone_text:outdoor 25:QZ0108:phone_text:outdoor 20:QZ0548:phone_text:outdoor "
+                             "17:QZ0367:phone_text:outdoor")
+    f = tmp_path / "inbox" / "outreach_2025-03.csv"
+    write_rows(f, "outreach", _outreach_rows(3, march))
+    at(monkeypatch, dt.date(2025, 4, 2))
+    assert [o.status for o in load([f], tmp_path / "shop.duckdb", say=lambda *_: None)] == ["loaded"]
+    releases = _loaded_and_released(tmp_path, monkeypatch, monthly(months) + [(5, may_again, (8, 10), (8, 11))])
+    assert kinds_pinned(releases, 4, changed=[{1}] * 4 + [set()]) == []
