@@ -33,7 +33,8 @@ from .indicators import REGISTRY
 from .linked import (ALL, FAMILIES, INDICATOR_CELLS, KEEP, MEASURE_CELLS, OTHERS, PEOPLE, PUBLIC_FLOORS,  # noqa: F401
                      RATE_PARTS, Family, add_row, bounds_of, family_rows, family_table, people_table,
                      _digest, _people_counts, changed_months, cover_runs, people_digests)
-from .protect import TODAY, Auditor, Cell, Linked, _not_public, cell_bounds, cost, mark, protect, small_counts  # noqa: F401
+from .protect import (TODAY, Auditor, Cell, Linked, _not_public, _values_then, cell_bounds, cost, mark, protect,  # noqa: F401
+                      small_counts)
 from .spans import (NotExternal, Span, comparisons, current_fy, external_rule, external_span,  # noqa: F401
                     months_done, span_or_raise, spans, ytd)
 
@@ -646,6 +647,7 @@ def _with_new_people(t: Linked, pos: dict, ftn, shown: dict | None = None, k: in
                 _from(joint, "contacts", coef, -float("inf"), back)
     if history is not None:
         _new_people_then(joint, t, pos, ftn, off, *history)
+        _values_then(joint)   # (a count then is a target where its least value is small)
     return joint
 
 
@@ -689,6 +691,15 @@ def _new_people_then(joint: Linked, t: Linked, pos: dict, ftn, off: int, past: l
             coef = new_by_span[span]
             if coef:
                 add_row(joint, {**coef, j: coef.get(j, 0.0) - 1.0}, -float("inf"), 0.0)
+                if any(i in changed for i in range(span[0], span[1] + 1)):
+                    # and the people then less the new people then (those met before) are a count
+                    # of people too: July's people unchanged, 16 by People served on 11 August, less
+                    # its 11 new on 5 August (April corrected since: two of them were met in April)
+                    # gave July's people met before as 5 (helper-45's seed 80). Its value then is
+                    # kept nowhere: the least the rows allow (protect._values_then)
+                    joint.latent.append(Cell(("outreach.people", span, "not new then", rid),
+                                             {j: 1.0, **{v: -w for v, w in coef.items() if v != j}}, 0,
+                                             small_known=False, then=True))
         only_added = BEFORE in (added or {}).get(rid, ())
         if only_added:
             # no outreach file replaced since: people only came and first contacts only moved

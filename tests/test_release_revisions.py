@@ -1131,33 +1131,41 @@ def test_a_rebuild_that_reads_the_same_bytes_as_other_rows_is_not_only_added(cas
 KINDS = ("new person", "returning person", "anonymous")
 
 
-def kinds_pinned(releases: list, months: int, first_year: bool = False, changed: list | None = None) -> list[str]:
+def kinds_pinned(releases: list, months: int, first_year: bool = False, changed: list | None = None,
+                 not_new: bool = False) -> list[str]:
     """The attacker of outreach's people, new people and contacts by kind, keeping every release:
     per month its new people N, people P, contacts T, and contacts of a new person C, of a
     returning one R, anonymous A (T = C + R + A; a span of contacts or of new people is its months'
     sum). Each person new in a month has a contact of a new person then; every other person of the
     month has only contacts of a returning person: N <= C, N <= P, P - N <= R. A kind a release
     neither shows nor merges is none. In a first year everyone met is new, so the people of a span
-    from the year's first month are its new people. `changed`: per release, the months changed
-    since it (a corrected file), which have variables of their own as that release saw them (no
-    month changed when None). Every count shown `<10` keeps 3 values, or it is listed."""
+    from the year's first month are its new people. People served of a month where every other
+    service shows none, and the supplies too, are outreach's. `changed`: per release, the months
+    changed since it (a corrected file), which have variables of their own as that release saw
+    them (no month changed when None); or {month: the letters of NPTCRA that changed}. Every count
+    shown `<10` keeps 3 values, or it is listed. `not_new`: each month's people not new (P - N), as
+    each release saw them, are counts of people too: listed where they keep fewer than 3 values and
+    are not none."""
     changed = changed or [set()] * len(releases)
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     col: dict = {}
+    tied: set = set()
 
     def var(era: int, name: str, i: int) -> int:   # name in NPTCRA; the month as release `era` saw it
-        key = (era if i in changed[era] else "now", i)
+        moved = changed[era].get(i, "") if isinstance(changed[era], dict) else "NPTCRA" * (i in changed[era])
+        key = (era if name in moved else "now", name, i)
         if key not in col:
-            base = len(col) * 6
-            col[key] = base
-            h.addVars(6, np.zeros(6), np.full(6, highspy.kHighsInf))
-            N, P, T, C, R, A = range(base, base + 6)
+            col[key] = len(col)
+            h.addVars(1, np.zeros(1), np.full(1, highspy.kHighsInf))
+        if (era, i) not in tied:
+            tied.add((era, i))
+            N, P, T, C, R, A = (var(era, x, i) for x in "NPTCRA")
             row({T: 1.0, C: -1.0, R: -1.0, A: -1.0}, 0, 0)
             row({N: 1.0, C: -1.0}, -np.inf, 0)
             row({N: 1.0, P: -1.0}, -np.inf, 0)
             row({P: 1.0, N: -1.0, R: -1.0}, -np.inf, 0)
-        return col[key] + "NPTCRA".index(name)
+        return col[key]
 
     def row(coef: dict, lo, hi):
         idx = np.array(list(coef), dtype=np.int32)
@@ -1192,10 +1200,19 @@ def kinds_pinned(releases: list, months: int, first_year: bool = False, changed:
                     small.append((f"{ind} {(a, b)}", {var(era, "P", a): 1.0}))
             elif ind == "outreach.people" and a == 0 and first_year and b < months:
                 row({var(era, "N", i): 1.0 for i in range(b + 1)}, *_bounds(v))
+            elif ind == "program.people" and a == b and r.cells.get(("supplies", (a, b), None, None), 0) == 0 and \
+                    all(w == 0 for (i, span), w in r.people.items() if span == (a, b) and i not in (ind, "outreach.people")):
+                row({var(era, "P", a): 1.0}, *_bounds(v))
     assert small, "no small count: the case tests nothing"
     out = []
+    for era, i in sorted(tied, key=str) if not_new else []:
+        cost = np.zeros(len(col))
+        cost[var(era, "P", i)], cost[var(era, "N", i)] = 1.0, -1.0
+        lo, hi = whole_range(h, cost)
+        if hi - lo < 2 and 1 <= hi <= 9:
+            out.append(f"people not new of month {i} as release {era} saw them is {lo}..{hi}")
     for name, coef in small:
-        cost = np.zeros(len(col) * 6)
+        cost = np.zeros(len(col))
         cost[list(coef)] = 1.0
         lo, hi = whole_range(h, cost)
         if hi - lo < 2:
@@ -1536,3 +1553,60 @@ def test_contacts_of_a_new_person_then_hold_the_new_people_then_across_a_correct
     assert [o.status for o in load([f], tmp_path / "shop.duckdb", say=lambda *_: None)] == ["loaded"]
     releases = _loaded_and_released(tmp_path, monkeypatch, monthly(months) + [(5, may_again, (8, 10), (8, 11))])
     assert kinds_pinned(releases, 4, changed=[{1}] * 4 + [set()]) == []
+
+
+def test_people_not_new_as_an_earlier_release_had_them_keep_three_values(tmp_path, monkeypatch):
+    """helper-45's seed 80: March's file (the year before), then a file a month released on the
+    5th; April's file replaced on 10 August with five more contacts, two of them of people first
+    met in June and July (new then, not now). July's people have not changed: People served of
+    July 16 on 11 August (outreach the only service) less its 11 new people given on 5 August gave
+    July's people met before, as 5 August had them, as 5. The people then less the new people then
+    are a count of people too; the engine kept only today's (helper-45's seed 80)."""
+    march = ('5:-:drop_in:outdoor 24:QZ0059:hospital:indoor 4:QZ0564:hospital:indoor '
+             '2:QZ0371:drop_in:indoor 2:QZ0582:drop_in:outdoor 2:QZ0203:hospital:indoor '
+             '21:QZ0059:drop_in:outdoor 15:QZ0130:hospital:outdoor 15:QZ0507:hospital:indoor '
+             '25:QZ0130:drop_in:outdoor')
+    months = {
+        4: ('27:-:hospital:outdoor 1:-:drop_in:indoor 13:-:street:outdoor 6:-:hospital:outdoor '
+            '11:-:street:outdoor 2:-:street:outdoor 27:-:street:outdoor 9:-:hospital:indoor '
+            '20:-:hospital:outdoor 4:-:street:outdoor 16:QZ0069:drop_in:outdoor 5:-:drop_in:outdoor '
+            '5:QZ0441:hospital:indoor 15:-:street:outdoor 11:QZ0021:street:outdoor'),
+        5: ('7:QZ0099:drop_in:indoor 3:QZ0217:drop_in:outdoor 8:QZ0181:hospital:indoor '
+            '6:QZ0426:hospital:indoor 10:QZ0454:drop_in:indoor 7:QZ0437:drop_in:outdoor '
+            '20:QZ0457:drop_in:outdoor 14:QZ0570:hospital:outdoor 21:QZ0281:drop_in:indoor '
+            '14:QZ0256:drop_in:outdoor 13:QZ0532:drop_in:indoor 3:QZ0124:hospital:outdoor '
+            '4:QZ0022:hospital:indoor 22:QZ0292:hospital:outdoor 14:QZ0075:drop_in:outdoor '
+            '9:QZ0232:hospital:outdoor 13:QZ0269:hospital:indoor 23:QZ0217:drop_in:outdoor '
+            '25:QZ0231:hospital:outdoor 22:QZ0202:drop_in:indoor 12:QZ0480:hospital:indoor '
+            '15:QZ0022:drop_in:indoor 20:QZ0112:hospital:indoor 13:QZ0426:hospital:outdoor '
+            '12:QZ0269:hospital:indoor 28:QZ0044:hospital:outdoor 20:QZ0202:hospital:outdoor '
+            '13:QZ0480:hospital:indoor 16:QZ0570:drop_in:outdoor 28:QZ0131:drop_in:indoor '
+            '13:QZ0437:drop_in:indoor 21:QZ0112:hospital:indoor 26:QZ0583:drop_in:outdoor'),
+        6: ('24:QZ0106:drop_in:indoor 21:QZ0588:hospital:indoor 16:QZ0115:hospital:outdoor '
+            '16:QZ0333:hospital:indoor 18:QZ0544:drop_in:indoor 3:QZ0241:hospital:indoor '
+            '7:QZ0421:hospital:indoor 22:QZ0096:drop_in:indoor 7:QZ0356:drop_in:indoor '
+            '7:QZ0384:hospital:indoor 11:QZ0526:drop_in:outdoor 22:-:drop_in:outdoor '
+            '11:QZ0096:drop_in:outdoor 2:QZ0333:drop_in:indoor 26:QZ0503:hospital:indoor '
+            '23:-:drop_in:indoor 13:QZ0579:hospital:outdoor 26:-:hospital:indoor '
+            '10:QZ0503:drop_in:indoor 25:QZ0195:hospital:indoor 14:QZ0432:drop_in:outdoor '
+            '6:QZ0226:drop_in:outdoor 16:QZ0551:hospital:outdoor 1:QZ0226:hospital:outdoor '
+            '24:-:drop_in:outdoor 12:QZ0579:drop_in:outdoor 4:QZ0490:hospital:indoor '
+            '1:QZ0386:drop_in:outdoor 15:QZ0306:hospital:indoor 13:QZ0509:drop_in:indoor'),
+        7: ('22:QZ0193:hospital:outdoor 2:QZ0022:drop_in:outdoor 16:QZ0203:drop_in:indoor '
+            '16:QZ0258:drop_in:outdoor 19:QZ0502:drop_in:outdoor 21:QZ0553:hospital:outdoor '
+            '26:QZ0325:hospital:indoor 8:QZ0203:drop_in:outdoor 12:QZ0258:drop_in:indoor '
+            '1:QZ0158:drop_in:indoor 23:QZ0091:drop_in:indoor 10:QZ0020:drop_in:indoor '
+            '12:QZ0560:drop_in:outdoor 10:QZ0391:drop_in:indoor 2:QZ0193:hospital:indoor '
+            '26:QZ0021:hospital:outdoor 18:QZ0583:drop_in:indoor 18:QZ0386:hospital:outdoor '
+            '2:QZ0583:drop_in:outdoor 3:QZ0288:drop_in:indoor 8:QZ0021:drop_in:outdoor'),
+    }
+    april_again = months[4] + (" 22:QZ0567:drop_in:outdoor 16:QZ0425:drop_in:indoor 23:QZ0497:drop_in:indoor "
+                               "28:QZ0526:hospital:indoor 25:QZ0502:drop_in:indoor")
+    f = tmp_path / "inbox" / "outreach_2025-03.csv"
+    write_rows(f, "outreach", _outreach_rows(3, march))
+    at(monkeypatch, dt.date(2025, 4, 2))
+    assert [o.status for o in load([f], tmp_path / "shop.duckdb", say=lambda *_: None)] == ["loaded"]
+    releases = _loaded_and_released(tmp_path, monkeypatch, monthly(months) + [(4, april_again, (8, 10), (8, 11))])
+    # April's contacts changed; June's and July's new people and kinds (a person new then is not now)
+    moved = {0: "NPTCRA", 2: "NCR", 3: "NCR"}
+    assert kinds_pinned(releases, 4, changed=[moved] * 4 + [{}], not_new=True) == []
