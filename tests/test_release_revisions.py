@@ -1366,18 +1366,22 @@ def _outreach_rows(month: int, rows: str) -> list[dict]:
     return out
 
 
-def _loaded_and_released(tmp_path, monkeypatch, steps: list) -> list:
+def _loaded_and_released(tmp_path, monkeypatch, steps: list, march: str | None = None) -> list:
     """Each step (month, its rows as _outreach_rows reads them, (month, day) loaded, (month, day)
-    released) of 2025: its file written (or replaced), loaded, and the year released; the releases."""
+    released) of 2025: its file written (or replaced), loaded, and the year released; the releases.
+    `march`: March 2025's rows (the year before), loaded on 2 April first, released with nothing."""
     inbox, db = tmp_path / "inbox", tmp_path / "shop.duckdb"
     out = []
+    if march is not None:
+        steps = [(3, march, (4, 2), None)] + list(steps)
     for m, rows, loaded, day in steps:
         f = inbox / f"outreach_2025-{m:02d}.csv"
         write_rows(f, "outreach", _outreach_rows(m, rows))
         at(monkeypatch, dt.date(2025, *loaded))
         assert [o.status for o in load([f], db, say=lambda *_: None)] in (["loaded"], ["replaced"])
-        at(monkeypatch, dt.date(2025, *day))
-        out.append(release.year(2025, db, dt.date(2025, *day)))
+        if day is not None:
+            at(monkeypatch, dt.date(2025, *day))
+            out.append(release.year(2025, db, dt.date(2025, *day)))
     return out
 
 
@@ -1547,11 +1551,8 @@ def test_contacts_of_a_new_person_then_hold_the_new_people_then_across_a_correct
     }
     may_again = months[5] + (" 26:QZ0082:phone_text:outdoor 25:QZ0108:phone_text:outdoor 20:QZ0548:phone_text:outdoor "
                              "17:QZ0367:phone_text:outdoor")
-    f = tmp_path / "inbox" / "outreach_2025-03.csv"
-    write_rows(f, "outreach", _outreach_rows(3, march))
-    at(monkeypatch, dt.date(2025, 4, 2))
-    assert [o.status for o in load([f], tmp_path / "shop.duckdb", say=lambda *_: None)] == ["loaded"]
-    releases = _loaded_and_released(tmp_path, monkeypatch, monthly(months) + [(5, may_again, (8, 10), (8, 11))])
+    releases = _loaded_and_released(tmp_path, monkeypatch, monthly(months) + [(5, may_again, (8, 10), (8, 11))],
+                                    march)
     assert kinds_pinned(releases, 4, changed=[{1}] * 4 + [set()]) == []
 
 
@@ -1602,11 +1603,8 @@ def test_people_not_new_as_an_earlier_release_had_them_keep_three_values(tmp_pat
     }
     april_again = months[4] + (" 22:QZ0567:drop_in:outdoor 16:QZ0425:drop_in:indoor 23:QZ0497:drop_in:indoor "
                                "28:QZ0526:hospital:indoor 25:QZ0502:drop_in:indoor")
-    f = tmp_path / "inbox" / "outreach_2025-03.csv"
-    write_rows(f, "outreach", _outreach_rows(3, march))
-    at(monkeypatch, dt.date(2025, 4, 2))
-    assert [o.status for o in load([f], tmp_path / "shop.duckdb", say=lambda *_: None)] == ["loaded"]
-    releases = _loaded_and_released(tmp_path, monkeypatch, monthly(months) + [(4, april_again, (8, 10), (8, 11))])
+    releases = _loaded_and_released(tmp_path, monkeypatch, monthly(months) + [(4, april_again, (8, 10), (8, 11))],
+                                    march)
     # April's contacts changed; June's and July's new people and kinds (a person new then is not now)
     moved = {0: "NPTCRA", 2: "NCR", 3: "NCR"}
     assert kinds_pinned(releases, 4, changed=[moved] * 4 + [{}], not_new=True) == []
