@@ -316,6 +316,74 @@ def people_pinned(first: dict, second: dict, ind: str, changed: set, months: int
     return out
 
 
+def persons_pinned(releases: list, months: int, changed: list) -> list[str]:
+    """Outreach's people and new people over every release, in the model of distinct people: a
+    person is the set of months they came in, bit 0 for "before the year" (a variable per set and
+    release); the months a release's data share with today's (not in changed[release]) hold as many
+    people of each pattern in both. A span's people meet it; its new people first came in it, not
+    before the year. People served of a span where no other service shows anyone (and no supplies)
+    are outreach's. Each span's people not new (its people less its new people) are a count of
+    people as well: every count shown `<10` and every one of those (as each release had them) keeps
+    3 values unless it is none, or it is listed."""
+    bits = months + 1
+    sets = list(range(1, 2 ** bits))
+    n = len(sets) * len(releases)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.addVars(n, np.zeros(n), np.full(n, highspy.kHighsInf))
+
+    def row(idx: list, coef: list, lo, hi):
+        h.addRow(float(lo), float(hi) if hi != np.inf else highspy.kHighsInf, len(idx), np.array(idx, dtype=np.int32),
+                 np.array(coef, dtype=np.float64))
+
+    def meets(era, a, b):
+        span = ((2 ** (b + 1) - 1) ^ (2 ** a - 1)) << 1
+        return [era * len(sets) + j for j, s in enumerate(sets) if s & span]
+
+    def new(era, a, b):   # first came in a..b, not before the year
+        return [era * len(sets) + j for j, s in enumerate(sets)
+                if not s & 1 and a <= (s & -s).bit_length() - 2 <= b]
+
+    last = len(releases) - 1
+    for era in range(last):
+        kept = sum(1 << (i + 1) for i in range(months) if i not in changed[era]) | 1
+        for q in range(1, 2 ** bits):
+            if q & kept != q:
+                continue
+            cols = [j for j, s in enumerate(sets) if s & kept == q]
+            row([era * len(sets) + j for j in cols] + [last * len(sets) + j for j in cols],
+                [1.0] * len(cols) + [-1.0] * len(cols), 0, 0)
+    small, counts = [], []
+    for era, r in enumerate(releases):
+        others = {span for (i, span), v in r.people.items() if i not in ("program.people", "outreach.people") and v != 0}
+        for (i, (a, b)), v in r.people.items():
+            if b >= months or i not in ("outreach.people", "program.people"):
+                continue
+            if i == "program.people" and ((a, b) in others or r.cells.get(("supplies", (a, b), None, None), 0) != 0):
+                continue
+            row(meets(era, a, b), [1.0] * len(meets(era, a, b)), *_bounds(v))
+            if v == "<10":
+                small.append((f"release {era}: {i} {(a, b)}", {x: 1.0 for x in meets(era, a, b)}))
+        for (fam, (a, b), dim, _), v in r.cells.items():
+            if fam == "new_people" and dim is None and b < months:
+                row(new(era, a, b), [1.0] * len(new(era, a, b)), *_bounds(v))
+                if v == "<10":
+                    small.append((f"release {era}: new people {(a, b)}", {x: 1.0 for x in new(era, a, b)}))
+                coef = {x: 1.0 for x in meets(era, a, b)}
+                for x in new(era, a, b):
+                    coef[x] -= 1.0
+                counts.append((f"release {era}: people not new {(a, b)}", coef))
+    assert small, "no small count: the case tests nothing"
+    out = []
+    for name, coef in small + counts:
+        cost = np.zeros(n)
+        cost[list(coef)] = list(coef.values())
+        lo, hi = whole_range(h, cost)
+        if hi - lo < 2 and (name, coef) in small or hi - lo < 2 and 1 <= hi <= 9:
+            out.append(f"{name} is {lo}..{hi}")
+    return out
+
+
 def visits(y: int, m: int, codes: list[str]) -> list[dict]:
     return [{"contact_date": dt.date(y, m, 1 + i % 28).isoformat(), "client_code": c, "contact_mode": "street",
              "worker_group": "outdoor", "new_contact": "", "services": "one_to_one", "minutes": "30"}
@@ -1608,3 +1676,51 @@ def test_people_not_new_as_an_earlier_release_had_them_keep_three_values(tmp_pat
     # April's contacts changed; June's and July's new people and kinds (a person new then is not now)
     moved = {0: "NPTCRA", 2: "NCR", 3: "NCR"}
     assert kinds_pinned(releases, 4, changed=[moved] * 4 + [{}], not_new=True) == []
+
+
+def test_a_spans_people_then_less_an_earlier_spans_hold_the_new_people_then_of_the_months_after(tmp_path, monkeypatch):
+    """helper-45's seed 129: March's file (the year before), then a file a month released on the
+    5th; July's file replaced on 10 August without three of its people. On 5 August July's 16
+    people were all new (the year to date's 51 new people less Q1's 35), so beside the year to
+    date's ≈50 people Q1's were at most 38; on 11 August the year to date's 51 People served
+    (outreach the only service) less July's 13 held them at 38 or more: Q1's people met before
+    the year were 3. New people of later months were never met before them, as each release's
+    data had them too."""
+    march = ('20:QZ0464:drop_in 16:QZ0248:drop_in 14:QZ0187:hospital 20:QZ0324:drop_in '
+             '28:QZ0102:escort_agency 10:QZ0324:hospital 6:QZ0187:hospital 17:QZ0464:hospital')
+    months = {
+        4: ('17:-:drop_in 5:-:hospital 21:-:drop_in 19:QZ0010:hospital 11:QZ0010:escort_agency '
+            '12:-:drop_in 5:-:drop_in'),
+        5: ('11:QZ0311:escort_agency 24:QZ0276:hospital 19:-:escort_agency 8:QZ0340:drop_in '
+            '8:QZ0064:drop_in 15:QZ0119:hospital 21:-:escort_agency 5:-:hospital 10:QZ0311:drop_in '
+            '15:-:drop_in 27:QZ0051:drop_in 6:-:hospital 17:QZ0345:escort_agency 7:QZ0038:hospital '
+            '7:QZ0127:hospital 10:QZ0127:drop_in 27:QZ0227:escort_agency 17:QZ0201:drop_in '
+            '22:QZ0340:drop_in 20:-:escort_agency 3:QZ0038:hospital 24:QZ0374:escort_agency '
+            '11:QZ0268:escort_agency 2:QZ0542:escort_agency 2:QZ0433:drop_in 22:QZ0541:drop_in '
+            '1:QZ0064:escort_agency 9:QZ0186:drop_in 18:QZ0268:drop_in 8:QZ0034:escort_agency '
+            '3:-:escort_agency'),
+        6: ('11:QZ0077:street 28:QZ0340:drop_in 20:QZ0064:drop_in 28:QZ0328:street 9:QZ0582:drop_in '
+            '26:QZ0127:hospital 17:QZ0541:drop_in 17:QZ0582:escort_agency 5:QZ0293:drop_in '
+            '2:QZ0430:drop_in 15:QZ0063:street 10:QZ0070:escort_agency 17:QZ0064:street 19:QZ0463:street '
+            '17:QZ0293:street 2:QZ0542:street 17:QZ0119:hospital 15:QZ0315:drop_in 23:QZ0187:street '
+            '26:QZ0481:escort_agency 2:QZ0541:escort_agency 19:QZ0430:hospital 15:QZ0457:drop_in '
+            '21:QZ0506:hospital 10:QZ0102:street 14:QZ0268:drop_in 13:QZ0119:escort_agency '
+            '17:QZ0457:hospital 15:QZ0238:drop_in 6:QZ0301:hospital 10:QZ0464:drop_in 28:QZ0127:hospital '
+            '15:QZ0134:drop_in 13:QZ0058:drop_in'),
+        7: ('21:QZ0453:drop_in 10:-:drop_in 4:QZ0067:drop_in 16:-:hospital 1:QZ0437:escort_agency '
+            '8:-:drop_in 3:QZ0572:escort_agency 7:-:hospital 18:-:hospital 25:QZ0067:drop_in '
+            '17:-:drop_in 15:QZ0575:drop_in 21:QZ0291:escort_agency 19:QZ0031:drop_in 3:QZ0105:hospital '
+            '6:-:escort_agency 25:QZ0000:hospital 17:QZ0313:drop_in 1:QZ0081:drop_in 26:-:drop_in '
+            '15:QZ0485:escort_agency 14:QZ0223:drop_in 20:QZ0575:escort_agency 5:QZ0224:drop_in '
+            '21:QZ0105:drop_in 3:-:drop_in 7:-:escort_agency 19:QZ0404:drop_in 17:QZ0155:drop_in '
+            '4:-:drop_in'),
+    }
+    july_again = ('10:-:drop_in 4:QZ0067:drop_in 16:-:hospital 1:QZ0437:escort_agency 8:-:drop_in '
+                  '3:QZ0572:escort_agency 7:-:hospital 18:-:hospital 25:QZ0067:drop_in 17:-:drop_in '
+                  '15:QZ0575:drop_in 21:QZ0291:escort_agency 19:QZ0031:drop_in 3:QZ0105:hospital '
+                  '6:-:escort_agency 17:QZ0313:drop_in 1:QZ0081:drop_in 26:-:drop_in 15:QZ0485:escort_agency '
+                  '14:QZ0223:drop_in 20:QZ0575:escort_agency 5:QZ0224:drop_in 21:QZ0105:drop_in 3:-:drop_in '
+                  '7:-:escort_agency 19:QZ0404:drop_in 4:-:drop_in')
+    releases = _loaded_and_released(tmp_path, monkeypatch, monthly(months) + [(7, july_again, (8, 10), (8, 11))],
+                                    march)
+    assert persons_pinned(releases, 4, [{3}] * 4 + [set()]) == []
