@@ -267,7 +267,7 @@ def add_row(t: Linked, coef: dict, lo: float, hi: float) -> None:
 
 
 def family_table(con, name: str, fy: int, today: dt.date, k: int, past: list[dict],
-                 hkey: bytes | None = None, dims_then: dict | None = None) -> FamilyTable:
+                 hkey: bytes | None = None, dims_then: dict | None = None, cats_then: dict | None = None) -> FamilyTable:
     """The linked table of one family: cells for its External spans, rows for what is known,
     earlier releases (`past`, the ledger's lines of this family) among them. `hkey`: the
     database's key, for the months' digests (month_digests)."""
@@ -334,7 +334,37 @@ def family_table(con, name: str, fy: int, today: dt.date, k: int, past: list[dic
     ft.dim_digests = dim_digests(name, exact, n, hkey, fam.dims)
     _same_then(ft, fy, past, dims_then or {})
     _past_rows(ft, fy, past, k)
+    _absent_then(ft, cats_then or {}, dims_then or {})
     return ft
+
+
+def _absent_then(ft: FamilyTable, cats_then: dict, dims_then: dict) -> None:
+    """A category an earlier release neither showed nor merged was none in its year to date, as
+    its data were (the contract lists every category: its absence says 0). 5 June listed no
+    hospital contact; 5 July merged June's hospital contacts into "all others": Q1's 20 less
+    April-May's 17 (5 June, without hospital) gave June's `<10` as 3 (helper-45's seed 119).
+    `cats_then`: _family_cats_then's; `dims_then`: the breakdowns' digests then (_same_then)."""
+    done_rows = set()
+    n = sum(1 for v in ft.var if v[0] == "T")
+    for rid, (last, cats, months) in cats_then.items():
+        for d, listed in cats.items():
+            absent = [c for c in ft.raw.get(d, []) if c not in listed]
+            if not absent:
+                continue
+            for i in range(min(last + 1, n)):
+                h = months.get(i)
+                then = {i: h} if ft.digests and h is not None and h != ft.digests[i] else {}
+                if then and (i, h) not in ft.same_dims:
+                    now = ft.dim_digests or {}
+                    seen = dims_then.get(rid, {})
+                    ft.same_dims[(i, h)] = frozenset(x for x, by in now.items()
+                                                     if i < len(by) and seen.get(x, {}).get(i) == by[i])
+                coef = ft.expr_then(i, i, d, absent, then) if then else ft.expr(i, i, d, absent)
+                key = tuple(sorted(coef.items()))
+                if not coef or key in done_rows or not then and ft.value(coef) != 0:
+                    continue
+                done_rows.add(key)
+                add_row(ft.table, coef, 0.0, 0.0)
 
 
 def dim_digests(name: str, exact: dict, n: int, key: bytes | None, dims) -> dict | None:

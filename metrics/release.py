@@ -118,7 +118,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
                     cells[(name, (s.a, s.b), None, None)] = 0
                 continue
             ft = family_table(con, name, fy, today, k, _past(past, fy, "family", name), hkey,
-                              _family_dims_then(past, fy, name))
+                              _family_dims_then(past, fy, name), _family_cats_then(past, fy, name))
             if ft.dim_digests is not None:
                 digests[f"dims/{name}"] = ft.dim_digests
             n = sum(1 for v in ft.var if v[0] == "T")
@@ -1848,7 +1848,16 @@ def _record_items(rel: Released, k: int) -> list[dict]:
                     "batch_months": rel.digests.get("batch_months"), "stay_months": True,
                     "files": rel.digests.get("files"),
                     "family_dims": {name.split("/", 1)[1]: {d: dict(zip(month, dg)) for d, dg in by.items()}
-                                    for name, by in rel.digests.items() if name.startswith("dims/")}})
+                                    for name, by in rel.digests.items() if name.startswith("dims/")},
+                    # and per family, its months' digests and the raw categories it listed over the
+                    # year to date (shown or merged): one it did not list was none then (_absent_then)
+                    "family_months": {name: dict(zip(month, dg)) for name, dg in rel.digests.items()
+                                      if name in FAMILIES and FAMILIES[name].disclosive and isinstance(dg, list)},
+                    "family_cats": {name: {d: sorted({c for c in rel.categories.get((name, d), []) if c not in (OTHERS, ALL)}
+                                                     | set(rel.merged.get((name, d), [])))
+                                           for d in fam.dims}
+                                    for name, fam in FAMILIES.items() if fam.disclosive},
+                    "done": month[max(b for _, b in rel.regular)] if rel.regular else None})
     return out
 
 
@@ -1860,6 +1869,19 @@ def _family_dims_then(past: list[dict], fy: int, name: str) -> dict:
         if e["table"] == "state" and e["what"] == "release" and (e.get("family_dims") or {}).get(name):
             out[e.get("rid")] = {d: {i: h for m, h in by.items() if (i := ledger.index_of(fy, m)) is not None}
                                  for d, by in e["family_dims"][name].items()}
+    return out
+
+
+def _family_cats_then(past: list[dict], fy: int, name: str) -> dict:
+    """{release id: (its year to date's last month, {dim: raw categories it listed}, {month: the
+    family's digest then})} from each earlier release's "state" line (none before session 46's)."""
+    out = {}
+    for e in past:
+        if e["table"] == "state" and e["what"] == "release" and (e.get("family_cats") or {}).get(name) \
+                and e.get("done") and (done := ledger.index_of(fy, e["done"])) is not None:
+            months = {i: h for m, h in (e.get("family_months") or {}).get(name, {}).items()
+                      if (i := ledger.index_of(fy, m)) is not None}
+            out[e.get("rid")] = (done, {d: set(c) for d, c in e["family_cats"][name].items()}, months)
     return out
 
 

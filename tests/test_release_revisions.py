@@ -1724,3 +1724,28 @@ def test_a_spans_people_then_less_an_earlier_spans_hold_the_new_people_then_of_t
     releases = _loaded_and_released(tmp_path, monkeypatch, monthly(months) + [(7, july_again, (8, 10), (8, 11))],
                                     march)
     assert persons_pinned(releases, 4, [{3}] * 4 + [set()]) == []
+
+
+def test_a_category_an_earlier_release_did_not_list_was_none_in_its_months(tmp_path, monkeypatch):
+    """helper-45's seed 119: a first year, a file a month, released on the 5th. 5 June listed no
+    hospital contact, so April-May's were none; 5 July merged June's into "all others" beside
+    court, escort agency and other contacts: Q1's 20 less April-May's 17 (5 June, the same
+    categories without hospital) gave June's `<10` as 3. The engine read a category as none only
+    where today's release does not list it."""
+    months = {
+        4: ('24:QZ0022:street 23:-:escort_agency 13:QZ0453:escort_agency 13:-:court 16:QZ0204:street '
+            '26:QZ0022:other:indoor 28:QZ0204:street 20:QZ0104:other:indoor 9:QZ0307:street:indoor '
+            '25:QZ0349:street 13:QZ0136:street:indoor'),
+        5: ('23:-:street:indoor 26:QZ0375:other:indoor 13:QZ0048:street 15:-:street:indoor '
+            '5:QZ0130:street 12:QZ0547:escort_agency 7:-:court 13:QZ0375:court:indoor '
+            '23:-:escort_agency:indoor 17:-:street 2:-:escort_agency 9:-:escort_agency:indoor 23:-:court '
+            '17:QZ0577:other 13:QZ0372:court:indoor 23:-:street:indoor 18:QZ0074:escort_agency:indoor '
+            '16:-:other'),
+        6: ('20:QZ0200:street:indoor 6:QZ0377:street:indoor 26:QZ0326:street 23:QZ0146:street '
+            '9:QZ0326:escort_agency:indoor 11:QZ0240:hospital 3:QZ0365:street 12:QZ0298:street '
+            '8:QZ0298:other:indoor 13:QZ0359:street:indoor'),
+    }
+    releases = [(r.cells, set(), {d: m_ for (f_, d), m_ in r.merged.items() if f_ == "contacts"})
+                for r in _loaded_and_released(tmp_path, monkeypatch, monthly(months))]
+    assert "hospital" in releases[-1][2]["mode"] and "hospital" not in releases[1][2]["mode"]
+    assert pinned(releases, 2025) == []
