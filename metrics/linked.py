@@ -136,8 +136,9 @@ def family_rows(con, name: str, start: dt.date, end: dt.date, today: dt.date, gr
     return df
 
 
-def _fold(df: pd.DataFrame, fam: str, dim: str, k: int) -> tuple[dict, list]:
-    """Categories to merge into 'all others' for the whole year: most of their quarters are small."""
+def _fold(df: pd.DataFrame, fam: str, dim: str, k: int, also=()) -> tuple[dict, list]:
+    """Categories to merge into 'all others' for the whole year: most of their quarters are small
+    (and those in `also`: release._split_since)."""
     keep = KEEP.get((fam, dim), set())
     by: dict = {}   # (quarter, category) -> count (in plain Python: a table of a few hundred rows, built often)
     for q, cat, v in zip((df["mi"] // 3).tolist(), df[dim].tolist(), df["value"].tolist()):
@@ -148,7 +149,7 @@ def _fold(df: pd.DataFrame, fam: str, dim: str, k: int) -> tuple[dict, list]:
     merged = []
     for cat in sorted(quarters):
         nz = [v for v in quarters[cat] if v > 0]
-        if cat not in keep and nz and sum(v < k for v in nz) * 2 > len(nz):
+        if cat not in keep and (nz and sum(v < k for v in nz) * 2 > len(nz) or cat in also):
             merged.append(cat)
     cats = sorted(quarters)
     if len(merged) == 1 and len([c for c in cats if c not in merged]) == 0:
@@ -267,7 +268,8 @@ def add_row(t: Linked, coef: dict, lo: float, hi: float) -> None:
 
 
 def family_table(con, name: str, fy: int, today: dt.date, k: int, past: list[dict],
-                 hkey: bytes | None = None, dims_then: dict | None = None, cats_then: dict | None = None) -> FamilyTable:
+                 hkey: bytes | None = None, dims_then: dict | None = None, cats_then: dict | None = None,
+                 keep_merged: dict | None = None) -> FamilyTable:
     """The linked table of one family: cells for its External spans, rows for what is known,
     earlier releases (`past`, the ledger's lines of this family) among them. `hkey`: the
     database's key, for the months' digests (month_digests)."""
@@ -282,7 +284,7 @@ def family_table(con, name: str, fy: int, today: dt.date, k: int, past: list[dic
     df["mi"] = [(pd.Timestamp(b).year - month0.year) * 12 + pd.Timestamp(b).month - month0.month for b in df["bucket"]]
     categories, members, merged, raw = {}, {}, {}, {}
     for d in fam.dims:
-        mapping, mg = _fold(df[df["mi"] < m], name, d, k) if fam.disclosive else ({}, [])
+        mapping, mg = _fold(df[df["mi"] < m], name, d, k, (keep_merged or {}).get(d, ())) if fam.disclosive else ({}, [])
         data_cats = sorted(set(df.loc[df["mi"] < m, d]))
         mapped = {c: mapping.get(c, c) for c in data_cats}
         merged[d] = mg

@@ -117,18 +117,32 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
                 for s in fam_spans:
                     cells[(name, (s.a, s.b), None, None)] = 0
                 continue
-            ft = family_table(con, name, fy, today, k, _past(past, fy, "family", name), hkey,
-                              _family_dims_then(past, fy, name), _family_cats_then(past, fy, name))
+            def made(keep_merged=None, name=name, fam=fam):
+                ft = family_table(con, name, fy, today, k, _past(past, fy, "family", name), hkey,
+                                  _family_dims_then(past, fy, name), _family_cats_then(past, fy, name), keep_merged)
+                n = sum(1 for v in ft.var if v[0] == "T")
+                for key, lo in PUBLIC_FLOORS.get(name, lambda ex, k: {})(exact_by_span, k).items():
+                    if key[1] < n:
+                        add_row(ft.table, ft.expr(*key), float(lo), float("inf"))
+                if name == "nights":
+                    _capacity_rows(ft, fy, n)
+                if fam.disclosive:
+                    protect(ft.table, k)
+                return ft
+
+            ft = made()
+            split = _split_since(ft, _past(past, fy, "family", name))
+            if split:
+                # a category an earlier release merged, shown apart today, where that pins a small
+                # count through what was given before: merged again for the year (5 May: April's
+                # 13 contacts, its street ones hidden, so at least 10, and "all others" `<10`; 5 June
+                # showed April's online contacts apart, `<10`, beside its hospital ones `<10`: each
+                # at least 1, both at most 3 together, so each 1 or 2: helper-45's seed 141)
+                again = made(split)
+                if len(_split_pins(again, split)) < len(_split_pins(ft, split)):
+                    ft = again
             if ft.dim_digests is not None:
                 digests[f"dims/{name}"] = ft.dim_digests
-            n = sum(1 for v in ft.var if v[0] == "T")
-            for key, lo in PUBLIC_FLOORS.get(name, lambda ex, k: {})(exact_by_span, k).items():
-                if key[1] < n:
-                    add_row(ft.table, ft.expr(*key), float(lo), float("inf"))
-            if name == "nights":
-                _capacity_rows(ft, fy, n)
-            if fam.disclosive:
-                protect(ft.table, k)
             tables[name] = ft
         # 2. people, bounded by what the families released
         shown = {c.key: mark(c, k) for ft in tables.values() for c in ft.table.cells}
@@ -285,6 +299,26 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
     if not has:
         people = {(i, key): 0 for i in PEOPLE for key in [(s.a, s.b) for s in regular]}
     return Released(fy, cells, merged, categories, people, [(s.a, s.b) for s in regular], revised, digests)
+
+
+def _split_since(ft, past: list[dict]) -> dict:
+    """{dim: raw categories an earlier release of the year merged into "all others" (a line of
+    more than one member) that this table shows apart}, where a small count it could not protect
+    by hiding (`deferred`: pinned by what was given before, each cell hidden today at least 1) is
+    of that dimension; {} otherwise."""
+    dims = {c.key[2] for c in ft.table.deferred if c.key[2] is not None}
+    out = {}
+    for d in dims:
+        before = {r for e in past if e.get("dim") == d and len(e.get("members") or ()) > 1 for r in e["members"]}
+        apart = before & set(ft.categories[d]) - {OTHERS, ALL}
+        if apart:
+            out[d] = apart
+    return {d: cats for d, cats in out.items() if _split_pins(ft, {d: cats})}
+
+
+def _split_pins(ft, split: dict) -> list:
+    """The table's deferred small counts of a dimension in `split`."""
+    return [c for c in ft.table.deferred if c.key[2] in split]
 
 
 def exact_cells(con, fy: int, today: dt.date) -> dict:

@@ -1749,3 +1749,28 @@ def test_a_category_an_earlier_release_did_not_list_was_none_in_its_months(tmp_p
                 for r in _loaded_and_released(tmp_path, monkeypatch, monthly(months))]
     assert "hospital" in releases[-1][2]["mode"] and "hospital" not in releases[1][2]["mode"]
     assert pinned(releases, 2025) == []
+
+
+def test_a_category_merged_before_stays_merged_where_showing_it_apart_pins_its_month(tmp_path, monkeypatch):
+    """helper-45's seed 141: March's file (the year before), then a file a month released on the
+    5th. 5 May: April's 13 contacts, its street ones hidden (so at least 10) and "all others"
+    (hospital and online) `<10`. 5 June showed April's online contacts apart, `<10`, beside its
+    hospital ones `<10`: each hidden count is at least 1, and both are at most 3 together, so each
+    was 1 or 2, within that release, however it hid them. A category an earlier release merged
+    stays merged where showing it apart pins a count that way."""
+    march = ('8:-:street 28:QZ0498:street 22:QZ0432:online 28:QZ0437:street 1:QZ0540:street '
+             '27:QZ0498:street 24:QZ0540:online 25:QZ0462:street 24:QZ0217:hospital 3:QZ0432:hospital '
+             '16:QZ0437:street 7:QZ0460:online')
+    months = {
+        4: ('18:QZ0122:street 14:-:street 14:-:street 28:-:street 21:-:street 14:-:hospital '
+            '6:QZ0582:street 9:-:street 12:QZ0057:hospital 8:-:street 26:-:street 2:-:street 17:-:online'),
+        5: ('8:QZ0494:hospital 5:QZ0246:street 5:QZ0188:street 26:QZ0111:online 23:QZ0166:street '
+            '11:QZ0409:hospital 6:QZ0583:street 18:QZ0167:street 15:QZ0287:hospital 23:QZ0285:street '
+            '17:QZ0123:online 12:QZ0430:street 16:QZ0409:street 20:QZ0310:hospital 7:QZ0123:online '
+            '18:QZ0520:online 24:QZ0464:online 15:QZ0188:hospital 17:QZ0166:online 8:QZ0562:street '
+            '14:QZ0457:street 28:QZ0020:hospital 16:QZ0342:online 11:QZ0483:street 25:QZ0342:online '
+            '24:QZ0320:online 1:QZ0165:street'),
+    }
+    made = _loaded_and_released(tmp_path, monkeypatch, monthly(months), march)
+    releases = [(r.cells, set(), {d: m_ for (f_, d), m_ in r.merged.items() if f_ == "contacts"}) for r in made]
+    assert pinned(releases, 2025) == []
