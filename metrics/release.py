@@ -630,6 +630,19 @@ def _with_new_people(t: Linked, pos: dict, ftn, shown: dict | None = None, k: in
     for c in nt.cells + nt.latent:
         c.coef = {v + off: w for v, w in c.coef.items()}
     joint.rows += [({v + off: w for v, w in coef.items()}, lo, hi) for coef, lo, hi in nt.rows]
+    # new people of a span less those of a span inside it are new people too (of the months
+    # between): a count of people, as the people tables' differences are. Q1's 26 new people less
+    # April's 21 gave May-June's as 5 within 5 July's release (helper-45's seed 179)
+    totals = {c.key[1]: c for c in nt.cells if c.key[2] is None}
+    for (a, b), whole in totals.items():
+        for (c, d), part in totals.items():
+            gap = whole.value - part.value
+            if a <= c and d <= b and (c, d) != (a, b) and 1 <= gap <= k - 1 and not (whole.locked and part.locked):
+                coef = dict(whole.coef)
+                for v, w in part.coef.items():
+                    coef[v] = coef.get(v, 0.0) - w
+                joint.latent.append(Cell(("new_people", (a, b), "not in", (c, d)),
+                                         {v: w for v, w in coef.items() if w}, gap))
     n = sum(1 for v in ftn.var if v[0] == "T")
     # every span the table knows, today's and earlier releases' (a year to date given in June is
     # in the ledger from then on, and its people less its new people stay a count of people)

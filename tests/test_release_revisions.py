@@ -1200,7 +1200,7 @@ KINDS = ("new person", "returning person", "anonymous")
 
 
 def kinds_pinned(releases: list, months: int, first_year: bool = False, changed: list | None = None,
-                 not_new: bool = False) -> list[str]:
+                 not_new: bool = False, new_runs: bool = False) -> list[str]:
     """The attacker of outreach's people, new people and contacts by kind, keeping every release:
     per month its new people N, people P, contacts T, and contacts of a new person C, of a
     returning one R, anonymous A (T = C + R + A; a span of contacts or of new people is its months'
@@ -1213,7 +1213,7 @@ def kinds_pinned(releases: list, months: int, first_year: bool = False, changed:
     them (no month changed when None); or {month: the letters of NPTCRA that changed}. Every count
     shown `<10` keeps 3 values, or it is listed. `not_new`: each month's people not new (P - N), as
     each release saw them, are counts of people too: listed where they keep fewer than 3 values and
-    are not none."""
+    are not none; `new_runs`: so are the new people of every run of months."""
     changed = changed or [set()] * len(releases)
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
@@ -1273,6 +1273,14 @@ def kinds_pinned(releases: list, months: int, first_year: bool = False, changed:
                 row({var(era, "P", a): 1.0}, *_bounds(v))
     assert small, "no small count: the case tests nothing"
     out = []
+    for era in range(len(releases)) if new_runs else []:
+        for a in range(months):
+            for b in range(a, months):
+                cost = np.zeros(len(col))
+                cost[[var(era, "N", i) for i in range(a, b + 1)]] = 1.0
+                lo, hi = whole_range(h, cost)
+                if hi - lo < 2 and 1 <= hi <= 9:
+                    out.append(f"new people of months {a}..{b} as release {era} saw them are {lo}..{hi}")
     for era, i in sorted(tied, key=str) if not_new else []:
         cost = np.zeros(len(col))
         cost[var(era, "P", i)], cost[var(era, "N", i)] = 1.0, -1.0
@@ -1774,3 +1782,38 @@ def test_a_category_merged_before_stays_merged_where_showing_it_apart_pins_its_m
     made = _loaded_and_released(tmp_path, monkeypatch, monthly(months), march)
     releases = [(r.cells, set(), {d: m_ for (f_, d), m_ in r.merged.items() if f_ == "contacts"}) for r in made]
     assert pinned(releases, 2025) == []
+
+
+def test_new_people_of_a_span_less_a_span_inside_it_keep_three_values(tmp_path, monkeypatch):
+    """helper-45's seed 179: March's file (the year before), then a file a month released on the
+    5th. 5 July alone: Q1's 26 new people, April's 21, May's and June's `<10`: May-June's new people
+    were 5. New people of a span less those of a span inside it are new people too, a count of
+    people (as the people tables' differences are)."""
+    march = ('18:QZ0240:drop_in:exited 15:QZ0042:drop_in:exited 2:QZ0126:drop_in:exited '
+             '2:QZ0126:street:exited 26:QZ0214:drop_in:exited 16:-:street:exited 28:QZ0360:drop_in:exited '
+             '3:QZ0346:street:exited 3:QZ0018:drop_in:exited 17:QZ0133:drop_in:exited '
+             '18:QZ0144:drop_in:exited 21:QZ0563:street:exited 12:QZ0150:drop_in:exited '
+             '16:QZ0346:drop_in:exited 28:QZ0071:drop_in:exited 11:QZ0574:drop_in:exited '
+             '13:QZ0331:street:exited 13:QZ0144:drop_in:exited 10:QZ0037:drop_in:exited '
+             '19:QZ0378:drop_in:exited 8:QZ0114:street:exited 19:QZ0173:street:exited '
+             '4:QZ0421:street:exited 13:QZ0173:drop_in:exited 16:QZ0453:drop_in:exited '
+             '6:QZ0435:drop_in:exited 1:QZ0467:drop_in:exited 7:QZ0466:drop_in:exited')
+    months = {
+        4: ('28:QZ0373:street:exited 3:QZ0452:drop_in:exited 3:QZ0447:street:exited '
+            '14:QZ0444:drop_in:exited 28:QZ0022:drop_in:exited 4:QZ0434:drop_in:exited '
+            '9:QZ0306:drop_in:exited 10:QZ0316:street:exited 8:QZ0282:street:exited '
+            '28:QZ0156:street:exited 9:QZ0485:street:exited 3:QZ0575:street:exited '
+            '20:QZ0282:drop_in:exited 7:QZ0432:street:exited 16:QZ0064:street:exited '
+            '19:QZ0373:drop_in:exited 17:QZ0577:street:exited 9:QZ0074:drop_in:exited '
+            '4:QZ0598:street:exited 21:QZ0306:drop_in:exited 12:QZ0085:drop_in:exited '
+            '15:QZ0115:drop_in:exited 13:QZ0074:drop_in:exited 22:QZ0187:street:exited '
+            '16:QZ0022:drop_in:exited 22:QZ0440:street:exited'),
+        5: ('13:-:drop_in:exited 16:-:street:exited 3:-:street:exited 3:-:drop_in:exited '
+            '12:QZ0014:drop_in:exited 3:QZ0014:drop_in:exited 14:QZ0041:drop_in:exited '
+            '27:-:street:exited 7:-:drop_in:exited 18:QZ0027:street:exited 15:-:drop_in:exited '
+            '3:-:drop_in:exited 15:-:street:exited 16:QZ0334:street:exited 23:-:street:exited'),
+        6: ('16:QZ0133:street:exited 9:QZ0563:drop_in:exited 1:QZ0146:drop_in:exited '
+            '16:QZ0563:drop_in:exited'),
+    }
+    releases = _loaded_and_released(tmp_path, monkeypatch, monthly(months), march)
+    assert kinds_pinned(releases, 3, new_runs=True) == []
