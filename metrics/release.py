@@ -78,8 +78,10 @@ def _past(entries: list[dict], fy: int, table: str, what: str) -> list[dict]:
             and ledger.index_of(fy, e["from"]) is not None and ledger.index_of(fy, e["to"]) is not None]
 
 
-def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None) -> Released:
-    """The released table of one fiscal year, protected against itself and `past` (ledger lines)."""
+def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None,
+           keep: dict | None = None) -> Released:
+    """The released table of one fiscal year, protected against itself and `past` (ledger lines).
+    `keep`: {family: {dim: raw categories merged into "all others" whatever their size}} (_split)."""
     past = ledger.entries(path) if past is None else past
     regular = spans(fy, today)
     cells, merged, categories, revised, digests = {}, {}, {}, [], {}
@@ -117,30 +119,17 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
                 for s in fam_spans:
                     cells[(name, (s.a, s.b), None, None)] = 0
                 continue
-            def made(keep_merged=None, name=name, fam=fam):
-                ft = family_table(con, name, fy, today, k, _past(past, fy, "family", name), hkey,
-                                  _family_dims_then(past, fy, name), _family_cats_then(past, fy, name), keep_merged)
-                n = sum(1 for v in ft.var if v[0] == "T")
-                for key, lo in PUBLIC_FLOORS.get(name, lambda ex, k: {})(exact_by_span, k).items():
-                    if key[1] < n:
-                        add_row(ft.table, ft.expr(*key), float(lo), float("inf"))
-                if name == "nights":
-                    _capacity_rows(ft, fy, n)
-                if fam.disclosive:
-                    protect(ft.table, k)
-                return ft
-
-            ft = made()
-            split = _split_since(ft, _past(past, fy, "family", name))
-            if split:
-                # a category an earlier release merged, shown apart today, where that pins a small
-                # count through what was given before: merged again for the year (5 May: April's
-                # 13 contacts, its street ones hidden, so at least 10, and "all others" `<10`; 5 June
-                # showed April's online contacts apart, `<10`, beside its hospital ones `<10`: each
-                # at least 1, both at most 3 together, so each 1 or 2: helper-45's seed 141)
-                again = made(split)
-                if len(_split_pins(again, split)) < len(_split_pins(ft, split)):
-                    ft = again
+            ft = family_table(con, name, fy, today, k, _past(past, fy, "family", name), hkey,
+                              _family_dims_then(past, fy, name), _family_cats_then(past, fy, name),
+                              (keep or {}).get(name))
+            n = sum(1 for v in ft.var if v[0] == "T")
+            for key, lo in PUBLIC_FLOORS.get(name, lambda ex, k: {})(exact_by_span, k).items():
+                if key[1] < n:
+                    add_row(ft.table, ft.expr(*key), float(lo), float("inf"))
+            if name == "nights":
+                _capacity_rows(ft, fy, n)
+            if fam.disclosive:
+                protect(ft.table, k)
             if ft.dim_digests is not None:
                 digests[f"dims/{name}"] = ft.dim_digests
             tables[name] = ft
@@ -266,6 +255,7 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
                     people_cells[(ind, c.key[1])] = c
 
         # 3. each family again, with the floors the released people counts set: only hides more
+        joined: dict = {}   # family -> the small counts its join with a people table took as given
         for name, ft in tables.items():
             if not FAMILIES[name].disclosive:
                 continue
@@ -280,13 +270,29 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
                 # new people, as variables (floors on spans shown left April-May's, never shown, at
                 # 12 where its new people were 20: helper-44's seed 4). Decided last: what it
                 # withholds for a count it cannot protect stays withheld (protect's `last`)
-                protect(_join_people(ft, *people_tables[ind], ind, exact_by_span, fy, k, past), k, incremental=True,
-                        last=True)
+                j = _join_people(ft, *people_tables[ind], ind, exact_by_span, fy, k, past)
+                protect(j, k, incremental=True, last=True)
+                joined[name] = j.deferred
             elif added:
                 protect(ft.table, k, incremental=True)
             if name == "nights":   # last of the two in FAMILIES' order: stays are decided
                 _stays_with_nights(tables, _same_day_stays(con, fy), k)
         people.update({key: mark(c, k) for key, c in people_cells.items()})
+        again = None
+        split = _split(tables, joined, past, fy) if has else {}
+        more = {name: {d: set(cats) | set((keep or {}).get(name, {}).get(d, ())) for d, cats in by.items()}
+                for name, by in split.items()}
+        if any(cats - set((keep or {}).get(name, {}).get(d, ())) for name, by in more.items() for d, cats in by.items()):
+            # a category an earlier release merged, shown apart today, leaves a small count pinned by
+            # what was given before, each part hidden today being at least 1: merged again for the
+            # year, and the table decided again (5 July merged every mode of June's `<10` contacts;
+            # 5 August showed June's drop-ins and "all others" apart, each `<10`, so at least 2,
+            # beside Q1's 18 less at least April's and May's 13 new people and a returning contact
+            # each: 2 or 3, helper-45's seed 204; 5 May's April "all others" of hospital and online
+            # contacts, at most 3 beside its 13 less street's hidden 10 or more, split on 5 June
+            # into two `<10`: 1 or 2 each, seed 141)
+            again = {**(keep or {}), **{name: {**(keep or {}).get(name, {}), **{d: sorted(c) for d, c in by.items()}}
+                                        for name, by in more.items()}}
         for name, ft in tables.items():
             for d in FAMILIES[name].dims:
                 categories[(name, d)] = ft.categories[d]
@@ -296,29 +302,35 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
             revised += ft.revised
             if ft.digests is not None:
                 digests[name] = ft.digests
+    if has and again is not None:
+        return _build(fy, path, today, k, past, again)
     if not has:
         people = {(i, key): 0 for i in PEOPLE for key in [(s.a, s.b) for s in regular]}
     return Released(fy, cells, merged, categories, people, [(s.a, s.b) for s in regular], revised, digests)
 
 
-def _split_since(ft, past: list[dict]) -> dict:
-    """{dim: raw categories an earlier release of the year merged into "all others" (a line of
-    more than one member) that this table shows apart}, where a small count it could not protect
-    by hiding (`deferred`: pinned by what was given before, each cell hidden today at least 1) is
-    of that dimension; {} otherwise."""
-    dims = {c.key[2] for c in ft.table.deferred if c.key[2] is not None}
+def _split(tables: dict, joined: dict, past: list[dict], fy: int) -> dict:
+    """{family: {dim: raw categories an earlier release of the year merged into "all others" (or
+    "all") that this release shows apart}}, for the dimensions of a small count the family's table
+    or its join with a people table took as pinned by what was given before (`deferred`; a total's:
+    every such dimension). Each count hidden today is at least 1 there, so that is what a split
+    adds; nothing decided later protects it."""
     out = {}
-    for d in dims:
-        before = {r for e in past if e.get("dim") == d and len(e.get("members") or ()) > 1 for r in e["members"]}
-        apart = before & set(ft.categories[d]) - {OTHERS, ALL}
-        if apart:
-            out[d] = apart
-    return {d: cats for d, cats in out.items() if _split_pins(ft, {d: cats})}
-
-
-def _split_pins(ft, split: dict) -> list:
-    """The table's deferred small counts of a dimension in `split`."""
-    return [c for c in ft.table.deferred if c.key[2] in split]
+    for name, ft in tables.items():
+        if not FAMILIES[name].disclosive:
+            continue
+        dims = {c.key[2] for c in list(ft.table.deferred) + list(joined.get(name, [])) if c.key[0] == name}
+        if not dims:
+            continue
+        lines = _past(past, fy, "family", name)
+        for d in FAMILIES[name].dims:
+            if None not in dims and d not in dims:
+                continue
+            before = {r for e in lines if e.get("dim") == d and len(e.get("members") or ()) > 1 for r in e["members"]}
+            apart = before & (set(ft.categories[d]) - {OTHERS, ALL})
+            if apart:
+                out.setdefault(name, {})[d] = apart
+    return out
 
 
 def exact_cells(con, fy: int, today: dt.date) -> dict:

@@ -1200,7 +1200,7 @@ KINDS = ("new person", "returning person", "anonymous")
 
 
 def kinds_pinned(releases: list, months: int, first_year: bool = False, changed: list | None = None,
-                 not_new: bool = False, new_runs: bool = False) -> list[str]:
+                 not_new: bool = False, new_runs: bool = False, modes: bool = False) -> list[str]:
     """The attacker of outreach's people, new people and contacts by kind, keeping every release:
     per month its new people N, people P, contacts T, and contacts of a new person C, of a
     returning one R, anonymous A (T = C + R + A; a span of contacts or of new people is its months'
@@ -1213,16 +1213,22 @@ def kinds_pinned(releases: list, months: int, first_year: bool = False, changed:
     them (no month changed when None); or {month: the letters of NPTCRA that changed}. Every count
     shown `<10` keeps 3 values, or it is listed. `not_new`: each month's people not new (P - N), as
     each release saw them, are counts of people too: listed where they keep fewer than 3 values and
-    are not none; `new_runs`: so are the new people of every run of months."""
+    are not none; `new_runs`: so are the new people of every run of months. `modes`: the contacts
+    by mode and by worker group too (each month's raw categories add up to its contacts; one a
+    release neither shows nor merges is none in its year to date)."""
     changed = changed or [set()] * len(releases)
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     col: dict = {}
     tied: set = set()
 
-    def var(era: int, name: str, i: int) -> int:   # name in NPTCRA; the month as release `era` saw it
+    dims = ("mode", "worker_group") if modes else ()
+    raws = {d: sorted({x for r in releases for c in r.categories[("contacts", d)]
+                       for x in (r.merged[("contacts", d)] if c in ("all others", "all") else [c])}) for d in dims}
+
+    def var(era: int, name, i: int) -> int:   # name in NPTCRA, or (dim, raw category): as release `era` saw it
         moved = changed[era].get(i, "") if isinstance(changed[era], dict) else "NPTCRA" * (i in changed[era])
-        key = (era if name in moved else "now", name, i)
+        key = (era if (name if isinstance(name, str) else "T") in moved else "now", name, i)
         if key not in col:
             col[key] = len(col)
             h.addVars(1, np.zeros(1), np.full(1, highspy.kHighsInf))
@@ -1233,6 +1239,8 @@ def kinds_pinned(releases: list, months: int, first_year: bool = False, changed:
             row({N: 1.0, C: -1.0}, -np.inf, 0)
             row({N: 1.0, P: -1.0}, -np.inf, 0)
             row({P: 1.0, N: -1.0, R: -1.0}, -np.inf, 0)
+            for d in dims:
+                row({T: -1.0, **{var(era, (d, x), i): 1.0 for x in raws[d]}}, 0, 0)
         return col[key]
 
     def row(coef: dict, lo, hi):
@@ -1249,9 +1257,18 @@ def kinds_pinned(releases: list, months: int, first_year: bool = False, changed:
         for c in set(KINDS) - {x for raws in held.values() for x in raws}:   # none in the year to date
             for i in range(done):
                 row({var(era, kind[c], i): 1.0}, 0, 0)
+        for d in dims:
+            listed = {x for c in r.categories[("contacts", d)]
+                      for x in (r.merged[("contacts", d)] if c in ("all others", "all") else [c])}
+            for x in set(raws[d]) - listed:
+                for i in range(done):
+                    row({var(era, (d, x), i): 1.0}, 0, 0)
         for (fam, (a, b), dim, cat), v in r.cells.items():
             if fam == "new_people" and dim is None:
                 coef = {var(era, "N", i): 1.0 for i in range(a, b + 1)}
+            elif fam == "contacts" and dim in dims:
+                held_d = r.merged[("contacts", dim)] if cat in ("all others", "all") else [cat]
+                coef = {var(era, (dim, x), i): 1.0 for x in held_d for i in range(a, b + 1)}
             elif fam == "contacts" and dim is None:
                 coef = {var(era, "T", i): 1.0 for i in range(a, b + 1)}
             elif fam == "contacts" and dim == "kind":
@@ -1817,3 +1834,32 @@ def test_new_people_of_a_span_less_a_span_inside_it_keep_three_values(tmp_path, 
     }
     releases = _loaded_and_released(tmp_path, monkeypatch, monthly(months), march)
     assert kinds_pinned(releases, 3, new_runs=True) == []
+
+
+def test_a_split_of_categories_merged_before_adds_no_nonzero_part_to_a_count_held_small(tmp_path, monkeypatch):
+    """helper-45's seed 204: a first year, a file a month, released on the 5th. 5 July merged
+    every mode ("all"); 5 August showed June's drop-ins and "all others" apart, each `<10`, so
+    June's contacts were at least 2, and at most 3 beside Q1's 18 less April's and May's 13 new
+    people (each with a contact of a new person) and a returning contact each month. A category
+    merged before is merged again where its split leaves a count so pinned."""
+    months = {
+        4: ('28:QZ0495:other:indoor 27:QZ0279:street:online 13:QZ0444:other:indoor '
+            '6:QZ0542:street:indoor 14:QZ0279:drop_in:online 9:QZ0082:street:online '
+            '7:QZ0063:street:exited 5:QZ0527:drop_in:indoor 3:QZ0082:online:online'),
+        5: ('5:QZ0105:street 21:QZ0285:other:online 3:QZ0285:street 19:QZ0080:drop_in:exited '
+            '14:QZ0173:street:online 9:QZ0010:street:indoor 11:QZ0142:drop_in:indoor'),
+        6: ('19:QZ0173:other:exited 4:QZ0173:drop_in'),
+        7: ('20:QZ0461:online:online 6:QZ0354:street 1:QZ0101:street:indoor 5:QZ0284:street:indoor '
+            '28:QZ0138:other:online 23:-:online:exited 14:QZ0462:street:indoor 5:QZ0239:other '
+            '28:QZ0101:other 6:QZ0235:other:exited 23:QZ0249:street 20:QZ0106:drop_in:indoor '
+            '4:QZ0085:drop_in:online 28:QZ0238:street:online 26:QZ0591:street:online '
+            '2:QZ0592:online:indoor 21:QZ0054:drop_in 13:QZ0239:drop_in 2:QZ0374:online:online '
+            '15:QZ0230:drop_in:indoor 23:QZ0354:street:indoor 9:QZ0220:other:indoor '
+            '27:QZ0406:street:exited 27:QZ0520:street:indoor 20:QZ0138:online:indoor '
+            '14:QZ0474:street:indoor 28:QZ0390:street:indoor 18:QZ0346:street:indoor 6:QZ0339:drop_in '
+            '4:QZ0346:street:exited 6:QZ0507:drop_in:indoor 13:QZ0016:street:indoor '
+            '16:QZ0030:drop_in:online 20:QZ0561:drop_in:online 19:QZ0008:street 14:QZ0144:other:exited '
+            '22:QZ0573:drop_in:online 22:QZ0284:other'),
+    }
+    releases = _loaded_and_released(tmp_path, monkeypatch, monthly(months))
+    assert kinds_pinned(releases, 4, first_year=True, modes=True) == []
