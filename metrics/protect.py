@@ -65,6 +65,7 @@ class Linked:
     #                                               (a service's table: (PEOPLE[-1], span) -> People served's)
     then: dict = field(default_factory=dict)  # a people table: release id -> ({span: its variable as that
     #                                           release saw it}, {month: its digest then, changed since})
+    served_from: int | None = None  # a service's table, and its join: its rows from here on are People served's (_served)
 
 
 _BANNER_LOCK = threading.Lock()

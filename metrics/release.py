@@ -78,11 +78,21 @@ def _past(entries: list[dict], fy: int, table: str, what: str) -> list[dict]:
             and ledger.index_of(fy, e["from"]) is not None and ledger.index_of(fy, e["to"]) is not None]
 
 
-def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None,
-           keep: dict | None = None) -> Released:
-    """The released table of one fiscal year, protected against itself and `past` (ledger lines).
-    `keep`: {family: {dim: raw categories merged into "all others" whatever their size}} (_split)."""
+def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None) -> Released:
+    """The released table of one fiscal year, protected against itself and `past` (ledger lines)."""
     past = ledger.entries(path) if past is None else past
+    keep: dict = {}
+    while True:   # (each round merges more categories: it ends)
+        rel, again = _decide(fy, path, today, k, past, keep)
+        if again is None:
+            return rel
+        keep = again
+
+
+def _decide(fy: int, path, today: dt.date, k: int, past: list[dict], keep: dict) -> tuple:
+    """_build's table with the categories `keep` ({family: {dim: raw categories}}) merged into "all
+    others" whatever their size: (Released, None), or (None, a larger `keep`) where a split since an
+    earlier release leaves a count pinned (_split)."""
     regular = spans(fy, today)
     cells, merged, categories, revised, digests = {}, {}, {}, [], {}
     has = months_done(fy, today) > 0 and db.has_data(path)
@@ -204,48 +214,26 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
         # counts that set them are shown rounded (then hidden), the cheapest first, and what that
         # cannot protect is protected in the service's table. Either only hides more, so every
         # audit before still holds
+        program_cells = [c for c in people_tables[PEOPLE[-1]][0].cells if c.key[0] == PEOPLE[-1]]
         for ind in PEOPLE[:-1]:
             t, pos = people_tables[ind]
-            base = len(t.rows)
+            base = t.served_from = len(t.rows)
             _served(t, base, _served_rows(ind, pos, people, shown, exact_by_span, k, said, moved, t.services))
             if len(t.rows) == base:
                 continue
             if _all_protected(t, k):   # (the usual case: one audit)
                 continue
-            said_less = []   # (cell, its status before)
 
-            def as_(c, status):
+            def as_(c, status, t=t, pos=pos, ind=ind):
                 c.status = status
                 people[(PEOPLE[-1], c.key[1])] = mark(c, k)
-                _served(t, base, _served_rows(ind, pos, people, shown, exact_by_span, k, said, moved, t.services))
+                _served(t, t.served_from, _served_rows(ind, pos, people, shown, exact_by_span, k, said, moved, t.services))
 
-            # each of the program's counts says less, the cheapest first: rounded, then (a second
-            # round) hidden. A rounded count can pin as well as an exact one: People served of May
-            # ≈40 beside no other service that month held outreach's May at 35 or more, and with
-            # May's contacts of new people (23) and returning ones (13), April's 21 outreach people
-            # not seen in May (8) were 8 or 9 (gen4's seed 193)
-            steps = {"pub": "rnd", "rnd": "sec"}
-            protected = False
-            for _ in range(2):
-                for c in sorted((c for c in people_tables[PEOPLE[-1]][0].cells if c.key[0] == PEOPLE[-1]),
-                                key=lambda c: (cost(c.key), c.key[1])):
-                    if c.locked or c.value < k or c.status not in steps:
-                        continue
-                    said_less.append((c, c.status))
-                    as_(c, steps[c.status])
-                    if _all_protected(t, k):
-                        # the cheaper ones tried before it may not be needed with it: each shows
-                        # again as before where the table stays protected (June's 5 May-only people
-                        # served hidden beside April-May's rounded, which alone protects: seed 96)
-                        for c_, before in said_less[:-1]:
-                            now = c_.status
-                            as_(c_, before)
-                            if not _all_protected(t, k):
-                                as_(c_, now)
-                        protected = True
-                        break
-                if protected:
-                    break
+            # A rounded count can pin as well as an exact one: People served of May ≈40 beside no
+            # other service that month held outreach's May at 35 or more, and with May's contacts
+            # of new people (23) and returning ones (13), April's 21 outreach people not seen in
+            # May (8) were 8 or 9 (gen4's seed 193)
+            protected = _served_say_less(program_cells, k, as_, lambda t=t: _all_protected(t, k))
             if not protected:   # what People served saying less could not protect: this table hides more
                 protect(t, k, incremental=True, public_rows=base)
                 _still_pinned(t, k)
@@ -270,8 +258,23 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
                 # new people, as variables (floors on spans shown left April-May's, never shown, at
                 # 12 where its new people were 20: helper-44's seed 4). Decided last: what it
                 # withholds for a count it cannot protect stays withheld (protect's `last`)
-                j = _join_people(ft, *people_tables[ind], ind, exact_by_span, fy, k, past)
+                pt, pos = people_tables[ind]
+                j = _join_people(ft, pt, pos, ind, exact_by_span, fy, k, past)
                 protect(j, k, incremental=True, last=True)
+                if j.served_from is not None and not _all_protected(j, k):
+                    # what no cell of the join can protect, People served's rows pin: they say
+                    # less, as in step 2b. 11 August: Q1's 52 new people less April's 24 and at most
+                    # June's 25 (People served, outreach its only service) held May's new people at
+                    # 3 or more, and April-May's 27 contacts of a new person (5 June) less April's 24
+                    # at 3 or fewer (helper-45's seed 229)
+                    def as_(c, status, pt=pt, pos=pos, ind=ind, j=j, off=j.n_vars - pt.n_vars):
+                        c.status = status
+                        people[(PEOPLE[-1], c.key[1])] = mark(c, k)
+                        rows = _served_rows(ind, pos, people, shown, exact_by_span, k, said, moved, pt.services)
+                        _served(j, j.served_from, [({v + off: w for v, w in coef.items()}, lo, hi)
+                                                   for coef, lo, hi in rows])
+
+                    _served_say_less(program_cells, k, as_, lambda j=j: _all_protected(j, k))
                 joined[name] = j.deferred
             elif added:
                 protect(ft.table, k, incremental=True)
@@ -303,10 +306,10 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
             if ft.digests is not None:
                 digests[name] = ft.digests
     if has and again is not None:
-        return _build(fy, path, today, k, past, again)
+        return None, again
     if not has:
         people = {(i, key): 0 for i in PEOPLE for key in [(s.a, s.b) for s in regular]}
-    return Released(fy, cells, merged, categories, people, [(s.a, s.b) for s in regular], revised, digests)
+    return Released(fy, cells, merged, categories, people, [(s.a, s.b) for s in regular], revised, digests), None
 
 
 def _split(tables: dict, joined: dict, past: list[dict], fy: int) -> dict:
@@ -1597,6 +1600,31 @@ def _all_protected(t: Linked, k: int) -> bool:
     return True
 
 
+def _served_say_less(program_cells: list, k: int, as_, protected) -> bool:
+    """People served's counts say less, the cheapest first, until `protected()`: rounded, then (a
+    second round) hidden; `as_(cell, status)` shows one so and sets the rows it sets again. Either
+    only says less, so every audit before still holds. The cheaper ones tried before the one that
+    protects may not be needed with it: each shows again as before where the table stays protected
+    (June's 5 May-only people served hidden beside April-May's rounded, which alone protects: seed
+    96). True when protected."""
+    steps = {"pub": "rnd", "rnd": "sec"}
+    said_less = []   # (cell, its status before)
+    for _ in range(2):
+        for c in sorted(program_cells, key=lambda c: (cost(c.key), c.key[1])):
+            if c.locked or c.value < k or c.status not in steps:
+                continue
+            said_less.append((c, c.status))
+            as_(c, steps[c.status])
+            if protected():
+                for c_, before in said_less[:-1]:
+                    now = c_.status
+                    as_(c_, before)
+                    if not protected():
+                        as_(c_, now)
+                return True
+    return False
+
+
 def _worked_out(said: dict, people_tables: dict, k: int, exact: dict, memo: dict | None = None) -> tuple[dict, dict]:
     """What an attacker can work out of each service's people count, not only what it shows or
     earlier releases said (outreach's ≈30 beside 31 identified contacts is 25..31; in the first
@@ -1678,7 +1706,8 @@ def _join_people(ft, pt: Linked, pos: dict, ind: str, exact: dict, fy: int, k: i
                latent=list(ft.table.latent), headlines=ft.table.headlines,
                roundable=ft.table.roundable | pt.roundable,
                sources={i: s for i, s in ft.table.sources.items() if s == TODAY})   # (its first rows)
-    for r, (coef, lo, hi) in enumerate(pt.rows):
+    served = len(pt.rows) if pt.served_from is None else pt.served_from   # People served's rows: last
+    for r, (coef, lo, hi) in enumerate(pt.rows[:served]):
         if pt.sources.get(r) != fam:
             j.rows.append((sh(coef), lo, hi))
             if pt.sources.get(r) == TODAY:
@@ -1709,6 +1738,9 @@ def _join_people(ft, pt: Linked, pos: dict, ind: str, exact: dict, fy: int, k: i
                                 **{x: -w for x, w in back.items()}}, -float("inf"), 0.0))
     if fam == "contacts" and hasattr(pt, "new_family") and past:
         _new_contacts_then(j, ft, pt.new_family, off + pt.new_off, past, fy)
+    if pt.served_from is not None:   # (so that step 3 can set them again: _served)
+        j.served_from = len(j.rows)
+        _served(j, j.served_from, [(sh(coef), lo, hi) for coef, lo, hi in pt.rows[served:]])
     return j
 
 

@@ -1863,3 +1863,41 @@ def test_a_split_of_categories_merged_before_adds_no_nonzero_part_to_a_count_hel
     }
     releases = _loaded_and_released(tmp_path, monkeypatch, monthly(months))
     assert kinds_pinned(releases, 4, first_year=True, modes=True) == []
+
+
+def test_people_served_says_less_where_the_join_cannot_protect_a_count_it_pins(tmp_path, monkeypatch):
+    """helper-45's seed 229: a first year, a file a month, released on the 5th; May's file replaced
+    on 10 August with three more contacts of its own people (its people and new people the same).
+    On 11 August Q1's 52 new people less April's 24 and at most June's 25 (People served, outreach
+    its only service; outreach's own June hidden) held May's new people at 3 or more, and
+    April-May's 27 contacts of a new person (5 June) less April's 24 at 3 or fewer: no cell of the
+    contacts' join could protect them, withheld or not. People served's counts say less there, as
+    they do for a service's own table."""
+    months = {
+        4: ('18:QZ0134:drop_in 20:QZ0492:safe_suite 9:QZ0313:drop_in 8:QZ0506:drop_in '
+            '18:QZ0551:safe_suite 26:QZ0551:drop_in 27:QZ0542:drop_in 17:QZ0309:drop_in '
+            '7:QZ0575:safe_suite 11:QZ0266:drop_in 23:QZ0368:safe_suite 28:QZ0053:safe_suite '
+            '13:QZ0001:safe_suite 17:QZ0411:safe_suite 3:QZ0175:safe_suite 6:QZ0152:drop_in '
+            '23:QZ0199:safe_suite 7:QZ0380:drop_in 6:QZ0162:safe_suite 2:QZ0465:drop_in '
+            '22:QZ0081:safe_suite 19:QZ0089:drop_in 10:QZ0053:drop_in 15:QZ0089:safe_suite '
+            '27:QZ0275:safe_suite 16:QZ0488:safe_suite 6:QZ0488:safe_suite 8:QZ0081:safe_suite '
+            '11:QZ0391:safe_suite'),
+        5: ('1:QZ0265:drop_in 2:QZ0506:safe_suite 2:QZ0007:safe_suite 5:QZ0171:drop_in 3:QZ0265:drop_in'),
+        6: ('28:-:safe_suite 28:QZ0382:drop_in 7:QZ0184:drop_in 7:QZ0561:drop_in 22:-:safe_suite '
+            '23:QZ0369:drop_in 20:QZ0445:safe_suite 17:QZ0510:drop_in 13:QZ0048:drop_in 9:QZ0330:drop_in '
+            '17:-:safe_suite 25:QZ0055:drop_in 19:-:safe_suite 22:QZ0557:drop_in 10:QZ0540:drop_in '
+            '21:-:drop_in 25:-:drop_in 12:QZ0136:drop_in 23:QZ0138:safe_suite 9:QZ0355:safe_suite '
+            '15:QZ0512:drop_in 2:QZ0014:safe_suite 23:-:safe_suite 1:QZ0060:safe_suite 7:-:safe_suite '
+            '3:QZ0213:safe_suite 23:QZ0385:safe_suite 28:QZ0420:drop_in 24:-:safe_suite '
+            '7:QZ0305:safe_suite 16:QZ0579:safe_suite 27:QZ0197:safe_suite 8:QZ0317:safe_suite '
+            '26:QZ0512:safe_suite 23:-:drop_in 6:QZ0006:safe_suite'),
+        7: ('8:QZ0283:drop_in 10:QZ0096:drop_in 2:QZ0277:safe_suite 15:QZ0559:drop_in 26:QZ0104:drop_in '
+            '14:QZ0525:safe_suite 27:QZ0533:safe_suite 27:QZ0332:drop_in 23:QZ0283:safe_suite '
+            '7:QZ0077:safe_suite 4:QZ0485:safe_suite 1:QZ0287:safe_suite 22:QZ0427:safe_suite '
+            '20:QZ0257:safe_suite 27:QZ0468:drop_in 15:QZ0339:safe_suite 17:QZ0252:drop_in '
+            '4:QZ0339:safe_suite 8:QZ0077:safe_suite 24:QZ0332:drop_in 9:QZ0155:drop_in '
+            '17:QZ0119:safe_suite 14:QZ0533:safe_suite 22:QZ0534:drop_in'),
+    }
+    may_again = months[5] + " " + ('2:QZ0506:court 5:QZ0171:court 5:QZ0171:court')
+    releases = _loaded_and_released(tmp_path, monkeypatch, monthly(months) + [(5, may_again, (8, 10), (8, 11))])
+    assert kinds_pinned(releases, 4, first_year=True, changed=[{1: "TCRA"}] * 4 + [{}]) == []
