@@ -658,6 +658,17 @@ def _with_new_people(t: Linked, pos: dict, ftn, shown: dict | None = None, k: in
                     coef[v] = coef.get(v, 0.0) - w
                 joint.latent.append(Cell(("new_people", (a, b), "not in", (c, d)),
                                          {v: w for v, w in coef.items() if w}, gap))
+    # and so are those of every run of months (June-July's: 11 August's year to date of 48 contacts
+    # of a new person less April's 27 and May's 14 held them at 7 or fewer, and the year to date's
+    # People served less the rest at 6 or more: helper-45's seed 262)
+    own = {tuple(sorted(c.coef.items())) for c in nt.cells + nt.latent}
+    months = sum(1 for v in ftn.var if v[0] == "T")
+    for a in range(months):
+        for b in range(a, months):
+            coef = {v + off: w for v, w in ftn.expr(a, b).items()}
+            gap = ftn.value(ftn.expr(a, b))
+            if 1 <= gap <= k - 1 and coef and tuple(sorted(coef.items())) not in own:
+                joint.latent.append(Cell(("new_people", (a, b), "run", None), coef, gap, small_known=False))
     n = sum(1 for v in ftn.var if v[0] == "T")
     # every span the table knows, today's and earlier releases' (a year to date given in June is
     # in the ledger from then on, and its people less its new people stay a count of people)
@@ -1713,9 +1724,16 @@ def _join_people(ft, pt: Linked, pos: dict, ind: str, exact: dict, fy: int, k: i
             if pt.sources.get(r) == TODAY:
                 j.sources[len(j.rows) - 1] = TODAY
     # its small counts it could not protect: a cell is a cell here already (moved above; moving
-    # it again would audit another expression), a count never shown is moved now
+    # it again would audit another expression), a count never shown is moved now. And every small
+    # count the people table keeps that the family's figures bound: the new people of a run of
+    # months, protected in the people table alone, were pinned by the contacts of a new person
+    # shown here (June-July's 7 new people at 6 or 7 on 11 August: helper-45's seed 262)
     own = {id(c) for c in pt.cells}
     j.latent += [Cell(c.key, sh(c.coef), c.value) for c in pt.deferred if id(c) not in own]
+    if fam == "contacts":
+        deferred = {id(c) for c in pt.deferred}
+        j.latent += [Cell(c.key, sh(c.coef), c.value, small_known=c.small_known, then=c.then)
+                     for c in pt.latent if c.key[0] == "new_people" and id(c) not in deferred and 1 <= c.value <= k - 1]
     n = sum(1 for v in ft.var if v[0] == "T")
     _, dim, cats = PEOPLE_AT_MOST[ind]
     for (a, b), v in pos.items():

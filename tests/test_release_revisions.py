@@ -1901,3 +1901,41 @@ def test_people_served_says_less_where_the_join_cannot_protect_a_count_it_pins(t
     may_again = months[5] + " " + ('2:QZ0506:court 5:QZ0171:court 5:QZ0171:court')
     releases = _loaded_and_released(tmp_path, monkeypatch, monthly(months) + [(5, may_again, (8, 10), (8, 11))])
     assert kinds_pinned(releases, 4, first_year=True, changed=[{1: "TCRA"}] * 4 + [{}]) == []
+
+
+def test_the_new_people_of_a_run_of_months_keep_three_values_beside_the_contacts(tmp_path, monkeypatch):
+    """helper-45's seed 262: a first year, a file a month, released on the 5th; June's file replaced
+    on 10 August. 11 August alone: the year to date's 48 contacts of a new person less April's 27
+    and May's 14 held June-July's new people at 7 or fewer, and the rest of the release at 6 or
+    more. The new people of any run of months are a count of people; the contacts' join with the
+    people table audits those the contacts bound."""
+    months = {
+        4: ('3:QZ0075:street:indoor 24:QZ0560:safe_suite:indoor 24:QZ0258:drop_in '
+            '4:QZ0345:drop_in:indoor 19:QZ0264:safe_suite 25:QZ0200:street:indoor '
+            '20:QZ0243:street:indoor 4:QZ0345:street 21:QZ0462:street:indoor 22:QZ0200:safe_suite '
+            '5:QZ0358:street 13:QZ0195:safe_suite:indoor 22:QZ0095:drop_in 5:QZ0073:safe_suite '
+            '11:QZ0391:street 12:QZ0484:drop_in 24:QZ0243:street:indoor 16:QZ0195:safe_suite '
+            '10:QZ0293:safe_suite:indoor 3:QZ0544:street:indoor 28:QZ0123:safe_suite '
+            '23:QZ0073:safe_suite:indoor 5:QZ0454:drop_in:indoor 18:QZ0258:drop_in 19:QZ0544:drop_in '
+            '24:QZ0063:drop_in 15:QZ0135:safe_suite 7:QZ0114:safe_suite 21:QZ0454:drop_in '
+            '27:QZ0417:street 25:QZ0445:safe_suite:indoor 13:QZ0123:safe_suite:indoor '
+            '24:QZ0306:safe_suite 19:QZ0421:safe_suite:indoor 12:QZ0421:safe_suite '
+            '22:QZ0344:safe_suite:indoor 21:QZ0391:street'),
+        5: ('25:QZ0266:street 5:QZ0405:street:indoor 17:QZ0268:safe_suite:indoor 2:QZ0334:drop_in:indoor '
+            '2:QZ0017:street:indoor 4:QZ0517:drop_in:indoor 20:QZ0031:safe_suite '
+            '12:QZ0062:safe_suite:indoor 3:QZ0318:drop_in:indoor 23:QZ0055:safe_suite '
+            '5:QZ0405:street:indoor 7:QZ0150:drop_in:indoor 15:QZ0477:street:indoor '
+            '11:QZ0087:safe_suite:indoor'),
+        6: ('22:QZ0344:drop_in:indoor 14:QZ0147:street 8:QZ0484:street 6:QZ0066:drop_in '
+            '14:QZ0477:safe_suite:indoor 4:QZ0587:drop_in 25:-:drop_in:indoor 4:QZ0505:safe_suite '
+            '15:QZ0405:street 4:QZ0334:safe_suite 12:-:safe_suite 22:QZ0477:street:indoor '
+            '26:QZ0587:safe_suite:indoor'),
+        7: ('21:-:street:indoor 20:-:street:indoor 12:-:safe_suite 16:-:drop_in 4:QZ0549:drop_in '
+            '14:QZ0521:safe_suite:indoor 7:-:safe_suite 17:-:drop_in:indoor 18:-:street '
+            '18:QZ0054:drop_in 1:QZ0508:drop_in:indoor 2:-:street:indoor 27:-:street:indoor '
+            '16:QZ0502:drop_in 16:QZ0544:drop_in:indoor 1:QZ0095:drop_in:indoor 19:QZ0502:street'),
+    }
+    june_again = ('8:QZ0484:street 6:QZ0066:drop_in 25:-:drop_in:indoor 4:QZ0505:safe_suite 15:QZ0405:street '
+                  '4:QZ0334:safe_suite 12:-:safe_suite 22:QZ0477:street:indoor')
+    releases = _loaded_and_released(tmp_path, monkeypatch, monthly(months) + [(6, june_again, (8, 10), (8, 11))])
+    assert kinds_pinned(releases[-1:], 4, first_year=True, new_runs=True) == []
