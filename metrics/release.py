@@ -131,7 +131,7 @@ def _decide(fy: int, path, today: dt.date, k: int, past: list[dict], keep: dict)
                 continue
             ft = family_table(con, name, fy, today, k, _past(past, fy, "family", name), hkey,
                               _family_dims_then(past, fy, name), _family_cats_then(past, fy, name),
-                              (keep or {}).get(name))
+                              keep.get(name))
             n = sum(1 for v in ft.var if v[0] == "T")
             for key, lo in PUBLIC_FLOORS.get(name, lambda ex, k: {})(exact_by_span, k).items():
                 if key[1] < n:
@@ -215,6 +215,16 @@ def _decide(fy: int, path, today: dt.date, k: int, past: list[dict], keep: dict)
         # cannot protect is protected in the service's table. Either only hides more, so every
         # audit before still holds
         program_cells = [c for c in people_tables[PEOPLE[-1]][0].cells if c.key[0] == PEOPLE[-1]]
+
+        def served_as(into: Linked, pt: Linked, ind: str, pos: dict, off: int = 0):
+            """Shows one of People served's counts so, and sets again the rows it sets in `into`
+            (a service's table, or its join, whose variables are `off` past the table's)."""
+            def as_(c, status):
+                c.status = status
+                people[(PEOPLE[-1], c.key[1])] = mark(c, k)
+                rows = _served_rows(ind, pos, people, shown, exact_by_span, k, said, moved, pt.services)
+                _served(into, into.served_from, [({v + off: w for v, w in coef.items()}, lo, hi) for coef, lo, hi in rows])
+            return as_
         for ind in PEOPLE[:-1]:
             t, pos = people_tables[ind]
             base = t.served_from = len(t.rows)
@@ -224,16 +234,11 @@ def _decide(fy: int, path, today: dt.date, k: int, past: list[dict], keep: dict)
             if _all_protected(t, k):   # (the usual case: one audit)
                 continue
 
-            def as_(c, status, t=t, pos=pos, ind=ind):
-                c.status = status
-                people[(PEOPLE[-1], c.key[1])] = mark(c, k)
-                _served(t, t.served_from, _served_rows(ind, pos, people, shown, exact_by_span, k, said, moved, t.services))
-
             # A rounded count can pin as well as an exact one: People served of May ≈40 beside no
             # other service that month held outreach's May at 35 or more, and with May's contacts
             # of new people (23) and returning ones (13), April's 21 outreach people not seen in
             # May (8) were 8 or 9 (gen4's seed 193)
-            protected = _served_say_less(program_cells, k, as_, lambda t=t: _all_protected(t, k))
+            protected = _served_say_less(program_cells, k, served_as(t, t, ind, pos), lambda t=t: _all_protected(t, k))
             if not protected:   # what People served saying less could not protect: this table hides more
                 protect(t, k, incremental=True, public_rows=base)
                 _still_pinned(t, k)
@@ -267,14 +272,8 @@ def _decide(fy: int, path, today: dt.date, k: int, past: list[dict], keep: dict)
                     # June's 25 (People served, outreach its only service) held May's new people at
                     # 3 or more, and April-May's 27 contacts of a new person (5 June) less April's 24
                     # at 3 or fewer (helper-45's seed 229)
-                    def as_(c, status, pt=pt, pos=pos, ind=ind, j=j, off=j.n_vars - pt.n_vars):
-                        c.status = status
-                        people[(PEOPLE[-1], c.key[1])] = mark(c, k)
-                        rows = _served_rows(ind, pos, people, shown, exact_by_span, k, said, moved, pt.services)
-                        _served(j, j.served_from, [({v + off: w for v, w in coef.items()}, lo, hi)
-                                                   for coef, lo, hi in rows])
-
-                    _served_say_less(program_cells, k, as_, lambda j=j: _all_protected(j, k))
+                    _served_say_less(program_cells, k, served_as(j, pt, ind, pos, j.n_vars - pt.n_vars),
+                                     lambda j=j: _all_protected(j, k))
                 joined[name] = j.deferred
             elif added:
                 protect(ft.table, k, incremental=True)
@@ -283,9 +282,10 @@ def _decide(fy: int, path, today: dt.date, k: int, past: list[dict], keep: dict)
         people.update({key: mark(c, k) for key, c in people_cells.items()})
         again = None
         split = _split(tables, joined, past, fy) if has else {}
-        more = {name: {d: set(cats) | set((keep or {}).get(name, {}).get(d, ())) for d, cats in by.items()}
-                for name, by in split.items()}
-        if any(cats - set((keep or {}).get(name, {}).get(d, ())) for name, by in more.items() for d, cats in by.items()):
+        grown = {**keep, **{name: {**keep.get(name, {}), **{d: sorted(set(cats) | set(keep.get(name, {}).get(d, ())))
+                                                             for d, cats in by.items()}}
+                            for name, by in split.items()}}
+        if grown != keep:
             # a category an earlier release merged, shown apart today, leaves a small count pinned by
             # what was given before, each part hidden today being at least 1: merged again for the
             # year, and the table decided again (5 July merged every mode of June's `<10` contacts;
@@ -294,8 +294,7 @@ def _decide(fy: int, path, today: dt.date, k: int, past: list[dict], keep: dict)
             # each: 2 or 3, helper-45's seed 204; 5 May's April "all others" of hospital and online
             # contacts, at most 3 beside its 13 less street's hidden 10 or more, split on 5 June
             # into two `<10`: 1 or 2 each, seed 141)
-            again = {**(keep or {}), **{name: {**(keep or {}).get(name, {}), **{d: sorted(c) for d, c in by.items()}}
-                                        for name, by in more.items()}}
+            again = grown
         for name, ft in tables.items():
             for d in FAMILIES[name].dims:
                 categories[(name, d)] = ft.categories[d]
@@ -305,7 +304,7 @@ def _decide(fy: int, path, today: dt.date, k: int, past: list[dict], keep: dict)
             revised += ft.revised
             if ft.digests is not None:
                 digests[name] = ft.digests
-    if has and again is not None:
+    if again is not None:
         return None, again
     if not has:
         people = {(i, key): 0 for i in PEOPLE for key in [(s.a, s.b) for s in regular]}
