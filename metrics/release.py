@@ -32,7 +32,7 @@ from . import db, indicators, release_cache, suppress
 from .indicators import REGISTRY
 from .linked import (ALL, FAMILIES, INDICATOR_CELLS, KEEP, MEASURE_CELLS, OTHERS, PEOPLE, PUBLIC_FLOORS,  # noqa: F401
                      RATE_PARTS, Family, add_row, bounds_of, family_rows, family_table, people_table,
-                     _digest, _people_counts, changed_months, cover_runs, people_digests)
+                     _digest, _people_counts, _run_rows, changed_months, cover_runs, people_digests)
 from .protect import (TODAY, Auditor, Cell, Linked, _not_public, _values_then, cell_bounds, cost, mark, protect,  # noqa: F401
                       small_counts)
 from .spans import (NotExternal, Span, comparisons, current_fy, external_rule, external_span,  # noqa: F401
@@ -111,9 +111,16 @@ def _decide(fy: int, path, today: dt.date, k: int, past: list[dict], keep: dict)
                 a, b = ledger.index_of(fy, e["from"]), ledger.index_of(fy, e["to"])
                 if a is not None and b is not None and a <= b:
                     people_spans.setdefault((a, b), Span(fy, a, b))
+        # every run of the year's ended months that no release shows: its people are a count of
+        # people too, bounded by its contacts and by the spans around it (5 August: the year to
+        # date's 52 people, no more than April's 15, July's 30 and May-June's together, and no
+        # fewer than May-June's 8 contacts: May-June's people, never shown, 7 or 8: helper-45's
+        # seed 99)
+        done = months_done(fy, today)
+        runs = [(a, b) for a in range(done) for b in range(a + 1, done) if (a, b) not in people_spans]
         people_months: dict = {}
-        exact_by_span = _people_counts(con, list(people_spans.values()), today, people_months) if has else \
-            {key: {} for key in people_spans}
+        exact_by_span = _people_counts(con, list(people_spans.values()) + [Span(fy, *r) for r in runs], today,
+                                       people_months) if has else {key: {} for key in [*people_spans, *runs]}
         by_people = people_digests(fy, people_months, hkey) if has else {}
         digests.update({f"people/{i}": d for i, d in by_people.items()})
         if has:   # who had been met before the year: with its months' people, what makes its new people
@@ -264,7 +271,7 @@ def _decide(fy: int, path, today: dt.date, k: int, past: list[dict], keep: dict)
                 # 12 where its new people were 20: helper-44's seed 4). Decided last: what it
                 # withholds for a count it cannot protect stays withheld (protect's `last`)
                 pt, pos = people_tables[ind]
-                j = _join_people(ft, pt, pos, ind, exact_by_span, fy, k, past)
+                j = _join_people(ft, pt, pos, ind, exact_by_span, fy, k, past, runs)
                 protect(j, k, incremental=True, last=True)
                 if j.served_from is not None and not _all_protected(j, k):
                     # what no cell of the join can protect, People served's rows pin: they say
@@ -272,7 +279,7 @@ def _decide(fy: int, path, today: dt.date, k: int, past: list[dict], keep: dict)
                     # June's 25 (People served, outreach its only service) held May's new people at
                     # 3 or more, and April-May's 27 contacts of a new person (5 June) less April's 24
                     # at 3 or fewer (helper-45's seed 229)
-                    _served_say_less(program_cells, k, served_as(j, pt, ind, pos, j.n_vars - pt.n_vars),
+                    _served_say_less(program_cells, k, served_as(j, pt, ind, pos, j.people_off),
                                      lambda j=j: _all_protected(j, k))
                 joined[name] = j.deferred
             elif added:
@@ -1694,7 +1701,7 @@ def _services_rounding(t: Linked, ind: str, people: dict, cells: dict, k: int) -
 
 
 def _join_people(ft, pt: Linked, pos: dict, ind: str, exact: dict, fy: int, k: int,
-                 past: list[dict] | None = None) -> Linked:
+                 past: list[dict] | None = None, runs: list = ()) -> Linked:
     """A family's table joined with a people table whose small counts it alone could not protect
     (`Linked.deferred`: pinned by this family's released cells, such as outreach's identified
     contacts capping its people beside People served given earlier). The people counts are rows
@@ -1716,6 +1723,7 @@ def _join_people(ft, pt: Linked, pos: dict, ind: str, exact: dict, fy: int, k: i
                latent=list(ft.table.latent), headlines=ft.table.headlines,
                roundable=ft.table.roundable | pt.roundable,
                sources={i: s for i, s in ft.table.sources.items() if s == TODAY})   # (its first rows)
+    j.people_off = off   # (the people table's variables start here; runs' come after them)
     served = len(pt.rows) if pt.served_from is None else pt.served_from   # People served's rows: last
     for r, (coef, lo, hi) in enumerate(pt.rows[:served]):
         if pt.sources.get(r) != fam:
@@ -1735,10 +1743,21 @@ def _join_people(ft, pt: Linked, pos: dict, ind: str, exact: dict, fy: int, k: i
                      for c in pt.latent if c.key[0] == "new_people" and id(c) not in deferred and 1 <= c.value <= k - 1]
     n = sum(1 for v in ft.var if v[0] == "T")
     _, dim, cats = PEOPLE_AT_MOST[ind]
-    for (a, b), v in pos.items():
+    # every run of months no release shows has a people variable here (only here: the family's
+    # contacts are what bound it), tied to the spans around it, and its people are a count to
+    # protect. 5 August: the year to date's 52 people, no more than April's 15, July's 30 and
+    # May-June's together, and no more May-June people than its 8 contacts (31 to June less
+    # April's 23, none anonymous): May-June's, never shown, 7 or 8 (helper-45's seed 99)
+    # (a run of k people or more is no target, and no other's bound here: left out)
+    extra = [r for r in runs if r not in pos and r[1] < n and 1 <= int(exact.get(r, {}).get(ind) or 0) <= k - 1]
+    at = {**{key: off + v for key, v in pos.items()}, **{r: j.n_vars + i for i, r in enumerate(extra)}}
+    j.n_vars += len(extra)
+    _run_rows(j, {key: off + v for key, v in pos.items()}, {r: at[r] for r in extra})
+    j.latent += [Cell((ind, r, "run", None), {at[r]: 1.0}, int(exact[r][ind]), small_known=False) for r in extra]
+    for (a, b), p in at.items():
         if b >= n:
             continue
-        p, people = off + v, int(exact.get((a, b), {}).get(ind) or 0)
+        people = int(exact.get((a, b), {}).get(ind) or 0)
         coef = ft.expr(a, b, dim, cats) if dim else ft.expr(a, b)
         if ft.value(coef) >= people:   # the exact figures always meet a row (a data error aside)
             j.rows.append(({**coef, p: -1.0}, 0.0, float("inf")))

@@ -316,7 +316,7 @@ def people_pinned(first: dict, second: dict, ind: str, changed: set, months: int
     return out
 
 
-def persons_pinned(releases: list, months: int, changed: list) -> list[str]:
+def persons_pinned(releases: list, months: int, changed: list, contacts: bool = False) -> list[str]:
     """Outreach's people and new people over every release, in the model of distinct people: a
     person is the set of months they came in, bit 0 for "before the year" (a variable per set and
     release); the months a release's data share with today's (not in changed[release]) hold as many
@@ -324,13 +324,24 @@ def persons_pinned(releases: list, months: int, changed: list) -> list[str]:
     before the year. People served of a span where no other service shows anyone (and no supplies)
     are outreach's. Each span's people not new (its people less its new people) are a count of
     people as well: every count shown `<10` and every one of those (as each release had them) keeps
-    3 values unless it is none, or it is listed."""
+    3 values unless it is none, or it is listed. `contacts`: each release's contacts too, per month
+    by kind (C of a new person, R of a returning one, A anonymous; a kind it neither shows nor
+    merges is none): a month's people have an identified contact each in it (P <= C + R), its new
+    people a contact of a new person (N <= C), the rest a returning one (P - N <= R); and the
+    people of every run of months are a count of people too (listed as above)."""
     bits = months + 1
     sets = list(range(1, 2 ** bits))
     n = len(sets) * len(releases)
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.addVars(n, np.zeros(n), np.full(n, highspy.kHighsInf))
+    kinds: dict = {}   # (release, C/R/A, month) -> its variable, after the people's
+
+    def kind(era, x, i) -> int:
+        if (era, x, i) not in kinds:
+            kinds[(era, x, i)] = n + len(kinds)
+            h.addVars(1, np.zeros(1), np.full(1, highspy.kHighsInf))
+        return kinds[(era, x, i)]
 
     def row(idx: list, coef: list, lo, hi):
         h.addRow(float(lo), float(hi) if hi != np.inf else highspy.kHighsInf, len(idx), np.array(idx, dtype=np.int32),
@@ -373,10 +384,33 @@ def persons_pinned(releases: list, months: int, changed: list) -> list[str]:
                 for x in new(era, a, b):
                     coef[x] -= 1.0
                 counts.append((f"release {era}: people not new {(a, b)}", coef))
+        if not contacts:
+            continue
+        held = {c: r.merged[("contacts", "kind")] if c in ("all others", "all") else [c]
+                for c in r.categories[("contacts", "kind")]}
+        letter = dict(zip(KINDS, "CRA"))
+        for i in range(months):
+            C, R, A = (kind(era, x, i) for x in "CRA")
+            for c in set(KINDS) - {x for raws in held.values() for x in raws}:
+                row([kind(era, letter[c], i)], [1.0], 0, 0)
+            ppl, first = meets(era, i, i), new(era, i, i)
+            row(ppl + [C, R], [1.0] * len(ppl) + [-1.0, -1.0], -np.inf, 0)
+            row(first + [C], [1.0] * len(first) + [-1.0], -np.inf, 0)
+            rest = [x for x in ppl if x not in first]
+            row(rest + [R], [1.0] * len(rest) + [-1.0], -np.inf, 0)
+        for (fam, (a, b), dim, cat), v in r.cells.items():
+            if fam != "contacts" or b >= months or dim not in (None, "kind"):
+                continue
+            xs = "CRA" if dim is None else [letter[c] for c in held[cat]]
+            idx = [kind(era, x, i) for x in xs for i in range(a, b + 1)]
+            row(idx, [1.0] * len(idx), *_bounds(v))
+        for a in range(months):
+            for b in range(a + 1, months):
+                counts.append((f"release {era}: people of months {a}..{b}", {x: 1.0 for x in meets(era, a, b)}))
     assert small, "no small count: the case tests nothing"
     out = []
     for name, coef in small + counts:
-        cost = np.zeros(n)
+        cost = np.zeros(n + len(kinds))
         cost[list(coef)] = list(coef.values())
         lo, hi = whole_range(h, cost)
         if hi - lo < 2 and (name, coef) in small or hi - lo < 2 and 1 <= hi <= 9:
@@ -1939,3 +1973,92 @@ def test_the_new_people_of_a_run_of_months_keep_three_values_beside_the_contacts
                   '4:QZ0334:safe_suite 12:-:safe_suite 22:QZ0477:street:indoor')
     releases = _loaded_and_released(tmp_path, monkeypatch, monthly(months) + [(6, june_again, (8, 10), (8, 11))])
     assert kinds_pinned(releases[-1:], 4, first_year=True, new_runs=True) == []
+
+
+def test_the_people_of_a_run_of_months_never_shown_keep_three_values_beside_their_contacts(tmp_path, monkeypatch):
+    """helper-45's seed 99: a file of March 2025, then a file a month, released on the 5th. 5 August
+    alone: the year to date's 52 people are no more than April's 15, July's 30 and May-June's
+    together, so May-June's people (never shown) are at least 7; May-June's 8 contacts (the year to
+    date's 31 to June less April's 23; none anonymous) hold them at 8 or fewer. The people of a run
+    of months are a count of people, bounded by its identified contacts."""
+    march = ('7:-:phone_text:indoor 10:QZ0062:phone_text:indoor 26:QZ0486:drop_in:indoor 11:QZ0343:street:indoor '
+             '25:QZ0486:phone_text:indoor 21:QZ0579:street:indoor 23:QZ0343:safe_suite:indoor '
+             '1:-:safe_suite:indoor 19:QZ0332:drop_in:indoor')
+    months = {
+        4: ('5:QZ0461:street:indoor 18:QZ0138:phone_text:indoor 11:QZ0569:phone_text:indoor 1:QZ0191:street:indoor '
+            '21:QZ0207:street:indoor 4:QZ0463:safe_suite:indoor 11:QZ0306:street:indoor 23:-:phone_text:indoor '
+            '15:QZ0306:drop_in:indoor 23:QZ0548:drop_in:indoor 7:QZ0463:safe_suite:indoor 20:QZ0456:street:indoor '
+            '14:QZ0188:safe_suite:indoor 27:QZ0026:phone_text:indoor 20:-:drop_in:indoor 3:QZ0192:street:indoor '
+            '7:QZ0427:drop_in:indoor 26:QZ0229:street:indoor 7:QZ0474:safe_suite:indoor 2:-:drop_in:indoor '
+            '28:-:street:indoor 24:-:street:indoor 7:QZ0026:street:indoor'),
+        5: ('10:QZ0201:safe_suite:indoor 9:QZ0315:safe_suite:indoor 7:QZ0251:drop_in:indoor 5:QZ0201:street:indoor '
+            '20:QZ0574:drop_in:indoor 8:QZ0116:phone_text:indoor 13:QZ0595:drop_in:indoor'),
+        6: '15:QZ0475:safe_suite:indoor',
+        7: ('18:QZ0246:phone_text:indoor 24:QZ0265:street:indoor 18:QZ0097:phone_text:indoor 6:QZ0077:street:indoor '
+            '1:-:drop_in:indoor 17:QZ0325:safe_suite:indoor 24:QZ0253:drop_in:indoor 21:QZ0570:street:indoor '
+            '9:QZ0558:street:indoor 26:QZ0308:phone_text:indoor 10:QZ0436:drop_in:indoor 23:QZ0100:phone_text:indoor '
+            '23:QZ0283:street:indoor 22:QZ0302:safe_suite:indoor 23:QZ0556:safe_suite:indoor 2:-:street:indoor '
+            '7:QZ0222:safe_suite:indoor 4:-:street:indoor 24:QZ0500:street:indoor 13:QZ0300:phone_text:indoor '
+            '7:-:street:indoor 9:QZ0289:drop_in:indoor 7:-:street:indoor 12:QZ0289:phone_text:indoor '
+            '9:QZ0265:phone_text:indoor 23:QZ0401:drop_in:indoor 20:QZ0558:phone_text:indoor 16:QZ0259:safe_suite:indoor '
+            '4:QZ0540:drop_in:indoor 16:QZ0170:safe_suite:indoor 27:QZ0100:safe_suite:indoor 19:QZ0236:drop_in:indoor '
+            '18:QZ0079:street:indoor 18:QZ0222:drop_in:indoor 18:QZ0442:street:indoor 8:QZ0399:phone_text:indoor '
+            '5:-:street:indoor 3:QZ0532:phone_text:indoor 3:QZ0123:street:indoor 15:QZ0383:street:indoor '
+            '26:QZ0442:phone_text:indoor 16:QZ0236:phone_text:indoor 5:QZ0068:street:indoor'),
+    }
+    releases = _loaded_and_released(tmp_path, monkeypatch, monthly(months), march=march)
+    assert persons_pinned(releases[-1:], 4, [set()], contacts=True) == []
+
+
+def test_a_months_anonymous_contacts_stay_what_they_were_when_only_its_kinds_moved(tmp_path, monkeypatch):
+    """helper-45's seed 268: a first year, a file a month, released on the 5th; June's file replaced
+    on 10 August with three more contacts, one of QZ0510, who first came in July till then. July's
+    file is the same, so its anonymous contacts are too; only its contact of a new person became a
+    returning one. 5 August: July's 50 contacts, 34 of a new person, anonymous and returning `<10`;
+    11 August: 33 of a new person, returning hidden (10). With July's anonymous contacts as variables
+    of their own the engine let them pin 5 August's July returning contacts at 9 and its anonymous
+    at 7 (the attacker knows a month's file unchanged keeps its anonymous contacts). The same count
+    then and now is one count."""
+    months = {
+        4: (
+            '3:QZ0505:street:indoor 17:QZ0505:drop_in:indoor 18:QZ0405:drop_in:unknown 26:QZ0391:drop_in:unknown '
+            '7:QZ0079:drop_in 10:QZ0079:safe_suite:unknown 9:QZ0536:drop_in:unknown 13:QZ0238:drop_in:indoor '
+            '11:QZ0488:drop_in:unknown 26:QZ0489:drop_in 14:QZ0280:street:indoor 15:QZ0113:drop_in:unknown '
+            '2:QZ0405:street'),
+        5: (
+            '28:QZ0080:drop_in 12:QZ0536:street:unknown 4:QZ0509:safe_suite:indoor 8:QZ0347:street:indoor '
+            '9:QZ0079:safe_suite 3:QZ0391:safe_suite 4:QZ0441:street 22:QZ0403:safe_suite:unknown '
+            '3:QZ0159:safe_suite:unknown 21:QZ0403:safe_suite 4:QZ0581:safe_suite:unknown '
+            '28:QZ0536:safe_suite:unknown 4:QZ0046:street 3:QZ0218:street:indoor 27:QZ0197:street '
+            '15:QZ0489:street 12:QZ0113:street:indoor 12:QZ0347:street:indoor 7:QZ0405:street '
+            '25:QZ0441:safe_suite 22:QZ0505:street:unknown 20:QZ0581:street:indoor 4:QZ0238:street:indoor '
+            '5:QZ0567:street:unknown'),
+        6: (
+            '21:QZ0333:drop_in:unknown 19:QZ0156:street:unknown 3:QZ0229:safe_suite:indoor '
+            '13:QZ0176:street:indoor 23:QZ0274:safe_suite:indoor 19:QZ0359:drop_in:indoor 1:QZ0229:street:indoor '
+            '10:QZ0274:drop_in:indoor 28:QZ0282:street:indoor 12:QZ0431:street:indoor 3:QZ0570:street:indoor '
+            '8:QZ0176:safe_suite:unknown 14:QZ0086:safe_suite:unknown 21:QZ0323:safe_suite '
+            '5:QZ0359:street:unknown'),
+        7: (
+            '3:QZ0057:safe_suite:indoor 28:QZ0519:safe_suite 3:QZ0010:drop_in:unknown 7:QZ0595:drop_in:unknown '
+            '20:QZ0453:street:indoor 12:-:street 24:QZ0321:street:indoor 21:QZ0510:street 13:QZ0485:street '
+            '21:QZ0326:safe_suite 21:QZ0315:safe_suite:indoor 12:QZ0321:street 3:QZ0460:safe_suite:unknown '
+            '17:-:street 21:QZ0240:street:indoor 7:QZ0377:street 8:QZ0367:street:indoor 8:QZ0444:street '
+            '11:QZ0240:street 8:QZ0599:safe_suite:indoor 4:QZ0440:safe_suite:unknown 27:QZ0277:street:unknown '
+            '3:QZ0195:street 13:QZ0010:street:unknown 21:-:street:unknown 28:-:safe_suite '
+            '4:QZ0462:safe_suite:unknown 7:QZ0171:street:indoor 28:QZ0245:street:indoor 23:QZ0462:street:unknown '
+            '15:QZ0255:street:indoor 18:QZ0005:drop_in:unknown 16:QZ0444:street 27:QZ0195:street:unknown '
+            '7:QZ0017:safe_suite 24:QZ0189:safe_suite 12:QZ0531:street:indoor 27:QZ0135:safe_suite:indoor '
+            '16:QZ0402:street:indoor 20:QZ0532:drop_in:unknown 16:QZ0532:drop_in:indoor 14:QZ0354:street:unknown '
+            '20:-:safe_suite 4:QZ0316:street:unknown 14:QZ0005:street:indoor 18:-:street:indoor '
+            '11:-:street:indoor 28:QZ0512:street:unknown 22:QZ0402:safe_suite 19:QZ0290:street'),
+    }
+    june_again = (
+        '21:QZ0333:drop_in:unknown 19:QZ0156:street:unknown 3:QZ0229:safe_suite:indoor '
+        '13:QZ0176:street:indoor 23:QZ0274:safe_suite:indoor 19:QZ0359:drop_in:indoor 1:QZ0229:street:indoor '
+        '10:QZ0274:drop_in:indoor 28:QZ0282:street:indoor 12:QZ0431:street:indoor 3:QZ0570:street:indoor '
+        '8:QZ0176:safe_suite:unknown 14:QZ0086:safe_suite:unknown 21:QZ0323:safe_suite '
+        '5:QZ0359:street:unknown 21:QZ0510:street:unknown 11:QZ0084:safe_suite:indoor 16:-:street:unknown')
+    releases = _loaded_and_released(tmp_path, monkeypatch, monthly(months) + [(6, june_again, (8, 10), (8, 11))])
+    # 5 August's June is another now; July's people, contacts and anonymous contacts are what they were
+    assert kinds_pinned(releases[-2:], 4, first_year=True, changed=[{2: "NPTCRA", 3: "NCR"}, {}]) == []
