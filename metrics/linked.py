@@ -231,8 +231,15 @@ class FamilyTable:
             same = self.same_dims.get((i, h), frozenset())
             t = self.table
             block = {("T",): self.var[("T", i)]} if "T" in same else {}
-            for d, cats in self.raw.items():   # (and a category whose own count is the same)
-                block.update({(d, c): self.var[(d, c, i)] for c in cats if d in same or f"{d}/{c}" in same})
+            # and where the month's total and all its breakdowns but one are the same (its file
+            # unchanged, as anyone keeping both releases sees: only what other months move moved),
+            # each category of that one whose own count is the same too. Not otherwise: a month
+            # whose file changed does not tell anyone which of its counts stayed, and showing a
+            # year to date as given before would tell them (helper-45's seed 624)
+            moved = [d for d in self.raw if d not in same]
+            one = "T" in same and len(moved) == 1
+            for d, cats in self.raw.items():
+                block.update({(d, c): self.var[(d, c, i)] for c in cats if d in same or one and f"{d}/{c}" in same})
             names = [nm for nm in [("T",)] + [(d, c) for d, cats in self.raw.items() for c in cats] if nm not in block]
             block.update({nm: t.n_vars + j for j, nm in enumerate(names)})
             t.n_vars += len(names)

@@ -2062,3 +2062,51 @@ def test_a_months_anonymous_contacts_stay_what_they_were_when_only_its_kinds_mov
     releases = _loaded_and_released(tmp_path, monkeypatch, monthly(months) + [(6, june_again, (8, 10), (8, 11))])
     # 5 August's June is another now; July's people, contacts and anonymous contacts are what they were
     assert kinds_pinned(releases[-2:], 4, first_year=True, changed=[{2: "NPTCRA", 3: "NCR"}, {}]) == []
+
+
+def test_a_corrected_months_counts_are_not_taken_as_known_the_same_where_its_file_changed(tmp_path, monkeypatch):
+    """helper-45's seed 624: a file of March 2025, then a file a month, released on the 5th; June's
+    file replaced on 10 August without its drop-in contact. A release that took June's "other"
+    contacts as known to be what they were (their own count is) showed the year to date's 41 again
+    on 11 August beside its drop-ins and total hidden; but nobody keeping both releases knows which
+    of a changed file's counts stayed, and that 41 told them: 5 August's April and May returning
+    contacts `<10` came to 5..6 and 4..5, and June's contacts to 3..4. A month's counts are shared
+    across a correction only where its file is seen unchanged (seed 268's test: its total and other
+    breakdowns the same)."""
+    march = (
+        '1:-:drop_in 15:QZ0576:other 3:QZ0554:drop_in:indoor 12:QZ0126:drop_in:indoor '
+        '27:QZ0387:drop_in:indoor 2:QZ0408:drop_in 19:QZ0346:drop_in 6:QZ0222:other 13:-:other:indoor '
+        '25:QZ0529:other:indoor 9:QZ0462:drop_in 9:QZ0128:other 23:QZ0128:drop_in 6:QZ0269:other '
+        '24:QZ0217:other 22:-:drop_in:indoor 1:-:other 20:QZ0529:drop_in 25:QZ0022:drop_in '
+        '18:QZ0554:drop_in:indoor 9:QZ0136:other 10:-:other 27:QZ0391:other:indoor 6:QZ0461:other '
+        '5:QZ0387:other')
+    months = {
+        4: (
+            '15:QZ0511:other 27:QZ0470:other:indoor 8:QZ0585:other 12:QZ0415:drop_in:indoor 20:QZ0400:other '
+            '19:QZ0481:drop_in 12:QZ0202:other:indoor 26:QZ0373:other:indoor 10:QZ0552:drop_in:indoor '
+            '22:QZ0232:drop_in 2:QZ0383:other 4:QZ0523:other:indoor 25:QZ0383:other 19:QZ0138:drop_in '
+            '19:QZ0363:other 11:QZ0196:drop_in:indoor 24:QZ0585:other 23:QZ0481:other 1:QZ0444:drop_in:indoor '
+            '16:QZ0163:other:indoor 27:QZ0373:drop_in 24:QZ0561:drop_in:indoor 5:QZ0483:other:indoor '
+            '25:QZ0444:other:indoor 5:QZ0553:drop_in 15:QZ0454:drop_in 25:QZ0042:other 9:QZ0485:other:indoor '
+            '4:QZ0439:other:indoor 4:QZ0065:other:indoor 21:QZ0202:other'),
+        5: (
+            '16:QZ0133:drop_in 23:QZ0116:drop_in 1:QZ0515:other 13:QZ0116:drop_in:indoor 25:QZ0513:other '
+            '13:QZ0215:drop_in:indoor 27:QZ0216:other 23:QZ0319:drop_in:indoor 6:QZ0052:other:indoor '
+            '21:QZ0031:drop_in 22:QZ0441:drop_in 13:QZ0046:other:indoor 15:QZ0262:other 7:QZ0227:drop_in:indoor '
+            '22:QZ0087:drop_in 18:QZ0215:drop_in:indoor 13:QZ0380:other:indoor 22:QZ0527:drop_in '
+            '14:QZ0031:other:indoor 27:QZ0263:drop_in 3:QZ0272:other 18:QZ0160:drop_in 24:QZ0380:drop_in '
+            '23:QZ0594:other 11:QZ0513:other 23:QZ0575:other:indoor 1:QZ0233:drop_in 26:QZ0120:drop_in:indoor '
+            '17:QZ0312:drop_in:indoor 22:QZ0458:other:indoor 23:QZ0358:drop_in:indoor 10:QZ0495:drop_in:indoor '
+            '5:QZ0582:drop_in 8:QZ0098:drop_in 4:QZ0298:drop_in'),
+        6: (
+            '8:QZ0058:other:indoor 8:QZ0244:other 28:QZ0499:drop_in'),
+        7: (
+            '12:QZ0182:drop_in:indoor 28:QZ0015:other:indoor 2:QZ0182:other 25:QZ0459:drop_in 23:QZ0199:other '
+            '16:QZ0528:other:indoor 15:QZ0459:other:indoor 5:QZ0178:drop_in:indoor 17:QZ0010:drop_in '
+            '1:QZ0199:other:indoor'),
+    }
+    june_again = (
+        '8:QZ0058:other:indoor 8:QZ0244:other')
+    releases = _loaded_and_released(tmp_path, monkeypatch, monthly(months) + [(6, june_again, (8, 10), (8, 11))],
+                                     march=march)
+    assert kinds_pinned(releases[-2:], 4, changed=[{2: "NPTCRA"}, {}], modes=True) == []
