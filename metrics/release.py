@@ -1750,10 +1750,11 @@ def _join_people(ft, pt: Linked, pos: dict, ind: str, exact: dict, fy: int, k: i
     # April's 23, none anonymous): May-June's, never shown, 7 or 8 (helper-45's seed 99)
     # (a run of k people or more is no target, and no other's bound here: left out)
     extra = [r for r in runs if r not in pos and r[1] < n and 1 <= int(exact.get(r, {}).get(ind) or 0) <= k - 1]
-    at = {**{key: off + v for key, v in pos.items()}, **{r: j.n_vars + i for i, r in enumerate(extra)}}
+    shown, mine = {key: off + v for key, v in pos.items()}, {r: j.n_vars + i for i, r in enumerate(extra)}
     j.n_vars += len(extra)
-    _run_rows(j, {key: off + v for key, v in pos.items()}, {r: at[r] for r in extra})
-    j.latent += [Cell((ind, r, "run", None), {at[r]: 1.0}, int(exact[r][ind]), small_known=False) for r in extra]
+    _run_rows(j, shown, mine)
+    j.latent += [Cell((ind, r, "run", None), {v: 1.0}, int(exact[r][ind]), small_known=False) for r, v in mine.items()]
+    at = {**shown, **mine}
     for (a, b), p in at.items():
         if b >= n:
             continue
