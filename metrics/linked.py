@@ -198,6 +198,7 @@ class FamilyTable:
     old: dict = field(default_factory=dict)     # (month, digest then) -> {("T",) | (dim, c): variable}
     dim_digests: dict | None = None             # "T" | dim -> per month, a keyed digest of its cells alone
     same_dims: dict = field(default_factory=dict)   # (month, digest then) -> "T" and dims the same then as now
+    people_rows: set = field(default_factory=set)   # rows set by people counts shown today (release._cross_family)
 
     def expr(self, a: int, b: int, dim=None, raws=None) -> dict:
         """The variables of a span's total, or of its count of some raw categories of dim."""

@@ -2010,6 +2010,35 @@ def test_the_people_of_a_run_of_months_never_shown_keep_three_values_beside_thei
     assert persons_pinned(releases[-1:], 4, [set()], contacts=True) == []
 
 
+def test_a_months_people_shown_today_beside_its_contacts_leave_its_anonymous_contacts_three_values(tmp_path, monkeypatch):
+    """Fuzz seed 76 of session 48 (helper-46's timelines), within one release: a first year, a file a
+    month, released on the 5th. 5 July alone: May's 19 contacts, its anonymous contacts `<10` (1),
+    and May's people (18) and People served (18: outreach is the only service) shown. Everyone met
+    has an identified contact, so May's identified contacts are at least 18 and its anonymous at
+    most 1. The floor today's people count set on the contacts was read as given before, so the
+    anonymous count was taken as public and shown so."""
+    months = {
+        4: ('10:QZ0448:court:exited 3:-:court:exited 18:QZ0448:hospital:exited 2:QZ0448:hospital:exited '
+            '16:QZ0501:court:exited 9:QZ0448:hospital:exited 24:QZ0236:court:exited '
+            '8:QZ0342:hospital:exited 6:QZ0309:hospital:exited 18:QZ0448:court:exited 15:-:court:exited '
+            '19:QZ0232:hospital:exited 5:QZ0501:court:exited 13:QZ0340:court:exited '
+            '4:QZ0007:court:exited 15:QZ0501:court:exited 4:QZ0422:court:exited 25:QZ0342:court:exited '
+            '19:QZ0448:court:exited 12:QZ0393:court:exited'),
+        5: ('17:-:hospital:exited 28:QZ0339:hospital:exited 5:QZ0555:court:exited 22:QZ0467:court:exited '
+            '15:QZ0025:court:exited 27:QZ0065:hospital:exited 28:QZ0545:hospital:exited '
+            '24:QZ0251:hospital:exited 1:QZ0089:court:exited 27:QZ0305:court:exited '
+            '18:QZ0501:court:exited 16:QZ0511:court:exited 8:QZ0568:hospital:exited '
+            '15:QZ0177:court:exited 3:QZ0417:court:exited 14:QZ0455:court:exited 1:QZ0557:court:exited '
+            '21:QZ0447:hospital:exited 17:QZ0187:hospital:exited'),
+        6: '28:QZ0224:hospital:exited',
+    }
+    releases = _loaded_and_released(tmp_path, monkeypatch, monthly(months))
+    july = releases[-1]
+    assert july.cells[("contacts", (1, 1), None, None)] == 19   # the case: May's contacts shown
+    assert kinds_pinned(releases[-1:], 3, first_year=True) == []
+    assert kinds_pinned(releases, 3, first_year=True) == []
+
+
 def test_a_months_anonymous_contacts_stay_what_they_were_when_only_its_kinds_moved(tmp_path, monkeypatch):
     """helper-45's seed 268: a first year, a file a month, released on the 5th; June's file replaced
     on 10 August with three more contacts, one of QZ0510, who first came in July till then. July's
