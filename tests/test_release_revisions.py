@@ -2039,6 +2039,31 @@ def test_a_months_people_shown_today_beside_its_contacts_leave_its_anonymous_con
     assert kinds_pinned(releases, 3, first_year=True) == []
 
 
+def test_a_months_people_not_new_keep_three_values_beside_the_year_to_dates_contacts_and_people(tmp_path, monkeypatch):
+    """Fuzz seed 35 of session 48 (helper-46's timelines, minimised), within one release: a first
+    year, a file a month, released on the 5th; April's file replaced on 11 August without QZ0011's
+    contact, released on 12 August. Then the year to date has 11 contacts (none anonymous) and 10
+    people, all new: every person has a contact in each month they came in, so the months' people
+    add up to at most 11, and the people who came back (not new in their month) to at most 1. July's
+    people not new (QZ0507, met in May) were 0 or 1. The people table alone does not see the
+    months' contacts add up so; the contacts' join audits its counts of people too."""
+    months = {
+        4: "2:QZ0526:other:online 17:QZ0011:online",
+        5: "15:QZ0507:other",
+        6: "1:QZ0052:other:online",
+        7: ("11:QZ0023:other:online 28:QZ0240:safe_suite 18:QZ0332:online:online 17:QZ0080:other:online "
+            "25:QZ0011:other:online 27:QZ0160:other:online 16:QZ0348:safe_suite:unknown "
+            "18:QZ0507:safe_suite:unknown"),
+    }
+    steps = monthly(months) + [(4, "2:QZ0526:other:online", (8, 11), (8, 12))]
+    august = _loaded_and_released(tmp_path, monkeypatch, steps)[-1]
+    july_codes = {w.split(":")[1] for w in months[7].split()}
+    before_july = {w.split(":")[1] for m in (5, 6) for w in months[m].split()} | {"QZ0526"}
+    assert len(july_codes & before_july) == 1   # the case: one of July's people came back
+    assert kinds_pinned([august], 4, first_year=True, not_new=True) == []
+    assert persons_pinned([august], 4, [set()]) == []
+
+
 def test_a_months_anonymous_contacts_stay_what_they_were_when_only_its_kinds_moved(tmp_path, monkeypatch):
     """helper-45's seed 268: a first year, a file a month, released on the 5th; June's file replaced
     on 10 August with three more contacts, one of QZ0510, who first came in July till then. July's
