@@ -1327,8 +1327,9 @@ def kinds_pinned(releases: list, months: int, first_year: bool = False, changed:
     for era in range(len(releases)) if new_runs else []:
         for a in range(months):
             for b in range(a, months):
-                cost = np.zeros(len(col))
-                cost[[var(era, "N", i) for i in range(a, b + 1)]] = 1.0
+                run = [var(era, "N", i) for i in range(a, b + 1)]   # (made first: a month a release
+                cost = np.zeros(len(col))                            # had not seen gets its variable here)
+                cost[run] = 1.0
                 lo, hi = whole_range(h, cost)
                 if hi - lo < 2 and 1 <= hi <= 9:
                     out.append(f"new people of months {a}..{b} as release {era} saw them are {lo}..{hi}")
