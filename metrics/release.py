@@ -678,7 +678,7 @@ def _with_new_people(t: Linked, pos: dict, ftn, shown: dict | None = None, k: in
     nt = ftn.table
     joint = Linked(t.n_vars + nt.n_vars, cells=t.cells + nt.cells, latent=t.latent + nt.latent,
                    rows=list(t.rows), headlines=nt.headlines, roundable=t.roundable, sources=dict(t.sources),
-                   services=dict(t.services))
+                   services=dict(t.services), then=dict(t.then))
     joint.new_expr = lambda a, b: {v + off: w for v, w in ftn.expr(a, b).items()}
     joint.new_family, joint.new_off = ftn, off   # (and as earlier releases had them: _join_people)
     joint.new_value = lambda a, b: ftn.value(ftn.expr(a, b))
@@ -1759,6 +1759,38 @@ def _join_people(ft, pt: Linked, pos: dict, ind: str, exact: dict, fy: int, k: i
     nights; attendance at most people times sessions; nights at most a night a day each; new
     people at most the contacts of a new person), so hiding this family's cells can protect them."""
     fam = ft.name
+    # a span's people as an earlier release had them (months changed since) are at most its
+    # identified contacts then (the people table bounds them by what the family's own attacker
+    # works out, _people_then_at_most, a row this join replaces: here the definition itself, made
+    # before the join's variables are laid out, an old month's variables being the family's); and
+    # outreach's are at most People served then, and all of them where that release showed no
+    # other service's people and its supplies reached no one by code. 21 August (June's file replaced) showed Q1's 64 and
+    # the year to date's 85 contacts, which gave June's contacts of 5 August as 35 beside June's 34
+    # People served then (outreach its only service): June's anonymous contacts `<10` of 5 August
+    # were 1 (fuzz seed 487 of session 48)
+    then_rows = []
+    if pt.then and ft.digests is not None and past and ind in PEOPLE_AT_MOST:
+        _, dim, cats = PEOPLE_AT_MOST[ind]
+        digs, n0, now = _digests_then(past, fy, fam), sum(1 for v in ft.var if v[0] == "T"), set(pos.values())
+        said = {}
+        for e in past:
+            if e["table"] == "people":
+                said[(e.get("rid"), e["what"], (ledger.index_of(fy, e["from"]), ledger.index_of(fy, e["to"])))] = \
+                    (float(e["lo"]), float("inf") if e["hi"] is None else float(e["hi"]))
+        others, reach = [i for i in PEOPLE[:-1] if i != ind], _states_then(past, fy)
+        for rid, (col, _) in pt.then.items():
+            months = digs.get(rid)
+            for (a, b), var in col.items():
+                if var in now or not months or b >= n0 or not all(i in months for i in range(a, b + 1)):
+                    continue
+                changed = {i: months[i] for i in range(a, b + 1) if months[i] != ft.digests[i]}
+                then_rows.append(({**ft.expr_then(a, b, dim, cats, changed)}, var, 0.0, float("inf")))
+                served = said.get((rid, PEOPLE[-1], (a, b)))
+                if ind != "outreach.people" or served is None:
+                    continue
+                alone = all(said.get((rid, x, (a, b))) == (0.0, 0.0) for x in others) and \
+                    reach.get(rid, ({}, {}))[1].get((a, b)) == 0.0   # (supplies reached no one by code then)
+                then_rows.append(({}, var, -served[1], -served[0] if alone else float("inf")))
     off = ft.table.n_vars
 
     def sh(coef):
@@ -1776,6 +1808,8 @@ def _join_people(ft, pt: Linked, pos: dict, ind: str, exact: dict, fy: int, k: i
                roundable=ft.table.roundable | pt.roundable,
                sources={i: s for i, s in ft.table.sources.items() if s == TODAY})   # (its first rows)
     j.people_off = off   # (the people table's variables start here; runs' come after them)
+    for coef, var, lo, hi in then_rows:   # (coef - people then between lo and hi)
+        j.rows.append(({**coef, var + off: -1.0}, lo, hi))
     served = len(pt.rows) if pt.served_from is None else pt.served_from   # People served's rows: last
     for r, (coef, lo, hi) in enumerate(pt.rows[:served]):
         if pt.sources.get(r) != fam:

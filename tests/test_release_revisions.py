@@ -2097,6 +2097,68 @@ def test_people_new_since_a_correction_were_new_then_in_the_corrected_month_and_
     assert set(pins) <= {"release 1: new people (2, 2) is 1..2"}, pins
 
 
+def test_people_of_a_month_replaced_since_were_at_most_its_identified_contacts_then(tmp_path, monkeypatch):
+    """Fuzz seed 487 of session 48 (helper-46's timelines, minimised), across a correction: a first
+    year, a file a month, released on the 5th; April's file replaced on 24 June, June's on 20 August
+    (two more contacts), released on 21 August. 5 August: June's contacts hidden, its anonymous
+    contacts `<10` (1), People served in June 34 (outreach its only service), the year to date's 83
+    contacts. 21 August showed Q1's 64 and the year to date's 85 contacts with June's 37, which gave
+    April-May's 27 and July's 21 (their files unchanged), so June's contacts of 5 August were 35, and
+    34 people then left June's anonymous contacts then at 1. The contacts' join knows a span's people then as
+    at most its identified contacts then, and outreach's as People served then where no other
+    service and no supplies reached anyone."""
+    june = ('7:QZ0441:street:online 1:QZ0063:drop_in:indoor 3:QZ0566:street:indoor '
+            '4:QZ0364:court:exited 14:QZ0440:street:exited 10:QZ0550:other:indoor '
+            '13:QZ0534:street:indoor 17:QZ0222:street:indoor 20:QZ0053:street:indoor '
+            '20:QZ0275:safe_suite:online 22:QZ0565:court:online 27:QZ0218:court:indoor '
+            '14:QZ0409:drop_in:exited 18:QZ0252:safe_suite:indoor 13:QZ0002:drop_in:indoor '
+            '25:QZ0289:street:indoor 19:QZ0272:drop_in:indoor 10:QZ0255:street:indoor '
+            '7:QZ0369:other:exited 1:QZ0184:street:indoor 26:QZ0077:other:exited '
+            '7:QZ0258:safe_suite:exited 28:QZ0270:other:indoor 23:QZ0499:street:exited '
+            '20:QZ0107:safe_suite:indoor 24:QZ0482:street:exited 22:QZ0044:other:indoor '
+            '9:QZ0418:other:exited 18:QZ0458:street:indoor 26:QZ0379:safe_suite:indoor '
+            '3:QZ0071:court:exited 23:-:other:online 5:QZ0012:other:exited 12:QZ0296:street:indoor '
+            '26:QZ0245:other:indoor')
+    steps = [
+        (4, ('15:-:other:indoor 1:QZ0246:drop_in:online 28:QZ0212:safe_suite:indoor '
+             '1:QZ0212:street:indoor 23:QZ0290:street:indoor 8:QZ0377:safe_suite:indoor '
+             '17:QZ0209:street:indoor 5:QZ0566:street:indoor 24:QZ0544:drop_in:online '
+             '16:QZ0089:other:indoor 22:QZ0377:other:exited 8:QZ0004:safe_suite:online '
+             '23:QZ0245:court:indoor 8:QZ0486:court:online 20:QZ0000:street:indoor '
+             '15:QZ0539:drop_in:indoor 28:QZ0420:drop_in:indoor 25:QZ0486:other:indoor '
+             '4:QZ0420:other:indoor 1:QZ0505:safe_suite:indoor 4:QZ0420:drop_in:indoor '
+             '10:QZ0075:other:indoor 18:QZ0021:other:indoor 8:QZ0467:street:indoor '
+             '22:QZ0046:drop_in:indoor 8:QZ0345:street:indoor'),
+         (5, 3), (5, 5)),
+        (5, ('23:QZ0411:other:indoor 7:QZ0384:street:exited'),
+         (6, 3), (6, 5)),
+        (4, ('15:-:other:indoor 1:QZ0246:drop_in:online 28:QZ0212:safe_suite:indoor '
+             '1:QZ0212:street:indoor 23:QZ0290:street:indoor 8:QZ0377:safe_suite:indoor '
+             '17:QZ0209:street:indoor 5:QZ0566:street:indoor 24:QZ0544:drop_in:online '
+             '16:QZ0089:other:indoor 22:QZ0377:other:exited 8:QZ0004:safe_suite:online '
+             '23:QZ0471:court:indoor 8:QZ0486:court:online 20:QZ0000:street:indoor '
+             '15:QZ0539:drop_in:indoor 25:QZ0486:other:indoor 4:QZ0420:other:indoor '
+             '1:QZ0505:safe_suite:indoor 10:QZ0075:other:indoor 18:QZ0021:other:indoor '
+             '8:QZ0467:street:indoor 22:QZ0046:drop_in:indoor 8:QZ0345:street:indoor '
+             '4:QZ0241:street:online'),
+         (6, 24), (6, 26)),
+        (6, june, (7, 3), (7, 5)),
+        (7, ('21:QZ0562:street:indoor 17:-:safe_suite:exited 8:QZ0573:street:exited '
+             '14:QZ0563:other:exited 16:QZ0066:safe_suite:indoor 19:QZ0431:safe_suite:exited '
+             '4:QZ0300:other:indoor 21:QZ0279:safe_suite:online 5:QZ0138:other:indoor '
+             '18:QZ0020:court:indoor 21:QZ0042:drop_in:exited 7:QZ0316:street:exited '
+             '15:QZ0434:street:exited 4:QZ0571:street:online 24:QZ0341:street:exited '
+             '15:QZ0069:other:indoor 24:QZ0115:court:indoor 27:QZ0508:other:indoor '
+             '27:QZ0075:other:indoor 13:QZ0534:safe_suite:exited 3:QZ0079:drop_in:online'),
+         (8, 3), (8, 5)),
+        (6, june + ' 23:QZ0310:safe_suite:online 11:QZ0138:street:exited', (8, 20), (8, 21)),
+    ]
+    releases = _loaded_and_released(tmp_path, monkeypatch, steps)
+    august5, august21 = releases[-2:]
+    assert august5.people[("program.people", (2, 2))] == 34 and august5.cells[("contacts", (0, 3), None, None)] == 83
+    assert kinds_pinned([august5, august21], 4, first_year=True, changed=[{2: "NPTCRA", 3: "NCR"}, {}]) == []
+
+
 def test_a_months_anonymous_contacts_stay_what_they_were_when_only_its_kinds_moved(tmp_path, monkeypatch):
     """helper-45's seed 268: a first year, a file a month, released on the 5th; June's file replaced
     on 10 August with three more contacts, one of QZ0510, who first came in July till then. July's
