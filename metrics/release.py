@@ -1764,10 +1764,10 @@ def _join_people(ft, pt: Linked, pos: dict, ind: str, exact: dict, fy: int, k: i
     # works out, _people_then_at_most, a row this join replaces: here the definition itself, made
     # before the join's variables are laid out, an old month's variables being the family's); and
     # outreach's are at most People served then, and all of them where that release showed no
-    # other service's people and its supplies reached no one by code. 21 August (June's file replaced) showed Q1's 64 and
-    # the year to date's 85 contacts, which gave June's contacts of 5 August as 35 beside June's 34
-    # People served then (outreach its only service): June's anonymous contacts `<10` of 5 August
-    # were 1 (fuzz seed 487 of session 48)
+    # other service's people and its supplies reached no one by code. 21 August (June's file
+    # replaced) showed Q1's 64 and the year to date's 85 contacts, which gave June's contacts of 5
+    # August as 35 beside June's 34 People served then (outreach its only service): June's
+    # anonymous contacts `<10` of 5 August were 1 (fuzz seed 487 of session 48)
     then_rows = []
     if pt.then and ft.digests is not None and past and ind in PEOPLE_AT_MOST:
         _, dim, cats = PEOPLE_AT_MOST[ind]
@@ -1784,7 +1784,7 @@ def _join_people(ft, pt: Linked, pos: dict, ind: str, exact: dict, fy: int, k: i
                 if var in now or not months or b >= n0 or not all(i in months for i in range(a, b + 1)):
                     continue
                 changed = {i: months[i] for i in range(a, b + 1) if months[i] != ft.digests[i]}
-                then_rows.append(({**ft.expr_then(a, b, dim, cats, changed)}, var, 0.0, float("inf")))
+                then_rows.append((ft.expr_then(a, b, dim, cats, changed), var, 0.0, float("inf")))
                 served = said.get((rid, PEOPLE[-1], (a, b)))
                 if ind != "outreach.people" or served is None:
                     continue
@@ -1959,7 +1959,6 @@ def _each_at_most(fam: str, a: int, b: int, exact: dict, fy: int) -> int | None:
 def _cross_family(ft, people: dict, past: list[dict], fy: int, exact: dict, k: int) -> bool:
     """Floors (and the new people's cap) that released people counts set on a family's cells,
     today's and earlier releases'; True when a row was added."""
-    added = False
     relations = dict((ind, rel) for ind, rel in PEOPLE_AT_MOST.items() if rel[0] == ft.name)
     given: dict = {}   # what earlier releases gave: public
     for e in past:
@@ -1973,7 +1972,7 @@ def _cross_family(ft, people: dict, past: list[dict], fy: int, exact: dict, k: i
     # Read as given, May's 31 people shown on 5 July held May's identified contacts at 31 or more,
     # so its anonymous contacts (`<10`) were 1 or 2 of its 33, taken as public and shown so: fuzz
     # seed 76 of session 48, within one release
-    today = [(key, bounds_of(v, k), True) for key, v in people.items() if given.get(key) != bounds_of(v, k)]
+    today = [(key, bd, True) for key, v in people.items() if given.get(key) != (bd := bounds_of(v, k))]
     n = sum(1 for v in ft.var if v[0] == "T")
     first = len(ft.table.rows)
     for (ind, (a, b)), (p_lo, p_hi), todays in [(key, bd, False) for key, bd in given.items()] + today:
