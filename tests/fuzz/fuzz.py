@@ -12,7 +12,6 @@ for either attacker), or `SEED ERROR <what>`.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import pickle
 import random
 import sys
@@ -20,30 +19,8 @@ import tempfile
 import traceback
 from pathlib import Path
 
-MAIN = Path(__file__).resolve().parents[2]   # the checkout
-ENGINE = os.environ.get("ENGINE") or str(MAIN)
-TESTS = MAIN / "tests"
-
-# the engine first (metrics, shop, etl), then the tests' helpers and attackers
-for p in (str(TESTS), ENGINE):
-    if p in sys.path:
-        sys.path.remove(p)
-sys.path[:0] = [ENGINE, str(TESTS)]
-
-# the environment the tests give the engine (tests/conftest.py: _isolated_env, the session key)
-TEST_KEY = "test-key-not-secret-0123456789abcdef"
-for var in ("SHOP_DB", "SHOP_SUPPRESS_K", "SHOP_FISCAL_START_MONTH", "SHOP_SUITE_UNITS", "SHOP_MAX_FILE_MB",
-            "SHOP_TIMEZONE"):
-    os.environ.pop(var, None)
-os.environ["SHOP_HASH_KEY"] = TEST_KEY
-os.environ["SHOP_PREPARE_EXTERNAL"] = "0"
-os.environ["SHOP_CHECK_ROWS"] = os.environ.get("FUZZ_CHECK_ROWS", "1")
-
-_WORK = tempfile.mkdtemp(prefix="fuzz-")
-os.chdir(_WORK)
-import atexit  # noqa: E402
-import shutil  # noqa: E402
-atexit.register(shutil.rmtree, _WORK, True)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _env import ENGINE, WORK  # noqa: E402  (sets up the engine's path and environment)
 
 import pytest  # noqa: E402
 import time_machine  # noqa: E402
@@ -275,7 +252,7 @@ def timeline(seed: int) -> dict:
 
 def run_timeline(tl: dict) -> list:
     """tests' _loaded_and_released, with release-only steps: the releases (with their days)."""
-    base = Path(tempfile.mkdtemp(dir=_WORK))
+    base = Path(tempfile.mkdtemp(dir=WORK))
     inbox, db = base / "inbox", base / "shop.duckdb"
     out = []
     steps = list(tl["steps"])
