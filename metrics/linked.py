@@ -23,7 +23,7 @@ import pandas as pd
 
 from shop import ledger, periods
 from . import suppress
-from .protect import Cell, Linked
+from .protect import LINKED, Cell, Linked
 from .spans import Span, months_done, spans
 
 FAMILY_SQL = Path(__file__).parent / "sql" / "families"
@@ -471,6 +471,9 @@ def _past_rows(ft: FamilyTable, fy: int, past: list[dict], k: int) -> None:
         if then:   # a fact about the months as they were, and only that: today's are not known by it
             old = ft.expr_then(a, b, e.get("dim"), e.get("members"), then)
             add_row(ft.table, old, lo, hi)
+            today_vars = set(ft.var.values())
+            if any(v in today_vars for i, h in then.items() for v in ft._old_block(i, h).values()):
+                ft.table.sources[len(ft.table.rows) - 1] = LINKED   # (through a count taken as unchanged)
             if 1 <= lo and hi <= k - 1:   # shown `<k` then: a small count of the data as they were
                 small_then.setdefault(tuple(sorted(old.items())), (a, b, e.get("dim"), old, lo))
             if cell is not None and lo == hi and v != lo:

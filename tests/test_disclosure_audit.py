@@ -217,10 +217,8 @@ def _span_ok(lo, hi) -> bool:
     return hi == math.inf or math.floor(hi + 1e-6) - math.ceil(lo - 1e-6) >= 2
 
 
-def _audit_family(att: Attacker, fam: str, fy: int) -> list[str]:
-    keys = [k for k in att.obs if k[0] == "cell" and k[1] == fam and fy_of(k[4]) == fy]
-    m_lo, m_hi = min(k[4] for k in keys), max(k[5] for k in keys)
-    months = range(m_lo, m_hi + 1)
+def family_categories(att: Attacker, keys: list, fam: str, fy: int) -> dict:
+    """{dimension: every category of the family's year its released cells (`keys`) or tables named}."""
     cats = defaultdict(set)
     for k in keys:
         if k[2]:
@@ -228,6 +226,14 @@ def _audit_family(att: Attacker, fam: str, fy: int) -> list[str]:
     for (f, d, y), cs in att.categories.items():
         if f == fam and y == fy:
             cats[d] |= cs
+    return cats
+
+
+def _audit_family(att: Attacker, fam: str, fy: int) -> list[str]:
+    keys = [k for k in att.obs if k[0] == "cell" and k[1] == fam and fy_of(k[4]) == fy]
+    m_lo, m_hi = min(k[4] for k in keys), max(k[5] for k in keys)
+    months = range(m_lo, m_hi + 1)
+    cats = family_categories(att, keys, fam, fy)
     var = {("T", m): i for i, m in enumerate(months)}
     for d in sorted(cats):
         for c in sorted(cats[d]):

@@ -264,3 +264,19 @@ def test_the_ledger_survives_a_restore_of_an_older_backup(tmp_path, monkeypatch)
     restore(copy, db, say=lambda *_: None)
     assert len(ledger.entries(db)) >= before
     assert ledger.path(db).stat().st_mode & 0o077 == 0  # owner-only
+
+
+def test_a_small_count_that_todays_people_counts_pin_is_decided_with_them(tmp_path, capsys, monkeypatch, clock):
+    """Fuzz seed 48 of session 49 (tests/fuzz/program.py), over two days of FY2025-26 closed. On 31
+    December 2026 the year to date's twin, April-November 2025, showed 13 referral people: its
+    referrals were 13 or more. With the year's 18 and January-March's at least 3 (January's
+    attended and made each `<10`, February's 0, March's `<10`), December's `<10` referrals (given
+    on 1 September, all declined) were 1 or 2. The floor those people set was today's, and the
+    referrals' table alone could not protect December: it needed the people count hidden too."""
+    clock.move_to(dt.datetime(2027, 1, 6, 20, 0, tzinfo=dt.timezone.utc))
+    db = small_program.build(tmp_path, dt.date(2027, 1, 6), seed=444362)
+    att = da.Attacker()
+    for day in (dt.date(2026, 9, 1), dt.date(2026, 12, 31)):
+        collect_day(att, db, day, capsys, monkeypatch)
+    assert att.obs[("cell", "referrals", None, None, 311, 311)] == {da.SMALL}   # the case: December `<10`
+    assert da.audit(att, over_time=True) == []

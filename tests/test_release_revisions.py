@@ -2259,3 +2259,46 @@ def test_a_corrected_months_counts_are_not_taken_as_known_the_same_where_its_fil
     releases = _loaded_and_released(tmp_path, monkeypatch, monthly(months) + [(6, june_again, (8, 10), (8, 11))],
                                      march=march)
     assert kinds_pinned(releases[-2:], 4, changed=[{2: "NPTCRA"}, {}], modes=True) == []
+
+
+def test_a_months_contacts_taken_as_unchanged_across_a_correction_do_not_make_its_anonymous_count_public(
+        tmp_path, monkeypatch):
+    """Fuzz seed 704 of session 49: a file a month, released on the 5th; May's file replaced on 20
+    July with its 9 May contact of QZ0433 made anonymous (released on 21 July). May's 11 contacts
+    were given on 5 July; the total's own digest is the same after the correction, so the engine
+    takes that 11 as still public, and 21 July's People served of May hidden (at least 10) beside
+    it held May's identified contacts at 10 or more: May's anonymous contact was pinned already in
+    the engine's own model, so on 5 August it was deferred as public and shown `<10` beside May's
+    11 contacts and 10 people, which gave it as 1 to anyone. An earlier release's count of a
+    changed month is public only as far as today's release shows it again."""
+    march = ("20:QZ0402:other 27:QZ0402:phone_text:online 6:QZ0368:court 26:QZ0368:escort_agency "
+             "24:QZ0247:escort_agency 6:QZ0368:court 8:QZ0211:phone_text 25:QZ0347:phone_text 16:QZ0211:phone_text "
+             "23:QZ0402:court 13:QZ0368:phone_text:online 6:QZ0402:phone_text 17:QZ0423:other:online 11:QZ0360:court "
+             "25:QZ0368:court 16:QZ0211:escort_agency:online 5:QZ0455:phone_text 2:QZ0423:safe_suite "
+             "12:QZ0368:escort_agency:online")
+    may = ("25:QZ0129:court:online 23:QZ0455:escort_agency:online 14:QZ0505:court:online 11:QZ0300:escort_agency "
+           "20:QZ0247:phone_text 4:QZ0368:phone_text 17:QZ0019:safe_suite:online {} 16:QZ0319:court "
+           "27:QZ0557:escort_agency:online 6:QZ0594:escort_agency:online")
+    months = {
+        4: ("20:QZ0360:court:online 14:QZ0518:court:online 3:QZ0024:escort_agency 8:QZ0505:escort_agency "
+            "11:QZ0455:other 10:QZ0211:court 13:QZ0024:court:online 20:QZ0347:escort_agency 1:QZ0382:court:online "
+            "6:QZ0024:phone_text 25:QZ0381:escort_agency 1:QZ0382:court 6:QZ0598:other:online 3:QZ0165:court "
+            "26:QZ0256:other:online 23:QZ0360:court 6:QZ0500:court 24:QZ0165:phone_text 7:QZ0299:court"),
+        5: may.format("9:QZ0433:other"),
+        6: ("10:QZ0518:phone_text 19:QZ0347:phone_text 20:QZ0598:court 25:QZ0224:phone_text 11:QZ0402:court "
+            "9:QZ0171:court:online 25:QZ0413:other:online 9:QZ0307:phone_text 12:QZ0563:court 24:QZ0500:phone_text "
+            "26:QZ0389:phone_text 7:QZ0208:court 6:QZ0081:escort_agency 17:QZ0300:phone_text "
+            "19:QZ0433:phone_text:online 18:QZ0186:court"),
+    }
+    steps = monthly(months) + [(5, may.format("9:-:other"), (7, 20), (7, 21)),
+                               (7, "12:QZ0586:other 21:QZ0381:phone_text", (8, 3), (8, 5))]
+    releases = _loaded_and_released(tmp_path, monkeypatch, steps, march)
+    assert releases[2].cells[("contacts", (1, 1), None, None)] == 11   # the case: May's 11 given on 5 July,
+    assert releases[2].cells.get(("contacts", (1, 1), "kind", "anonymous"), 0) == 0   # none anonymous then
+    assert kinds_pinned(releases[-1:], 4) == []
+    # each release: the months loaded or replaced since (May's correction moved June's kinds: QZ0433
+    # was new in May, and is new in June now)
+    later = {3: "NPTCRA"}
+    changed = [{1: "NPTCRA", 2: "NPTCRA", **later}, {1: "NPTCRA", 2: "NPTCRA", **later},
+               {1: "NPTCRA", 2: "NCR", **later}, later, {}]
+    assert kinds_pinned(releases, 4, changed=changed) == []

@@ -127,10 +127,18 @@ def run_seed(seed: int, verbose: bool = False) -> str:
         problems = da.audit(att, over_time=True, same_day=da.same_day_stays(db))
         problems += ot.pattern_audit(db, tl["data_day"])
     except Exception as e:  # noqa: BLE001
-        if verbose:
-            traceback.print_exc()
-        tb = traceback.extract_tb(e.__traceback__)[-1]
-        return f"{seed} ERROR {type(e).__name__} {e!s:.300} @ {Path(tb.filename).name}:{tb.lineno}"
+        return error_line(seed, e, verbose)
+    return result_line(seed, problems, small, asked, verbose)
+
+
+def error_line(seed: int, e: Exception, verbose: bool) -> str:
+    if verbose:
+        traceback.print_exc()
+    tb = traceback.extract_tb(e.__traceback__)[-1]
+    return f"{seed} ERROR {type(e).__name__} {e!s:.300} @ {Path(tb.filename).name}:{tb.lineno}"
+
+
+def result_line(seed: int, problems: list[str], small: int, asked: int, verbose: bool) -> str:
     if verbose:
         for p in problems:
             print(f"#   {p}")
@@ -139,10 +147,10 @@ def run_seed(seed: int, verbose: bool = False) -> str:
     return f"{seed} clean {small} small counts, {asked} periods answered"
 
 
-def main(argv: list[str]) -> None:
+def main(argv: list[str], run=None) -> None:
     verbose = "-v" in argv
     for a in (a for a in argv if a != "-v"):
-        print(run_seed(int(a), verbose), flush=True)
+        print((run or run_seed)(int(a), verbose), flush=True)
 
 
 if __name__ == "__main__":
