@@ -455,6 +455,7 @@ def _past_rows(ft: FamilyTable, fy: int, past: list[dict], k: int) -> None:
     for c in ft.table.cells:
         by_expr.setdefault(tuple(sorted(c.coef)), c)
     small_then: dict = {}   # the old expression of a count shown `<k` then -> (a, b, dim, expr, lo)
+    today_vars = set(ft.var.values())   # (an old block's own variables are made past these)
     for e in past:
         a, b = ledger.index_of(fy, e["from"]), ledger.index_of(fy, e["to"])
         if a is None or b is None or a > b:
@@ -471,7 +472,6 @@ def _past_rows(ft: FamilyTable, fy: int, past: list[dict], k: int) -> None:
         if then:   # a fact about the months as they were, and only that: today's are not known by it
             old = ft.expr_then(a, b, e.get("dim"), e.get("members"), then)
             add_row(ft.table, old, lo, hi)
-            today_vars = set(ft.var.values())
             if any(v in today_vars for i, h in then.items() for v in ft._old_block(i, h).values()):
                 ft.table.sources[len(ft.table.rows) - 1] = LINKED   # (through a count taken as unchanged)
             if 1 <= lo and hi <= k - 1:   # shown `<k` then: a small count of the data as they were

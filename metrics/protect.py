@@ -55,6 +55,7 @@ TODAY = "today"   # Linked.sources: a row set by a figure released today that ca
 # still public, May's anonymous contacts `<10` were deferred as pinned already and shown on 5 August
 # beside May's 11 contacts and 10 people, which gave them as 1 to anyone)
 LINKED = "linked"
+NOT_PUBLIC = (TODAY, LINKED)   # rows _not_public leaves out, which joins and bare copies keep marked
 
 
 @dataclass
@@ -445,7 +446,7 @@ def _not_public(t: Linked, k: int, targets: list, public_rows: int | None = None
     # rows set by People served as released today (step 2b) are today's figures, wherever they
     # are read (helper-30: Q1's 15 people served held outreach's Q1 at 15 in the contacts' join,
     # so June's new people, 15 less April-May's 13 given before, were taken as public)
-    rows = [r for i, r in enumerate(rows) if t.sources.get(i) not in (TODAY, LINKED)]
+    rows = [r for i, r in enumerate(rows) if t.sources.get(i) not in NOT_PUBLIC]
     if len(rows) != len(t.rows):
         t = Linked(t.n_vars, cells=t.cells, rows=rows, latent=t.latent)
     if not any(c.locked for c in t.cells) and not t.rows:

@@ -33,7 +33,7 @@ from .indicators import REGISTRY
 from .linked import (ALL, FAMILIES, INDICATOR_CELLS, KEEP, MEASURE_CELLS, OTHERS, PEOPLE, PUBLIC_FLOORS,  # noqa: F401
                      RATE_PARTS, Family, add_row, bounds_of, family_rows, family_table, people_table,
                      _digest, _people_counts, _run_rows, changed_months, cover_runs, people_digests)
-from .protect import (LINKED, TODAY, Auditor, Cell, Linked, _not_public, _values_then, cell_bounds, cost, mark, protect,  # noqa: F401
+from .protect import (NOT_PUBLIC, TODAY, Auditor, Cell, Linked, _not_public, _values_then, cell_bounds, cost, mark, protect,  # noqa: F401
                       small_counts)
 from .spans import (NotExternal, Span, comparisons, current_fy, external_rule, external_span,  # noqa: F401
                     months_done, span_or_raise, spans, ytd)
@@ -273,7 +273,7 @@ def _decide(fy: int, path, today: dt.date, k: int, past: list[dict], keep: dict)
                 # referral people of April-November 2025 (13, the year to date's twin) held those
                 # months' referrals at 13 or more; with the year's 18 and January-March's at least 3
                 # (`<10` beside zeros), December's `<10` referrals were 1 or 2
-                join = ind is not None and _pinned_still(ft.table, k)
+                join = ind is not None and bool(_pinned_now(ft.table, k))
             if join:
                 # small counts of people that the people table could not protect alone: it and
                 # this family together, each only hiding more (so every audit before still holds).
@@ -1648,21 +1648,18 @@ def _still_pinned(t: Linked, k: int) -> None:
     and still pinned through another family's released cells: outreach's people not met beside
     People served, by its new people capped by July's contacts of a new person) join its
     `deferred`, so that step 3 decides them with that family (_join_people): seed 1385."""
-    aud = Auditor(t, k)
+    t.deferred = list(t.deferred) + _pinned_now(t, k)
+
+
+def _pinned_now(t: Linked, k: int) -> list:
+    """The table's small counts, other than those it has deferred already, that are pinned as it
+    now shows."""
     have = {id(c) for c in t.deferred}
-    t.deferred = list(t.deferred) + [c for c in small_counts(t, k)
-                                     if id(c) not in have and not aud.check(c.coef, c.value)[0]]
-
-
-def _pinned_still(t: Linked, k: int) -> bool:
-    """Is a small count of the table, other than those it found pinned by what was public before
-    (its `deferred`), still pinned as the table now shows?"""
-    public = {id(c) for c in t.deferred}
-    targets = [c for c in small_counts(t, k) if id(c) not in public]
+    targets = [c for c in small_counts(t, k) if id(c) not in have]
     if not targets:
-        return False
+        return []
     aud = Auditor(t, k)
-    return not all(aud.check(c.coef, c.value)[0] for c in targets)
+    return [c for c in targets if not aud.check(c.coef, c.value)[0]]
 
 
 def _all_protected(t: Linked, k: int) -> bool:
@@ -1677,9 +1674,9 @@ def _all_protected(t: Linked, k: int) -> bool:
     targets = small_counts(t, k)
     if not targets:
         return True
-    keep = [i for i in range(len(t.rows)) if t.sources.get(i) in (None, TODAY, LINKED)]
+    keep = [i for i in range(len(t.rows)) if t.sources.get(i) is None or t.sources[i] in NOT_PUBLIC]
     bare = Linked(t.n_vars, cells=t.cells, rows=[t.rows[i] for i in keep], latent=t.latent,
-                  sources={j: t.sources[i] for j, i in enumerate(keep) if t.sources.get(i) in (TODAY, LINKED)})
+                  sources={j: t.sources[i] for j, i in enumerate(keep) if t.sources.get(i) in NOT_PUBLIC})
     for tt in (t, bare):
         kept = _not_public(tt, k, targets)
         if kept:
@@ -1829,7 +1826,7 @@ def _join_people(ft, pt: Linked, pos: dict, ind: str, exact: dict, fy: int, k: i
     j = Linked(off + pt.n_vars, cells=ft.table.cells + pt.cells, rows=rows,
                latent=list(ft.table.latent), headlines=ft.table.headlines,
                roundable=ft.table.roundable | pt.roundable,
-               sources={i: s for i, s in ft.table.sources.items() if s in (TODAY, LINKED)})   # (its first rows)
+               sources={i: s for i, s in ft.table.sources.items() if s in NOT_PUBLIC})   # (its first rows)
     j.people_off = off   # (the people table's variables start here; runs' come after them)
     for coef, var, lo, hi in then_rows:   # (coef - people then between lo and hi)
         j.rows.append(({**coef, var + off: -1.0}, lo, hi))
