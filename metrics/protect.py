@@ -170,17 +170,18 @@ class Auditor:
 
     def _row(self, coef, lo, hi):
         idx = self._columns(coef)
-        val = np.fromiter((coef[i] for i in idx), dtype=np.float64, count=len(idx))
+        val = np.fromiter(coef.values(), dtype=np.float64, count=len(coef))  # in idx's order
         self._rows.append((idx, val, float(lo), float(hi)))   # what the witnesses check, and HiGHS gets
 
     def _columns(self, coef: dict) -> np.ndarray:
         """The variables of an expression, each one the table has: HiGHS refuses a row or an
         objective over a column it lacks without a word, and the attacker's program would then be
         another (a latent count moved twice past a join's variables was that, unseen)."""
-        idx = np.array(list(coef), dtype=np.int32)
-        if len(idx) and (idx.min() < 0 or idx.max() >= self.n):
-            raise ValueError(f"an expression over variable {int(idx.max())} of a table of {self.n}")
-        return idx
+        if coef:   # checked on the keys themselves (numpy's min and max cost more on a few columns)
+            lo, hi = min(coef), max(coef)
+            if lo < 0 or hi >= self.n:
+                raise ValueError(f"an expression over variable {int(hi if hi >= self.n else lo)} of a table of {self.n}")
+        return np.fromiter(coef, dtype=np.int32, count=len(coef))
 
     def _bounds(self, c: Cell):
         return cell_bounds(c, self.k)
@@ -206,7 +207,7 @@ class Auditor:
         if len(self.cost_idx):
             h.changeColsCost(len(self.cost_idx), self.cost_idx, np.zeros(len(self.cost_idx)))
         idx = self._columns(coef)
-        h.changeColsCost(len(idx), idx, np.array([float(coef[i]) for i in idx]))
+        h.changeColsCost(len(idx), idx, np.fromiter(coef.values(), dtype=np.float64, count=len(coef)))
         self.cost_idx = idx
         out, binding = [], set()
         for sense in (self.hs.ObjSense.kMinimize, self.hs.ObjSense.kMaximize):
@@ -241,7 +242,7 @@ class Auditor:
         h = self.h
         if len(self.cost_idx) and not np.array_equal(idx, self.cost_idx):
             h.changeColsCost(len(self.cost_idx), self.cost_idx, np.zeros(len(self.cost_idx)))
-        h.changeColsCost(len(idx), idx, np.array([float(coef[i]) for i in idx]))
+        h.changeColsCost(len(idx), idx, np.fromiter(coef.values(), dtype=np.float64, count=len(coef)))
         self.cost_idx = idx
         h.changeObjectiveSense(sense)
         h.run()
@@ -298,7 +299,7 @@ class _Witnesses:
         its exact value?"""
         if not len(self.pts):
             return False
-        v = self.pts[:, idx] @ np.fromiter((coef[i] for i in idx), dtype=np.float64, count=len(idx))
+        v = self.pts[:, idx] @ np.fromiter(coef.values(), dtype=np.float64, count=len(coef))  # idx: coef's keys
         hi, lo = max(float(v.max()), value), min(float(v.min()), value)
         return bool(np.floor(hi + 1e-6) - np.ceil(lo - 1e-6) >= 2)
 

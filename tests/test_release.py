@@ -231,20 +231,21 @@ def test_attack6_a_complement_too_small_to_protect_is_not_enough():
     assert hi - lo >= 2
 
 
+@pytest.mark.parametrize("stray_var", [2, -1], ids=["past the end", "negative"])
 @pytest.mark.parametrize("where", ["cell", "row", "latent", "objective"])
-def test_the_attacker_s_program_refuses_an_expression_over_a_variable_the_table_lacks(where):
+def test_the_attacker_s_program_refuses_an_expression_over_a_variable_the_table_lacks(where, stray_var):
     """HiGHS drops a row (or an objective term) over a column it does not have without a word:
     the audit would then be of another program. A small count moved twice past a join's
     variables (session 30) was that. The engine says so instead."""
     t = Linked(2)
-    stray = {0: 1.0, 2: 1.0}   # variable 2 of a table of two
+    stray = {0: 1.0, stray_var: 1.0}   # variable 2 (or -1) of a table of two
     t.cells = [Cell(("f", (0, 0), None, None), stray if where == "cell" else {0: 1.0}, 3),
                Cell(("f", (1, 1), None, None), {1: 1.0}, 12)]
     if where == "row":
         t.rows = [(stray, 0.0, 5.0)]
     if where == "latent":
         t.latent = [Cell(("f", (0, 1), "not in", None), stray, 4)]
-    with pytest.raises(ValueError, match="variable 2 of a table of 2"):
+    with pytest.raises(ValueError, match=f"variable {stray_var} of a table of 2"):
         aud = release.Auditor(t, K)
         aud.check({1: 1.0}, 12)   # a solve first: its point is kept (helper-16 found the check
         aud.check(stray, 3)       # answered from kept points before the guard)
