@@ -82,11 +82,12 @@ def _build(fy: int, path, today: dt.date, k: int, past: list[dict] | None = None
     """The released table of one fiscal year, protected against itself and `past` (ledger lines)."""
     past = ledger.entries(path) if past is None else past
     keep: dict = {}
-    while True:   # (each round merges more categories: it ends)
-        rel, again = _decide(fy, path, today, k, past, keep)
-        if again is None:
-            return rel
-        keep = again
+    with periods.held_fiscal_start():
+        while True:   # (each round merges more categories: it ends)
+            rel, again = _decide(fy, path, today, k, past, keep)
+            if again is None:
+                return rel
+            keep = again
 
 
 def _decide(fy: int, path, today: dt.date, k: int, past: list[dict], keep: dict) -> tuple:

@@ -44,3 +44,20 @@ def test_a_year_s_lines_are_exactly_those_within_its_first_and_last_day(tmp_path
         assert by_rid == Counter(e["rid"] for e in want)
         if fy in YEARS:
             assert len(want) == 12 * 13 // 2  # every span of whole months within the year
+
+
+def test_a_release_is_built_on_the_fiscal_start_read_when_it_began_and_nothing_else_is(monkeypatch):
+    """The engine holds the fiscal year's first month for a build (periods.held_fiscal_start): one
+    calendar for every month it places, and the environment read once, not at each lookup. Outside
+    the block, and in another thread meanwhile, the setting is read as it is."""
+    import threading
+    monkeypatch.setenv("SHOP_FISCAL_START_MONTH", "7")
+    with periods.held_fiscal_start():
+        monkeypatch.setenv("SHOP_FISCAL_START_MONTH", "1")
+        assert ledger.index_of(2025, "2025-07") == 0 and periods.fiscal_year(2025).start == dt.date(2025, 7, 1)
+        seen = []
+        t = threading.Thread(target=lambda: seen.append(periods.fiscal_start_month()))
+        t.start()
+        t.join()
+        assert seen == [1]
+    assert periods.fiscal_start_month() == 1 and ledger.index_of(2025, "2025-07") == 6
