@@ -2302,3 +2302,31 @@ def test_a_months_contacts_taken_as_unchanged_across_a_correction_do_not_make_it
     changed = [{1: "NPTCRA", 2: "NPTCRA", **later}, {1: "NPTCRA", 2: "NPTCRA", **later},
                {1: "NPTCRA", 2: "NCR", **later}, later, {}]
     assert kinds_pinned(releases, 4, changed=changed) == []
+
+
+def test_categories_merged_by_an_earlier_release_stay_merged_where_a_count_it_gave_of_them_is_pinned(tmp_path, monkeypatch):
+    """Fuzz seed 797 of session 50 (tests/fuzz/fuzz.py): March's file (the year before), April's
+    file loaded and corrected twice, May's once. 8 June merged April's online and street contacts
+    into "all others", `<10` (2), beside a year to date of 13 of them and May's hidden (10 or more):
+    at most 3. May's correction (a street contact made online) made online large enough to stand
+    alone, so 14 June showed April's online and street contacts apart, each withheld, so at least
+    1 each: 2 or 3. Nothing pinned that count within 14 June's own table, and no cell could protect
+    it there (a withheld count is at least 1), so it was not deferred and the categories were not
+    merged again. An earlier release's small count of merged categories that today's table pins is
+    now a reason to merge them again, as a deferred count is."""
+    march = '1:QZ0056:online:online 12:QZ0552:online:exited 11:QZ0552:court:exited 8:QZ0096:court:exited 12:QZ0193:online:exited 20:QZ0193:online:exited'
+    steps = [
+    (4, '5:QZ0193:court:exited 27:QZ0195:court:exited 26:QZ0057:court:exited 14:QZ0096:court:exited 9:QZ0195:online:exited 13:QZ0552:street:exited', (5, 3), (5, 5)),
+    (4, '5:QZ0193:court:exited 27:QZ0195:court:exited 26:QZ0057:court:exited 14:QZ0096:court:exited 9:QZ0195:online:exited 13:QZ0552:street:exited 6:QZ0466:court:exited', (5, 11), (5, 13)),
+    (5, '1:QZ0195:court:exited 3:QZ0193:online:exited 11:QZ0193:court:exited 5:QZ0056:court:exited 13:QZ0295:street:exited 13:QZ0096:online:online 2:QZ0193:court:exited 14:-:online:exited 22:-:online:online 20:-:court:exited 16:QZ0295:court:exited 1:-:court:exited 11:QZ0195:online:exited 4:QZ0413:online:online 23:QZ0351:street:exited 22:QZ0193:online:exited 8:QZ0295:court:exited 24:QZ0295:street:exited 10:QZ0351:court:online 23:QZ0056:court:online 4:QZ0120:online:online', (6, 3), (6, 5)),
+    (4, '5:-:court:exited 26:QZ0057:court:exited 14:QZ0096:court:exited 9:QZ0195:online:exited 13:QZ0552:street:exited', (6, 6), (6, 8)),
+    (5, '1:QZ0195:court:exited 3:QZ0193:online:exited 11:QZ0193:court:exited 5:QZ0056:court:exited 13:QZ0295:street:exited 13:QZ0096:online:online 2:QZ0193:court:exited 14:-:online:exited 22:-:online:online 20:-:court:exited 16:QZ0295:court:exited 1:-:court:exited 11:QZ0195:online:exited 4:QZ0413:online:online 23:QZ0351:online:exited 22:QZ0193:online:exited 8:QZ0295:court:exited 24:QZ0295:street:exited 10:QZ0351:court:online 23:QZ0056:court:online 4:QZ0120:online:online', (6, 13), (6, 14)),
+    ]
+    made = _loaded_and_released(tmp_path, monkeypatch, steps, march)
+    assert len(made) == 5
+    june8, june14 = made[3], made[4]
+    assert set(june8.merged[("contacts", "mode")]) == {"online", "street"}   # the case
+    assert june8.cells[("contacts", (0, 0), "mode", "all others")] == "<10"
+    # May (month 1) was corrected between them: its counts then are variables of their own
+    pins = kinds_pinned([june8, june14], 2, changed=[{1: "NPTCRA"}, {}], not_new=True, new_runs=True, modes=True)
+    assert pins == [], pins
