@@ -365,8 +365,10 @@ def _split(tables: dict, joined: dict, past: list[dict], fy: int, k: int) -> dic
     """{family: {dim: raw categories an earlier release of the year merged into "all others" (or
     "all") that this release shows apart}}, for the dimensions of a small count the family's table
     or its join with a people table took as pinned by what was given before (`deferred`; a total's:
-    every such dimension). Each count hidden today is at least 1 there, so that is what a split
-    adds; nothing decided later protects it."""
+    every such dimension), and for those of a small count an earlier release gave of merged
+    categories that today's table pins though nothing was deferred (a latent "released" count).
+    Each count hidden today is at least 1 there, so that is what a split adds; nothing decided
+    later protects it."""
     out = {}
     for name, ft in tables.items():
         if not FAMILIES[name].disclosive:
